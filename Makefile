@@ -1,0 +1,54 @@
+# The two commands: `make book` and `make test`. Each creates .venv when missing and
+# installs again when a requirements file changes. See README.md.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+NOTEBOOKS = $(shell $(PYTHON) tools/toc_notebooks.py)
+
+.PHONY: help book test lab fast notebooks lint bench clean
+
+help:
+	@echo "make book       build the HTML book into _build/html (offline, warnings are errors)"
+	@echo "make test       unit, property and reference tests, strict nbval, browser test"
+	@echo "make lab        open the notebooks in JupyterLab"
+	@echo "make fast       the quick everyday check: unit tests without the slow ones"
+	@echo "make notebooks  re-execute every notebook in place after a library change"
+	@echo "make bench      benchmarks against PyTorch (installs it in .venv-bench)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	$(PYTHON) -m venv $(VENV)
+
+# The learner's install: what reading, running and building need.
+$(VENV)/.installed-base: $(BIN)/python requirements.txt constraints.txt pyproject.toml
+	$(PIP) install -c constraints.txt -r requirements.txt -e .
+	@touch $@
+
+# What only the tests add.
+$(VENV)/.installed-dev: $(VENV)/.installed-base requirements-dev.txt constraints.txt
+	$(PIP) install -c constraints.txt -r requirements-dev.txt
+	@touch $@
+
+book: $(VENV)/.installed-base
+	$(BIN)/python tools/build_book.py
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest --nbval --nbval-current-env -p no:randomly $(NOTEBOOKS)
+
+fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests
+
+lab: $(VENV)/.installed-base
+	$(BIN)/jupyter lab book/
+
+notebooks: $(VENV)/.installed-base
+	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check backprop_lib tests tools
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,105 @@
+"""Activation functions f and their local derivatives f'.
+
+Chapter "The algorithm for L layers" uses them as A = f(Z) in the forward pass and
+dZ = dA * f'(Z) in the backward pass. Each activation owns its local derivative, like an
+operator in micrograd. The derivative may use the output A = f(Z) as well as Z, because
+for sigmoid and tanh that is both cheaper and what the book writes: sigma' = a (1 - a).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ._checks import check_choice
+
+LEAKY_SLOPE = 0.01  # PyTorch's default negative_slope for LeakyReLU
+
+
+def _as_float(z):
+    z = np.asarray(z)
+    return z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)
+
+
+def sigmoid(z):
+    """sigma(z) = 1 / (1 + e^(-z)), computed without overflow for any z.
+
+    For z < 0 the equivalent e^z / (1 + e^z) is used, so e^(-z) is never formed for
+    large negative z (no overflow warning at z = -1000, and full relative precision).
+    """
+    z = _as_float(z)
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    s = 1 / (1 + e)  # sigma(|z|)
+    return np.where(z >= 0, s, e * s)  # sigma(-|z|) = e^(-|z|) sigma(|z|)
+
+
+def sigmoid_derivative(z, a):
+    """sigma'(z) = sigma(z) (1 - sigma(z)) = a (1 - a)."""
+    return a * (1 - a)
+
+
+def tanh(z):
+    return np.tanh(_as_float(z))
+
+
+def tanh_derivative(z, a):
+    """tanh'(z) = 1 - tanh(z)^2 = 1 - a^2."""
+    return 1 - a * a
+
+
+def relu(z):
+    z = _as_float(z)
+    return np.maximum(z, 0, dtype=z.dtype)
+
+
+def relu_derivative(z, a):
+    """1 where z > 0, else 0 (the value 0 is used at the kink z = 0, as PyTorch does)."""
+    z = _as_float(z)
+    return (z > 0).astype(z.dtype)
+
+
+def leaky_relu(z):
+    z = _as_float(z)
+    return np.where(z > 0, z, z * z.dtype.type(LEAKY_SLOPE))
+
+
+def leaky_relu_derivative(z, a):
+    """1 where z > 0, else the slope 0.01."""
+    z = _as_float(z)
+    return np.where(z > 0, 1, LEAKY_SLOPE).astype(z.dtype)
+
+
+def identity(z):
+    return _as_float(z)
+
+
+def identity_derivative(z, a):
+    return np.ones_like(_as_float(z))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation f with its local derivative f'(z, a), where a = f(z)."""
+
+    name: str
+    f: Callable
+    derivative: Callable
+
+    def __call__(self, z):
+        return self.f(z)
+
+
+ACTIVATIONS = {
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative),
+    "tanh": Activation("tanh", tanh, tanh_derivative),
+    "relu": Activation("relu", relu, relu_derivative),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_derivative),
+    "identity": Activation("identity", identity, identity_derivative),
+}
+
+
+def get(name: str) -> Activation:
+    """The activation called `name` (one of ACTIVATIONS)."""
+    return ACTIVATIONS[check_choice(name, "activation", ACTIVATIONS)]

@@ -1,0 +1,307 @@
+"""A fully connected network and backpropagation through it.
+
+Chapter "The algorithm for L layers" derives every line here. Examples are columns:
+A0 = X has shape (n_0, m). For l = 1, ..., L:
+
+    Z{l} = W{l} A{l-1} + b{l}          W{l}: (n_l, n_{l-1}),  b{l}: (n_l, 1)
+    A{l} = f_l(Z{l})
+
+The loss L is the mean over the m examples. Backward, for l = L, ..., 1:
+
+    dA{L} = dL/dA{L}                    (from the loss; it carries the 1/m)
+    dZ{l} = dA{l} * f_l'(Z{l})          (elementwise)
+    dW{l} = dZ{l} A{l-1}^T
+    db{l} = sum of dZ{l} over the examples (columns)
+    dA{l-1} = W{l}^T dZ{l}
+
+Every dX is the true partial derivative dL/dX of the batch's mean loss.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+
+import numpy as np
+
+from . import activations as _activations
+from . import initializers as _initializers
+from . import losses as _losses
+from ._checks import (
+    as_matrix,
+    check_choice,
+    check_dtype,
+    check_int,
+    check_real,
+    check_same_examples,
+    check_seed,
+    describe,
+)
+
+
+class Network:
+    """A fully connected network with one activation per layer and a mean loss.
+
+    Parameters
+    ----------
+    layer_sizes : list of int
+        [n_0, n_1, ..., n_L]: inputs, then the units of each layer.
+    activations : str or list of str
+        One activation name per layer (L of them), or one name for all layers.
+        Names: "sigmoid", "tanh", "relu", "leaky_relu", "identity".
+    loss : str
+        "half_mse", "mse", "bce" or "softmax_ce" (see `backprop_lib.losses`).
+    init : str
+        "zeros", "small", "lecun", "xavier" or "he" (see `backprop_lib.initializers`).
+    init_scale : float
+        Multiplies every initial weight.
+    seed : int
+        Seed of the numpy.random.Generator that draws the initial weights.
+    dtype : numpy.float64 or numpy.float32
+        The type of the parameters and of every computation.
+    """
+
+    def __init__(
+        self,
+        layer_sizes,
+        activations="sigmoid",
+        loss="half_mse",
+        init="xavier",
+        init_scale=1.0,
+        seed=0,
+        dtype=np.float64,
+    ):
+        self.layer_sizes = _check_layer_sizes(layer_sizes)
+        self.L = len(self.layer_sizes) - 1
+        self.activation_names = _check_activations(activations, self.L)
+        self._f = [_activations.get(a) for a in self.activation_names]
+        self.loss_name = check_choice(loss, "loss", _losses.LOSSES)
+        self._loss = _losses.get(loss)
+        required = self._loss.requires_activation
+        if required and self.activation_names[-1] != required:
+            raise ValueError(
+                f"loss {loss!r} expects the last activation to be {required!r} "
+                f"(it applies softmax to the logits itself); got {self.activation_names[-1]!r}"
+            )
+        self.init = check_choice(init, "init", _initializers.INITIALIZERS)
+        self.init_scale = check_real(init_scale, "init_scale", low=0.0)
+        self.seed = check_seed(seed)
+        self.dtype = check_dtype(dtype)
+        rng = np.random.default_rng(self.seed)
+        self.params = _initializers.initialize(
+            self.layer_sizes, self.init, self.init_scale, rng, self.dtype
+        )
+        self.cache = None  # the forward pass's Z and A, kept for the backward pass
+
+    # ------------------------------------------------------------------ parameters
+    def param_shapes(self) -> dict:
+        """The expected shape of every parameter, by name."""
+        shapes = {}
+        for l in range(1, self.L + 1):
+            shapes[f"W{l}"] = (self.layer_sizes[l], self.layer_sizes[l - 1])
+            shapes[f"b{l}"] = (self.layer_sizes[l], 1)
+        return shapes
+
+    @property
+    def n_params(self) -> int:
+        """The number of trainable numbers P."""
+        return sum(p.size for p in self.params.values())
+
+    def set_params(self, params) -> None:
+        """Copy the given values into the network's parameters.
+
+        `params` must name every parameter W1, b1, ..., WL, bL with its exact shape
+        (a bias may also be given as a flat list of n_l numbers).
+        """
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be a dict of arrays by name; got {describe(params)}")
+        shapes = self.param_shapes()
+        unknown = sorted(set(params) - set(shapes))
+        missing = sorted(set(shapes) - set(params))
+        if unknown or missing:
+            raise ValueError(
+                f"params must have exactly the keys {sorted(shapes)}; "
+                f"unknown: {unknown}, missing: {missing}"
+            )
+        new = {}
+        for name, shape in shapes.items():
+            value = params[name]
+            if name.startswith("b") and np.ndim(value) == 1:
+                value = np.reshape(value, (-1, 1))
+            layer = name[1:]
+            arr = as_matrix(value, f"params[{name!r}]", self.dtype, what=f"{shape}")
+            if arr.shape != shape:
+                raise ValueError(
+                    f"params[{name!r}] (layer {layer}) must have shape {shape}; got {arr.shape}"
+                )
+            new[name] = arr
+        for name, arr in new.items():
+            self.params[name][...] = arr  # in place: optimizers may hold references
+
+    def copy(self) -> "Network":
+        """An independent copy (parameters included)."""
+        twin = _copy.copy(self)
+        twin.params = {k: v.copy() for k, v in self.params.items()}
+        twin.cache = None
+        return twin
+
+    # ------------------------------------------------------------------ checks
+    def _check_X(self, X, name="X"):
+        n0 = self.layer_sizes[0]
+        return as_matrix(X, name, self.dtype, rows=n0, what=f"(n_0, m) = ({n0}, m)")
+
+    def check_data(self, X, Y):
+        """X and Y as arrays of the network's dtype, or a clear error saying what is wrong."""
+        X = self._check_X(X)
+        nL = self.layer_sizes[-1]
+        Y = as_matrix(Y, "Y", self.dtype, rows=nL, what=f"(n_L, m) = ({nL}, m)")
+        check_same_examples(X, Y)
+        if self.loss_name in ("bce", "softmax_ce") and ((Y < 0).any() or (Y > 1).any()):
+            raise ValueError(f"Y must lie in [0, 1] for loss {self.loss_name!r}")
+        if self.loss_name == "softmax_ce":
+            sums = Y.sum(axis=0)
+            if not np.allclose(sums, 1, atol=1e-6):
+                raise ValueError(
+                    "Y must hold one-hot (or probability) columns that sum to 1 for loss "
+                    f"'softmax_ce'; column sums range from {sums.min():.3g} to {sums.max():.3g}"
+                )
+        return X, Y
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, X, checked=False):
+        """A_L for the examples in the columns of X; keeps Z and A for backward."""
+        A = X if checked else self._check_X(X)
+        Zs, As = [None], [A]
+        for l in range(1, self.L + 1):
+            Z = self.params[f"W{l}"] @ A
+            Z += self.params[f"b{l}"]  # in place: one temporary fewer
+            A = self._f[l - 1](Z)
+            Zs.append(Z)
+            As.append(A)
+        self.cache = {"Z": Zs, "A": As}
+        return A
+
+    def predict(self, X):
+        """The prediction: A_L, or softmax(Z_L) probabilities for softmax_ce."""
+        return self._loss.predict(self.forward(X))
+
+    def loss(self, X, Y) -> float:
+        """The batch's mean loss L."""
+        X, Y = self.check_data(X, Y)
+        return self._loss.value(self.forward(X, checked=True), Y)
+
+    # ------------------------------------------------------------------ backward
+    def _backward(self, Y, keep_all: bool):
+        Zs, As = self.cache["Z"], self.cache["A"]
+        out = {}
+        A_L = As[self.L]
+        dZ = self._loss.output_delta(A_L, Y, self.activation_names[-1])
+        if dZ is None or keep_all:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dA = self._loss.gradient(A_L, Y)
+            if keep_all:
+                out[f"dA{self.L}"] = dA
+            if dZ is None:
+                f = self._f[self.L - 1]
+                dZ = dA * f.derivative(Zs[self.L], A_L)
+        for l in range(self.L, 0, -1):
+            if l < self.L:
+                f = self._f[l - 1]
+                dZ = dA * f.derivative(Zs[l], As[l])
+            W = self.params[f"W{l}"]
+            out[f"dW{l}"] = dZ @ As[l - 1].T
+            out[f"db{l}"] = dZ.sum(axis=1, keepdims=True)
+            if keep_all:
+                out[f"dZ{l}"] = dZ
+            if l > 1 or keep_all:
+                dA = W.T @ dZ
+                if keep_all:
+                    out[f"dA{l - 1}"] = dA
+        return out
+
+    def gradients(self, X, Y) -> dict:
+        """dL/dW{l} and dL/db{l} of the batch's mean loss, as "dW1", "db1", ..."""
+        return self.loss_and_gradients(X, Y)[1]
+
+    def loss_and_gradients(self, X, Y, checked=False):
+        """(L, grads) from one forward and one backward pass.
+
+        checked=True skips validating X and Y, for loops that validated them once.
+        """
+        if not checked:
+            X, Y = self.check_data(X, Y)
+        A_L = self.forward(X, checked=True)
+        loss = self._loss.value(A_L, Y)
+        out = self._backward(Y, keep_all=False)
+        grads = {k: out[k] for l in range(1, self.L + 1) for k in (f"dW{l}", f"db{l}")}
+        return loss, grads
+
+    def trace(self, X, Y) -> "Trace":
+        """Every intermediate of both passes, named as in the book, in computing order.
+
+        Forward: A0, Z1, A1, ..., ZL, AL, loss. Backward: dAL, dZL, dWL, dbL, dA{L-1}, ...
+        down to dZ1, dW1, db1, dA0.
+        """
+        X, Y = self.check_data(X, Y)
+        A_L = self.forward(X, checked=True)
+        values = {"A0": self.cache["A"][0]}
+        for l in range(1, self.L + 1):
+            values[f"Z{l}"] = self.cache["Z"][l]
+            values[f"A{l}"] = self.cache["A"][l]
+        values["loss"] = self._loss.value(A_L, Y)
+        back = self._backward(Y, keep_all=True)
+        values[f"dA{self.L}"] = back[f"dA{self.L}"]
+        for l in range(self.L, 0, -1):
+            for key in (f"dZ{l}", f"dW{l}", f"db{l}", f"dA{l - 1}"):
+                values[key] = back[key]
+        return Trace(values)
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({self.layer_sizes}, activations={self.activation_names}, "
+            f"loss={self.loss_name!r}, init={self.init!r}, init_scale={self.init_scale}, "
+            f"seed={self.seed}, dtype={self.dtype.name})"
+        )
+
+
+class Trace(dict):
+    """The intermediates of one forward and backward pass, by name, in computing order."""
+
+    @property
+    def forward_names(self) -> list:
+        return [k for k in self if not k.startswith("d")]
+
+    @property
+    def backward_names(self) -> list:
+        return [k for k in self if k.startswith("d")]
+
+
+def _check_layer_sizes(layer_sizes):
+    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
+        raise TypeError(
+            f"layer_sizes must be a list of positive integers [n_0, ..., n_L]; "
+            f"got {describe(layer_sizes)}"
+        )
+    sizes = list(layer_sizes)
+    if len(sizes) < 2:
+        raise ValueError(
+            "layer_sizes must list the inputs and at least one layer, e.g. [2, 2, 1]; "
+            f"got {sizes}"
+        )
+    return [check_int(n, f"layer_sizes[{i}]", low=1) for i, n in enumerate(sizes)]
+
+
+def _check_activations(activations, L):
+    if isinstance(activations, str):
+        activations = [activations] * L
+    if not isinstance(activations, (list, tuple)):
+        raise TypeError(
+            f"activations must be a name or a list of {L} names; got {describe(activations)}"
+        )
+    if len(activations) != L:
+        raise ValueError(
+            f"activations must have one name per layer ({L} for these layer_sizes); "
+            f"got {len(activations)}: {list(activations)}"
+        )
+    for i, a in enumerate(activations):
+        check_choice(a, f"activations[{i}] (layer {i + 1})", _activations.ACTIVATIONS)
+    return list(activations)

@@ -1,0 +1,151 @@
+"""Optimizers: how a gradient becomes a step.
+
+Chapter "Optimizers" explains each. They share one interface, stated once here:
+
+    opt.step(params, grads)
+
+`params` is a dict of arrays by name ("W1", "b1", ...) updated in place; `grads` holds
+"dW1", "db1", ... of the same shapes. State (velocities, moment estimates, the step count)
+is kept per parameter name inside the optimizer, so one optimizer serves one network.
+`opt.reset()` forgets it.
+
+The default formulas are the original ones, which PyTorch's torch.optim also uses:
+
+SGD        w -= lr g
+Momentum   v = beta v + g;                      w -= lr v          (Polyak; torch SGD momentum)
+RMSprop    s = beta s + (1 - beta) g^2;         w -= lr g / (sqrt(s) + eps)   (Hinton 2012)
+Adam       m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+           m_hat = m / (1 - b1^t); v_hat = v / (1 - b2^t)
+           w -= lr m_hat / (sqrt(v_hat) + eps)                       (Kingma and Ba 2015)
+
+The seed article's simplified variants are options, so the book can run both:
+Momentum(average=True) uses v = beta v + (1 - beta) g (the moving average of Andrew Ng's
+course; it equals the default with lr * (1 - beta)); Adam(bias_correction=False) drops
+the bias correction; RMSprop and Adam take eps_inside=True for sqrt(s + eps).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_positive, check_real, describe
+
+
+class Optimizer:
+    """Base class: validates the step's arguments and keeps per-name state."""
+
+    def __init__(self, lr):
+        self.lr = check_positive(lr, "lr")
+        self.state = {}
+        self.t = 0  # steps taken
+
+    def reset(self) -> None:
+        self.state = {}
+        self.t = 0
+
+    def step(self, params, grads) -> None:
+        """Update every array in `params` in place from the matching entry of `grads`."""
+        _check_step(params, grads)
+        self.t += 1
+        for name, w in params.items():
+            self.update(name, w, grads["d" + name])
+
+    def update(self, name, w, g) -> None:  # pragma: no cover - each optimizer defines it
+        raise NotImplementedError
+
+    def _zeros(self, key, w):
+        if key not in self.state:
+            self.state[key] = np.zeros_like(w)
+        return self.state[key]
+
+
+class SGD(Optimizer):
+    """w -= lr g."""
+
+    def update(self, name, w, g):
+        w -= self.lr * g
+
+
+class Momentum(Optimizer):
+    """v = beta v + g, w -= lr v; or, with average=True, v = beta v + (1 - beta) g."""
+
+    def __init__(self, lr, beta=0.9, average=False):
+        super().__init__(lr)
+        self.beta = check_real(beta, "beta", low=0.0, high=1.0, high_open=True)
+        self.average = bool(average)
+
+    def update(self, name, w, g):
+        v = self._zeros(name, w)
+        v *= self.beta
+        v += (1 - self.beta) * g if self.average else g
+        w -= self.lr * v
+
+
+class RMSprop(Optimizer):
+    """s = beta s + (1 - beta) g^2, w -= lr g / (sqrt(s) + eps)."""
+
+    def __init__(self, lr, beta=0.9, eps=1e-8, eps_inside=False):
+        super().__init__(lr)
+        self.beta = check_real(beta, "beta", low=0.0, high=1.0, high_open=True)
+        self.eps = check_positive(eps, "eps")
+        self.eps_inside = bool(eps_inside)
+
+    def update(self, name, w, g):
+        s = self._zeros(name, w)
+        s *= self.beta
+        s += (1 - self.beta) * g * g
+        denom = np.sqrt(s + self.eps) if self.eps_inside else np.sqrt(s) + self.eps
+        w -= self.lr * g / denom
+
+
+class Adam(Optimizer):
+    """Adam with bias correction and eps outside the root (Kingma and Ba 2015)."""
+
+    def __init__(
+        self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, bias_correction=True, eps_inside=False
+    ):
+        super().__init__(lr)
+        self.beta1 = check_real(beta1, "beta1", low=0.0, high=1.0, high_open=True)
+        self.beta2 = check_real(beta2, "beta2", low=0.0, high=1.0, high_open=True)
+        self.eps = check_positive(eps, "eps")
+        self.bias_correction = bool(bias_correction)
+        self.eps_inside = bool(eps_inside)
+
+    def update(self, name, w, g):
+        m = self._zeros(name + ".m", w)
+        v = self._zeros(name + ".v", w)
+        m *= self.beta1
+        m += (1 - self.beta1) * g
+        v *= self.beta2
+        v += (1 - self.beta2) * g * g
+        if self.bias_correction:
+            m_hat = m / (1 - self.beta1**self.t)
+            v_hat = v / (1 - self.beta2**self.t)
+        else:
+            m_hat, v_hat = m, v
+        denom = np.sqrt(v_hat + self.eps) if self.eps_inside else np.sqrt(v_hat) + self.eps
+        w -= self.lr * m_hat / denom
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Adam}
+
+
+def _check_step(params, grads):
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of arrays by name; got {describe(params)}")
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads must be a dict of arrays by name; got {describe(grads)}")
+    for name, w in params.items():
+        key = "d" + name
+        if key not in grads:
+            raise ValueError(
+                f"grads must hold {key!r} for parameter {name!r}; got keys {sorted(grads)}"
+            )
+        g = grads[key]
+        if not isinstance(w, np.ndarray):
+            raise TypeError(f"params[{name!r}] must be a numpy array; got {describe(w)}")
+        if np.shape(g) != w.shape:
+            raise ValueError(
+                f"grads[{key!r}] must have the shape of params[{name!r}], {w.shape}; "
+                f"got {np.shape(g)}"
+            )
