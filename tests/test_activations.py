@@ -1,0 +1,125 @@
+"""Tests of backprop_lib.activations: values, local derivatives, stability, dtypes."""
+
+import math
+import warnings
+from decimal import Decimal, getcontext
+
+import numpy as np
+import pytest
+
+from backprop_lib import activations as act
+from helpers import ACTIVATIONS
+
+getcontext().prec = 50
+
+
+def decimal_sigmoid(z: float) -> float:
+    """1 / (1 + e^(-z)) at 50 digits, rounded once to float."""
+    return float(1 / (1 + (-Decimal(z)).exp()))
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_derivative_matches_central_differences(name):
+    f = act.get(name)
+    rng = np.random.default_rng(1)
+    z = rng.uniform(-3, 3, size=200)
+    z = z[np.abs(z) > 1e-3]  # away from the kink of relu and leaky_relu
+    h = 1e-6
+    numeric = (f(z + h) - f(z - h)) / (2 * h)
+    analytic = f.derivative(z, f(z))
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "name, z, expected",
+    [
+        ("sigmoid", 0.0, 0.5),
+        ("tanh", 0.0, 0.0),
+        ("relu", -2.0, 0.0),
+        ("relu", 3.0, 3.0),
+        ("leaky_relu", -2.0, -0.02),
+        ("leaky_relu", 3.0, 3.0),
+        ("identity", -1.5, -1.5),
+    ],
+)
+def test_known_values(name, z, expected):
+    assert act.get(name)(np.array([z]))[0] == pytest.approx(expected, rel=1e-15, abs=0)
+
+
+def test_relu_derivative_at_kink_is_zero_like_pytorch():
+    assert act.relu_derivative(np.array([0.0]), np.array([0.0]))[0] == 0.0
+
+
+def test_leaky_relu_slope_is_pytorch_default():
+    assert act.LEAKY_SLOPE == 0.01
+    d = act.leaky_relu_derivative(np.array([-5.0, 0.0, 5.0]), None)
+    np.testing.assert_array_equal(d, [0.01, 0.01, 1.0])
+
+
+@pytest.mark.parametrize("z", [-1000.0, 1000.0, -1e308, 1e308])
+def test_sigmoid_has_no_overflow_warning_at_extremes(z):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = act.sigmoid(np.array([z]))
+    assert s[0] == (1.0 if z > 0 else 0.0)
+
+
+@pytest.mark.parametrize("z", [-745.0, -700.0, -100.0, -40.0, -20.0, -1.0, 0.0, 1.0, 20.0, 36.0])
+def test_sigmoid_full_relative_precision(z):
+    """Relative precision even where sigma(z) is tiny (e.g. e^-40 ~ 4e-18)."""
+    exact = decimal_sigmoid(z)
+    got = float(act.sigmoid(np.array([z]))[0])
+    assert abs(got - exact) <= 4 * np.finfo(np.float64).eps * exact
+
+
+def test_sigmoid_minus_40_beats_naive_formula_reference():
+    # e^-40 / (1 + e^-40) with math.exp: a second independent reference.
+    ref = math.exp(-40) / (1 + math.exp(-40))
+    assert float(act.sigmoid(-40.0)) == pytest.approx(ref, rel=1e-15)
+
+
+def test_sigmoid_symmetry():
+    z = np.linspace(-30, 30, 61)
+    np.testing.assert_allclose(act.sigmoid(-z), 1 - act.sigmoid(z), rtol=0, atol=2.3e-16)  # 1 ulp of 1.0
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(name, dtype):
+    f = act.get(name)
+    z = np.linspace(-2, 2, 7, dtype=dtype)
+    a = f(z)
+    assert a.dtype == dtype
+    assert f.derivative(z, a).dtype == dtype
+
+
+def test_float32_sigmoid_at_extremes_is_silent():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = act.sigmoid(np.array([-200.0, 200.0], dtype=np.float32))
+    np.testing.assert_array_equal(s, np.array([0.0, 1.0], dtype=np.float32))
+
+
+def test_integer_input_is_cast_to_float64():
+    assert act.sigmoid(np.array([0, 1])).dtype == np.float64
+    assert act.relu(np.array([-1, 2])).dtype == np.float64
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_derivative_from_output(name):
+    """sigma' = a (1 - a) and tanh' = 1 - a^2: the derivative reads the output."""
+    z = np.array([-1.0, 0.5, 2.0])
+    f = act.get(name)
+    a = f(z)
+    expected = a * (1 - a) if name == "sigmoid" else 1 - a**2
+    np.testing.assert_array_equal(f.derivative(z, a), expected)
+
+
+def test_get_unknown_name_lists_choices():
+    with pytest.raises(ValueError, match=r"activation.*'softplus'.*sigmoid"):
+        act.get("softplus")
+
+
+def test_get_non_string_is_type_error():
+    with pytest.raises(TypeError, match="activation"):
+        act.get(3)

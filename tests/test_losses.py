@@ -1,0 +1,153 @@
+"""Tests of backprop_lib.losses: values from their formulas, derivatives, fused deltas."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from backprop_lib import activations as act
+from backprop_lib import losses
+from helpers import LOSSES, rel, targets
+
+
+def loop_value(name, A, Y):
+    """Each loss written as plain Python loops over examples i and units k."""
+    n, m = A.shape
+    total = 0.0
+    for i in range(m):
+        if name == "half_mse":
+            total += 0.5 * sum((A[k, i] - Y[k, i]) ** 2 for k in range(n))
+        elif name == "mse":
+            total += sum((A[k, i] - Y[k, i]) ** 2 for k in range(n)) / n
+        elif name == "bce":
+            total -= sum(
+                Y[k, i] * math.log(A[k, i]) + (1 - Y[k, i]) * math.log(1 - A[k, i])
+                for k in range(n)
+            ) / n
+        else:  # softmax_ce on logits
+            zmax = max(A[k, i] for k in range(n))
+            lse = zmax + math.log(sum(math.exp(A[k, i] - zmax) for k in range(n)))
+            total -= sum(Y[k, i] * (A[k, i] - lse) for k in range(n))
+    return total / m
+
+
+def sample(name, n=3, m=5, seed=0):
+    rng = np.random.default_rng(seed)
+    A = rng.uniform(0.05, 0.95, (n, m)) if name == "bce" else rng.standard_normal((n, m))
+    return A, targets(name, n, m, rng)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_value_matches_loop_formula(name):
+    A, Y = sample(name)
+    assert losses.get(name)(A, Y) == pytest.approx(loop_value(name, A, Y), rel=1e-13)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_value_is_python_float(name):
+    A, Y = sample(name)
+    assert type(losses.get(name)(A, Y)) is float
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_gradient_matches_central_differences(name):
+    A, Y = sample(name)
+    loss = losses.get(name)
+    h = 1e-6
+    numeric = np.zeros_like(A)
+    for idx in np.ndindex(A.shape):
+        Ap, Am = A.copy(), A.copy()
+        Ap[idx] += h
+        Am[idx] -= h
+        numeric[idx] = (loss(Ap, Y) - loss(Am, Y)) / (2 * h)
+    assert rel(loss.gradient(A, Y), numeric) < 1e-8
+
+
+def test_mse_is_numpy_mean_and_twice_half_mse_over_units():
+    A, Y = sample("mse", n=4, m=6)
+    assert losses.mse(A, Y) == pytest.approx(np.mean((A - Y) ** 2), rel=1e-14)
+    assert losses.mse(A, Y) == pytest.approx(2 * losses.half_mse(A, Y) / 4, rel=1e-14)
+
+
+def test_half_mse_gradient_is_error_over_m():
+    A, Y = sample("half_mse", n=2, m=4)
+    np.testing.assert_array_equal(losses.half_mse_gradient(A, Y), (A - Y) / 4)
+
+
+def test_bce_fused_delta_equals_chain_rule():
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((2, 5))
+    A = act.sigmoid(Z)
+    Y = targets("bce", 2, 5, rng)
+    bce = losses.get("bce")
+    fused = bce.output_delta(A, Y, "sigmoid")
+    chained = bce.gradient(A, Y) * act.sigmoid_derivative(Z, A)
+    assert rel(fused, chained) < 1e-13
+
+
+def test_softmax_ce_gradient_is_softmax_minus_y_over_m():
+    Z, Y = sample("softmax_ce", n=3, m=4)
+    expected = (losses.softmax(Z) - Y) / 4
+    np.testing.assert_allclose(losses.softmax_ce_gradient(Z, Y), expected, rtol=1e-15)
+    assert rel(losses.get("softmax_ce").output_delta(Z, Y, "identity"), expected) < 1e-15
+
+
+@pytest.mark.parametrize("name", ["half_mse", "mse"])
+def test_no_fused_delta_for_regression_losses(name):
+    A, Y = sample(name)
+    assert losses.get(name).output_delta(A, Y, "identity") is None
+
+
+def test_softmax_columns_are_probabilities_even_for_huge_logits():
+    Z = np.array([[1000.0, -1000.0, 0.0], [0.0, 1000.0, 1e-300], [-1000.0, 0.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        P = losses.softmax(Z)
+        L = losses.log_softmax(Z)
+    assert np.isfinite(L).all()
+    np.testing.assert_allclose(P.sum(axis=0), 1.0, rtol=1e-15)
+    assert L[0, 0] == 0.0 and L[1, 0] == -1000.0
+
+
+def test_softmax_ce_of_one_hot_is_mean_negative_log_probability():
+    Z = np.array([[2.0, 0.0], [1.0, 0.0], [0.0, 3.0]])
+    Y = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]])
+    P = losses.softmax(Z)
+    expected = -(math.log(P[0, 0]) + math.log(P[2, 1])) / 2
+    assert losses.softmax_ce(Z, Y) == pytest.approx(expected, rel=1e-14)
+
+
+def test_bce_is_infinite_not_clamped_on_a_certain_wrong_answer():
+    A = np.array([[0.0, 1.0]])
+    Y = np.array([[1.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert losses.bce(A, Y) == math.inf
+
+
+def test_bce_of_exact_certain_right_answers_is_zero():
+    A = np.array([[0.0, 1.0]])
+    Y = np.array([[0.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert losses.bce(A, Y) == 0.0
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_loss_of_duplicated_batch_is_unchanged(name):
+    """The loss is a mean over examples: repeating the batch does not change it."""
+    A, Y = sample(name)
+    loss = losses.get(name)
+    assert loss(np.hstack([A, A]), np.hstack([Y, Y])) == pytest.approx(loss(A, Y), rel=1e-14)
+
+
+def test_predict_is_softmax_only_for_softmax_ce():
+    Z, _ = sample("softmax_ce")
+    np.testing.assert_array_equal(losses.get("softmax_ce").predict(Z), losses.softmax(Z))
+    assert losses.get("mse").predict(Z) is Z
+
+
+def test_unknown_loss_lists_choices():
+    with pytest.raises(ValueError, match=r"loss.*'l1'.*half_mse"):
+        losses.get("l1")
