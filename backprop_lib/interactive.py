@@ -1,0 +1,642 @@
+"""Interactive figures that work in a live kernel and in the offline HTML book.
+
+A chapter writes two functions and makes one call:
+
+    from backprop_lib import interactive as ia
+
+    def compute(lr, init, scale):          # pure function of its keyword parameters
+        ...                                # -> any result object (cached by parameters)
+    def draw(fig, result, artists):        # artists is None the first time: make axes and
+        ...                                # artists on fig and return them; later calls
+        return artists                     # update those same artists in place
+
+    ia.show(compute, draw,
+            controls=[ia.LogSlider("lr", [1e-3, 1e-2, 0.1, 1.0], default=0.1,
+                                   label="learning rate"),
+                      ia.Choice("init", ["small", "xavier", "he"], default="xavier"),
+                      ia.Slider("scale", [0.5, 1.0, 2.0], default=1.0, label="init scale")],
+            joint=("lr", "init"),
+            alt=lambda params, result: "what this frame shows, in words")
+
+Two ways the same call shows itself:
+
+- In a live kernel (the default): ipywidgets controls (a log-scale slider for a LogSlider)
+  over one figure made once. Each change calls `compute` (cached) and `draw` with the
+  existing artists, then shows the re-rendered PNG and its description. The cell's output
+  also carries a text/plain summary (the description of the default frame), which is what
+  strict nbval compares; nbval skips widget views and images.
+- In the book build (environment variable BACKPROP_BOOK_STATIC=1, set by tools/build_book.py):
+  no ipywidgets at all. Every frame of the grid is computed and drawn at build time into a
+  small PNG, and one self-contained HTML output holds plain HTML controls (<input type=range>
+  and <select>, keyboard operable, with visible values), the frames, and a few lines of
+  inline JavaScript that swap frame and description. It needs no server and no network,
+  so it works from file:// as well.
+
+The grid of settings (`frames`): the controls named in `joint` are varied together (their
+full product, the other controls at their defaults); every other control is varied one at
+a time, all the rest at their defaults. When a reader of the static book picks a
+combination that is not in the grid, the player keeps the control just moved and resets the
+others to their defaults (first the one-at-a-time controls, then, if still needed, the joint
+ones), moves those controls visibly, and says so in a note below the figure (`snap`).
+
+Chapter "A worked example" and chapter "The algorithm for L layers" use this module
+(through backprop_lib.figures). This module imports matplotlib and ipywidgets; the
+numerical core of backprop_lib never imports it.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import inspect
+import io
+import itertools
+import json
+import math
+import os
+import time
+
+import numpy as np
+
+from . import plots
+
+STATIC_ENV = "BACKPROP_BOOK_STATIC"
+
+__all__ = [
+    "STATIC_ENV",
+    "Choice",
+    "Interactive",
+    "LogSlider",
+    "Slider",
+    "frames",
+    "is_static",
+    "show",
+    "snap",
+]
+
+
+# --------------------------------------------------------------------------- controls
+
+
+class Control:
+    """One named parameter of a figure: its grid of values, its default and its label."""
+
+    kind = "control"
+
+    def __init__(self, name, values, default=None, label=None):
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError("name must be a Python identifier (a keyword of compute); "
+                             f"got {name!r}")
+        values = _as_tuple(values, f"values of control {name!r}", "a sequence")
+        if not values:
+            raise ValueError(f"values of control {name!r} must not be empty")
+        if len(set(values)) != len(values):
+            raise ValueError(f"values of control {name!r} must be distinct; got {values!r}")
+        self.name = name
+        self.values = self._check_values(values)
+        if default is None:
+            default = self.values[len(self.values) // 2]
+        if default not in self.values:
+            raise ValueError(f"default of control {name!r} must be one of its values "
+                             f"{list(self.values)}; got {default!r}")
+        self.default = default
+        self.label = name if label is None else str(label)
+
+    def _check_values(self, values):
+        return values
+
+    def index(self, value):
+        """Position of `value` in the grid (ValueError naming the control if absent)."""
+        try:
+            return self.values.index(value)
+        except ValueError:
+            raise ValueError(f"{self.name} must be one of {list(self.values)}; "
+                             f"got {value!r}") from None
+
+    def fmt(self, value):
+        """The value as the controls show it."""
+        return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+    def normalize(self, value):
+        """A live widget's value as passed to compute (identity for grid-valued controls)."""
+        return value
+
+    def widget(self):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __repr__(self):
+        return (f"{type(self).__name__}({self.name!r}, {list(self.values)!r}, "
+                f"default={self.default!r}, label={self.label!r})")
+
+
+class _Numeric(Control):
+    def _check_values(self, values):
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                raise TypeError(f"values of control {self.name!r} must be numbers; got {v!r}")
+            if not math.isfinite(v):
+                raise ValueError(f"values of control {self.name!r} must be finite; got {v!r}")
+        if list(values) != sorted(values):
+            raise ValueError(f"values of control {self.name!r} must be increasing; "
+                             f"got {list(values)}")
+        return tuple(v.item() if isinstance(v, np.generic) else v for v in values)
+
+
+class LogSlider(_Numeric):
+    """A positive number on a log scale, such as a learning rate.
+
+    Live: an ipywidgets FloatLogSlider that moves continuously between the first and last
+    values (compute receives the value rounded to 3 significant digits). Static: a range
+    input over `values`.
+    """
+
+    kind = "log"
+
+    def _check_values(self, values):
+        values = super()._check_values(values)
+        if values[0] <= 0:
+            raise ValueError(f"values of log slider {self.name!r} must be positive; "
+                             f"got {list(values)}")
+        return values
+
+    def normalize(self, value):
+        return float(f"{float(value):.3g}")
+
+    def widget(self):
+        import ipywidgets as W
+
+        lo, hi = math.log10(self.values[0]), math.log10(self.values[-1])
+        return W.FloatLogSlider(value=self.default, base=10, min=lo, max=hi,
+                                step=max((hi - lo) / 200, 1e-3), description=self.label,
+                                readout_format=".3g", continuous_update=True,
+                                style={"description_width": "initial"})
+
+
+class Slider(_Numeric):
+    """A number from a short list, such as an initialization scale or a number of steps.
+
+    Live: an ipywidgets SelectionSlider over `values`. Static: a range input over `values`.
+    """
+
+    kind = "slider"
+
+    def widget(self):
+        import ipywidgets as W
+
+        return W.SelectionSlider(options=[(self.fmt(v), v) for v in self.values],
+                                 value=self.default, description=self.label,
+                                 continuous_update=True, style={"description_width": "initial"})
+
+
+class Choice(Control):
+    """One of a few named options, such as an initialization scheme.
+
+    Live: ipywidgets ToggleButtons (a Dropdown beyond 5 options). Static: a <select>.
+    """
+
+    kind = "choice"
+
+    def widget(self):
+        import ipywidgets as W
+
+        cls = W.ToggleButtons if len(self.values) <= 5 else W.Dropdown
+        return cls(options=[(self.fmt(v), v) for v in self.values], value=self.default,
+                   description=self.label, style={"description_width": "initial"})
+
+
+# --------------------------------------------------------------------------- the grid
+
+
+def _check_controls(controls, joint):
+    if isinstance(controls, Control):
+        controls = [controls]
+    controls = _as_tuple(controls, "controls", "a list of LogSlider/Slider/Choice")
+    if not controls:
+        raise ValueError("controls must hold at least one LogSlider, Slider or Choice; got none")
+    for c in controls:
+        if not isinstance(c, Control):
+            raise TypeError(f"controls must be LogSlider, Slider or Choice objects; got {c!r}")
+    names = [c.name for c in controls]
+    if len(set(names)) != len(names):
+        raise ValueError(f"control names must be distinct; got {names}")
+    if isinstance(joint, str):
+        joint = (joint,)
+    joint = tuple(joint or ())
+    for j in joint:
+        if j not in names:
+            raise ValueError(f"joint must name controls among {names}; got {j!r}")
+    if len(set(joint)) != len(joint):
+        raise ValueError(f"joint must not repeat a name; got {joint}")
+    return controls, joint
+
+
+def frames(*args, controls=None, joint=()):
+    """The grid of parameter dicts a static figure precomputes, in a fixed order.
+
+    Call as `frames(controls, joint)` or `frames(compute, controls, joint)` (compute is then
+    checked to accept every control name). First the full product of the `joint` controls
+    (others at their defaults), then each other control through its values, the rest at
+    their defaults. No setting appears twice.
+    """
+    args = list(args)
+    compute = args.pop(0) if args and callable(args[0]) else None
+    if args:
+        controls = args.pop(0)
+    if args:
+        joint = args.pop(0)
+    if args:
+        raise TypeError("frames takes (compute, controls, joint) or (controls, joint)")
+    controls, joint = _check_controls(controls, joint)
+    if compute is not None:
+        _check_signature(compute, controls)
+    default = {c.name: c.default for c in controls}
+    by_name = {c.name: c for c in controls}
+    grid, seen = [], set()
+
+    def add(params):
+        key = tuple(params[c.name] for c in controls)
+        if key not in seen:
+            seen.add(key)
+            grid.append(dict(params))
+
+    for combo in itertools.product(*(by_name[j].values for j in joint)):
+        add({**default, **dict(zip(joint, combo, strict=True))})
+    for c in controls:
+        if c.name not in joint:
+            for v in c.values:
+                add({**default, c.name: v})
+    return grid
+
+
+def snap(params, changed, controls, joint=()):
+    """The grid setting the static player shows after the reader moves control `changed`.
+
+    If `params` is in the grid it is returned unchanged. Otherwise the control `changed`
+    keeps its value and the others go back to their defaults: first every control outside
+    `joint`, then, if that is not enough, the joint ones too. (The player in the HTML book
+    implements the same rule in JavaScript.)
+    """
+    controls, joint = _check_controls(controls, joint)
+    names = [c.name for c in controls]
+    if changed not in names:
+        raise ValueError(f"changed must be one of {names}; got {changed!r}")
+    for c in controls:
+        if c.name not in params:
+            raise ValueError(f"params must set every control {names}; {c.name!r} is missing")
+        c.index(params[c.name])
+    grid = {tuple(p[n] for n in names) for p in frames(controls, joint)}
+    params = {n: params[n] for n in names}
+    if tuple(params.values()) in grid:
+        return params
+    for c in controls:
+        if c.name != changed and c.name not in joint:
+            params[c.name] = c.default
+    if tuple(params.values()) in grid:
+        return params
+    for c in controls:
+        if c.name != changed:
+            params[c.name] = c.default
+    return params
+
+
+def _as_tuple(x, what, expected):
+    try:
+        return tuple(x)
+    except TypeError:
+        raise TypeError(f"{what} must be {expected}; got {type(x).__name__}") from None
+
+
+def _check_signature(compute, controls):
+    try:
+        sig = inspect.signature(compute)
+    except (TypeError, ValueError):
+        return
+    accepts_kwargs = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+    for c in controls:
+        if c.name not in sig.parameters and not accepts_kwargs:
+            raise ValueError(f"compute must accept the keyword {c.name!r} of control "
+                             f"{c.label!r}; its parameters are {list(sig.parameters)}")
+
+
+def is_static():
+    """True in the book build (BACKPROP_BOOK_STATIC set to 1, true or yes)."""
+    return os.environ.get(STATIC_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+# --------------------------------------------------------------------------- the figure
+
+
+class Interactive:
+    """One interactive figure: compute and draw functions, controls, a grid, a cache.
+
+    Usually made and shown by `show`. Useful on its own in tests and benchmarks:
+    `update(**params)` recomputes (through the cache) and redraws the same artists;
+    `widget` builds the live ipywidgets view; `static_html()` renders the book's player;
+    `benchmark()` times updates.
+    """
+
+    def __init__(self, compute, draw, controls, joint=(), alt=None, figsize=(7, 3), dpi=80,
+                 static_dpi=None, cache_size=512):
+        if not callable(compute):
+            raise TypeError(f"compute must be a function of the control values; got {compute!r}")
+        if not callable(draw):
+            raise TypeError(f"draw must be a function draw(fig, result, artists); got {draw!r}")
+        if alt is not None and not callable(alt) and not isinstance(alt, str):
+            raise TypeError("alt must be None, a string or a function alt(params, result); "
+                            f"got {alt!r}")
+        self.controls, self.joint = _check_controls(controls, joint)
+        _check_signature(compute, self.controls)
+        self.compute, self.draw, self._alt = compute, draw, alt
+        self.figsize, self.dpi = plots._check_figsize(figsize), dpi
+        self.static_dpi = static_dpi or dpi
+        self.cache_size = int(cache_size)
+        self._cache = {}
+        self.fig = None
+        self.artists = None
+        self.params = self.defaults()
+        self.draw_count = 0
+        self._widget = None
+        self._displayed = False
+
+    # parameters and results
+    def defaults(self):
+        return {c.name: c.default for c in self.controls}
+
+    def grid(self):
+        return frames(self.controls, self.joint)
+
+    def _key(self, params):
+        return tuple(params[c.name] for c in self.controls)
+
+    def result(self, **params):
+        """compute(**params), cached by the parameter values."""
+        params = self._complete(params)
+        key = self._key(params)
+        if key not in self._cache:
+            if len(self._cache) >= self.cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = self.compute(**params)
+        return self._cache[key]
+
+    def clear_cache(self):
+        self._cache.clear()
+
+    def _complete(self, params, base=None):
+        names = [c.name for c in self.controls]
+        for k in params:
+            if k not in names:
+                raise ValueError(f"unknown parameter {k!r}; the controls are {names}")
+        full = self.defaults() | (base or {}) | params
+        return {c.name: c.normalize(full[c.name]) for c in self.controls}
+
+    def alt_text(self, params=None, result=None):
+        """The description of a frame (alt text of the image, caption under it)."""
+        params = self._complete(params or {})
+        if self._alt is None:
+            return "Figure at " + self.describe(params) + "."
+        if isinstance(self._alt, str):
+            return self._alt
+        if result is None:
+            result = self.result(**params)
+        return str(self._alt(params, result))
+
+    def describe(self, params):
+        return ", ".join(f"{c.label} {c.fmt(params[c.name])}" for c in self.controls)
+
+    # drawing
+    def update(self, **params):
+        """Set parameters, compute (cached) and draw on the existing artists; return them."""
+        self.params = self._complete(params, base=self.params)
+        result = self.result(**self.params)
+        if self.fig is None:
+            self.fig = plots.figure(self.figsize, dpi=self.dpi)
+            with plots.style():
+                self.artists = self.draw(self.fig, result, None)
+        else:
+            with plots.style():
+                self.artists = self.draw(self.fig, result, self.artists)
+        self.draw_count += 1
+        return self.artists
+
+    def png(self, dpi=None, colors=None):
+        """The current figure as PNG bytes; with colors, quantized to a small palette."""
+        if self.fig is None:
+            self.update()
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", dpi=dpi or self.dpi, facecolor="white")
+        data = buf.getvalue()
+        if colors:
+            from PIL import Image
+
+            img = Image.open(io.BytesIO(data)).convert("RGB")
+            img = img.quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
+                               dither=Image.Dither.NONE)
+            out = io.BytesIO()
+            img.save(out, format="PNG", optimize=True)
+            data = out.getvalue()
+        return data
+
+    # the live view
+    @property
+    def widget(self):
+        """The ipywidgets view (built on first use): controls, image, description."""
+        if self._widget is None:
+            self._widget = self._build_widget()
+        return self._widget
+
+    def _build_widget(self):
+        import ipywidgets as W
+
+        self.update(**self.defaults())
+        self._controls = {c.name: c.widget() for c in self.controls}
+        width = int(round(self.figsize[0] * self.dpi))
+        self._image = W.Image(value=self.png(), format="png",
+                              layout=W.Layout(width=f"{width}px", max_width="100%"))
+        self._caption = W.HTML(value=self._caption_html())
+        for c in self.controls:
+            self._controls[c.name].observe(self._on_change, names="value")
+        return W.VBox([W.VBox(list(self._controls.values())), self._image, self._caption])
+
+    def _caption_html(self):
+        return f'<p style="max-width:40em" aria-live="polite">{html.escape(self.alt_text())}</p>'
+
+    def _on_change(self, change=None):
+        params = {name: w.value for name, w in self._controls.items()}
+        self.update(**params)
+        self._image.value = self.png()
+        self._caption.value = self._caption_html()
+
+    def summary(self):
+        """The text/plain form of the output: deterministic, what strict nbval compares."""
+        controls = "; ".join(f"{c.label}: {', '.join(c.fmt(v) for v in c.values)}"
+                             for c in self.controls)
+        return (f"Interactive figure ({controls}). At {self.describe(self.defaults())}: "
+                f"{self.alt_text(self.defaults())}")
+
+    # the static player
+    def static_html(self, colors=96):
+        """One self-contained HTML player over the grid (no ipywidgets, no network)."""
+        saved = self.params
+        frames_json = {}
+        for params in self.grid():
+            self.update(**params)
+            key = ",".join(str(c.index(params[c.name])) for c in self.controls)
+            src = "data:image/png;base64," + base64.b64encode(
+                self.png(dpi=self.static_dpi, colors=colors)).decode("ascii")
+            frames_json[key] = {"src": src, "alt": self.alt_text(params)}
+        self.update(**saved)
+        return _player_html(self, frames_json)
+
+    # display
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if is_static():
+            return {"text/html": self.static_html(), "text/plain": self.summary()}
+        bundle = dict(self.widget._repr_mimebundle_())
+        bundle["text/plain"] = self.summary()
+        return bundle
+
+    def _ipython_display_(self):
+        if self._displayed:
+            return
+        self.display()
+
+    def display(self):
+        """Show the figure in the running notebook (live widget or static player)."""
+        from IPython.display import display
+
+        self._displayed = True
+        display(self._repr_mimebundle_(), raw=True)
+
+    # timing
+    def benchmark(self, settings=None, cold=True, render=True):
+        """Milliseconds per update over `settings` (default: the grid), one per setting.
+
+        An update is what a slider move costs: compute (after clearing the cache when
+        `cold`), draw on the existing artists and, when `render`, the PNG the live view shows.
+        """
+        settings = self.grid() if settings is None else list(settings)
+        if cold:
+            self.clear_cache()
+        self.update(**self.defaults())
+        times = []
+        for params in settings:
+            t0 = time.perf_counter()
+            self.update(**params)
+            if render:
+                self.png()
+            times.append(1e3 * (time.perf_counter() - t0))
+        return np.array(times)
+
+
+def show(compute, draw, controls, joint=(), alt=None, figsize=(7, 3), **kwargs):
+    """Make an Interactive figure and show it (live widget, or static player in the book).
+
+    Returns the Interactive object (showing it again as the cell's last value is a no-op).
+    Outside IPython nothing is displayed; the object still works (tests, benchmarks).
+    """
+    fig = Interactive(compute, draw, controls, joint=joint, alt=alt, figsize=figsize, **kwargs)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return fig
+    if get_ipython() is not None:
+        fig.display()
+    return fig
+
+
+# --------------------------------------------------------------------------- HTML player
+
+_PLAYER_CSS = """
+.bp-player{margin:1em 0;max-width:100%}
+.bp-player .bp-controls{display:flex;flex-wrap:wrap;gap:.4em 1.5em;align-items:center;
+ margin-bottom:.4em}
+.bp-player label{display:inline-flex;gap:.5em;align-items:center;color:inherit}
+.bp-player select{color:inherit;background:transparent;border:1px solid currentColor;
+ border-radius:3px;padding:.1em .3em}
+.bp-player select option{color:#111;background:#fff}
+.bp-player output{font-variant-numeric:tabular-nums;min-width:3.5em;display:inline-block}
+.bp-player img{max-width:100%;height:auto;display:block;background:#fff}
+.bp-player figcaption{font-size:.92em;margin-top:.3em}
+.bp-player .bp-note{font-size:.85em;font-style:italic;min-height:1.2em;margin:.2em 0}
+.bp-player input:focus-visible,.bp-player select:focus-visible{outline:2px solid #E69F00;
+ outline-offset:2px}
+"""
+
+# The static player: read the frames, wire the controls, apply the snapping rule of `snap`.
+_PLAYER_JS = """
+(function(){
+var root=document.currentScript.parentNode;
+var spec=JSON.parse(root.querySelector('script[type="application/json"]').textContent);
+var inputs=spec.controls.map(function(c){
+ return root.querySelector('[data-bp-name="'+c.name+'"]');});
+var img=root.querySelector('img'),cap=root.querySelector('figcaption'),
+ note=root.querySelector('.bp-note');
+function idx(){return inputs.map(function(el){return parseInt(el.value,10);});}
+function setIdx(v){inputs.forEach(function(el,i){el.value=String(v[i]);label(i);});}
+function label(i){var c=spec.controls[i],el=inputs[i];if(c.kind==='choice')return;
+ var t=c.labels[parseInt(el.value,10)];el.setAttribute('aria-valuetext',t);
+ root.querySelector('output[data-bp-for="'+c.name+'"]').textContent=t;}
+function snap(v,changed){
+ if(spec.frames[v.join(',')])return [v,false];
+ var w=v.slice();spec.controls.forEach(function(c,i){if(i!==changed&&!c.joint)w[i]=c.default;});
+ if(spec.frames[w.join(',')])return [w,true];
+ spec.controls.forEach(function(c,i){if(i!==changed)w[i]=c.default;});return [w,true];}
+function show(changed){var r=snap(idx(),changed),v=r[0],f=spec.frames[v.join(',')];
+ setIdx(v);img.src=f.src;img.alt=f.alt;cap.textContent=f.alt;
+ note.textContent=r[1]?spec.snapNote:'';}
+inputs.forEach(function(el,i){el.addEventListener('input',function(){show(i);});
+ el.addEventListener('change',function(){show(i);});});
+setIdx(spec.start);show(-1);
+})();
+"""
+
+_counter = itertools.count(1)
+
+
+def _player_html(fig, frames_json):
+    controls = fig.controls
+    joint = set(fig.joint)
+    uid = f"bp-player-{next(_counter)}"
+    start = [c.index(c.default) for c in controls]
+    spec = {
+        "controls": [
+            {"name": c.name, "kind": c.kind, "labels": [c.fmt(v) for v in c.values],
+             "default": c.index(c.default), "joint": c.name in joint}
+            for c in controls
+        ],
+        "frames": frames_json,
+        "start": start,
+        "snapNote": ("This combination was not computed for the book, so the other controls "
+                     "went back to their defaults. Run the notebook to try any combination."),
+    }
+    parts = [f'<figure class="bp-player" id="{uid}">', f"<style>{_PLAYER_CSS}</style>",
+             '<div class="bp-controls">']
+    for i, c in enumerate(controls):
+        cid = f"{uid}-{c.name}"
+        if c.kind == "choice":
+            options = "".join(
+                f'<option value="{k}"{" selected" if k == start[i] else ""}>'
+                f"{html.escape(c.fmt(v))}</option>"
+                for k, v in enumerate(c.values))
+            parts.append(f'<label for="{cid}">{html.escape(c.label)} '
+                         f'<select id="{cid}" data-bp-name="{c.name}">{options}</select></label>')
+        else:
+            text = html.escape(c.fmt(c.default))
+            parts.append(
+                f'<label for="{cid}">{html.escape(c.label)} '
+                f'<input type="range" id="{cid}" data-bp-name="{c.name}" min="0" '
+                f'max="{len(c.values) - 1}" step="1" value="{start[i]}" aria-valuetext="{text}">'
+                f'<output data-bp-for="{c.name}" for="{cid}">{text}</output></label>')
+    parts.append("</div>")
+    first = frames_json[",".join(map(str, start))]
+    w = int(round(fig.figsize[0] * fig.static_dpi))
+    h = int(round(fig.figsize[1] * fig.static_dpi))
+    parts.append(f'<img src="{first["src"]}" alt="{html.escape(first["alt"])}" '
+                 f'width="{w}" height="{h}">')
+    parts.append(f'<figcaption aria-live="polite">{html.escape(first["alt"])}</figcaption>')
+    parts.append('<p class="bp-note" aria-live="polite"></p>')
+    payload = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
+    parts.append(f'<script type="application/json">{payload}</script>')
+    parts.append(f"<script>{_PLAYER_JS}</script>")
+    parts.append("</figure>")
+    return "".join(parts)
