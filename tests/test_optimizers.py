@@ -1,0 +1,189 @@
+"""Tests of backprop_lib.optimizers against their papers' formulas, one scalar at a time.
+
+Each reference below is written from the paper (not from the library): Polyak momentum
+v = beta v + g, w -= lr v; the moving average v = beta v + (1 - beta) g; RMSprop (Hinton
+2012) s = beta s + (1 - beta) g^2, w -= lr g / (sqrt(s) + eps) or lr g / sqrt(s + eps);
+Adam (Kingma and Ba 2015, Algorithm 1) with and without the bias correction.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import backprop_lib as bp
+from backprop_lib import optimizers as opt
+from helpers import rel
+
+STEPS = 6
+
+
+def ref_sgd(w, gs, lr):
+    for g in gs:
+        w -= lr * g
+    return w
+
+
+def ref_momentum(w, gs, lr, beta, average=False):
+    v = 0.0
+    for g in gs:
+        v = beta * v + ((1 - beta) * g if average else g)
+        w -= lr * v
+    return w
+
+
+def ref_rmsprop(w, gs, lr, beta, eps, inside=False):
+    s = 0.0
+    for g in gs:
+        s = beta * s + (1 - beta) * g * g
+        w -= lr * g / (math.sqrt(s + eps) if inside else math.sqrt(s) + eps)
+    return w
+
+
+def ref_adam(w, gs, lr, b1, b2, eps, correct=True, inside=False):
+    m = v = 0.0
+    for t, g in enumerate(gs, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        mh, vh = (m / (1 - b1**t), v / (1 - b2**t)) if correct else (m, v)
+        w -= lr * mh / (math.sqrt(vh + eps) if inside else math.sqrt(vh) + eps)
+    return w
+
+
+CASES = {
+    "sgd": (lambda: opt.SGD(lr=0.1), lambda w, gs: ref_sgd(w, gs, 0.1)),
+    "momentum": (lambda: opt.Momentum(lr=0.05, beta=0.8),
+                 lambda w, gs: ref_momentum(w, gs, 0.05, 0.8)),
+    "momentum_average": (lambda: opt.Momentum(lr=0.05, beta=0.8, average=True),
+                         lambda w, gs: ref_momentum(w, gs, 0.05, 0.8, average=True)),
+    "rmsprop": (lambda: opt.RMSprop(lr=0.01, beta=0.9, eps=1e-3),
+                lambda w, gs: ref_rmsprop(w, gs, 0.01, 0.9, 1e-3)),
+    "rmsprop_eps_inside": (lambda: opt.RMSprop(lr=0.01, beta=0.9, eps=1e-3, eps_inside=True),
+                           lambda w, gs: ref_rmsprop(w, gs, 0.01, 0.9, 1e-3, inside=True)),
+    "adam": (lambda: opt.Adam(lr=0.01, beta1=0.9, beta2=0.99, eps=1e-4),
+             lambda w, gs: ref_adam(w, gs, 0.01, 0.9, 0.99, 1e-4)),
+    "adam_no_bias_correction": (
+        lambda: opt.Adam(lr=0.01, beta1=0.9, beta2=0.99, eps=1e-4, bias_correction=False),
+        lambda w, gs: ref_adam(w, gs, 0.01, 0.9, 0.99, 1e-4, correct=False)),
+    "adam_eps_inside": (
+        lambda: opt.Adam(lr=0.01, beta1=0.9, beta2=0.99, eps=1e-4, eps_inside=True),
+        lambda w, gs: ref_adam(w, gs, 0.01, 0.9, 0.99, 1e-4, inside=True)),
+}
+
+
+def gradient_sequence(seed=0, steps=STEPS):
+    rng = np.random.default_rng(seed)
+    return [{"dW1": rng.standard_normal((2, 3)), "db1": rng.standard_normal((2, 1))}
+            for _ in range(steps)]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_matches_scalar_reference_step_by_step(case):
+    make, ref = CASES[case]
+    o = make()
+    rng = np.random.default_rng(42)
+    params = {"W1": rng.standard_normal((2, 3)), "b1": rng.standard_normal((2, 1))}
+    start = {k: v.copy() for k, v in params.items()}
+    seq = gradient_sequence()
+    for t in range(1, STEPS + 1):
+        o.step(params, seq[t - 1])
+        for name, w in params.items():
+            for idx in np.ndindex(w.shape):
+                expected = ref(float(start[name][idx]), [float(g["d" + name][idx]) for g in seq[:t]])
+                assert w[idx] == pytest.approx(expected, rel=1e-12, abs=1e-15), (case, t, name, idx)
+
+
+def test_average_momentum_is_default_momentum_with_lr_times_one_minus_beta():
+    beta, lr = 0.9, 0.2
+    a = {"W1": np.ones((2, 3)), "b1": np.zeros((2, 1))}
+    b = {k: v.copy() for k, v in a.items()}
+    avg = opt.Momentum(lr=lr, beta=beta, average=True)
+    polyak = opt.Momentum(lr=lr * (1 - beta), beta=beta)
+    for grads in gradient_sequence(seed=3, steps=50):
+        avg.step(a, grads)
+        polyak.step(b, grads)
+        for k in a:
+            assert rel(a[k], b[k]) < 1e-12
+
+
+def test_momentum_with_beta_zero_is_sgd():
+    a = {"W1": np.ones((2, 3)), "b1": np.zeros((2, 1))}
+    b = {k: v.copy() for k, v in a.items()}
+    m, s = opt.Momentum(lr=0.3, beta=0.0), opt.SGD(lr=0.3)
+    for grads in gradient_sequence():
+        m.step(a, grads)
+        s.step(b, grads)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_adam_first_step_is_lr_times_sign_with_bias_correction():
+    """With bias correction, step 1 moves each weight by about lr (|g| >> eps)."""
+    g = {"dW1": np.array([[3.0, -0.5]])}
+    p = {"W1": np.zeros((1, 2))}
+    opt.Adam(lr=0.01).step(p, g)
+    np.testing.assert_allclose(p["W1"], [[-0.01, 0.01]], rtol=1e-6)
+    q = {"W1": np.zeros((1, 2))}
+    opt.Adam(lr=0.01, bias_correction=False).step(q, g)
+    # without it: lr (1 - b1) g / sqrt((1 - b2) g^2) = lr * 0.1 / sqrt(0.001) ~ 3.16 lr
+    np.testing.assert_allclose(q["W1"], [[-0.01, 0.01]] * np.array(0.1 / math.sqrt(0.001)),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_updates_in_place(case):
+    o = CASES[case][0]()
+    params = {"W1": np.ones((2, 3)), "b1": np.ones((2, 1))}
+    ids = {k: id(v) for k, v in params.items()}
+    o.step(params, gradient_sequence()[0])
+    assert {k: id(v) for k, v in params.items()} == ids
+    assert not (params["W1"] == 1).all()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_float32_stays_float32(case):
+    o = CASES[case][0]()
+    params = {"W1": np.ones((2, 3), np.float32), "b1": np.ones((2, 1), np.float32)}
+    for g in gradient_sequence():
+        o.step(params, {k: v.astype(np.float32) for k, v in g.items()})
+    assert all(v.dtype == np.float32 for v in params.values())
+    assert all(s.dtype == np.float32 for s in o.state.values())
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_float32_params_with_float64_grads_stay_float32(case):
+    o = CASES[case][0]()
+    params = {"W1": np.ones((2, 3), np.float32), "b1": np.ones((2, 1), np.float32)}
+    for g in gradient_sequence():
+        o.step(params, g)
+    assert all(v.dtype == np.float32 for v in params.values())
+
+
+def test_state_is_kept_per_name_and_reset_forgets_it():
+    o = opt.Adam(lr=0.1)
+    p = {"W1": np.zeros((2, 3)), "b1": np.zeros((2, 1))}
+    seq = gradient_sequence()
+    o.step(p, seq[0])
+    assert set(o.state) == {"W1.m", "W1.v", "b1.m", "b1.v"} and o.t == 1
+    o.reset()
+    assert o.state == {} and o.t == 0
+    fresh = {"W1": np.zeros((2, 3)), "b1": np.zeros((2, 1))}
+    o.step(fresh, seq[0])
+    np.testing.assert_array_equal(fresh["W1"], p["W1"])  # same first step after reset
+
+
+def test_optimizer_trains_a_network():
+    X, Y = bp.data.regression_1d(m=40, seed=0)
+    losses = {}
+    for name, o in [("sgd", opt.SGD(lr=0.1)), ("momentum", opt.Momentum(lr=0.05)),
+                    ("rmsprop", opt.RMSprop(lr=0.01)), ("adam", opt.Adam(lr=0.02))]:
+        net = bp.Network([1, 8, 1], activations=["tanh", "identity"], seed=0)
+        start = net.loss(X, Y)
+        bp.train(net, X, Y, optimizer=o, epochs=100)
+        losses[name] = net.loss(X, Y)
+        assert losses[name] < 0.5 * start, name
+
+
+def test_registry_names():
+    assert opt.OPTIMIZERS == {"sgd": opt.SGD, "momentum": opt.Momentum,
+                              "rmsprop": opt.RMSprop, "adam": opt.Adam}
