@@ -14,8 +14,15 @@ from ._checks import check_positive, describe
 
 
 def global_norm(grads) -> float:
-    """The norm of all gradients taken together as one long vector."""
-    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+    """The norm of all gradients taken together as one long vector.
+
+    The entries are divided by the largest magnitude before squaring, so finite
+    gradients as large as 1e200 (or as small as 1e-200) do not overflow (or underflow).
+    """
+    peak = max((float(np.max(np.abs(g))) for g in grads.values() if np.size(g)), default=0.0)
+    if peak == 0.0 or not np.isfinite(peak):
+        return peak
+    return peak * float(np.sqrt(sum(float(np.sum(np.square(g / peak))) for g in grads.values())))
 
 
 def clip_by_norm(grads, max_norm):
