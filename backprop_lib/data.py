@@ -56,8 +56,8 @@ def spirals(m_per_class=100, n_classes=3, noise=0.2, seed=0):
 
 def blobs(m=200, n_classes=3, spread=0.5, seed=0):
     """Gaussian clusters around points on a circle; Y is one-hot, shape (n_classes, m)."""
-    m = check_int(m, "m", low=n_classes)
     n_classes = check_int(n_classes, "n_classes", low=2)
+    m = check_int(m, "m", low=n_classes)
     spread = check_real(spread, "spread", low=0.0)
     rng = np.random.default_rng(check_seed(seed))
     labels = np.arange(m) % n_classes
