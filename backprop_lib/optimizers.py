@@ -144,6 +144,10 @@ def _check_step(params, grads):
         g = grads[key]
         if not isinstance(w, np.ndarray):
             raise TypeError(f"params[{name!r}] must be a numpy array; got {describe(w)}")
+        if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiub":
+            raise TypeError(
+                f"grads[{key!r}] must be a numpy array of real numbers; got {describe(g)}"
+            )
         if np.shape(g) != w.shape:
             raise ValueError(
                 f"grads[{key!r}] must have the shape of params[{name!r}], {w.shape}; "

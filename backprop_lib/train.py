@@ -84,6 +84,11 @@ def train(
         clip_norm = check_positive(clip_norm, "clip_norm")
     divergence_factor = check_positive(divergence_factor, "divergence_factor")
     check_choice(on_divergence, "on_divergence", {"warn", "ignore", "raise"})
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            f"callback must be a function callback(epoch, net, history) or None; "
+            f"got {describe(callback)}"
+        )
     rng = np.random.default_rng(check_seed(seed))
 
     losses, norms = [], []
