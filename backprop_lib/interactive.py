@@ -336,7 +336,7 @@ class Interactive:
     """
 
     def __init__(self, compute, draw, controls, joint=(), alt=None, figsize=(7, 3), dpi=80,
-                 static_dpi=None, cache_size=512):
+                 cache_size=512):
         if not callable(compute):
             raise TypeError(f"compute must be a function of the control values; got {compute!r}")
         if not callable(draw):
@@ -348,7 +348,6 @@ class Interactive:
         _check_signature(compute, self.controls)
         self.compute, self.draw, self._alt = compute, draw, alt
         self.figsize, self.dpi = plots._check_figsize(figsize), dpi
-        self.static_dpi = static_dpi or dpi
         self.cache_size = int(cache_size)
         self._cache = {}
         self.fig = None
@@ -412,29 +411,37 @@ class Interactive:
             self.fig = plots.figure(self.figsize, dpi=self.dpi)
             with plots.style():
                 self.artists = self.draw(self.fig, result, None)
+            # Lay the figure out once, then freeze it: later frames only move data, and
+            # skipping the layout engine halves the cost of each redraw.
+            self.fig.canvas.draw()
+            self.fig.set_layout_engine("none")
         else:
             with plots.style():
                 self.artists = self.draw(self.fig, result, self.artists)
         self.draw_count += 1
         return self.artists
 
-    def png(self, dpi=None, colors=None):
-        """The current figure as PNG bytes; with colors, quantized to a small palette."""
+    def png(self, colors=None):
+        """The current figure as PNG bytes; with colors, quantized to a small palette.
+
+        Without colors (the live view) the PNG is encoded fast rather than small.
+        """
+        from PIL import Image
+
         if self.fig is None:
             self.update()
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=dpi or self.dpi, facecolor="white")
-        data = buf.getvalue()
+        canvas = self.fig.canvas
+        canvas.draw()
+        img = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
+                               "raw", "RGBA", 0, 1).convert("RGB")
+        out = io.BytesIO()
         if colors:
-            from PIL import Image
-
-            img = Image.open(io.BytesIO(data)).convert("RGB")
             img = img.quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
                                dither=Image.Dither.NONE)
-            out = io.BytesIO()
             img.save(out, format="PNG", optimize=True)
-            data = out.getvalue()
-        return data
+        else:
+            img.save(out, format="PNG", compress_level=1)
+        return out.getvalue()
 
     # the live view
     @property
@@ -482,7 +489,7 @@ class Interactive:
             self.update(**params)
             key = ",".join(str(c.index(params[c.name])) for c in self.controls)
             src = "data:image/png;base64," + base64.b64encode(
-                self.png(dpi=self.static_dpi, colors=colors)).decode("ascii")
+                self.png(colors=colors)).decode("ascii")
             frames_json[key] = {"src": src, "alt": self.alt_text(params)}
         self.update(**saved)
         return _player_html(self, frames_json)
@@ -506,6 +513,16 @@ class Interactive:
 
         self._displayed = True
         display(self._repr_mimebundle_(), raw=True)
+
+    def show(self):
+        """Display now if running under IPython; return self either way."""
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover
+            return self
+        if get_ipython() is not None:
+            self.display()
+        return self
 
     # timing
     def benchmark(self, settings=None, cold=True, render=True):
@@ -534,14 +551,8 @@ def show(compute, draw, controls, joint=(), alt=None, figsize=(7, 3), **kwargs):
     Returns the Interactive object (showing it again as the cell's last value is a no-op).
     Outside IPython nothing is displayed; the object still works (tests, benchmarks).
     """
-    fig = Interactive(compute, draw, controls, joint=joint, alt=alt, figsize=figsize, **kwargs)
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return fig
-    if get_ipython() is not None:
-        fig.display()
-    return fig
+    return Interactive(compute, draw, controls, joint=joint, alt=alt, figsize=figsize,
+                       **kwargs).show()
 
 
 # --------------------------------------------------------------------------- HTML player
@@ -629,8 +640,8 @@ def _player_html(fig, frames_json):
                 f'<output data-bp-for="{c.name}" for="{cid}">{text}</output></label>')
     parts.append("</div>")
     first = frames_json[",".join(map(str, start))]
-    w = int(round(fig.figsize[0] * fig.static_dpi))
-    h = int(round(fig.figsize[1] * fig.static_dpi))
+    w = int(round(fig.figsize[0] * fig.dpi))
+    h = int(round(fig.figsize[1] * fig.dpi))
     parts.append(f'<img src="{first["src"]}" alt="{html.escape(first["alt"])}" '
                  f'width="{w}" height="{h}">')
     parts.append(f'<figcaption aria-live="polite">{html.escape(first["alt"])}</figcaption>')

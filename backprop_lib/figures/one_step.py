@@ -1,0 +1,172 @@
+"""The worked 2-2-1 example: the loss after one and after k SGD steps against the learning rate.
+
+Chapter "A worked example" computes one forward pass, one backward pass and one SGD step by
+hand for a 2-2-1 sigmoid network with the seed article's weights and its single example
+(x = [0.5, 0.8], y = 1, loss half_mse). This figure asks what that step does at other
+learning rates:
+
+- left: the loss before the step (dashed), after one step and after k steps, for learning
+  rates from 0.01 to 100 on a log axis, with the chosen learning rate marked;
+- right: the loss after each of the k steps at the chosen learning rate.
+
+    from backprop_lib.figures import one_step
+    one_step.show()                      # controls: learning rate (log) and k
+    r = one_step.compute(lr=0.5, k=10)   # the numbers behind one frame
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.ticker import NullFormatter
+
+from .. import interactive as ia
+from .. import optimizers
+from .._checks import check_int, check_positive
+from ..network import Network
+from ..plots import BLACK, BLUE, ORANGE
+
+#: The seed article's 2-2-1 example: input, target and initial parameters.
+X = np.array([[0.5], [0.8]])
+Y = np.array([[1.0]])
+PARAMS = {
+    "W1": np.array([[0.15, 0.25], [0.20, 0.30]]),
+    "b1": np.array([[0.35], [0.35]]),
+    "W2": np.array([[0.40, 0.50]]),
+    "b2": np.array([[0.60]]),
+}
+ARTICLE_LR = 0.5
+
+#: The learning rates of the curves (log-spaced) and the most steps the figure takes.
+SWEEP_LRS = np.logspace(-2, 2, 49)
+MAX_STEPS = 100
+
+CONTROLS = [
+    ia.LogSlider("lr", [0.01, 0.03, 0.1, 0.5, 1.0, 3.0, 10.0, 30.0, 100.0], default=ARTICLE_LR,
+                 label="learning rate"),
+    ia.Slider("k", [1, 3, 10, 30, 100], default=10, label="steps k"),
+]
+JOINT = ("lr", "k")
+
+
+def worked_network():
+    """A fresh 2-2-1 sigmoid network (half_mse) holding the article's initial parameters."""
+    net = Network([2, 2, 1], activations="sigmoid", loss="half_mse")
+    net.set_params(PARAMS)
+    return net
+
+
+def sgd_losses(lr, steps):
+    """Losses of the worked example before and after each of `steps` SGD steps at `lr`.
+
+    Returns an array of steps + 1 losses: entry s is the loss after s steps.
+    """
+    lr = check_positive(lr, "lr")
+    steps = check_int(steps, "steps", low=0)
+    net, opt = worked_network(), optimizers.SGD(lr=lr)
+    losses = np.empty(steps + 1)
+    with np.errstate(over="ignore", under="ignore"):
+        for s in range(steps):
+            losses[s], grads = net.loss_and_gradients(X, Y)
+            opt.step(net.params, grads)
+        losses[steps] = net.loss(X, Y)
+    return losses
+
+
+@functools.lru_cache(maxsize=4)
+def _sweep(steps):
+    """Loss after 0..steps SGD steps for every learning rate of SWEEP_LRS: (len, steps+1)."""
+    table = np.stack([sgd_losses(lr, steps) for lr in SWEEP_LRS])
+    table.flags.writeable = False
+    return table
+
+
+@dataclass(frozen=True)
+class OneStep:
+    """What one frame shows (all losses are half_mse of the single example)."""
+
+    lr: float
+    k: int
+    sweep_lrs: np.ndarray  # learning rates of the curves
+    after_one: np.ndarray  # loss after one step, per sweep learning rate
+    after_k: np.ndarray  # loss after k steps, per sweep learning rate
+    path: np.ndarray  # loss after 0..k steps at lr
+
+    @property
+    def before(self):
+        return float(self.path[0])
+
+    @property
+    def loss_after_one(self):
+        return float(self.path[1])
+
+    @property
+    def loss_after_k(self):
+        return float(self.path[-1])
+
+
+def compute(lr=ARTICLE_LR, k=10):
+    """The curves (loss after 1 and after k steps against the learning rate) and the path."""
+    lr = check_positive(lr, "lr")
+    k = check_int(k, "k", low=1)
+    table = _sweep(max(k, MAX_STEPS))
+    return OneStep(lr=lr, k=k, sweep_lrs=SWEEP_LRS, after_one=table[:, 1], after_k=table[:, k],
+                   path=sgd_losses(lr, k))
+
+
+def draw(fig, r, artists):
+    """Draw frame `r` on fig (first call) or update the artists made then."""
+    if artists is None:
+        left, right = fig.subplots(1, 2, width_ratios=[3, 2])
+        before = r.before
+        left.set_xscale("log")
+        left.xaxis.set_minor_formatter(NullFormatter())
+        left.set_xlim(SWEEP_LRS[0], SWEEP_LRS[-1])
+        left.set_ylim(-0.05 * before, 1.1 * before)
+        left.set_xlabel("learning rate")
+        left.set_ylabel("loss (half MSE)")
+        left.axhline(before, color=BLACK, linestyle="--", linewidth=1, label="before the step")
+        (one,) = left.plot(r.sweep_lrs, r.after_one, color=ORANGE, label="after 1 step")
+        (many,) = left.plot(r.sweep_lrs, r.after_k, color=BLUE, label="after k steps")
+        (m_one,) = left.plot([], [], "o", color=ORANGE, markersize=6)
+        (m_many,) = left.plot([], [], "s", color=BLUE, markersize=6)
+        legend = left.legend(loc="lower left", fontsize=8)
+        right.set_ylim(-0.05 * before, 1.1 * before)
+        right.set_xlabel("SGD step")
+        right.set_ylabel("loss")
+        (path,) = right.plot([], [], ".-", color=BLUE, markersize=4)
+        title = right.set_title("")
+        artists = dict(one=one, many=many, m_one=m_one, m_many=m_many, legend=legend,
+                       path=path, right=right, title=title)
+    a = artists
+    a["many"].set_ydata(r.after_k)
+    a["m_one"].set_data([r.lr], [r.loss_after_one])
+    a["m_many"].set_data([r.lr], [r.loss_after_k])
+    a["legend"].get_texts()[2].set_text(f"after {r.k} step{'s' if r.k > 1 else ''}")
+    steps = np.arange(r.k + 1)
+    a["path"].set_data(steps, r.path)
+    a["right"].set_xlim(-0.02 * r.k - 0.1, 1.02 * r.k + 0.1)
+    a["title"].set_text(f"learning rate {r.lr:g}")
+    return a
+
+
+def alt(params, r):
+    """The frame in words (alt text and caption)."""
+    steps = f"{r.k} step{'s' if r.k > 1 else ''}"
+    return (f"Loss of the worked 2-2-1 example against the learning rate (log axis, 0.01 to "
+            f"100). Before any step the loss is {r.before:.4f}. At learning rate {r.lr:g} it "
+            f"is {r.loss_after_one:.4f} after one SGD step and {r.loss_after_k:.2e} after "
+            f"{steps}; the right panel shows the loss after each step.")
+
+
+def interactive(**kwargs):
+    """The Interactive figure, not yet shown (tests and timing call it too)."""
+    kwargs.setdefault("figsize", (7.5, 3))
+    return ia.Interactive(compute, draw, CONTROLS, joint=JOINT, alt=alt, **kwargs)
+
+
+def show(**kwargs):
+    """Show the figure: live controls in a kernel, a static player in the book."""
+    return interactive(**kwargs).show()
