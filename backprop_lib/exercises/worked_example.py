@@ -1,0 +1,118 @@
+"""Checkers for the exercises of chapter "The worked 2-2-1 example".
+
+Each checker takes the learner's answer and returns a Feedback (see checking.py); none
+prints the expected value. The expected values are computed here with backprop_lib from
+the example's setup, never typed in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..figures.worked_example import one_update, worked_network
+from ..losses import half_mse
+from .checking import NO_ANSWER, Feedback, check_array, check_function, check_scalar
+
+__all__ = ["check_hidden_error", "check_hidden_z", "check_lr_prediction", "check_output_error",
+           "check_choice", "sigmoid_gradient_reference"]
+
+
+def _trace():
+    net, X, Y = worked_network()
+    return net, X, Y, net.trace(X, Y)
+
+
+def check_hidden_z(answer):
+    """Exercise 1: z of the second hidden unit, z_2^[1], computed by hand."""
+    net, X, _, t = _trace()
+    W, b = net.params["W1"], net.params["b1"]
+    x = X[:, 0]
+    diagnoses = [
+        (W[1] @ x, "the bias b is missing: z = w·x + b."),
+        (W[:, 1] @ x + b[1, 0], "you used a column of W1 instead of a row: unit i's weights are "
+                                "row i of W1 (W1 has shape (n_1, n_0))."),
+        (t["A1"][1, 0], "that is the activation a = σ(z), one step too far: the question asks "
+                        "for z, before the sigmoid."),
+        (t["Z1"][0, 0], "that is z of the first hidden unit; the question asks for the second."),
+    ]
+    return check_scalar(answer, t["Z1"][1, 0], name="z_2^[1]", rtol=1e-3, diagnoses=diagnoses)
+
+
+def check_output_error(answer):
+    """Exercise 2: the output error dZ2 = dL/dz^[2] of the example (half MSE, sigmoid)."""
+    _, _, Y, t = _trace()
+    a, y = t["A2"][0, 0], Y[0, 0]
+    diagnoses = [
+        (a - y, "that is dL/dŷ = ŷ − y only: multiply by the sigmoid's derivative ŷ(1 − ŷ)."),
+        ((a - y) * a, "the sigmoid's derivative is ŷ(1 − ŷ), not ŷ."),
+        ((a - y) * (1 - a), "the sigmoid's derivative is ŷ(1 − ŷ): a factor ŷ is missing."),
+    ]
+    return check_scalar(answer, t["dZ2"][0, 0], name="dZ2", rtol=1e-3, diagnoses=diagnoses)
+
+
+def sigmoid_gradient_reference(W2, dZ2, A1):
+    """The reference answer of exercise 3: dZ1 = (W2^T dZ2) * A1 (1 - A1)."""
+    return (W2.T @ dZ2) * A1 * (1 - A1)
+
+
+def check_hidden_error(fn):
+    """Exercise 3: a function hidden_error(W2, dZ2, A1) returning dZ1 for sigmoid hidden units.
+
+    Tested on the example and on random shapes (several hidden units and examples), so an
+    answer that only works for 2 hidden units and one example is caught.
+    """
+    rng = np.random.default_rng(3)
+    _, _, _, t = _trace()
+    net, _, _ = worked_network()
+    inputs = [(net.params["W2"].copy(), t["dZ2"].copy(), t["A1"].copy())]
+    for n1, n2, m in ((3, 2, 4), (4, 1, 5)):
+        inputs.append((rng.normal(size=(n2, n1)), rng.normal(size=(n2, m)),
+                       rng.uniform(0.05, 0.95, size=(n1, m))))
+    diagnoses = [
+        (lambda W2, dZ2, A1: W2.T @ dZ2,
+         "that is dA1 = W2ᵀ dZ2; multiply it elementwise by the sigmoid's derivative A1 (1 − A1)."),
+        (lambda W2, dZ2, A1: (W2.T @ dZ2) * A1,
+         "the sigmoid's derivative is A1 (1 − A1), not A1."),
+        (lambda W2, dZ2, A1: (W2.T @ dZ2) * (1 / (1 + np.exp(-A1))) * (1 - 1 / (1 + np.exp(-A1))),
+         "you applied the sigmoid to A1 again: A1 is already σ(Z1), so σ'(Z1) = A1 (1 − A1)."),
+    ]
+    return check_function(fn, sigmoid_gradient_reference, inputs, name="hidden_error",
+                          diagnoses=diagnoses)
+
+
+def check_choice(answer, options, truth, why_right, why_wrong):
+    """A multiple-choice prediction: `truth` is the option the computation selects."""
+    if answer is None:
+        return NO_ANSWER
+    if not isinstance(answer, str) or answer.strip().lower() not in options:
+        return Feedback(False, f"answer with one of {', '.join(repr(o) for o in options)}; "
+                               f"got {answer!r}.")
+    if answer.strip().lower() == truth:
+        return Feedback(True, why_right)
+    return Feedback(False, why_wrong)
+
+
+LR_OPTIONS = ("higher than before the step", "lower than after the step at 0.5",
+              "between the two")
+
+
+def check_lr_prediction(answer, lr=5.0):
+    """Exercise 4: predict the loss after one step at learning rate `lr` (default 5),
+    compared with the loss before the step and after the step at 0.5; then verify."""
+    net, X, Y = worked_network()
+    before = half_mse(net.forward(X), Y)
+    at_half = one_update(net, X, Y, 0.5).loss_after
+    at_lr = one_update(net, X, Y, lr).loss_after
+    if at_lr > before:
+        truth = LR_OPTIONS[0]
+    elif at_lr < at_half:
+        truth = LR_OPTIONS[1]
+    else:
+        truth = LR_OPTIONS[2]
+    right = (f"at learning rate {lr:g} the single step lowers the loss more than at 0.5: with "
+             "a target of 1 and a sigmoid output, pushing ŷ further toward 1 cannot overshoot.")
+    if truth != LR_OPTIONS[1]:
+        right = f"the computation agrees: the loss after one step at {lr:g} is {truth}."
+    wrong = ("run one_update(net, X, Y, lr) at both learning rates and compare the losses: "
+             "ask whether ŷ can overshoot a target of 1 through a sigmoid.")
+    return check_choice(answer, LR_OPTIONS, truth, right, wrong)

@@ -1,0 +1,481 @@
+"""The worked 2-2-1 example and its step-through figure.
+
+Chapter "The worked 2-2-1 example" uses this module. It holds
+
+- the example's setup (`SETUP`: inputs, target, weights, learning rate, as in the seed article)
+  and the numbers the article prints (`ARTICLE`), so the chapter can compare them with the
+  library's;
+- `worked_network(init)`: the 2-2-1 sigmoid network with the article's weights (or with
+  weights drawn by one of the library's initializers, for the figure's init control);
+- `one_update(net, X, Y, lr)`: the forward pass, backward pass, one SGD step and the
+  forward pass after it, all from `Network.trace`;
+- `compare_with_article(update)`: the article's printed value beside the true one;
+- the step-through figure: `steps(...)` lists the computation node by node (forward,
+  backward, update, forward again), `compute_step(step, lr, init)` is the figure's pure
+  compute function and `draw_step(fig, result, artists)` draws the network with every value
+  computed so far, the newest one highlighted.
+
+The compute functions need NumPy only; `draw_step` imports matplotlib when called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from ..network import Network
+
+#: The article's example: one example with two features, target 1, sigmoid in both layers,
+#: the loss 1/2 (y_hat - y)^2 ("half_mse") and a learning rate of 0.5.
+SETUP = {
+    "X": ((0.5,), (0.8,)),
+    "Y": ((1.0,),),
+    "W1": ((0.15, 0.25), (0.20, 0.30)),
+    "b1": ((0.35,), (0.35,)),
+    "W2": ((0.40, 0.50),),
+    "b2": ((0.60,),),
+    "lr": 0.5,
+}
+
+#: What the seed article prints for each quantity (rounded there; two values are wrong:
+#: the loss and the prediction after the update).
+ARTICLE = {
+    "Z1": ((0.625,), (0.69,)),
+    "A1": ((0.651,), (0.666,)),
+    "Z2": ((1.1934,),),
+    "A2": ((0.767,),),
+    "loss": 0.0271,
+    "dA2": ((-0.233,),),
+    "dZ2": ((-0.0416,),),
+    "dW2": ((-0.0271, -0.0277),),
+    "db2": ((-0.0416,),),
+    "dA1": ((-0.0166,), (-0.0208,)),
+    "dZ1": ((-0.00377,), (-0.00463,)),
+    "dW1": ((-0.00189, -0.00302), (-0.00232, -0.00370)),
+    "db1": ((-0.00377,), (-0.00463,)),
+    "W2_new": ((0.4136, 0.5139),),
+    "b2_new": ((0.6208,),),
+    "W1_new": ((0.15095, 0.25151), (0.20116, 0.30185)),
+    "b1_new": ((0.35189,), (0.35232,)),
+    "loss_after": 0.0265,
+    "A2_after": ((0.772,),),
+}
+
+INITS = ("article", "small", "xavier", "he")
+
+
+def worked_network(init="article", seed=0, loss="half_mse"):
+    """(net, X, Y): the 2-2-1 sigmoid network of the example.
+
+    init="article" sets the article's weights; any initializer name of the library
+    ("small", "xavier", "he", ...) draws them instead, with the given seed.
+    """
+    if not isinstance(init, str):
+        raise TypeError(f"init must be 'article' or an initializer name; got {type(init).__name__}")
+    net = Network([2, 2, 1], activations="sigmoid", loss=loss,
+                  init="xavier" if init == "article" else init, seed=seed)
+    if init == "article":
+        net.set_params({k: np.array(SETUP[k]) for k in ("W1", "b1", "W2", "b2")})
+    return net, np.array(SETUP["X"]), np.array(SETUP["Y"])
+
+
+@dataclass
+class Update:
+    """One SGD step on the example: the traces before and after, old and new parameters."""
+
+    lr: float
+    before: dict
+    params: dict
+    grads: dict
+    new_params: dict
+    after: dict = field(default_factory=dict)
+
+    @property
+    def loss_before(self) -> float:
+        return float(self.before["loss"])
+
+    @property
+    def loss_after(self) -> float:
+        return float(self.after["loss"])
+
+    @property
+    def prediction_before(self) -> float:
+        return float(self.before[f"A{len(self.params) // 2}"][0, 0])
+
+    @property
+    def prediction_after(self) -> float:
+        return float(self.after[f"A{len(self.params) // 2}"][0, 0])
+
+
+def one_update(net, X, Y, lr):
+    """Trace, one gradient-descent step w <- w - lr dw, trace again. `net` is not changed."""
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
+        raise TypeError(f"lr must be a positive number; got {type(lr).__name__}")
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a positive finite number; got {lr!r}")
+    work = net.copy()
+    before = dict(work.trace(X, Y))
+    params = {k: v.copy() for k, v in work.params.items()}
+    grads = {"d" + k: before["d" + k] for k in params}
+    new = {k: params[k] - lr * grads["d" + k] for k in params}
+    work.set_params(new)
+    with np.errstate(over="ignore"):
+        after = dict(work.trace(X, Y))
+    return Update(float(lr), before, params, grads, new, after)
+
+
+def true_values(update):
+    """The true value of every quantity the article prints, by the article's names."""
+    out = {k: update.before[k] for k in ("Z1", "A1", "Z2", "A2", "loss", "dA2", "dZ2", "dW2",
+                                          "db2", "dA1", "dZ1", "dW1", "db1")}
+    for k in ("W2", "b2", "W1", "b1"):
+        out[k + "_new"] = update.new_params[k]
+    out["loss_after"] = update.after["loss"]
+    out["A2_after"] = update.after["A2"]
+    return out
+
+
+def compare_with_article(update, article=None):
+    """Rows (name, article's values, true values, largest relative difference, as_printed).
+
+    The relative difference of each entry is |article - true| / |true|. `as_printed` is
+    True when every entry the article prints equals the true value rounded to the number
+    of decimals the article shows (its last printed digit is right).
+    """
+    article = ARTICLE if article is None else article
+    truth = true_values(update)
+    rows = []
+    for name, claimed in article.items():
+        digits = np.vectorize(_decimals)(np.asarray(claimed, dtype=object))
+        claimed = np.asarray(claimed, dtype=float)
+        true = np.asarray(truth[name], dtype=float)
+        if claimed.shape != true.shape:
+            raise ValueError(f"article[{name!r}] must have shape {true.shape}; got {claimed.shape}")
+        rel = float(np.max(np.abs(claimed - true) / np.abs(true)))
+        as_printed = all(round(float(t), int(d)) == round(float(c), int(d))
+                         for t, c, d in zip(true.ravel(), claimed.ravel(), np.ravel(digits)))
+        rows.append((name, claimed, true, rel, as_printed))
+    return rows
+
+
+def _decimals(value) -> int:
+    """How many decimals a number written in the article shows (0.0416 -> 4)."""
+    text = repr(float(value))
+    return len(text.split(".")[1]) if "." in text and "e" not in text else 0
+
+
+def rounded_chain(digits=3):
+    """dZ2 computed as the article does, from y_hat rounded to `digits` decimals.
+
+    Returns (y_hat_rounded, dZ2_from_rounded, dZ2_true). With y = 1, the difference
+    y - y_hat enters twice (once from the loss, once from sigmoid's derivative
+    a (1 - a)), so a rounding error in y_hat is counted twice.
+    """
+    net, X, Y = worked_network()
+    t = net.trace(X, Y)
+    a = round(float(t["A2"][0, 0]), digits)
+    y = float(Y[0, 0])
+    return a, (a - y) * a * (1 - a), float(t["dZ2"][0, 0])
+
+
+# ----------------------------------------------------------------------------- step-through
+
+# The drawing's nodes and edges. Nodes: inputs x1, x2; hidden h1, h2; output o; loss box.
+NODE_XY = {"x1": (0.0, 1.0), "x2": (0.0, 0.0), "h1": (1.25, 1.0), "h2": (1.25, 0.0),
+           "o": (2.5, 0.5), "L": (3.45, 0.5)}
+EDGES = {  # parameter entry -> (source node, destination node)
+    ("W1", 0, 0): ("x1", "h1"), ("W1", 0, 1): ("x2", "h1"),
+    ("W1", 1, 0): ("x1", "h2"), ("W1", 1, 1): ("x2", "h2"),
+    ("W2", 0, 0): ("h1", "o"), ("W2", 0, 1): ("h2", "o"),
+}
+FORWARD, BACKWARD, UPDATE, AFTER = "forward", "backward", "update", "after the update"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the walk: its phase, what it computes (in words, with numbers), and the
+    values it makes appear: node lines {node: [text, ...]} and edge labels {edge: text};
+    `flow` names the edges along which the values travel (forward or backward, by phase)."""
+
+    phase: str
+    text: str
+    nodes: dict
+    edges: dict
+    flow: tuple = ()  # the edges the step's values travel along (drawn as arrows)
+
+
+def _f(x, digits=4):
+    return f"{float(x):.{digits}f}"
+
+
+def _g(x):
+    """Gradients are small: 4 significant digits (an exponent only below 1e-4)."""
+    x = float(x)
+    return f"{x:.4g}" if abs(x) >= 1e-4 or x == 0 else f"{x:.3e}"
+
+
+def steps(lr=0.5, init="article"):
+    """The walk through one training step of the example, node by node, as a list of Step."""
+    net, X, Y = worked_network(init)
+    u = one_update(net, X, Y, lr)
+    t, a = u.before, u.after
+    P, G, N = u.params, u.grads, u.new_params
+    x = X[:, 0]
+    walk = [Step(FORWARD, f"The inputs enter: x = ({_f(x[0], 1)}, {_f(x[1], 1)}); the target is y = "
+                          f"{_f(Y[0, 0], 0)}. Each edge carries its weight w.",
+                 {"x1": [f"x1 = {_f(x[0], 2)}"], "x2": [f"x2 = {_f(x[1], 2)}"]}, {})]
+    for i, h in enumerate(("h1", "h2")):
+        z, act = t["Z1"][i, 0], t["A1"][i, 0]
+        w = P["W1"][i]
+        walk.append(Step(
+            FORWARD,
+            f"Hidden unit {i + 1}: z = {_f(w[0], 2)}·{_f(x[0], 1)} + {_f(w[1], 2)}·{_f(x[1], 1)} + "
+            f"{_f(P['b1'][i, 0], 2)} = {_f(z)}, then a = σ(z) = {_f(act)}.",
+            {h: [f"z = {_f(z)}", f"a = {_f(act)}"]}, {}, (("W1", i, 0), ("W1", i, 1))))
+    z2, yhat = t["Z2"][0, 0], t["A2"][0, 0]
+    walk.append(Step(
+        FORWARD,
+        f"Output: z = {_f(P['W2'][0, 0], 2)}·{_f(t['A1'][0, 0])} + {_f(P['W2'][0, 1], 2)}·"
+        f"{_f(t['A1'][1, 0])} + {_f(P['b2'][0, 0], 2)} = {_f(z2)}, then ŷ = σ(z) = {_f(yhat)}.",
+        {"o": [f"z = {_f(z2)}", f"ŷ = {_f(yhat)}"]}, {}, (("W2", 0, 0), ("W2", 0, 1))))
+    walk.append(Step(FORWARD, f"Loss: ½(ŷ − y)² = ½({_f(yhat)} − {_f(Y[0, 0], 0)})² = "
+                              f"{_f(t['loss'], 5)}.",
+                     {"L": [f"loss = {_f(t['loss'], 5)}"]}, {}, ("loss",)))
+    walk.append(Step(BACKWARD, f"Backward starts at the loss: dA2 = ∂L/∂ŷ = ŷ − y = {_g(t['dA2'][0, 0])}.",
+                     {"o": [f"dA = {_g(t['dA2'][0, 0])}"]}, {}, ("loss",)))
+    walk.append(Step(
+        BACKWARD,
+        f"Through the output sigmoid: dZ2 = dA2·ŷ(1 − ŷ) = {_g(t['dA2'][0, 0])}·{_f(yhat)}·"
+        f"{_f(1 - yhat)} = {_g(t['dZ2'][0, 0])}. This is the output's error signal.",
+        {"o": [f"dZ = {_g(t['dZ2'][0, 0])}"]}, {}))
+    walk.append(Step(
+        BACKWARD,
+        f"Output weights: dW2 = dZ2·A1ᵀ = ({_g(G['dW2'][0, 0])}, {_g(G['dW2'][0, 1])}); "
+        f"db2 = dZ2 = {_g(G['db2'][0, 0])}.",
+        {"o": [f"db = {_g(G['db2'][0, 0])}"]},
+        {("W2", 0, j): f"dW = {_g(G['dW2'][0, j])}" for j in range(2)}))
+    for i, h in enumerate(("h1", "h2")):
+        walk.append(Step(
+            BACKWARD,
+            f"The error flows back to hidden unit {i + 1} along its weight: dA1 = "
+            f"{_f(P['W2'][0, i], 2)}·{_g(t['dZ2'][0, 0])} = {_g(t['dA1'][i, 0])}; then "
+            f"dZ1 = dA1·a(1 − a) = {_g(t['dZ1'][i, 0])}.",
+            {h: [f"dA = {_g(t['dA1'][i, 0])}", f"dZ = {_g(t['dZ1'][i, 0])}"]}, {}, (("W2", 0, i),)))
+    walk.append(Step(
+        BACKWARD,
+        "Input weights: dW1 = dZ1·xᵀ, each edge's gradient is the error at its end times "
+        "the input at its start; db1 = dZ1.",
+        {h: [f"db = {_g(G['db1'][i, 0])}"] for i, h in enumerate(("h1", "h2"))},
+        {("W1", i, j): f"dW = {_g(G['dW1'][i, j])}" for i in range(2) for j in range(2)}))
+    walk.append(Step(
+        UPDATE,
+        f"Update every weight and bias: w ← w − {lr:g}·dw. For example w2,1 = "
+        f"{_f(P['W2'][0, 0], 2)} − {lr:g}·({_g(G['dW2'][0, 0])}) = {_f(N['W2'][0, 0])}.",
+        {h: [f"b → {_f(N['b1'][i, 0])}"] for i, h in enumerate(("h1", "h2"))}
+        | {"o": [f"b → {_f(N['b2'][0, 0])}"]},
+        {e: f"new w = {_f(N[e[0]][e[1], e[2]])}" for e in EDGES}))
+    status = ("lower" if a["loss"] < t["loss"] else "higher") if np.isfinite(a["loss"]) else "not finite"
+    walk.append(Step(
+        AFTER,
+        f"Forward again with the new weights: ŷ = {_f(a['A2'][0, 0])} and loss = "
+        f"{_f(a['loss'], 5)} ({status} than {_f(t['loss'], 5)} before).",
+        {"o": [f"new ŷ = {_f(a['A2'][0, 0])}"], "L": [f"new loss = {_f(a['loss'], 5)}"]}, {},
+        tuple(EDGES) + ("loss",)))
+    return walk
+
+
+N_STEPS = len(steps())  # the figure's step control runs over 0, ..., N_STEPS - 1
+
+
+@lru_cache(maxsize=64)
+def _steps_cached(lr, init):
+    return tuple(steps(lr, init))
+
+
+def compute_step(step=N_STEPS - 1, lr=0.5, init="article"):
+    """What the figure shows after `step` steps: the text of every node and edge so far.
+
+    Returns a dict: "step", "n_steps", "phase", "text" (the step's computation in words),
+    "nodes" {node: [lines]}, "edges" {edge: [lines]}, "new" (the keys that the last step
+    filled in, highlighted in the drawing).
+    """
+    walk = _steps_cached(float(lr), init)
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+        if isinstance(step, (float, np.floating)) and float(step).is_integer():
+            step = int(step)
+        else:
+            raise TypeError(f"step must be an integer from 0 to {len(walk) - 1}; got {step!r}")
+    if not 0 <= step < len(walk):
+        raise ValueError(f"step must be from 0 to {len(walk) - 1}; got {step}")
+    nodes = {k: [] for k in NODE_XY}
+    edges = {e: [] for e in EDGES}
+    for s in walk[: step + 1]:
+        for k, lines in s.nodes.items():
+            nodes[k].extend(lines)
+        for e, line in s.edges.items():
+            edges[e].append(line)
+    cur = walk[step]
+    return {"step": int(step), "n_steps": len(walk), "phase": cur.phase, "text": cur.text,
+            "nodes": nodes, "edges": edges, "new": set(cur.nodes) | set(cur.edges),
+            "flow": tuple(cur.flow),
+            "weights": {e: float(v) for e, v in _initial_weights(init).items()}}
+
+
+def _initial_weights(init):
+    net, _, _ = worked_network(init)
+    return {e: net.params[e[0]][e[1], e[2]] for e in EDGES}
+
+
+def step_alt(params, result):
+    """The alt text of a frame: where the walk is and what the step computed."""
+    return (f"Step {result['step'] + 1} of {result['n_steps']} ({result['phase']}): "
+            f"{result['text']}")
+
+
+def draw_step(fig, result, artists):
+    """Draw the network with the values computed so far; update in place on later calls.
+
+    Values already computed are dark; the ones the current step computed, the edges they
+    travel along and an arrow showing which way they travel take the phase's colour
+    (forward blue, backward vermillion, update green).
+    """
+    from .. import plots
+
+    colours = {FORWARD: plots.BLUE, BACKWARD: plots.VERMILLION, UPDATE: plots.GREEN,
+               AFTER: plots.BLUE}
+    if artists is None:
+        artists = _make_artists(fig)
+    colour = colours[result["phase"]]
+    flow, new = set(result["flow"]), result["new"]
+    for e, lines in result["edges"].items():
+        t = artists["edge_text"][e]
+        t.set_text("\n".join([f"w = {result['weights'][e]:.2f}"] + lines))
+        t.set_color(colour if e in new else "#222222")
+    for e, line in artists["edge"].items():
+        lit = e in flow or e in new
+        line.set_color(colour if lit else "#AAAAAA")
+        line.set_linewidth(2.6 if lit else 1.2)
+    backward = result["phase"] == BACKWARD
+    for e, (fwd, bwd) in artists["arrows"].items():
+        fwd.set_visible(e in flow and not backward)
+        bwd.set_visible(e in flow and backward)
+        for arrow in (fwd, bwd):
+            arrow.arrow_patch.set_color(colour)
+    for k, lines in result["nodes"].items():
+        t = artists["node_text"][k]
+        t.set_text("\n".join(lines))
+        t.set_color(colour if k in new else "#222222")
+    artists["phase"].set_text(f"Step {result['step'] + 1} of {result['n_steps']}: {result['phase']}")
+    artists["phase"].set_color(colour)
+    artists["title"].set_text(_wrap(result["text"], 120))
+    return artists
+
+
+def _make_artists(fig):
+    fig.set_layout_engine("none")  # the axes fill a fixed rectangle below the text lines
+    ax = fig.add_axes([0.0, 0.0, 1.0, 0.8])
+    ax.set_axis_off()
+    ax.set_xlim(-0.45, 3.95)
+    ax.set_ylim(-0.95, 1.95)
+    artists = {"ax": ax, "edge": {}, "edge_text": {}, "node_text": {}, "arrows": {}}
+    ends = dict(EDGES)
+    ends["loss"] = ("o", "L")
+    for e, (s, d) in ends.items():
+        (x0, y0), (x1, y1) = NODE_XY[s], NODE_XY[d]
+        (artists["edge"][e],) = ax.plot([x0, x1], [y0, y1], color="#AAAAAA", lw=1.2, zorder=1)
+        p, q = ((x0 + 0.62 * (x1 - x0), y0 + 0.62 * (y1 - y0)),
+                (x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0)))
+        if e == "loss":
+            p, q = (x0 + 0.35 * (x1 - x0), y0), (x0 + 0.6 * (x1 - x0), y0)
+        style = dict(arrowstyle="-|>,head_length=0.6,head_width=0.35", lw=2.2)
+        artists["arrows"][e] = tuple(
+            ax.annotate("", xy=b, xytext=a, arrowprops=dict(style), zorder=5)
+            for a, b in ((p, q), (q, p)))
+        if e != "loss":
+            # level edges: label above (top) or below (bottom) the middle of the line;
+            # the crossing edges: label a quarter of the way along, clear of the crossing
+            if y0 == y1:
+                tx, ty, va = (x0 + x1) / 2, y0 + (0.07 if y0 > 0.5 else -0.07), "bottom" if y0 > 0.5 else "top"
+            else:
+                f = 0.25 if e[0] == "W1" else 0.45
+                tx, ty, va = x0 + f * (x1 - x0), y0 + f * (y1 - y0), "center"
+            artists["edge_text"][e] = ax.text(
+                tx, ty, "", fontsize=7, ha="center", va=va, zorder=4, linespacing=1.15,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
+    names = {"x1": "x₁", "x2": "x₂", "h1": "h₁", "h2": "h₂", "o": "ŷ", "L": "L"}
+    for k, (x, y) in NODE_XY.items():
+        if k == "L":
+            ax.text(x, y, "L", ha="center", va="center", fontsize=10, zorder=3,
+                    bbox=dict(boxstyle="square,pad=0.4", fc="#F2F2F2", ec="#333333"))
+        else:
+            ax.scatter([x], [y], s=520, c="white", edgecolors="#333333", zorder=2)
+            ax.text(x, y, names[k], ha="center", va="center", fontsize=10, zorder=3)
+        above = y > 0.25
+        artists["node_text"][k] = ax.text(
+            x, y + (0.2 if above else -0.2), "", fontsize=7.5, ha="center",
+            va="bottom" if above else "top", zorder=4, linespacing=1.25)
+    artists["phase"] = fig.text(0.01, 0.985, "", fontsize=9, va="top", ha="left", fontweight="bold")
+    artists["title"] = fig.text(0.01, 0.915, "", fontsize=8, va="top", ha="left")
+    return artists
+
+
+def _wrap(text, width):
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+# ----------------------------------------------------------------------------- the controls
+
+#: Learning rates of the step-through's control (the update and the forward pass after it).
+STEP_LRS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def step_controls():
+    """The step-through's controls: step (walked through jointly), learning rate, init."""
+    from .. import interactive as ia
+
+    return [ia.Slider("step", list(range(N_STEPS)), default=N_STEPS - 1, label="step"),
+            ia.LogSlider("lr", STEP_LRS, default=SETUP["lr"], label="learning rate"),
+            ia.Choice("init", INITS, default="article", label="initialization")]
+
+
+def steps_interactive(**kwargs):
+    """The step-through as an Interactive object (not displayed): for tests and timing."""
+    from .. import interactive as ia
+
+    kwargs.setdefault("figsize", (8, 4.4))
+    return ia.Interactive(compute_step, draw_step, step_controls(), joint=("step",),
+                          alt=step_alt, **kwargs)
+
+
+def show_steps(**kwargs):
+    """Show the step-through: live controls in a kernel, a static player in the book."""
+    from .. import interactive as ia
+
+    kwargs.setdefault("figsize", (8, 4.4))
+    return ia.show(compute_step, draw_step, step_controls(), joint=("step",), alt=step_alt,
+                   **kwargs)
+
+
+# ----------------------------------------------------------------------------- printing
+
+def fmt_array(a, digits=4):
+    """A small array as text, rounded: a number, (a, b) for a column or row, rows by ';'."""
+    a = np.asarray(a, dtype=float)
+    if a.size == 1:
+        return f"{a.reshape(-1)[0]:.{digits}f}"
+    if a.ndim == 1 or 1 in a.shape:
+        return "(" + ", ".join(f"{v:.{digits}f}" for v in a.reshape(-1)) + ")"
+    return "; ".join("(" + ", ".join(f"{v:.{digits}f}" for v in row) + ")" for row in a)
+
+
+def table(header, rows):
+    """A plain-text table with aligned columns (what the chapter's cells print)."""
+    cols = [list(map(str, header))] + [list(map(str, r)) for r in rows]
+    widths = [max(len(r[i]) for r in cols) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cols]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
