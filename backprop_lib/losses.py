@@ -25,24 +25,28 @@ from ._checks import check_choice
 
 def half_mse(A, Y):
     """L = (1/m) sum_i 1/2 ||a_i - y_i||^2, summed over output units."""
-    D = A - Y
-    return 0.5 * float(np.sum(D * D)) / A.shape[1]
+    D = (A - Y).ravel()
+    return 0.5 * float(np.dot(D, D)) / A.shape[1]
 
 
 def half_mse_gradient(A, Y):
     """dL/dA = (A - Y) / m."""
-    return (A - Y) / A.shape[1]
+    D = A - Y
+    D /= A.shape[1]
+    return D
 
 
 def mse(A, Y):
     """L = mean of (a - y)^2 over all n_L * m entries, as numpy.mean and torch MSELoss."""
-    D = A - Y
-    return float(np.sum(D * D)) / A.size
+    D = (A - Y).ravel()
+    return float(np.dot(D, D)) / A.size
 
 
 def mse_gradient(A, Y):
     """dL/dA = 2 (A - Y) / (n_L m)."""
-    return (A - Y) * (2 / A.size)
+    D = A - Y
+    D *= 2 / A.size
+    return D
 
 
 def bce(A, Y):

@@ -190,6 +190,15 @@ class Network:
         return self._loss.value(self.forward(X, checked=True), Y)
 
     # ------------------------------------------------------------------ backward
+    def _dZ(self, l, dA):
+        """dZ{l} = dA{l} * f'(Z{l}), elementwise (the identity's f' = 1 needs no product)."""
+        f = self._f[l - 1]
+        if f.name == "identity":
+            return dA
+        dZ = f.derivative(self.cache["Z"][l], self.cache["A"][l])
+        dZ *= dA  # in place: the derivative array is ours
+        return dZ
+
     def _backward(self, Y, keep_all: bool):
         Zs, As = self.cache["Z"], self.cache["A"]
         out = {}
@@ -201,12 +210,10 @@ class Network:
             if keep_all:
                 out[f"dA{self.L}"] = dA
             if dZ is None:
-                f = self._f[self.L - 1]
-                dZ = dA * f.derivative(Zs[self.L], A_L)
+                dZ = self._dZ(self.L, dA)
         for l in range(self.L, 0, -1):
             if l < self.L:
-                f = self._f[l - 1]
-                dZ = dA * f.derivative(Zs[l], As[l])
+                dZ = self._dZ(l, dA)
             W = self.params[f"W{l}"]
             out[f"dW{l}"] = dZ @ As[l - 1].T
             out[f"db{l}"] = dZ.sum(axis=1, keepdims=True)
