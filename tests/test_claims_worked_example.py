@@ -1,0 +1,57 @@
+"""Numbers typed in the prose of chapter 3 (book/03_worked_example.ipynb), recomputed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import backprop_lib as bp
+from backprop_lib.figures import one_step
+from backprop_lib.figures import worked_example as we
+
+
+def test_first_hidden_z_typed_in_the_text():
+    # "0.15 · 0.5 + 0.25 · 0.8 + 0.35 = 0.625"
+    net, X, Y = we.worked_network()
+    assert net.trace(X, Y)["Z1"][0, 0] == pytest.approx(0.625, abs=1e-15)
+
+
+def test_article_claims_typed_in_the_text_are_the_articles_and_wrong():
+    # the text quotes the article's "0.0265" and "0.772" and says both are wrong
+    assert we.ARTICLE["loss_after"] == 0.0265 and we.ARTICLE["A2_after"][0][0] == 0.772
+    net, X, Y = we.worked_network()
+    u = we.one_update(net, X, Y, 0.5)
+    assert round(u.loss_after, 4) != 0.0265 and round(u.prediction_after, 3) != 0.772
+    assert u.loss_after == pytest.approx(0.025455, abs=5e-7)  # what the page shows (glued)
+    assert u.prediction_after == pytest.approx(0.774368, abs=5e-7)
+
+
+def test_the_article_weights_after_the_update_agree_to_its_printed_digits_within_rounding():
+    # "Its weights after the update agree with ours to the digits it prints"
+    net, X, Y = we.worked_network()
+    rows = {r[0]: r for r in we.compare_with_article(we.one_update(net, X, Y, 0.5))}
+    for name in ("W2_new", "b2_new", "W1_new", "b1_new"):
+        assert rows[name][3] < 5e-4
+
+
+def test_mismatched_loss_and_derivative_give_one_third():
+    # "relative error 1/3" for a gradient off by a factor of 2
+    net, X, Y = we.worked_network()
+    net_mse, _, _ = we.worked_network(loss="mse")
+    num = bp.numerical_gradients(net_mse, X, Y)
+    g = net.gradients(X, Y)
+    for k in g:
+        assert bp.relative_error(g[k], num[k]) == pytest.approx(1 / 3, abs=1e-6)
+
+
+def test_sigmoid_derivative_is_at_most_a_quarter():
+    z = np.linspace(-10, 10, 2001)
+    s = 1 / (1 + np.exp(-z))
+    assert (s * (1 - s)).max() == pytest.approx(0.25)
+
+
+def test_larger_single_steps_keep_lowering_the_loss():
+    # "For this single example the loss keeps falling as the step grows"
+    after_one = np.array([one_step.sgd_losses(lr, 1)[1] for lr in one_step.SWEEP_LRS])
+    assert np.all(np.diff(after_one) <= 0)
+    assert np.all(after_one < one_step.sgd_losses(0.5, 0)[0])

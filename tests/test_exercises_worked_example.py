@@ -1,0 +1,69 @@
+"""Every checker of chapter 3 accepts its solution and names the typical slips."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backprop_lib.exercises import worked_example as ex
+from backprop_lib.figures import worked_example as we
+
+NET, X, Y = we.worked_network()
+T = NET.trace(X, Y)
+
+
+def test_hidden_z():
+    assert ex.check_hidden_z(0.20 * 0.5 + 0.30 * 0.8 + 0.35).ok
+    assert "no answer" in str(ex.check_hidden_z(None))
+    assert "bias" in ex.check_hidden_z(0.20 * 0.5 + 0.30 * 0.8).message
+    assert "column" in ex.check_hidden_z(0.25 * 0.5 + 0.30 * 0.8 + 0.35).message
+    assert "σ(z)" in ex.check_hidden_z(float(T["A1"][1, 0])).message
+    assert "first hidden unit" in ex.check_hidden_z(0.625).message
+
+
+def test_output_error():
+    a, y = float(T["A2"][0, 0]), 1.0
+    good = (a - y) * a * (1 - a)
+    assert ex.check_output_error(good).ok
+    assert "sign" in ex.check_output_error(-good).message
+    assert "sigmoid's derivative" in ex.check_output_error(a - y).message
+    assert "twice" in ex.check_output_error(2 * good).message  # plain MSE's derivative
+    assert "not ŷ" in ex.check_output_error((a - y) * a).message
+    assert not ex.check_output_error("0.04").ok
+
+
+def test_hidden_error():
+    assert ex.check_hidden_error(lambda W2, dZ2, A1: (W2.T @ dZ2) * A1 * (1 - A1)).ok
+    assert "W2ᵀ dZ2" in ex.check_hidden_error(lambda W2, dZ2, A1: W2.T @ dZ2).message
+    assert "not A1" in ex.check_hidden_error(lambda W2, dZ2, A1: (W2.T @ dZ2) * A1).message
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    assert "again" in ex.check_hidden_error(
+        lambda W2, dZ2, A1: (W2.T @ dZ2) * sig(A1) * (1 - sig(A1))).message
+    assert "shape" in ex.check_hidden_error(lambda W2, dZ2, A1: (dZ2.T @ W2) * 1.0).message
+
+
+def test_hidden_error_only_for_one_example_is_caught():
+    def one_example(W2, dZ2, A1):
+        return (W2.T * dZ2[0, 0]) * A1 * (1 - A1)  # right only when m = 1 and n_2 = 1
+    assert not ex.check_hidden_error(one_example).ok
+
+
+def test_hidden_error_stub_and_crash():
+    def stub(W2, dZ2, A1):
+        raise NotImplementedError
+    assert "not written yet" in ex.check_hidden_error(stub).message
+    assert "raised" in ex.check_hidden_error(lambda W2, dZ2, A1: 1 / 0).message
+
+
+def test_lr_prediction():
+    assert ex.check_lr_prediction("lower than after the step at 0.5").ok
+    assert not ex.check_lr_prediction("higher than before the step").ok
+    assert not ex.check_lr_prediction("between the two").ok
+    assert "one of" in ex.check_lr_prediction("faster").message
+    # the checker runs the computation: at a tiny learning rate the truth changes
+    assert ex.check_lr_prediction("between the two", lr=0.05).ok
+
+
+def test_messages_never_state_the_answer():
+    value = f"{float(T['dZ2'][0, 0]):.4f}"
+    for wrong in (0.0, 1.0, -1.0, float(T["dA2"][0, 0])):
+        assert value not in ex.check_output_error(wrong).message
