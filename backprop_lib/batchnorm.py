@@ -1,0 +1,253 @@
+"""Batch normalization: forward, backward, and a network that uses it.
+
+Chapter "Practical tips" derives every line here (Ioffe and Szegedy 2015). Rows are
+features and columns are the m examples of the batch, as everywhere in the book. For a
+hidden layer l, batch normalization sits between the weighted sum and the activation:
+
+    Z{l}      = W{l} A{l-1}                          (no bias: beta{l} takes its place)
+    mu        = mean of Z{l} over the examples       shape (n_l, 1)
+    var       = mean of (Z{l} - mu)^2 over the examples  (biased, as in the paper)
+    Zhat{l}   = (Z{l} - mu) / sqrt(var + eps)
+    Ztilde{l} = gamma{l} * Zhat{l} + beta{l}         gamma, beta: (n_l, 1), learned
+    A{l}      = f_l(Ztilde{l})
+
+Backward, with dZtilde = dA{l} * f_l'(Ztilde{l}) and s = sqrt(var + eps):
+
+    dgamma{l} = sum over examples of dZtilde * Zhat
+    dbeta{l}  = sum over examples of dZtilde
+    dZhat     = gamma{l} * dZtilde
+    dZ{l}     = (dZhat - mean(dZhat) - Zhat * mean(dZhat * Zhat)) / s
+
+(the two means over the examples are there because every example's Zhat depends on the
+whole batch through mu and var). The output layer keeps its bias and no normalization.
+
+Training and inference: during training each batch is normalized by its own mean and
+variance, and a running average of them is kept (momentum 0.1 as in PyTorch:
+running = 0.9 running + 0.1 batch, with the unbiased batch variance, as PyTorch does).
+`predict` and `forward(X, training=False)` use the running averages, so a prediction for
+one example does not depend on which other examples share its batch.
+
+The running averages are updated only by `loss_and_gradients` (a training step), never by
+`loss` or `forward`, so a gradient check can evaluate the loss thousands of times without
+changing the network.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_real, describe
+from .network import Network, Trace
+
+__all__ = ["BatchNormNetwork", "batchnorm_backward", "batchnorm_forward"]
+
+
+def batchnorm_forward(Z, gamma, beta, eps=1e-5):
+    """Normalize each row of Z over its columns, then scale by gamma and shift by beta.
+
+    Returns (Ztilde, cache) where cache = (Zhat, inv_std, gamma, mu, var) serves
+    `batchnorm_backward`.
+    """
+    Z, gamma, beta = _check_bn_inputs(Z, gamma, beta)
+    eps = check_real(eps, "eps", low=0.0, low_open=True)
+    mu = Z.mean(axis=1, keepdims=True)
+    var = ((Z - mu) ** 2).mean(axis=1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    Zhat = (Z - mu) * inv_std
+    return gamma * Zhat + beta, (Zhat, inv_std, gamma, mu, var)
+
+
+def batchnorm_backward(dZtilde, cache):
+    """(dZ, dgamma, dbeta) from dZtilde = dL/dZtilde and the cache of the forward pass."""
+    Zhat, inv_std, gamma, _, _ = cache
+    dZtilde = np.asarray(dZtilde)
+    if dZtilde.shape != Zhat.shape:
+        raise ValueError(
+            f"dZtilde must have the shape of the forward pass's Z, {Zhat.shape}; "
+            f"got {dZtilde.shape}"
+        )
+    dgamma = (dZtilde * Zhat).sum(axis=1, keepdims=True)
+    dbeta = dZtilde.sum(axis=1, keepdims=True)
+    dZhat = gamma * dZtilde
+    dZ = inv_std * (
+        dZhat
+        - dZhat.mean(axis=1, keepdims=True)
+        - Zhat * (dZhat * Zhat).mean(axis=1, keepdims=True)
+    )
+    return dZ, dgamma, dbeta
+
+
+def _check_bn_inputs(Z, gamma, beta):
+    if not isinstance(Z, np.ndarray) or Z.ndim != 2:
+        raise ValueError(f"Z must be a 2-D array (features, examples); got {describe(Z)}")
+    n = Z.shape[0]
+    out = [Z]
+    for name, v in (("gamma", gamma), ("beta", beta)):
+        arr = np.asarray(v, dtype=Z.dtype)
+        if arr.shape != (n, 1):
+            raise ValueError(f"{name} must have shape ({n}, 1), one entry per feature of Z; "
+                             f"got shape {arr.shape}")
+        out.append(arr)
+    return out
+
+
+class BatchNormNetwork(Network):
+    """A Network with batch normalization before the activation of every hidden layer.
+
+    Same arguments and public methods as `Network` (so `gradcheck` and `train` work on it
+    unchanged), plus `eps` (added to the variance) and `momentum` (of the running
+    averages). Parameters: for a hidden layer l, W{l}, gamma{l} and beta{l}; for the
+    output layer L, W{L} and b{L}. `net.running` holds "mean1", "var1", ... (not trained
+    by the optimizer).
+    """
+
+    def __init__(self, layer_sizes, activations="relu", loss="half_mse", init="he",
+                 init_scale=1.0, seed=0, dtype=np.float64, eps=1e-5, momentum=0.1):
+        super().__init__(layer_sizes, activations, loss, init, init_scale, seed, dtype)
+        self.eps = check_real(eps, "eps", low=0.0, low_open=True)
+        self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0)
+        params = {}
+        for l in range(1, self.L + 1):
+            params[f"W{l}"] = self.params[f"W{l}"]
+            n = self.layer_sizes[l]
+            if l < self.L:
+                params[f"gamma{l}"] = np.ones((n, 1), dtype=self.dtype)
+                params[f"beta{l}"] = np.zeros((n, 1), dtype=self.dtype)
+            else:
+                params[f"b{l}"] = self.params[f"b{l}"]
+        self.params = params
+        self.running = {}
+        for l in range(1, self.L):
+            n = self.layer_sizes[l]
+            self.running[f"mean{l}"] = np.zeros((n, 1), dtype=self.dtype)
+            self.running[f"var{l}"] = np.ones((n, 1), dtype=self.dtype)
+
+    def param_shapes(self) -> dict:
+        shapes = {}
+        for l in range(1, self.L + 1):
+            n_out, n_in = self.layer_sizes[l], self.layer_sizes[l - 1]
+            shapes[f"W{l}"] = (n_out, n_in)
+            if l < self.L:
+                shapes[f"gamma{l}"] = (n_out, 1)
+                shapes[f"beta{l}"] = (n_out, 1)
+            else:
+                shapes[f"b{l}"] = (n_out, 1)
+        return shapes
+
+    def copy(self) -> "BatchNormNetwork":
+        twin = super().copy()
+        twin.running = {k: v.copy() for k, v in self.running.items()}
+        return twin
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, X, checked=False, training=True):
+        """A_L; training=True normalizes by the batch's statistics, False by the running ones."""
+        A = X if checked else self._check_X(X)
+        # cache["Z"][l] is what the activation is applied to (Ztilde{l} in a hidden layer),
+        # as in Network, so that Network._dZ serves the backward pass; "Zlin" is W{l} A{l-1}.
+        cache = {"Zlin": [None], "Zhat": [None], "Z": [None], "bn": [None], "A": [A]}
+        for l in range(1, self.L + 1):
+            Z = self.params[f"W{l}"] @ A
+            if l < self.L:
+                gamma, beta = self.params[f"gamma{l}"], self.params[f"beta{l}"]
+                if training:
+                    Zt, bn = batchnorm_forward(Z, gamma, beta, self.eps)
+                    Zhat = bn[0]
+                else:
+                    mean, var = self.running[f"mean{l}"], self.running[f"var{l}"]
+                    Zhat = (Z - mean) / np.sqrt(var + self.eps)
+                    Zt, bn = gamma * Zhat + beta, None
+            else:
+                Z = Z + self.params[f"b{l}"]
+                Zt, Zhat, bn = Z, None, None
+            A = self._f[l - 1](Zt)
+            for key, value in (("Zlin", Z), ("Zhat", Zhat), ("Z", Zt), ("bn", bn), ("A", A)):
+                cache[key].append(value)
+        self.cache = cache
+        return A
+
+    def predict(self, X):
+        """The prediction in inference mode (running statistics)."""
+        return self._loss.predict(self.forward(X, training=False))
+
+    def update_running(self) -> None:
+        """Fold the last training forward pass's batch statistics into the running averages."""
+        m = self.cache["A"][0].shape[1]
+        k = self.momentum
+        for l in range(1, self.L):
+            _, _, _, mu, var = self.cache["bn"][l]
+            unbiased = var * (m / (m - 1)) if m > 1 else var
+            self.running[f"mean{l}"] = (1 - k) * self.running[f"mean{l}"] + k * mu
+            self.running[f"var{l}"] = (1 - k) * self.running[f"var{l}"] + k * unbiased
+
+    # ------------------------------------------------------------------ backward
+    def _backward(self, Y, keep_all: bool):
+        c = self.cache
+        out = {}
+        A_L = c["A"][self.L]
+        dZ = self._loss.output_delta(A_L, Y, self.activation_names[-1])
+        if dZ is None or keep_all:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dA = self._loss.gradient(A_L, Y)
+            if keep_all:
+                out[f"dA{self.L}"] = dA
+            if dZ is None:
+                dZ = self._dZ(self.L, dA)
+        for l in range(self.L, 0, -1):
+            if l < self.L:
+                dZt = self._dZ(l, dA)  # dL/dZtilde{l}
+                dZ, dgamma, dbeta = batchnorm_backward(dZt, c["bn"][l])
+                out[f"dgamma{l}"], out[f"dbeta{l}"] = dgamma, dbeta
+                if keep_all:
+                    out[f"dZtilde{l}"] = dZt
+            else:
+                out[f"db{l}"] = dZ.sum(axis=1, keepdims=True)
+            out[f"dW{l}"] = dZ @ c["A"][l - 1].T
+            if keep_all:
+                out[f"dZ{l}"] = dZ
+            if l > 1 or keep_all:
+                dA = self.params[f"W{l}"].T @ dZ
+                if keep_all:
+                    out[f"dA{l - 1}"] = dA
+        return out
+
+    def loss_and_gradients(self, X, Y, checked=False):
+        """(L, grads) of one training step; also updates the running statistics."""
+        if not checked:
+            X, Y = self.check_data(X, Y)
+        if X.shape[1] < 2:
+            raise ValueError("X must hold at least 2 examples for batch normalization "
+                             f"(a batch of one has no variance); got {X.shape[1]}")
+        A_L = self.forward(X, checked=True)
+        loss = self._loss.value(A_L, Y)
+        out = self._backward(Y, keep_all=False)
+        grads = {"d" + name: out["d" + name] for name in self.params}
+        self.update_running()
+        return loss, grads
+
+    def trace(self, X, Y) -> Trace:
+        """Every intermediate of both passes (batch statistics), named as in the book."""
+        X, Y = self.check_data(X, Y)
+        A_L = self.forward(X, checked=True)
+        c = self.cache
+        values = {"A0": c["A"][0]}
+        for l in range(1, self.L + 1):
+            values[f"Z{l}"] = c["Zlin"][l]
+            if l < self.L:
+                values[f"Zhat{l}"] = c["Zhat"][l]
+                values[f"Ztilde{l}"] = c["Z"][l]
+            values[f"A{l}"] = c["A"][l]
+        values["loss"] = self._loss.value(A_L, Y)
+        back = self._backward(Y, keep_all=True)
+        values[f"dA{self.L}"] = back[f"dA{self.L}"]
+        for l in range(self.L, 0, -1):
+            if l < self.L:
+                keys = [f"dZtilde{l}", f"dgamma{l}", f"dbeta{l}", f"dZ{l}", f"dW{l}"]
+            else:
+                keys = [f"dZ{l}", f"dW{l}", f"db{l}"]
+            for key in keys + [f"dA{l - 1}"]:
+                values[key] = back[key]
+        return Trace(values)
+
+    def __repr__(self) -> str:
+        return "BatchNorm" + super().__repr__()[:-1] + f", eps={self.eps:g})"

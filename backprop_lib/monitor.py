@@ -1,0 +1,138 @@
+"""A per-layer gradient-norm monitor for `train`, with a stated warning rule.
+
+Chapter "Practical tips" uses it. Pass a monitor as the callback of `train`:
+
+    monitor = GradientMonitor()
+    history = bp.train(net, X, Y, optimizer, epochs=200, callback=monitor)
+    monitor.findings          # what the rule found, one Finding per (layer, kind)
+    print(monitor.report())
+
+After every epoch it reads g_l, the epoch's mean norm ||dW{l}|| of each layer l (the row
+`history.grad_norms[-1]`), keeps it in `monitor.norms`, and applies this rule:
+
+- vanishing:  g_l < vanish                    (default 1e-6: the layer has stopped learning)
+- exploding:  g_l > explode * g_l at epoch 0  (default 1e3: a thousandfold growth)
+- imbalance:  max_l g_l / min_l g_l > spread  (default 1e3: the layers learn at very
+              different speeds, the signature of vanishing gradients in deep nets)
+
+The thresholds compare a layer with itself or with the other layers, not with one
+absolute number for the whole gradient (the seed article warns when the norm of all
+gradients together exceeds 10, which depends on the loss's scale and the number of
+parameters, and cannot see a vanishing layer hidden behind a healthy one).
+
+Each (layer, kind) is reported once, at the first epoch it occurs, so a long run does not
+flood the output. Findings are returned, not printed; `warn=True` also issues one
+GradientWarning per finding (for scripts), and `stop=True` ends training at the first one.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import check_positive, describe
+
+__all__ = ["Finding", "GradientMonitor", "GradientWarning"]
+
+
+class GradientWarning(UserWarning):
+    """A layer's gradient norm broke the monitor's rule."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the monitor found: at `epoch`, layer `layer` had norm `value`."""
+
+    epoch: int
+    layer: int | None  # None for "imbalance", which concerns all layers
+    kind: str  # "vanishing", "exploding" or "imbalance"
+    value: float
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class GradientMonitor:
+    """A `train` callback that records per-layer gradient norms and applies the rule above."""
+
+    def __init__(self, vanish=1e-6, explode=1e3, spread=1e3, warn=False, stop=False):
+        self.vanish = check_positive(vanish, "vanish")
+        self.explode = check_positive(explode, "explode")
+        self.spread = check_positive(spread, "spread")
+        for name, value in (("warn", warn), ("stop", stop)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False; got {describe(value)}")
+        self.warn, self.stop = bool(warn), bool(stop)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every recorded norm and finding (to reuse the monitor for a new run)."""
+        self._norms = []
+        self.findings = []
+        self._seen = set()
+
+    @property
+    def norms(self) -> np.ndarray:
+        """The recorded norms, shape (epochs, L): row e, column l-1 is g_l at epoch e."""
+        if not self._norms:
+            return np.zeros((0, 0))
+        return np.array(self._norms)
+
+    def __call__(self, epoch, net, history) -> bool:
+        """The callback `train` calls after each epoch; True asks it to stop."""
+        new = self.observe(epoch, history.grad_norms[-1])
+        return self.stop and bool(new)
+
+    def observe(self, epoch, norms) -> list:
+        """Record one epoch's per-layer norms and return the new findings."""
+        g = np.asarray(norms, dtype=np.float64).reshape(-1)
+        if g.size == 0 or not np.isfinite(g).all():
+            raise ValueError(f"norms must be finite, one per layer; got {describe(norms)}")
+        if self._norms and g.size != len(self._norms[0]):
+            raise ValueError(f"norms must have one entry per layer ({len(self._norms[0])}); "
+                             f"got {g.size}")
+        self._norms.append(g)
+        first = self._norms[0]
+        new = []
+        for l, gl in enumerate(g, start=1):
+            if gl < self.vanish:
+                new += self._add(epoch, l, "vanishing", gl,
+                                 f"epoch {epoch}: layer {l} gradient norm {gl:.2e} is below "
+                                 f"{self.vanish:.0e} (vanishing)")
+            if first[l - 1] > 0 and gl > self.explode * first[l - 1]:
+                new += self._add(epoch, l, "exploding", gl,
+                                 f"epoch {epoch}: layer {l} gradient norm {gl:.2e} is more than "
+                                 f"{self.explode:.0e} times its first value {first[l - 1]:.2e} "
+                                 "(exploding)")
+        if g.size > 1:
+            lo, hi = g.min(), g.max()
+            ratio = hi / lo if lo > 0 else np.inf
+            if ratio > self.spread:
+                new += self._add(epoch, None, "imbalance", ratio,
+                                 f"epoch {epoch}: the largest layer gradient norm (layer "
+                                 f"{int(g.argmax()) + 1}) is {ratio:.2e} times the smallest "
+                                 f"(layer {int(g.argmin()) + 1}); limit {self.spread:.0e}")
+        return new
+
+    def _add(self, epoch, layer, kind, value, message):
+        if (layer, kind) in self._seen:
+            return []
+        self._seen.add((layer, kind))
+        finding = Finding(int(epoch), layer, kind, float(value), message)
+        self.findings.append(finding)
+        if self.warn:
+            warnings.warn(message, GradientWarning, stacklevel=3)
+        return [finding]
+
+    def report(self) -> str:
+        """The findings as text, one a line (or a line saying there were none)."""
+        if not self.findings:
+            return f"no findings in {len(self._norms)} epochs"
+        return "\n".join(f.message for f in self.findings)
+
+    def __repr__(self) -> str:
+        return (f"GradientMonitor(vanish={self.vanish:g}, explode={self.explode:g}, "
+                f"spread={self.spread:g}, warn={self.warn}, stop={self.stop})")
