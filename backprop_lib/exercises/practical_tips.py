@@ -1,0 +1,188 @@
+"""Checkers for the exercises of chapter "Practical tips".
+
+1. `check_standardized`: standardize a new example by hand with the training statistics.
+2. `check_bn_param_grads`: write the backward pass of batch normalization for gamma and beta.
+3. `check_bn_input_grad`: write the backward pass of batch normalization for its input Z.
+4. `check_one_scalar_prediction`: predict what one-scalar normalization does, then verify.
+
+Expected values are computed here with backprop_lib, never typed in, and never printed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..batchnorm import batchnorm_backward, batchnorm_forward
+from ..preprocessing import Standardizer
+from .checking import NO_ANSWER, Feedback, check_array, check_function
+
+__all__ = ["X_TRAIN", "X_NEW", "bn_param_grads_reference", "bn_input_grad_reference",
+           "check_bn_input_grad", "check_bn_param_grads", "check_one_scalar_prediction",
+           "check_standardized"]
+
+#: Exercise 1: four training examples (columns) of two features with very different scales,
+#: and one new example to standardize with the training statistics.
+X_TRAIN = np.array([[1.0, 2.0, 3.0, 6.0], [200.0, 400.0, 600.0, 800.0]])
+X_NEW = np.array([[4.0], [700.0]])
+
+
+def check_standardized(answer):
+    """Exercise 1: X_NEW standardized per feature with the mean and std of X_TRAIN."""
+    expected = Standardizer().fit(X_TRAIN).transform(X_NEW)
+    mean = X_TRAIN.mean(axis=1, keepdims=True)
+    both = np.concatenate([X_TRAIN, X_NEW], axis=1)
+    diagnoses = [
+        ((X_NEW - mean) / X_TRAIN.std(axis=1, ddof=1, keepdims=True),
+         "you used the sample standard deviation (dividing by m - 1); this book, like "
+         "numpy.std and scikit-learn's StandardScaler, divides by m."),
+        ((X_NEW - X_TRAIN.mean()) / X_TRAIN.std(),
+         "you used one mean and one standard deviation for all features together: "
+         "compute them per feature (per row)."),
+        ((X_NEW - both.mean(axis=1, keepdims=True)) / both.std(axis=1, keepdims=True),
+         "you included the new example in the statistics: they come from the training "
+         "set only, so the new example must not change them."),
+        (X_NEW / X_TRAIN.std(axis=1, keepdims=True),
+         "the mean is not subtracted: first centre, then divide."),
+        ((X_NEW - mean) / X_TRAIN.var(axis=1, keepdims=True),
+         "you divided by the variance; divide by the standard deviation, its square root."),
+    ]
+    return check_array(answer, expected, name="the standardized example", rtol=1e-3,
+                       diagnoses=diagnoses)
+
+
+def bn_param_grads_reference(dZtilde, Zhat):
+    """The reference of exercise 2: (dgamma, dbeta), each of shape (n, 1)."""
+    return ((dZtilde * Zhat).sum(axis=1, keepdims=True),
+            dZtilde.sum(axis=1, keepdims=True))
+
+
+def _param_inputs():
+    rng = np.random.default_rng(10)
+    out = []
+    for n, m in ((3, 5), (4, 7), (1, 6)):
+        Z = rng.normal(size=(n, m))
+        _, cache = batchnorm_forward(Z, np.ones((n, 1)), np.zeros((n, 1)))
+        out.append((rng.normal(size=(n, m)), cache[0]))
+    return out
+
+
+def check_bn_param_grads(fn):
+    """Exercise 2: a function bn_param_grads(dZtilde, Zhat) -> (dgamma, dbeta)."""
+    if fn is None:
+        return NO_ANSWER
+    inputs = _param_inputs()
+    shape_check = _returns_pair(fn, inputs[0], "bn_param_grads")
+    if shape_check is not None:
+        return shape_check
+    diagnoses = [
+        (lambda d, Zh: ((d * Zh).sum(axis=0, keepdims=True), d.sum(axis=0, keepdims=True)),
+         "you summed over the features (axis 0); gamma and beta have one entry per feature, "
+         "so sum over the examples: axis=1, keepdims=True."),
+        (lambda d, Zh: ((d * Zh).mean(axis=1, keepdims=True), d.mean(axis=1, keepdims=True)),
+         "you took the mean over the examples; take the sum: the 1/m of the mean loss is "
+         "already inside dZtilde."),
+        (lambda d, Zh: (d.sum(axis=1, keepdims=True), d.sum(axis=1, keepdims=True)),
+         "dgamma is missing its factor Zhat: Ztilde = gamma * Zhat + beta, so "
+         "dL/dgamma sums dZtilde * Zhat."),
+        (lambda d, Zh: (d.sum(axis=1, keepdims=True), (d * Zh).sum(axis=1, keepdims=True)),
+         "dgamma and dbeta are swapped: return (dgamma, dbeta) in that order."),
+    ]
+    return check_function(fn, bn_param_grads_reference, inputs, name="bn_param_grads",
+                          diagnoses=diagnoses)
+
+
+def bn_input_grad_reference(dZtilde, Z, gamma, eps=1e-5):
+    """The reference of exercise 3: dZ of batch normalization (batch statistics)."""
+    beta = np.zeros_like(gamma)
+    _, cache = batchnorm_forward(Z, gamma, beta, eps)
+    return batchnorm_backward(dZtilde, cache)[0]
+
+
+def _input_inputs():
+    rng = np.random.default_rng(11)
+    return [(rng.normal(size=(n, m)), rng.normal(loc=2.0, scale=3.0, size=(n, m)),
+             rng.uniform(0.5, 2.0, size=(n, 1))) for n, m in ((2, 5), (3, 8), (1, 4))]
+
+
+def check_bn_input_grad(fn):
+    """Exercise 3: a function bn_input_grad(dZtilde, Z, gamma) -> dZ (eps = 1e-5)."""
+    def frozen_stats(d, Z, g):
+        return g * d / np.sqrt(Z.var(axis=1, keepdims=True) + 1e-5)
+
+    def mean_only(d, Z, g):
+        dZhat = g * d
+        return (dZhat - dZhat.mean(axis=1, keepdims=True)) / np.sqrt(
+            Z.var(axis=1, keepdims=True) + 1e-5)
+
+    def no_gamma(d, Z, g):
+        return bn_input_grad_reference(d, Z, np.ones_like(g))
+
+    diagnoses = [
+        (frozen_stats, "you treated the batch mean and variance as constants; they depend on "
+                       "every Z in the batch, which adds the two mean terms over the examples."),
+        (mean_only, "the mean of dZhat is subtracted, but the term through the variance, "
+                    "Zhat * mean(dZhat * Zhat), is missing."),
+        (no_gamma, "the factor gamma is missing: dZhat = gamma * dZtilde."),
+    ]
+    return check_function(fn, bn_input_grad_reference, _input_inputs(), name="bn_input_grad",
+                          rtol=1e-6, diagnoses=diagnoses)
+
+
+def _returns_pair(fn, args, name):
+    try:
+        out = fn(*[np.copy(a) for a in args])
+    except NotImplementedError:
+        return Feedback(False, f"{name} is not written yet (it raises NotImplementedError).")
+    except Exception as exc:  # a learner's bug: report it, do not crash the notebook
+        return Feedback(False, f"{name} raised {type(exc).__name__}: {exc}")
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return Feedback(False, f"{name} must return a pair (dgamma, dbeta).")
+    n = args[0].shape[0]
+    for label, part in zip(("dgamma", "dbeta"), out):
+        shape = np.shape(part)
+        if shape == (n,):
+            return Feedback(False, f"{label} has shape {shape}; keep it a column of shape "
+                                   f"({n}, 1), like gamma: sum with keepdims=True.")
+    return None
+
+
+SQUEEZED_CHOICES = ("feature 1", "feature 2")
+ACCURACY_CHOICES = ("lower", "about the same", "higher")
+
+
+def check_one_scalar_prediction(squeezed, accuracy):
+    """Exercise 4: predict, for the millimetre moons normalized with one scalar,
+
+    squeezed: which feature ends up with a tiny spread ("feature 1" or "feature 2");
+    accuracy: the test accuracy compared with per-feature normalization ("lower",
+    "about the same" or "higher", where "about the same" means within 0.02).
+    The checker runs the computation and compares.
+    """
+    if squeezed is None or accuracy is None:
+        return NO_ANSWER
+    if squeezed not in SQUEEZED_CHOICES:
+        return Feedback(False, f"squeezed must be one of {list(SQUEEZED_CHOICES)}; "
+                               f"got {squeezed!r}.")
+    if accuracy not in ACCURACY_CHOICES:
+        return Feedback(False, f"accuracy must be one of {list(ACCURACY_CHOICES)}; "
+                               f"got {accuracy!r}.")
+    from ..figures.practical import normalization_runs  # trains three small networks
+
+    runs = normalization_runs()
+    spread = runs["one_scalar"].X_train.std(axis=1)
+    true_squeezed = SQUEEZED_CHOICES[int(np.argmin(spread))]
+    diff = runs["one_scalar"].test_accuracy - runs["per_feature"].test_accuracy
+    true_accuracy = ("about the same" if abs(diff) <= 0.02
+                     else "higher" if diff > 0 else "lower")
+    if squeezed != true_squeezed:
+        return Feedback(False, "look again at which feature has the small scale: one scalar "
+                               "divides both by a standard deviation dominated by the large "
+                               "one.")
+    if accuracy != true_accuracy:
+        return Feedback(False, f"the squeezed feature is right, but the test accuracy is "
+                               f"not {accuracy}: run the comparison in the chapter and look "
+                               "at what the network can still see.")
+    return Feedback(True, f"{squeezed} is squeezed (spread {spread.min():.2g}), and the "
+                          f"test accuracy is {accuracy} "
+                          f"({runs['one_scalar'].test_accuracy:.2f} against "
+                          f"{runs['per_feature'].test_accuracy:.2f}).")

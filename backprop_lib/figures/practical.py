@@ -1,0 +1,394 @@
+"""Figures of chapter "Practical tips": normalization, learning-rate sweep, monitoring,
+batch normalization.
+
+- `normalization_runs` / `draw_normalization` (static): the two-moons data with its second
+  feature recorded in millimetres, normalized with one scalar (the seed article's
+  (X - X.mean()) / X.std()) and per feature, and the training loss for raw, one-scalar and
+  per-feature inputs.
+- `lr_compute` / `lr_draw` / `lr_show` (interactive: learning rate, initialization, init
+  scale): final training loss against the learning rate for three initializations, and the
+  loss curve of the chosen setting.
+- `monitor_runs` / `draw_monitor` (static): per-layer gradient norms recorded by
+  `backprop_lib.monitor.GradientMonitor` for a healthy and an unhealthy network.
+- `bn_compute` / `bn_draw` / `bn_show` (interactive: learning rate, initialization): a deep
+  ReLU network trained with and without batch normalization.
+
+Compute functions are pure and cached; draw functions update their artists in place.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import data, interactive as ia, optimizers
+from .._checks import check_choice, check_positive, check_real
+from ..batchnorm import BatchNormNetwork
+from ..monitor import GradientMonitor
+from ..network import Network
+from ..plots import BLACK, BLUE, GREEN, ORANGE, VERMILLION, WARNING_COLOR
+from ..preprocessing import Standardizer
+from ..train import train
+
+INITS = ("small", "xavier", "he")
+INIT_COLORS = {"small": VERMILLION, "xavier": BLUE, "he": GREEN}
+
+# --------------------------------------------------------------------------- data
+
+
+def scaled_moons(m=300, m_train=200, noise=0.15, seed=0, mm=1000.0, offset=3000.0):
+    """Two moons whose second feature is recorded in millimetres (times `mm`, plus `offset`).
+
+    Returns (X_train, Y_train, X_test, Y_test): the first m_train examples train, the rest test.
+    """
+    X, Y = data.two_moons(m, noise=noise, seed=seed)
+    X = X.copy()
+    X[1] = X[1] * mm + offset
+    return X[:, :m_train], Y[:, :m_train], X[:, m_train:], Y[:, m_train:]
+
+
+@functools.lru_cache(maxsize=1)
+def standard_moons():
+    """The two moons (200 examples), standardized per feature: the data of the sweeps."""
+    X, Y = data.two_moons(200, noise=0.15, seed=0)
+    X = Standardizer().fit_transform(X)
+    X.flags.writeable = False
+    return X, Y
+
+
+def accuracy(net, X, Y) -> float:
+    """The fraction of examples whose predicted probability is on the right side of 0.5."""
+    with np.errstate(all="ignore"):
+        P = net.predict(X)
+    return float(((P > 0.5) == (Y > 0.5)).mean())
+
+
+# --------------------------------------------------------------------------- normalization
+
+
+@dataclass(frozen=True)
+class NormRun:
+    """One way of preparing the inputs, and what training on them gave."""
+
+    name: str
+    X_train: np.ndarray  # the training inputs as the network saw them
+    loss: np.ndarray  # history.loss
+    test_accuracy: float
+    diverged: bool
+
+
+NORM_LABELS = {"raw": "raw inputs", "one_scalar": "one scalar for all features",
+               "per_feature": "per feature"}
+
+
+@functools.lru_cache(maxsize=8)
+def normalization_runs(lr=0.5, epochs=300, seed=0):
+    """Train the same 2-8-8-1 tanh network on raw, one-scalar and per-feature inputs.
+
+    Statistics come from the training set only and are applied to the test set.
+    Returns a dict name -> NormRun, names "raw", "one_scalar", "per_feature".
+    """
+    lr = check_positive(lr, "lr")
+    X_tr, Y_tr, X_te, Y_te = scaled_moons()
+    runs = {}
+    for name in NORM_LABELS:
+        if name == "raw":
+            A, B = X_tr, X_te
+        else:
+            s = Standardizer(per_feature=(name == "per_feature")).fit(X_tr)
+            A, B = s.transform(X_tr), s.transform(X_te)
+        net = Network([2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], "bce", init="xavier", seed=seed)
+        h = train(net, A, Y_tr, optimizers.SGD(lr), epochs=epochs, on_divergence="ignore")
+        runs[name] = NormRun(name, A, h.loss, accuracy(net, B, Y_te), h.diverged)
+    return runs
+
+
+def draw_normalization(fig, runs):
+    """Three panels: the data normalized with one scalar, per feature, and the loss curves."""
+    ax1, ax2, ax3 = fig.subplots(1, 3)
+    for ax, name in ((ax1, "one_scalar"), (ax2, "per_feature")):
+        X = runs[name].X_train
+        _, Y, _, _ = scaled_moons()
+        for k, colour in ((0, BLUE), (1, ORANGE)):
+            sel = Y[0] == k
+            ax.scatter(X[0, sel], X[1, sel], s=6, color=colour, label=f"class {k}")
+        ax.set_xlim(-3, 3)
+        ax.set_ylim(-3, 3)
+        ax.set_aspect("equal")
+        ax.set_title(NORM_LABELS[name])
+        ax.set_xlabel("feature 1 (normalized)")
+    ax1.set_ylabel("feature 2 (normalized)")
+    ax1.legend(loc="lower left", fontsize=7, markerscale=2)
+    styles = {"raw": (BLACK, ":"), "one_scalar": (VERMILLION, "--"), "per_feature": (BLUE, "-")}
+    for name, run in runs.items():
+        colour, ls = styles[name]
+        ax3.plot(np.arange(len(run.loss)), run.loss, color=colour, linestyle=ls,
+                 label=NORM_LABELS[name])
+    ax3.set_yscale("log")
+    ax3.set_xlabel("epoch")
+    ax3.set_ylabel("training loss (BCE)")
+    ax3.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+# --------------------------------------------------------------------------- learning-rate sweep
+
+SWEEP_LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+SWEEP_EPOCHS = 200
+LR_CONTROLS = [
+    ia.LogSlider("lr", list(SWEEP_LRS), default=0.3, label="learning rate"),
+    ia.Choice("init", list(INITS), default="xavier", label="initialization"),
+    ia.Slider("scale", [0.5, 1.0, 2.0], default=1.0, label="init scale"),
+]
+LR_JOINT = ("lr", "init")
+
+
+@functools.lru_cache(maxsize=512)
+def train_moons(lr, init, scale, epochs=SWEEP_EPOCHS):
+    """Train a 2-16-16-1 tanh network (BCE, full-batch SGD) on the standardized moons.
+
+    Returns (history, net). Divergence is recorded in the history, never warned.
+    """
+    lr = check_positive(lr, "lr")
+    init = check_choice(init, "init", INITS)
+    scale = check_real(scale, "scale", low=0.0, low_open=True)
+    X, Y = standard_moons()
+    net = Network([2, 16, 16, 1], ["tanh", "tanh", "sigmoid"], "bce", init=init,
+                  init_scale=scale, seed=0)
+    return train(net, X, Y, optimizers.SGD(lr), epochs=epochs, on_divergence="ignore"), net
+
+
+def final_loss(history) -> float:
+    """The last epoch's loss, or NaN when training diverged."""
+    return float("nan") if history.diverged else history.final_loss
+
+
+@functools.lru_cache(maxsize=8)
+def sweep(scale=1.0, lrs=SWEEP_LRS, inits=INITS):
+    """Final loss for every (init, lr): a dict init -> array over lrs (NaN where diverged)."""
+    return {init: np.array([final_loss(train_moons(lr, init, scale)[0]) for lr in lrs])
+            for init in inits}
+
+
+@dataclass(frozen=True)
+class LRFrame:
+    lr: float
+    init: str
+    scale: float
+    sweep: dict
+    loss: np.ndarray
+    diverged: bool
+    stopped_epoch: int | None
+    final_loss: float
+
+
+def lr_compute(lr=0.3, init="xavier", scale=1.0):
+    """One frame of the sweep figure."""
+    h, _ = train_moons(lr, init, scale)
+    return LRFrame(float(lr), init, float(scale), sweep(scale), h.loss, h.diverged,
+                   h.stopped_epoch, final_loss(h))
+
+
+LOSS_CAP = 2.0  # the top of the sweep panel; diverged runs are drawn there as crosses
+
+
+def lr_draw(fig, r, artists):
+    if artists is None:
+        left, right = fig.subplots(1, 2)
+        left.set_xscale("log")
+        left.set_yscale("log")
+        left.set_ylim(3e-3, LOSS_CAP * 1.3)
+        left.set_xlim(SWEEP_LRS[0] / 1.5, SWEEP_LRS[-1] * 1.5)
+        left.set_xlabel("learning rate")
+        left.set_ylabel(f"loss after {SWEEP_EPOCHS} epochs")
+        lines, crosses = {}, {}
+        for init in INITS:
+            (lines[init],) = left.plot([], [], "o-", color=INIT_COLORS[init], markersize=3,
+                                       label=init)
+            (crosses[init],) = left.plot([], [], "x", color=INIT_COLORS[init], markersize=7)
+        (marker,) = left.plot([], [], "o", markersize=10, markerfacecolor="none",
+                              markeredgecolor=BLACK, markeredgewidth=1.5)
+        left.legend(fontsize=7, loc="lower left", title="x = diverged", title_fontsize=7)
+        right.set_yscale("log")
+        right.set_xlim(0, SWEEP_EPOCHS)
+        right.set_ylim(3e-3, LOSS_CAP * 1.3)
+        right.set_xlabel("epoch")
+        right.set_ylabel("training loss (BCE)")
+        (curve,) = right.plot([], [], color=BLUE)
+        note = right.text(0.5, 0.5, "", transform=right.transAxes, ha="center", va="center",
+                          color=WARNING_COLOR, fontsize=9, fontweight="bold")
+        title = right.set_title("")
+        artists = dict(lines=lines, crosses=crosses, marker=marker, curve=curve, note=note,
+                       title=title)
+    a = artists
+    lrs = np.array(SWEEP_LRS)
+    for i, init in enumerate(INITS):
+        values = r.sweep[init]
+        shown = np.minimum(values, LOSS_CAP)
+        a["lines"][init].set_data(lrs, shown)
+        bad = np.isnan(values)  # one cross per init, stacked so that none hides another
+        a["crosses"][init].set_data(lrs[bad], np.full(bad.sum(), LOSS_CAP / 1.25 ** i))
+    y = LOSS_CAP if r.diverged else min(r.final_loss, LOSS_CAP)
+    a["marker"].set_data([r.lr], [y])
+    a["curve"].set_data(np.arange(len(r.loss)), np.minimum(r.loss, LOSS_CAP))
+    a["curve"].set_color(INIT_COLORS[r.init])
+    a["note"].set_text(f"diverged in epoch {r.stopped_epoch}" if r.diverged else "")
+    a["title"].set_text(f"lr {r.lr:g}, {r.init} x {r.scale:g}")
+    return a
+
+
+def lr_alt(params, r) -> str:
+    what = (f"diverges in epoch {r.stopped_epoch}" if r.diverged
+            else f"reaches a training loss of {r.final_loss:.4f} after {SWEEP_EPOCHS} epochs")
+    return (f"Learning-rate sweep at init scale {r.scale:g}: with learning rate {r.lr:g} and "
+            f"{r.init} initialization the 2-16-16-1 network {what}.")
+
+
+def lr_interactive():
+    return ia.Interactive(lr_compute, lr_draw, LR_CONTROLS, joint=LR_JOINT, alt=lr_alt)
+
+
+def lr_show():
+    return ia.show(lr_compute, lr_draw, LR_CONTROLS, joint=LR_JOINT, alt=lr_alt,
+                   figsize=(7, 3))
+
+
+# --------------------------------------------------------------------------- monitoring
+
+
+@functools.lru_cache(maxsize=4)
+def monitor_runs(epochs=100):
+    """Two runs watched by a GradientMonitor on the standardized moons.
+
+    "healthy": 2-16-16-16-1 tanh with Xavier initialization, lr 0.3.
+    "unhealthy": an 8-layer sigmoid network with the article's "small" initialization, lr 0.3.
+    Returns a dict name -> (monitor, history).
+    """
+    X, Y = standard_moons()
+    setups = {
+        "healthy": Network([2, 16, 16, 16, 1], ["tanh"] * 3 + ["sigmoid"], "bce",
+                           init="xavier", seed=0),
+        "unhealthy": Network([2] + [16] * 7 + [1], "sigmoid", "bce", init="small", seed=0),
+    }
+    out = {}
+    for name, net in setups.items():
+        mon = GradientMonitor()
+        h = train(net, X, Y, optimizers.SGD(0.3), epochs=epochs, callback=mon,
+                  on_divergence="ignore")
+        out[name] = (mon, h)
+    return out
+
+
+def draw_monitor(fig, runs):
+    """One panel per run: each layer's gradient norm against the epoch (log scale)."""
+    axes = fig.subplots(1, len(runs), sharey=True)
+    colours = [BLUE, ORANGE, GREEN, VERMILLION, "#CC79A7", "#56B4E9", BLACK, "#999999"]
+    for ax, (name, (mon, _)) in zip(axes, runs.items()):
+        norms = mon.norms
+        for l in range(norms.shape[1]):
+            ax.plot(norms[:, l], color=colours[l % len(colours)], label=f"layer {l + 1}")
+        ax.set_yscale("log")
+        ax.axhline(mon.vanish, color=WARNING_COLOR, linestyle=":", linewidth=1)
+        ax.set_title(f"{name}: {len(mon.findings)} finding(s)")
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=6, ncol=2, loc="upper right")
+    axes[0].set_ylabel(r"$\|dW^{[l]}\|$ (mean over the epoch)")
+    return fig
+
+
+# --------------------------------------------------------------------------- batch normalization
+
+BN_LAYERS = [2, 10, 10, 10, 10, 1]
+BN_EPOCHS = 150
+BN_CONTROLS = [
+    ia.LogSlider("lr", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], default=0.1, label="learning rate"),
+    ia.Choice("init", list(INITS), default="small", label="initialization"),
+]
+BN_JOINT = ("lr", "init")
+
+
+@functools.lru_cache(maxsize=64)
+def train_bn_pair(lr, init, epochs=BN_EPOCHS):
+    """The same deep ReLU network trained without and with batch normalization.
+
+    Returns a dict "plain"/"batchnorm" -> (history, training accuracy in inference mode).
+    """
+    lr = check_positive(lr, "lr")
+    init = check_choice(init, "init", INITS)
+    X, Y = standard_moons()
+    out = {}
+    for name, cls in (("plain", Network), ("batchnorm", BatchNormNetwork)):
+        net = cls(BN_LAYERS, ["relu"] * (len(BN_LAYERS) - 2) + ["sigmoid"], "bce", init=init,
+                  seed=0)
+        h = train(net, X, Y, optimizers.SGD(lr), epochs=epochs, on_divergence="ignore")
+        out[name] = (h, accuracy(net, X, Y))
+    return out
+
+
+@dataclass(frozen=True)
+class BNFrame:
+    lr: float
+    init: str
+    runs: dict  # name -> (history, accuracy)
+
+
+def bn_compute(lr=0.1, init="small"):
+    return BNFrame(float(lr), init, train_bn_pair(lr, init))
+
+
+BN_STYLE = {"plain": (VERMILLION, "--", "without batch norm"),
+            "batchnorm": (BLUE, "-", "with batch norm")}
+
+
+def bn_draw(fig, r, artists):
+    if artists is None:
+        ax = fig.subplots(1, 1)
+        ax.set_yscale("log")
+        ax.set_xlim(0, BN_EPOCHS)
+        ax.set_ylim(1e-3, LOSS_CAP * 1.3)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("training loss (BCE)")
+        curves = {}
+        for name, (colour, ls, label) in BN_STYLE.items():
+            (curves[name],) = ax.plot([], [], color=colour, linestyle=ls, label=label)
+        legend = ax.legend(fontsize=8, loc="lower left")
+        note = ax.text(0.98, 0.95, "", transform=ax.transAxes, ha="right", va="top",
+                       fontsize=8, color=WARNING_COLOR)
+        title = ax.set_title("")
+        artists = dict(curves=curves, legend=legend, note=note, title=title)
+    a = artists
+    notes = []
+    for i, (name, (h, acc)) in enumerate(r.runs.items()):
+        a["curves"][name].set_data(np.arange(len(h.loss)), np.minimum(h.loss, LOSS_CAP))
+        label = BN_STYLE[name][2]
+        if h.diverged:
+            a["legend"].get_texts()[i].set_text(f"{label}: diverged")
+            notes.append(f"{label}: diverged in epoch {h.stopped_epoch}")
+        else:
+            a["legend"].get_texts()[i].set_text(f"{label}: accuracy {acc:.2f}")
+    a["note"].set_text("\n".join(notes))
+    a["title"].set_text(f"4 hidden ReLU layers, lr {r.lr:g}, {r.init} initialization")
+    return a
+
+
+def bn_alt(params, r) -> str:
+    parts = []
+    for name, (h, acc) in r.runs.items():
+        label = BN_STYLE[name][2]
+        if h.diverged:
+            parts.append(f"{label} training diverges in epoch {h.stopped_epoch}")
+        else:
+            parts.append(f"{label} the final loss is {h.final_loss:.4f} "
+                         f"and the training accuracy {acc:.2f}")
+    return (f"Loss curves at learning rate {r.lr:g} with {r.init} initialization: "
+            + "; ".join(parts) + ".")
+
+
+def bn_interactive():
+    return ia.Interactive(bn_compute, bn_draw, BN_CONTROLS, joint=BN_JOINT, alt=bn_alt)
+
+
+def bn_show():
+    return ia.show(bn_compute, bn_draw, BN_CONTROLS, joint=BN_JOINT, alt=bn_alt, figsize=(7, 3))

@@ -1,0 +1,94 @@
+"""The exercise checkers of chapter "Practical tips": each accepts its reference solution
+and rejects typical wrong answers with the specific hint."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backprop_lib.exercises import practical_tips as ex
+from backprop_lib.preprocessing import Standardizer
+
+
+def test_standardized():
+    assert not ex.check_standardized(None).ok
+    good = Standardizer().fit(ex.X_TRAIN).transform(ex.X_NEW)
+    assert ex.check_standardized(good).ok
+    assert ex.check_standardized(good.tolist()).ok
+    mean, std = ex.X_TRAIN.mean(axis=1, keepdims=True), ex.X_TRAIN.std(axis=1, keepdims=True)
+    cases = {
+        "sample standard deviation": (ex.X_NEW - mean) / ex.X_TRAIN.std(axis=1, ddof=1,
+                                                                        keepdims=True),
+        "one mean and one standard deviation": (ex.X_NEW - ex.X_TRAIN.mean()) / ex.X_TRAIN.std(),
+        "training set only": None,
+        "mean is not subtracted": ex.X_NEW / std,
+        "variance": (ex.X_NEW - mean) / ex.X_TRAIN.var(axis=1, keepdims=True),
+        "transpose": good.T,
+    }
+    both = np.concatenate([ex.X_TRAIN, ex.X_NEW], axis=1)
+    cases["training set only"] = ((ex.X_NEW - both.mean(axis=1, keepdims=True))
+                                  / both.std(axis=1, keepdims=True))
+    for hint, wrong in cases.items():
+        fb = ex.check_standardized(wrong)
+        assert not fb.ok and hint in fb.message, (hint, fb.message)
+    # the expected value is never shown
+    for value in good.ravel():
+        assert f"{value:.3f}" not in ex.check_standardized(good * 1.37).message
+
+
+def test_bn_param_grads():
+    assert not ex.check_bn_param_grads(None).ok
+    assert ex.check_bn_param_grads(ex.bn_param_grads_reference).ok
+
+    def stub(d, Zh):
+        raise NotImplementedError
+
+    wrong = {
+        "not written yet": stub,
+        "summed over the features": lambda d, Zh: ((d * Zh).sum(axis=0, keepdims=True),
+                                                   d.sum(axis=0, keepdims=True)),
+        "mean over the examples": lambda d, Zh: ((d * Zh).mean(axis=1, keepdims=True),
+                                                 d.mean(axis=1, keepdims=True)),
+        "missing its factor Zhat": lambda d, Zh: (d.sum(axis=1, keepdims=True),
+                                                  d.sum(axis=1, keepdims=True)),
+        "swapped": lambda d, Zh: (d.sum(axis=1, keepdims=True),
+                                  (d * Zh).sum(axis=1, keepdims=True)),
+        "keepdims=True": lambda d, Zh: ((d * Zh).sum(axis=1), d.sum(axis=1)),
+        "must return a pair": lambda d, Zh: (d * Zh).sum(axis=1, keepdims=True),
+    }
+    for hint, fn in wrong.items():
+        fb = ex.check_bn_param_grads(fn)
+        assert not fb.ok and hint in fb.message, (hint, fb.message)
+
+
+def test_bn_input_grad():
+    assert not ex.check_bn_input_grad(None).ok
+    assert ex.check_bn_input_grad(ex.bn_input_grad_reference).ok
+
+    def frozen(d, Z, g):
+        return g * d / np.sqrt(Z.var(axis=1, keepdims=True) + 1e-5)
+
+    def mean_only(d, Z, g):
+        dZhat = g * d
+        return (dZhat - dZhat.mean(axis=1, keepdims=True)) / np.sqrt(
+            Z.var(axis=1, keepdims=True) + 1e-5)
+
+    def sign(d, Z, g):
+        return -ex.bn_input_grad_reference(d, Z, g)
+
+    for hint, fn in {"as constants": frozen, "through the variance": mean_only,
+                     "sign is flipped": sign,
+                     "gamma is missing": lambda d, Z, g: ex.bn_input_grad_reference(
+                         d, Z, np.ones_like(g))}.items():
+        fb = ex.check_bn_input_grad(fn)
+        assert not fb.ok and hint in fb.message, (hint, fb.message)
+
+
+def test_one_scalar_prediction():
+    assert not ex.check_one_scalar_prediction(None, None).ok
+    assert ex.check_one_scalar_prediction("feature 1", "lower").ok
+    fb = ex.check_one_scalar_prediction("feature 2", "lower")
+    assert not fb.ok and "small scale" in fb.message
+    fb = ex.check_one_scalar_prediction("feature 1", "about the same")
+    assert not fb.ok and "squeezed feature is right" in fb.message
+    fb = ex.check_one_scalar_prediction("feature 3", "lower")
+    assert not fb.ok and "must be one of" in fb.message
