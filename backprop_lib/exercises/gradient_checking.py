@@ -1,0 +1,144 @@
+"""Checkers for the exercises of chapter "Gradient checking"."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import losses
+from ..gradcheck import relative_error
+from .checking import NO_ANSWER, Feedback, check_function, check_scalar
+
+CHOICES = ("grows", "shrinks", "stays the same")
+
+
+def _cube(w):
+    return w ** 3
+
+
+def check_central_difference(answer):
+    """Exercise 1: the central difference of f(w) = w^3 at w = 2 with eps = 0.1."""
+    w, eps = 2.0, 0.1
+    expected = (_cube(w + eps) - _cube(w - eps)) / (2 * eps)
+    diagnoses = [
+        ((_cube(w + eps) - _cube(w)) / eps,
+         "that is the forward difference (f(w + eps) - f(w)) / eps; the central one "
+         "steps both ways."),
+        ((_cube(w) - _cube(w - eps)) / eps,
+         "that is the backward difference (f(w) - f(w - eps)) / eps; the central one "
+         "steps both ways."),
+        (3 * w ** 2, "that is the exact derivative 3 w^2; the exercise asks for what the "
+                     "central difference gives, which differs from it by eps^2."),
+    ]
+    return check_scalar(answer, expected, name="your central difference", rtol=1e-6,
+                        diagnoses=diagnoses,
+                        praise="that is the central difference; it differs from the exact "
+                               "derivative by eps^2 = 0.01 exactly for a cubic.")
+
+
+def _test_pairs():
+    rng = np.random.default_rng(5)
+    g = rng.standard_normal((3, 2))
+    return [(g, g + 1e-3 * rng.standard_normal((3, 2))),
+            (1e-9 * g, 2e-9 * g),
+            (np.array([[1.0, -2.0]]), np.array([[1.5, -2.5]])),
+            (np.zeros((2, 2)), np.zeros((2, 2)))]
+
+
+def check_relative_error(fn):
+    """Exercise 2: a function relative_error(g, n) as used by gradcheck."""
+    def absolute(g, n):
+        return float(np.linalg.norm(g - n))
+
+    def over_g(g, n):
+        ng = np.linalg.norm(g)
+        return 0.0 if ng == 0 else float(np.linalg.norm(g - n) / ng)
+
+    def elementwise_max(g, n):
+        d = np.abs(g) + np.abs(n)
+        return float(np.max(np.where(d > 0, np.abs(g - n) / np.where(d > 0, d, 1), 0)))
+
+    return check_function(
+        fn, relative_error, _test_pairs(), name="your relative_error", rtol=1e-9,
+        diagnoses=[
+            (absolute, "that is the absolute difference ||g - n||: it depends on the scale "
+                       "of the loss. Divide by the sizes of both gradients."),
+            (over_g, "you divide by ||g|| alone; divide by ||g|| + ||n||, so that the "
+                     "error is symmetric and at most 1."),
+            (elementwise_max, "you take the largest error entry by entry; gradcheck uses "
+                              "the norms of whole arrays."),
+        ],
+        praise="it matches bp.relative_error, including when both gradients are zero.")
+
+
+def scaling_effect(factor=1000.0):
+    """How the article's absolute difference and the relative error change when the
+    loss of a correct network is multiplied by `factor` (each: ratio new / old)."""
+    from ..figures.gradient_checking import absolute_differences, false_fail_problem
+
+    out = []
+    for f in (1.0, factor):
+        absolute, check = absolute_differences(*false_fail_problem(f))
+        out.append((max(absolute.values()), check.max_relative_error))
+    return out[1][0] / out[0][0], out[1][1] / out[0][1]
+
+
+def _describe(ratio):
+    if ratio > 10:
+        return "grows"
+    if ratio < 0.1:
+        return "shrinks"
+    return "stays the same"
+
+
+def check_scaling_prediction(answer):
+    """Exercise 3: predict (absolute, relative) when the loss is multiplied by 1000.
+
+    answer: a pair of words from CHOICES, e.g. ("grows", "shrinks").
+    """
+    abs_ratio, rel_ratio = scaling_effect()
+    return judge_pair(
+        answer, CHOICES, (_describe(abs_ratio), _describe(rel_ratio)),
+        what="one for the absolute difference, one for the relative error",
+        praise=f"measured: the absolute difference changed by a factor {abs_ratio:.3g}, "
+               f"the relative error by {rel_ratio:.3g}.",
+        hints=("think about the absolute difference again: both gradients are multiplied "
+               "by the same factor, and so is their difference.",
+               "think about the relative error again: what happens to a ratio when its top "
+               "and bottom are multiplied by the same factor?"))
+
+
+def judge_pair(answer, choices, truth, what, praise, hints):
+    """A "predict, then verify" answer made of two words from `choices`, against the
+    measured `truth`; hints[i] is the message when word i is wrong."""
+    if answer is None:
+        return NO_ANSWER
+    if (not isinstance(answer, (tuple, list)) or len(answer) != 2
+            or any(a not in choices for a in answer)):
+        return Feedback(False, f"answer must be a pair of words from {list(choices)}: {what}.")
+    for given, right, hint in zip(answer, truth, hints, strict=True):
+        if given != right:
+            return Feedback(False, hint)
+    return Feedback(True, praise)
+
+
+def check_mse_gradient(fn):
+    """Exercise 4: fix the article's bug: dL/dA for L = mean of (A - Y)^2 over all entries."""
+    rng = np.random.default_rng(7)
+    inputs = [(rng.standard_normal((1, 5)), rng.standard_normal((1, 5))),
+              (rng.standard_normal((3, 4)), rng.standard_normal((3, 4)))]
+
+    def per_example_only(A, Y):
+        return 2 * (A - Y) / A.shape[1]
+
+    return check_function(
+        fn, losses.mse_gradient, inputs, name="your mse gradient", rtol=1e-9,
+        diagnoses=[
+            (losses.half_mse_gradient, "that is the article's derivative, (y_hat - y) / m, "
+                                       "the derivative of the loss with the 1/2: without "
+                                       "the 1/2, the square's derivative brings a 2."),
+            (per_example_only, "right for one output unit, but the mean runs over all "
+                               "n_L * m entries: divide by A.size."),
+            (lambda A, Y: -2 * (A - Y) / A.size, "the sign is flipped: the derivative of "
+                                                 "(a - y)^2 with respect to a is 2 (a - y)."),
+        ],
+        praise="that is the derivative of mean((A - Y)^2); gradcheck now passes.")
