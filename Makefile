@@ -47,6 +47,20 @@ lab: $(VENV)/.installed-base
 notebooks: $(VENV)/.installed-base
 	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
 
+# PyTorch enters only this environment, never the learner's .venv. On the project's machines
+# pip finds the local CPU wheel of torch 2.13.0; elsewhere set TORCH_SPEC (e.g. a CPU build).
+TORCH_SPEC ?= torch==2.13.0
+BENCH_VENV := .venv-bench
+
+$(BENCH_VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check -q install \
+		-c constraints.txt -r requirements.txt -e . "$(TORCH_SPEC)"
+	@touch $@
+
+bench: $(BENCH_VENV)/.installed $(VENV)/.installed-dev
+	$(BENCH_VENV)/bin/python tools/bench.py
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check backprop_lib tests tools
 
