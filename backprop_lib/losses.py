@@ -118,7 +118,8 @@ class Loss:
 LOSSES = {
     "half_mse": Loss("half_mse", half_mse, half_mse_gradient),
     "mse": Loss("mse", mse, mse_gradient),
-    "bce": Loss("bce", bce, bce_gradient, fused_activation="sigmoid"),
+    "bce": Loss("bce", bce, bce_gradient, fused_activation="sigmoid",
+                requires_activation="sigmoid"),
     "softmax_ce": Loss(
         "softmax_ce",
         softmax_ce,

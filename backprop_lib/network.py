@@ -78,9 +78,11 @@ class Network:
         self._loss = _losses.get(loss)
         required = self._loss.requires_activation
         if required and self.activation_names[-1] != required:
+            why = {"softmax_ce": " (it applies softmax to the logits itself)",
+                   "bce": " (its logarithms need outputs strictly between 0 and 1)"}.get(loss, "")
             raise ValueError(
-                f"loss {loss!r} expects the last activation to be {required!r} "
-                f"(it applies softmax to the logits itself); got {self.activation_names[-1]!r}"
+                f"loss {loss!r} expects the last activation to be {required!r}{why}; "
+                f"got {self.activation_names[-1]!r}"
             )
         self.init = check_choice(init, "init", _initializers.INITIALIZERS)
         self.init_scale = check_real(init_scale, "init_scale", low=0.0)

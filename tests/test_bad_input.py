@@ -44,6 +44,8 @@ CONSTRUCTOR = [
     ("loss-wrong-type", lambda: N([2, 1], loss=None), TypeError, "loss"),
     ("softmax-ce-needs-identity", lambda: N([2, 2], activations="sigmoid", loss="softmax_ce"),
      ValueError, r"softmax_ce.*identity"),
+    ("bce-needs-sigmoid", lambda: N([2, 2, 1], activations="tanh", loss="bce"), ValueError,
+     r"bce.*sigmoid.*'tanh'"),
     ("init-unknown", lambda: N([2, 1], init="glorot"), ValueError, r"init.*xavier"),
     ("init-scale-negative", lambda: N([2, 1], init_scale=-1.0), ValueError, "init_scale"),
     ("init-scale-nan", lambda: N([2, 1], init_scale=float("nan")), ValueError, "init_scale"),
