@@ -81,7 +81,7 @@ def draw(fig, result, artists):
         text = ax.text(0.02, 0.04, "", transform=ax.transAxes, fontsize=9)
         ax.set_xlabel("eps (step of the central difference)")
         ax.set_ylabel("relative error vs backprop")
-        ax.legend(loc="upper center", ncol=3)
+        fig.legend(loc="outside upper center", ncol=3)
         artists = {"line": line, "text": text}
     artists["line"].set_xdata([eps, eps])
     artists["text"].set_text(
