@@ -25,14 +25,23 @@ from ._checks import check_int, check_positive, check_seed, describe
 
 def relative_error(g, n) -> float:
     """||g - n|| / (||g|| + ||n||), and 0.0 when both are zero."""
-    g = np.asarray(g, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
+    g, n = _as_real(g, "g"), _as_real(n, "n")
     if g.shape != n.shape:
         raise ValueError(f"g and n must have the same shape; got {g.shape} and {n.shape}")
     denom = np.linalg.norm(g) + np.linalg.norm(n)
     if denom == 0:
         return 0.0
     return float(np.linalg.norm(g - n) / denom)
+
+
+def _as_real(value, name):
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} must be an array of real numbers: {exc}") from None
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be an array of real numbers; got {describe(value)}")
+    return arr.astype(np.float64)
 
 
 def numerical_gradient(f, x, eps=1e-6):
@@ -43,6 +52,10 @@ def numerical_gradient(f, x, eps=1e-6):
     eps = check_positive(eps, "eps")
     if not isinstance(x, np.ndarray):
         raise TypeError(f"x must be a numpy array; got {describe(x)}")
+    if x.dtype.kind != "f":
+        # x + eps would be truncated back into an integer array: a silently wrong gradient
+        raise TypeError(f"x must be a floating-point array (it is perturbed in place); "
+                        f"got dtype {x.dtype}")
     grad = np.zeros(x.shape, dtype=np.float64)
     for idx in np.ndindex(x.shape):
         grad[idx] = _central_difference(f, x, idx, eps)

@@ -206,6 +206,12 @@ def gradcheck_cases():
          "n_samples"),
         ("x-not-array", lambda: bp.numerical_gradient(lambda: 0.0, [1.0, 2.0]), TypeError,
          "x must be a numpy array"),
+        ("x-integer-array", lambda: bp.numerical_gradient(lambda: 0.0, np.array([1, 2])),
+         TypeError, "x must be a floating-point array"),
+        ("relative-error-strings", lambda: bp.relative_error("a", [1.0]), TypeError,
+         "g must be an array of real numbers"),
+        ("relative-error-ragged", lambda: bp.relative_error([1.0], [[1.0], [1.0, 2.0]]),
+         ValueError, "n must be an array of real numbers"),
         ("relative-error-shapes", lambda: bp.relative_error(np.ones(2), np.ones(3)), ValueError,
          "g and n must have the same shape"),
     ]
