@@ -1,0 +1,128 @@
+"""Checkers for the exercises of chapter "The algorithm for L layers".
+
+Each checker returns a Feedback (see checking.py) and never prints the expected value;
+expected values are computed here with backprop_lib.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..figures.l_layers import multiplication_counts
+from ..losses import softmax
+from .checking import NO_ANSWER, Feedback, check_function, check_scalar
+from .worked_example import check_choice
+
+__all__ = ["check_dW_shape", "check_forward_cost", "check_softmax_error",
+           "check_weight_gradient", "check_zeros_prediction"]
+
+SIZES, M = (3, 5, 2), 7  # the network of exercises 1 and 2: [n_0, n_1, n_2], m examples
+
+
+def check_dW_shape(answer, layer=2):
+    """Exercise 1: the shape of dW{layer} for layer sizes SIZES and M examples, as a tuple."""
+    n, m = SIZES, M
+    expected = (n[layer], n[layer - 1])
+    if answer is None:
+        return NO_ANSWER
+    try:
+        got = tuple(int(v) for v in answer)
+    except (TypeError, ValueError):
+        return Feedback(False, f"write the shape as a tuple of two integers, like (4, 6); "
+                               f"got {answer!r}.")
+    if got == expected:
+        return Feedback(True, "dW has the shape of W: one entry per weight.")
+    if got == expected[::-1]:
+        return Feedback(False, "that is the transpose: W{l} maps n_{l-1} inputs to n_l outputs, "
+                               "so its rows are the units of layer l.")
+    if got in ((n[layer], m), (n[layer - 1], m)):
+        return Feedback(False, "that is the shape of a dZ or an A (one column per example); "
+                               "dW sums over the examples, so m does not appear.")
+    if got == (n[layer], 1):
+        return Feedback(False, "that is the shape of db; dW has one column per input of the layer.")
+    return Feedback(False, "not yet: dW{l} has the shape of W{l}, (n_l, n_{l-1}).")
+
+
+def check_forward_cost(answer):
+    """Exercise 2: multiplications of one forward pass (the products W A) for SIZES, M."""
+    n, m = SIZES, M
+    expected = multiplication_counts(n, m)["forward"]
+    per_example = expected // m
+    with_bias = m * (per_example + sum(n[1:]))
+    diagnoses = [
+        (per_example, f"that is the count for one example; the batch has m = {m}."),
+        (with_bias, "adding b is an addition, not a multiplication: count only W A."),
+        (m * n[0] * n[1] * n[2], "the layers' products are done one after the other, so their "
+                                 "counts add; they do not multiply."),
+    ]
+    return check_scalar(answer, expected, name="the count", rtol=0, atol=0.5,
+                        diagnoses=diagnoses, praise="one multiplication per weight per example.")
+
+
+def _inputs(seed, shapes):
+    rng = np.random.default_rng(seed)
+    return [tuple(rng.normal(size=s) for s in pair) for pair in shapes]
+
+
+def check_weight_gradient(fn):
+    """Exercise 3: weight_gradient(dZ, A_prev) -> dW, with dZ already carrying the 1/m."""
+    inputs = _inputs(4, [((2, 3), (4, 3)), ((3, 5), (2, 5)), ((1, 1), (2, 1))])
+    diagnoses = [
+        (lambda dZ, A: dZ @ A.T / dZ.shape[1],
+         "this divides by m, but dZ is already a true partial derivative of the mean loss "
+         "(the 1/m entered once, in dA_L): dividing again applies 1/m twice."),
+        (lambda dZ, A: dZ.sum(axis=1, keepdims=True) * A.sum(axis=1, keepdims=True).T,
+         "sum the products example by example (a matrix product), not the products of sums."),
+    ]
+    return check_function(fn, lambda dZ, A: dZ @ A.T, inputs, name="weight_gradient",
+                          diagnoses=diagnoses)
+
+
+def _one_hot_inputs(seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for n, m in ((3, 4), (5, 2), (2, 6)):
+        Y = np.zeros((n, m))
+        Y[rng.integers(0, n, size=m), np.arange(m)] = 1
+        out.append((rng.normal(size=(n, m)), Y))
+    return out
+
+
+def check_softmax_error(fn):
+    """Exercise 4: output_error(Z, Y) -> dL/dZ_L for softmax + mean cross-entropy."""
+    diagnoses = [
+        (lambda Z, Y: softmax(Z) - Y,
+         "the loss is the mean over the m examples: divide by m (here, in dZ_L, and nowhere "
+         "later)."),
+        (lambda Z, Y: (Z - Y) / Z.shape[1],
+         "apply softmax to the logits first: the output error is (y_hat - y) / m with "
+         "y_hat = softmax(Z)."),
+        (lambda Z, Y: (np.exp(Z) / np.exp(Z).sum() - Y) / Z.shape[1],
+         "softmax normalizes each column (each example) separately: sum over axis 0."),
+    ]
+    return check_function(fn, lambda Z, Y: (softmax(Z) - Y) / Z.shape[1], _one_hot_inputs(5),
+                          name="output_error", diagnoses=diagnoses)
+
+
+ZEROS_OPTIONS = ("falls as with xavier", "stays where it started", "diverges")
+
+
+def check_zeros_prediction(answer):
+    """Exercise 5: predict what training from all-zero weights does, then verify it."""
+    from ..figures import training  # the chapter's two-moons figure (imports matplotlib)
+
+    r = training.compute(lr=1.0, init="zeros", scale=1.0)
+    if r.diverged:
+        truth = ZEROS_OPTIONS[2]
+    elif abs(r.loss[-1] - r.loss[0]) < 1e-3 * r.loss[0]:
+        truth = ZEROS_OPTIONS[1]
+    else:
+        truth = ZEROS_OPTIONS[0]
+    right = ("with every weight zero, the hidden activations tanh(0) are zero, so dW2 = dZ2 A1ᵀ "
+             "is zero, and dA1 = W2ᵀ dZ2 is zero too: no weight ever moves; only the output "
+             "bias learns, and the classes are balanced, so it stays put.")
+    if truth != ZEROS_OPTIONS[1]:
+        right = f"the computation agrees: the loss {truth}."
+    wrong = ("move the initialization control to 'zeros' and look; then write down dW2 and dA1 "
+             "for W1 = 0 and W2 = 0.")
+    return check_choice(answer, ZEROS_OPTIONS, truth, right, wrong)
