@@ -19,6 +19,8 @@ def global_norm(grads) -> float:
     The entries are divided by the largest magnitude before squaring, so finite
     gradients as large as 1e200 (or as small as 1e-200) do not overflow (or underflow).
     """
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads must be a dict of arrays by name; got {describe(grads)}")
     peak = max((float(np.max(np.abs(g))) for g in grads.values() if np.size(g)), default=0.0)
     if peak == 0.0 or not np.isfinite(peak):
         return peak

@@ -28,10 +28,12 @@ def relative_error(g, n) -> float:
     g, n = _as_real(g, "g"), _as_real(n, "n")
     if g.shape != n.shape:
         raise ValueError(f"g and n must have the same shape; got {g.shape} and {n.shape}")
-    denom = np.linalg.norm(g) + np.linalg.norm(n)
-    if denom == 0:
+    peak = max(np.abs(g).max(initial=0.0), np.abs(n).max(initial=0.0))
+    if peak == 0:
         return 0.0
-    return float(np.linalg.norm(g - n) / denom)
+    if np.isfinite(peak):  # a common scale changes nothing and keeps huge entries finite
+        g, n = g / peak, n / peak
+    return float(np.linalg.norm(g - n) / (np.linalg.norm(g) + np.linalg.norm(n)))
 
 
 def _as_real(value, name):
@@ -149,6 +151,9 @@ def _check_names(net, names):
         return list(net.params)
     if isinstance(names, str):
         names = [names]
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"names must be a parameter name or a list of them, such as ['W1']; "
+                        f"got {describe(names)}")
     unknown = [n for n in names if n not in net.params]
     if unknown:
         raise ValueError(f"names must be parameters of the network {list(net.params)}; "

@@ -24,12 +24,14 @@ import math
 
 import numpy as np
 
-from ._checks import check_choice
+from ._checks import check_choice, check_int
 
 
 def weight_std(scheme: str, n_in: int, n_out: int) -> float:
     """The standard deviation of scheme `scheme` for a layer of shape (n_out, n_in)."""
     check_choice(scheme, "init", INITIALIZERS)
+    check_int(n_in, "n_in", low=1)
+    check_int(n_out, "n_out", low=1)
     return INITIALIZERS[scheme](n_in, n_out)
 
 

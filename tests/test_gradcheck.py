@@ -35,6 +35,12 @@ def test_relative_error_is_scale_free_where_absolute_error_is_not():
     assert np.linalg.norm(g * 1e8 - n * 1e8) > 1e2  # the absolute error only tracks the scale
 
 
+def test_relative_error_of_huge_values_is_finite_and_silent():
+    g = np.array([1e308, -1e308])
+    assert bp.relative_error(g, g) == 0.0
+    assert bp.relative_error(g, -g) == 1.0
+
+
 def test_relative_error_shape_mismatch():
     with pytest.raises(ValueError, match="same shape"):
         bp.relative_error(np.zeros(3), np.zeros(4))
