@@ -1,0 +1,114 @@
+"""Checkers for the exercises of chapter "Why gradients".
+
+1. `check_expected_cos2(answer, P)`: the mean of cos^2 between a random direction and a
+   fixed gradient in P dimensions.
+2. `check_first_order_decrease(answer)`: how much one gradient step lowers the loss, to
+   first order, for a given gradient and learning rate.
+3. `check_squared_cosine(fn)`: a function squared_cosine(u, g).
+4. `check_doubling(random_search, gradient_descent)`: predict what doubling P does to the
+   cost of each method, then the checker measures it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import search
+from .checking import NO_ANSWER, Feedback, check_function, check_scalar
+
+#: The gradient and learning rate of exercise 2.
+GRADIENT = np.array([3.0, 4.0])
+LR = 0.1
+
+CHOICES = ("same", "double", "quadruple")
+
+
+def check_expected_cos2(answer, P=400) -> Feedback:
+    """E[cos^2(u, g)] for a random unit direction u in P dimensions."""
+    P = int(P)
+    return check_scalar(answer, 1.0 / P, name="E[cos²]", rtol=1e-6, diagnoses=[
+        (1.0 / np.sqrt(P), "that is the typical size of |cos| (its root mean square), not of "
+                           "cos²: square it."),
+        (float(P), "upside down: the mean of cos² is small when P is large."),
+        (0.5, "cos² is not 1/2 on average in P dimensions: by symmetry, each of the P squared "
+              "coordinates of a random unit vector has the same mean, and they sum to 1."),
+    ])
+
+
+def check_first_order_decrease(answer, gradient=GRADIENT, lr=LR) -> Feedback:
+    """To first order, L(theta) - L(theta - lr g) = lr ||g||^2."""
+    g = np.asarray(gradient, dtype=float)
+    norm = float(np.linalg.norm(g))
+    return check_scalar(answer, lr * norm ** 2, name="the decrease", rtol=1e-6, diagnoses=[
+        (lr * norm, "that is the length of the step (lr times the gradient's norm); the loss "
+                    "falls by the step's length times the slope along it, which is the norm "
+                    "again."),
+        (lr * float(g.sum()), "the first-order change is a dot product of the gradient with the "
+                              "step, and the step is -lr g: square each component."),
+        (norm ** 2, "the learning rate is missing: the step is lr times the gradient."),
+    ])
+
+
+def _squared_cosine(u, g):
+    u, g = np.asarray(u, float), np.asarray(g, float)
+    return float(np.dot(u, g) ** 2 / (np.dot(u, u) * np.dot(g, g)))
+
+
+def _inputs():
+    rng = np.random.default_rng(7)
+    pairs = [(rng.standard_normal(5) * 3, rng.standard_normal(5)) for _ in range(3)]
+    pairs.append((np.array([1.0, 0.0, 0.0]), np.array([2.0, 0.0, 0.0])))
+    pairs.append((np.array([1.0, 1.0]), np.array([1.0, -1.0])))
+    return pairs
+
+
+def check_squared_cosine(fn) -> Feedback:
+    """fn(u, g) must return cos^2 of the angle between u and g (u need not be a unit vector)."""
+    return check_function(fn, _squared_cosine, _inputs(), name="squared_cosine", diagnoses=[
+        (lambda u, g: float(np.dot(u, g) / (np.linalg.norm(u) * np.linalg.norm(g))),
+         "this is the cosine itself: square it."),
+        (lambda u, g: float(np.dot(u, g) ** 2),
+         "divide by both squared lengths, ||u||² and ||g||²: the cosine ignores lengths."),
+        (lambda u, g: float(np.dot(u, g) ** 2 / np.dot(g, g)),
+         "u is not a unit vector in every test: divide by ||u||² too."),
+    ])
+
+
+def measured_doubling(n_in=(16, 32), seeds=(0, 1, 2)) -> dict:
+    """Cost ratios when P about doubles on the round bowl: {"P": (P1, P2), "random": r, "gradient": r}."""
+    st = search.scaling_study(list(n_in), seeds=seeds, hidden=0, whiten=True, fraction=0.01,
+                              lr=0.5)
+    return {"P": tuple(int(p) for p in st["P"]),
+            "random": float(st["random"][1] / st["random"][0]),
+            "gradient": float(st["gradient_forward"][1] / st["gradient_forward"][0])}
+
+
+def _classify(ratio) -> str:
+    return "same" if ratio < 1.4 else ("double" if ratio < 2.9 else "quadruple")
+
+
+def check_doubling(random_search=None, gradient_descent=None) -> Feedback:
+    """Predict ("same", "double", "quadruple") what doubling P does to each method's cost."""
+    if random_search is None or gradient_descent is None:
+        return NO_ANSWER
+    for name, value in (("random_search", random_search), ("gradient_descent", gradient_descent)):
+        if value not in CHOICES:
+            return Feedback(False, f"{name} must be one of {', '.join(map(repr, CHOICES))}; "
+                                   f"got {value!r}.")
+    m = measured_doubling()
+    seen = {"random_search": _classify(m["random"]), "gradient_descent": _classify(m["gradient"])}
+    report = (f"from P = {m['P'][0]} to P = {m['P'][1]}, random search needed "
+              f"{m['random']:.2f} times as many loss evaluations and gradient descent "
+              f"{m['gradient']:.2f} times as many forward passes.")
+    wrong = [name for name, value in (("random_search", random_search),
+                                      ("gradient_descent", gradient_descent))
+             if value != seen[name]]
+    if not wrong:
+        return Feedback(True, "both predictions match the measurement: " + report)
+    hints = {"random_search": "each random try finds the downhill direction about 1/P as well "
+                              "as the gradient does",
+             "gradient_descent": "on a round bowl the gradient points straight at the minimum, "
+                                 "whatever P is"}
+    return Feedback(False, f"the measurement disagrees with your prediction for "
+                           f"{' and '.join(wrong)}. Hint: "
+                           + "; ".join(hints[name] for name in wrong) + ".")

@@ -1,0 +1,208 @@
+"""Figures of chapter "Why gradients": random search against gradient descent.
+
+- `cosine_figure(study)`: the mean cos^2 between random directions and a gradient against
+  the number of parameters P, on log-log axes, beside the line 1/P.
+- `scaling_figure(studies)`: loss evaluations to reach a target against P, for random
+  search and for gradient descent (its gradients counted in forward-pass equivalents),
+  one panel per task, with fitted power laws.
+- The interactive race (`compute`, `draw`, `alt`, `CONTROLS`, `JOINT`, `show()`): both
+  methods on the teacher task from the same start; controls for the learning rate of
+  gradient descent, the initialization (scheme and scale) and the number of inputs n_in
+  (which sets P).
+
+The numbers come from `backprop_lib.search`; this module only draws them.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import interactive as ia
+from .. import search
+from ..plots import BLACK, BLUE, ORANGE, WARNING_COLOR, figure
+
+#: The learning rates, initializations, scales and input sizes of the interactive race.
+CONTROLS = [
+    ia.LogSlider("lr", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], default=0.3, label="learning rate"),
+    ia.Choice("init", ["small", "xavier", "he"], default="xavier", label="initialization"),
+    ia.Slider("scale", [0.5, 1.0, 2.0], default=1.0, label="init scale"),
+    ia.Slider("n_in", [2, 8, 32], default=8, label="inputs n_in"),
+]
+JOINT = ("lr", "init")
+
+#: Budgets of the interactive race (both capped, so that every frame computes quickly).
+MAX_EVALS = 4000
+MAX_STEPS = 600
+
+
+def markdown_table(header, rows) -> str:
+    """A Markdown table (for IPython.display.Markdown) from a header and rows of strings."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def image(fig):
+    """The figure as an IPython PNG Image, for myst-nb's glue (the book's figures are made
+    without pyplot, so IPython has no PNG formatter for a bare Figure)."""
+    import io
+
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return Image(data=buf.getvalue(), format="png")
+
+
+def fmt_slope(slope) -> str:
+    """A fitted slope with two decimals (never "-0.00")."""
+    text = f"{slope:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def _loglog(ax, xlabel, ylabel):
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def _fit_line(ax, x, y, color, label):
+    slope, intercept = search.fit_slope(x, y)
+    xs = np.geomspace(np.min(x), np.max(x), 20)
+    ax.plot(xs, 10 ** intercept * xs ** slope, color=color, linewidth=1, linestyle="--",
+            label=f"{label}: slope {fmt_slope(slope)}")
+    return slope
+
+
+def cosine_figure(study):
+    """Mean cos^2 (with +-2 standard errors) against P, and the line 1/P."""
+    fig = figure((7, 3))
+    ax = fig.subplots()
+    P = study["P"]
+    ax.errorbar(P, study["mean"], yerr=2 * study["stderr"], fmt="o", color=ORANGE,
+                markersize=5, label="measured mean of cos²")
+    ax.plot(P, 1.0 / P, color=BLACK, linewidth=1, label="1 / P")
+    _fit_line(ax, P, study["mean"], ORANGE, "fitted")
+    _loglog(ax, "number of parameters P", "mean cos²")
+    ax.legend(loc="lower left")
+    return fig
+
+
+def scaling_figure(studies):
+    """Evaluations to target against P: one panel per (title, study) pair of `studies`."""
+    fig = figure((7.5, 3.2))
+    axes = fig.subplots(1, len(studies), sharey=True, squeeze=False)[0]
+    for ax, (title, st) in zip(axes, studies, strict=True):
+        P = st["P"]
+        ax.plot(P, st["random"], "o", color=ORANGE, label="random search")
+        ax.plot(P, st["gradient_forward"], "s", color=BLUE, label="gradient descent")
+        _fit_line(ax, P, st["random"], ORANGE, "random")
+        _fit_line(ax, P, st["gradient_forward"], BLUE, "gradient")
+        _loglog(ax, "number of parameters P", "")
+        ax.set_title(title)
+        ax.legend(loc="upper left", fontsize=7)
+    axes[0].set_ylabel("forward passes to target")
+    return fig
+
+
+# --------------------------------------------------------------------------- the interactive race
+
+
+@dataclass(frozen=True)
+class RaceFrame:
+    """One frame: the two loss curves (relative to the start) against cost in forward passes."""
+
+    lr: float
+    init: str
+    scale: float
+    n_in: int
+    race: search.Race
+
+    @property
+    def random_cost(self):
+        return np.arange(1, len(self.race.random.losses) + 1, dtype=float)
+
+    @property
+    def gradient_cost(self):
+        n = len(self.race.gradient.losses)
+        return np.arange(1, n + 1, dtype=float) * self.race.gradient_cost
+
+    def relative(self, losses):
+        return np.asarray(losses) / self.race.initial_loss
+
+
+@functools.lru_cache(maxsize=64)
+def compute(lr=0.3, init="xavier", scale=1.0, n_in=8):
+    """Race both methods on the teacher task with n_in inputs (seed 0)."""
+    r = search.race(int(n_in), lr=float(lr), init=init, init_scale=float(scale), seed=0,
+                    max_evals=MAX_EVALS, max_steps=MAX_STEPS)
+    return RaceFrame(float(lr), init, float(scale), int(n_in), r)
+
+
+def _outcome(result, cost_per_eval, name):
+    if result.diverged:
+        return f"{name}: diverged (learning rate too large)"
+    if result.evals is None:
+        return f"{name}: target not reached within the budget"
+    return f"{name}: target after {result.evals * cost_per_eval:.0f} forward passes"
+
+
+def draw(fig, f, artists):
+    """Draw frame f on fig (first call) or update the artists made then."""
+    if artists is None:
+        ax = fig.subplots()
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(1, 1.5 * MAX_EVALS)
+        ax.set_ylim(1e-2, 3)
+        ax.set_xlabel("cost in forward passes (loss evaluations)")
+        ax.set_ylabel("loss / starting loss")
+        (rs,) = ax.plot([], [], color=ORANGE, label="random search")
+        (gd,) = ax.plot([], [], color=BLUE, label="gradient descent")
+        target = ax.axhline(1, color=BLACK, linestyle=":", linewidth=1, label="target")
+        ax.legend(loc="lower left", fontsize=8)
+        title = ax.set_title("")
+        note = ax.text(0.98, 0.96, "", transform=ax.transAxes, ha="right", va="top",
+                       fontsize=8, color=BLACK)
+        warn = ax.text(0.98, 0.80, "", transform=ax.transAxes, ha="right", va="top",
+                       fontsize=9, color=WARNING_COLOR, fontweight="bold")
+        artists = dict(ax=ax, rs=rs, gd=gd, target=target, title=title, note=note, warn=warn)
+    a, r = artists, f.race
+    a["rs"].set_data(f.random_cost, np.clip(f.relative(r.random.losses), 1e-3, 1e3))
+    gd_losses = f.relative(r.gradient.losses) if len(r.gradient.losses) else np.array([])
+    a["gd"].set_data(f.gradient_cost, np.clip(gd_losses, 1e-3, 1e3))
+    a["target"].set_ydata([r.target / r.initial_loss] * 2)
+    a["title"].set_text(f"P = {r.P} parameters (n_in = {f.n_in}), "
+                        f"init {f.init} x {f.scale:g}, learning rate {f.lr:g}")
+    a["note"].set_text(_outcome(r.random, 1, "random search") + "\n"
+                       + _outcome(r.gradient, r.gradient_cost, "gradient descent"))
+    a["warn"].set_text("gradient descent diverged" if r.gradient.diverged else "")
+    return a
+
+
+def alt(params, f):
+    """The frame in words (alt text and caption)."""
+    r = f.race
+    return (f"Loss relative to its start against the cost in forward passes (log axes) for "
+            f"random search and gradient descent on a network with P = {r.P} parameters, "
+            f"initialization {f.init} scaled by {f.scale:g}, learning rate {f.lr:g}. "
+            f"{_outcome(r.random, 1, 'Random search')}; "
+            f"{_outcome(r.gradient, r.gradient_cost, 'gradient descent')}.")
+
+
+def interactive(**kwargs):
+    """The Interactive figure, not yet shown (tests and timing call it too)."""
+    kwargs.setdefault("figsize", (7, 3.2))
+    return ia.Interactive(compute, draw, CONTROLS, joint=JOINT, alt=alt, **kwargs)
+
+
+def show(**kwargs):
+    """Show the race: live controls in a kernel, a static player in the book."""
+    return interactive(**kwargs).show()

@@ -1,0 +1,411 @@
+"""Random search against gradient descent: what a gradient buys.
+
+Chapter "Why gradients" measures everything here. Training means lowering the loss L(theta),
+a function of P numbers theta (every W{l} and b{l} of a network, flattened). Two ways down:
+
+- random search, the (1+1) evolution strategy: try theta + sigma * u with u a random unit
+  direction; keep it if the loss went down; widen sigma after a success and narrow it after
+  a failure (the "one-fifth success rule" of Rechenberg), so the step length tunes itself.
+  Its cost is counted in loss evaluations (forward passes).
+- gradient descent: theta <- theta - lr * dL/dtheta, the gradient from one forward and one
+  backward pass (`backprop_lib.train` with SGD on the whole batch). Its cost is counted in
+  gradient evaluations and converted to forward-pass equivalents by counting the
+  multiplications of both passes (`pass_multiplications`).
+
+Why the gap grows with P: a random unit direction u in P dimensions has
+E[cos^2(u, g)] = 1/P with any fixed gradient g, so a step along u (with its best length)
+lowers the loss about 1/P as much as a step along -g. `squared_cosines` measures this.
+
+Everything is counted, not timed, so results are deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import optimizers as _optimizers
+from ._checks import check_int, check_positive, check_real, check_seed, describe
+from .network import Network
+from .train import train as _train
+
+
+@dataclass
+class SearchResult:
+    """The record of one search: the loss after each unit of cost, and when the target fell.
+
+    losses[k]: the best loss known after k + 1 evaluations (loss evaluations for random
+    search, gradient evaluations for gradient descent). evals: how many evaluations it took
+    to reach the target (None if it was not reached). diverged: gradient descent blew up.
+    """
+
+    method: str
+    losses: np.ndarray
+    evals: int | None
+    target: float
+    diverged: bool = False
+
+    @property
+    def reached(self) -> bool:
+        return self.evals is not None
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1]) if len(self.losses) else float("nan")
+
+
+# --------------------------------------------------------------------------- parameters as one vector
+
+
+def flatten(params) -> np.ndarray:
+    """All parameters W1, b1, W2, ... as one vector theta of length P (in name order)."""
+    if not isinstance(params, dict) or not params:
+        raise TypeError(f"params must be a non-empty dict of arrays by name; got {describe(params)}")
+    return np.concatenate([np.asarray(params[k], dtype=np.float64).ravel() for k in params])
+
+
+def unflatten(theta, like) -> dict:
+    """The dict of arrays shaped like `like` whose entries, in order, are theta's."""
+    theta = np.asarray(theta, dtype=np.float64)
+    sizes = [np.size(v) for v in like.values()]
+    if theta.ndim != 1 or theta.size != sum(sizes):
+        raise ValueError(f"theta must be a vector of length {sum(sizes)}; got shape {theta.shape}")
+    out, start = {}, 0
+    for (name, value), size in zip(like.items(), sizes, strict=True):
+        out[name] = theta[start : start + size].reshape(np.shape(value))
+        start += size
+    return out
+
+
+# --------------------------------------------------------------------------- random directions
+
+
+def _stream(seed) -> np.random.Generator:
+    """The random stream of this module for `seed`.
+
+    Deliberately not default_rng(seed): a network initialized with the same seed draws its
+    weights from that stream, and a first "random" direction equal to the initial weights
+    is far from random with respect to the gradient (it gave cos^2 = 0.5 in P = 129).
+    """
+    return np.random.default_rng([check_seed(seed), 0x5EA2C4])
+
+
+def random_directions(P, n, seed=0) -> np.ndarray:
+    """n random unit vectors in P dimensions (rows), uniform on the sphere."""
+    P = check_int(P, "P", low=1)
+    n = check_int(n, "n", low=1)
+    U = _stream(seed).standard_normal((n, P))
+    return U / np.linalg.norm(U, axis=1, keepdims=True)
+
+
+def squared_cosines(g, n=1000, seed=0) -> np.ndarray:
+    """cos^2 between the vector g and each of n random unit directions.
+
+    Their mean estimates E[cos^2] = 1/P (P = len(g)): by symmetry the P squared coordinates
+    of a random unit vector have equal means and sum to 1.
+    """
+    g = np.asarray(g, dtype=np.float64).ravel()
+    norm = np.linalg.norm(g)
+    if g.size == 0 or not np.isfinite(norm) or norm == 0:
+        raise ValueError("g must be a finite, non-zero vector")
+    U = random_directions(g.size, n, seed)
+    return (U @ (g / norm)) ** 2
+
+
+def fit_slope(x, y) -> tuple[float, float]:
+    """(slope, intercept) of the least-squares line through (log10 x, log10 y).
+
+    A power law y = c x^k is a straight line of slope k on log-log axes.
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if x.shape != y.shape or x.size < 2:
+        raise ValueError(f"x and y must be two sequences of the same length >= 2; got {x.size} and {y.size}")
+    if (x <= 0).any() or (y <= 0).any() or not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("x and y must hold positive finite numbers (their logarithms are fitted)")
+    slope, intercept = np.polyfit(np.log10(x), np.log10(y), 1)
+    return float(slope), float(intercept)
+
+
+# --------------------------------------------------------------------------- the two searches
+
+
+def random_search(net, X, Y, target, max_evals=5000, sigma=0.1, seed=0) -> SearchResult:
+    """Lower net's loss by random search, in place, until it is <= target or the budget ends.
+
+    The (1+1) evolution strategy with the one-fifth success rule: the step length sigma is
+    multiplied by 2**(1/4) after each success and by 2**(-1/16) after each failure, so it
+    stays put when one try in five succeeds. Every try costs one loss evaluation; the first
+    evaluation is the loss of the starting point.
+    """
+    _check_net(net)
+    X, Y = net.check_data(X, Y)
+    target = check_real(target, "target")
+    max_evals = check_int(max_evals, "max_evals", low=1)
+    sigma = check_positive(sigma, "sigma")
+    rng = _stream(seed)
+    theta = flatten(net.params)
+    best = net.loss(X, Y)
+    losses = [best]
+    evals = 1 if best <= target else None
+    up, down = 2.0 ** 0.25, 2.0 ** (-1.0 / 16.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        while evals is None and len(losses) < max_evals:
+            u = rng.standard_normal(theta.size)
+            trial = theta + sigma * u / np.linalg.norm(u)
+            net.set_params(unflatten(trial, net.params))
+            loss = net.loss(X, Y)
+            if loss < best:
+                theta, best, sigma = trial, loss, sigma * up
+            else:
+                sigma *= down
+            losses.append(best)
+            if best <= target:
+                evals = len(losses)
+    net.set_params(unflatten(theta, net.params))
+    return SearchResult("random search", np.array(losses), evals, target)
+
+
+def gradient_descent(net, X, Y, target, lr=0.1, max_steps=2000) -> SearchResult:
+    """Lower net's loss by full-batch gradient descent, in place (bp.train with SGD).
+
+    losses[k] is the loss at the k-th gradient evaluation (before its step); evals is the
+    number of gradient evaluations made when the loss was first <= target. A learning rate
+    too large makes the loss blow up: then diverged is True and the target is not reached.
+    """
+    _check_net(net)
+    target = check_real(target, "target")
+    max_steps = check_int(max_steps, "max_steps", low=1)
+    lr = check_positive(lr, "lr")
+    history = _train(net, X, Y, optimizer=_optimizers.SGD(lr=lr), epochs=max_steps,
+                     on_divergence="ignore",
+                     callback=lambda epoch, n, h: bool(h.loss[-1] <= target))
+    losses = np.minimum.accumulate(history.loss) if len(history.loss) else history.loss
+    hit = np.flatnonzero(history.loss <= target)
+    evals = int(hit[0]) + 1 if hit.size else None
+    return SearchResult("gradient descent", losses, evals, target, diverged=history.diverged)
+
+
+# --------------------------------------------------------------------------- counting cost
+
+
+def pass_multiplications(layer_sizes, m=1) -> tuple[int, int]:
+    """(forward, backward) multiplications of one pass over m examples of a dense network.
+
+    Forward: W{l} A{l-1} costs n_l n_{l-1} m per layer. Backward: dW{l} = dZ{l} A{l-1}^T
+    costs as much again, and dA{l-1} = W{l}^T dZ{l} too, except for layer 1 (dA0 is not
+    needed). The elementwise products (activations and their derivatives) are left out:
+    they are O(units), not O(weights).
+    """
+    sizes = [check_int(n, f"layer_sizes[{i}]", low=1) for i, n in enumerate(layer_sizes)]
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes must list the inputs and at least one layer; got {sizes}")
+    m = check_int(m, "m", low=1)
+    products = [a * b * m for a, b in zip(sizes[1:], sizes[:-1], strict=True)]
+    forward = sum(products)
+    backward = 2 * forward - products[0]
+    return forward, backward
+
+
+def gradient_cost(layer_sizes) -> float:
+    """What one gradient costs, in forward passes: (forward + backward) / forward multiplications."""
+    forward, backward = pass_multiplications(layer_sizes)
+    return (forward + backward) / forward
+
+
+# --------------------------------------------------------------------------- the chapter's experiment
+
+
+def teacher_task(n_in=4, m=64, hidden=4, seed=0, whiten=False):
+    """A regression task with a known answer: (X, Y) with Y made by a fixed random network.
+
+    X: (n_in, m) standard normal; Y = teacher(X) with teacher = `student(n_in, hidden)`
+    drawn with Xavier weights from another seed (seed + 1000), so the student's shape can
+    fit Y exactly. hidden = 0 makes both linear: Y = w x + b.
+    whiten=True makes the rows of X orthogonal to each other and to the constant row, each
+    of mean square 1 (needs m > n_in): then the linear student's half_mse loss is a
+    perfectly round bowl, its Hessian the identity.
+    """
+    n_in = check_int(n_in, "n_in", low=1)
+    m = check_int(m, "m", low=1)
+    seed = check_seed(seed)
+    teacher = student(n_in, hidden, seed=seed + 1000)
+    X = np.random.default_rng(seed).standard_normal((n_in, m))
+    if whiten:
+        if m <= n_in:
+            raise ValueError(f"whiten needs more examples than inputs; got m = {m}, n_in = {n_in}")
+        Q, _ = np.linalg.qr(np.column_stack([np.ones(m), X.T]))
+        X = np.sqrt(m) * Q[:, 1:].T
+    return X, teacher.forward(X)
+
+
+def student(n_in, hidden=4, init="xavier", init_scale=1.0, seed=0) -> Network:
+    """The network that learns the teacher task: [n_in, hidden, 1] with tanh then identity,
+    or, for hidden = 0, the linear network [n_in, 1] (a loss that is a round quadratic bowl
+    when the inputs are standard normal)."""
+    hidden = check_int(hidden, "hidden", low=0)
+    if hidden == 0:
+        return Network([n_in, 1], ["identity"], "half_mse", init=init,
+                       init_scale=init_scale, seed=seed)
+    return Network([n_in, hidden, 1], ["tanh", "identity"], "half_mse", init=init,
+                   init_scale=init_scale, seed=seed)
+
+
+@dataclass
+class Race:
+    """Random search and gradient descent from the same start on the same task."""
+
+    P: int
+    target: float
+    initial_loss: float
+    random: SearchResult
+    gradient: SearchResult
+    gradient_cost: float  # forward passes per gradient evaluation
+
+    @property
+    def gradient_evals_as_forward(self) -> float | None:
+        """Gradient descent's cost to target in forward-pass equivalents (None if not reached)."""
+        if self.gradient.evals is None:
+            return None
+        return self.gradient.evals * self.gradient_cost
+
+
+def race(n_in, *, hidden=4, m=256, whiten=False, fraction=0.1, lr=0.2, init="xavier",
+         init_scale=1.0, seed=0, max_evals=20000, max_steps=5000) -> Race:
+    """Race random search against gradient descent on the teacher task with n_in inputs.
+
+    The student has the teacher's shape [n_in, hidden, 1], so P = hidden (n_in + 2) + 1
+    grows with n_in. Both methods start from the same student (seeded), and the target is
+    `fraction` times its initial loss, so every size faces the same relative goal.
+    """
+    fraction = check_real(fraction, "fraction", low=0.0, high=1.0, low_open=True, high_open=True)
+    X, Y = teacher_task(n_in=n_in, m=m, hidden=hidden, seed=seed, whiten=whiten)
+    net = student(n_in, hidden, init=init, init_scale=init_scale, seed=seed)
+    initial = net.loss(X, Y)
+    target = fraction * initial
+    twin = net.copy()
+    rs = random_search(net, X, Y, target, max_evals=max_evals, seed=seed)
+    gd = gradient_descent(twin, X, Y, target, lr=lr, max_steps=max_steps)
+    return Race(net.n_params, target, initial, rs, gd, gradient_cost(net.layer_sizes))
+
+
+def scaling_study(n_ins, seeds=(0, 1, 2, 3, 4), **kwargs) -> dict:
+    """Evaluations to target as P grows: one race per input size n_in and seed.
+
+    Returns a dict of arrays, one entry per n_in: "P", "random" (median loss evaluations
+    of random search), "gradient" (median gradient evaluations), "gradient_forward" (the
+    same in forward-pass equivalents), and "reached" (how many races of the n_in reached
+    the target with both methods; a race that did not counts as infinitely long).
+    """
+    if not len(n_ins):
+        raise ValueError("n_ins must list at least one input size")
+    rows = {"P": [], "random": [], "gradient": [], "gradient_forward": [], "reached": []}
+    for n_in in n_ins:
+        races = [race(n_in, seed=s, **kwargs) for s in seeds]
+        big = np.inf
+        rows["P"].append(races[0].P)
+        rows["random"].append(np.median([r.random.evals or big for r in races]))
+        rows["gradient"].append(np.median([r.gradient.evals or big for r in races]))
+        rows["gradient_forward"].append(
+            np.median([r.gradient_evals_as_forward or big for r in races]))
+        rows["reached"].append(sum(r.random.reached and r.gradient.reached for r in races))
+    return {k: np.array(v) for k, v in rows.items()}
+
+
+def cosine_study(n_ins, n_directions=2000, hidden=4, m=256, seed=0) -> dict:
+    """Mean cos^2 between random directions and a network's gradient, as P grows.
+
+    For each n_in: the gradient g of the teacher task's student [n_in, hidden, 1] at its
+    starting point, and `squared_cosines(g, n_directions)`. Returns arrays "P", "mean"
+    (the mean cos^2) and "stderr" (its standard error); theory says mean = 1/P.
+    """
+    rows = {"P": [], "mean": [], "stderr": []}
+    for n_in in n_ins:
+        X, Y = teacher_task(n_in=n_in, m=m, hidden=hidden, seed=seed)
+        net = student(n_in, hidden, seed=seed)
+        c2 = squared_cosines(flatten(net.gradients(X, Y)), n_directions, seed=seed)
+        rows["P"].append(net.n_params)
+        rows["mean"].append(c2.mean())
+        rows["stderr"].append(c2.std(ddof=1) / np.sqrt(c2.size))
+    return {k: np.array(v) for k, v in rows.items()}
+
+
+def best_decrease(net, X, Y, direction, steps) -> float:
+    """The largest loss decrease L(theta) - L(theta + t d) over the step lengths t in `steps`.
+
+    d is `direction` scaled to unit length; net is left unchanged. Negative step lengths
+    may be included, so that the sign of a random direction does not matter.
+    """
+    X, Y = net.check_data(X, Y)
+    d = np.asarray(direction, dtype=np.float64).ravel()
+    norm = np.linalg.norm(d)
+    if norm == 0 or not np.isfinite(norm):
+        raise ValueError("direction must be a finite, non-zero vector")
+    theta = flatten(net.params)
+    if d.size != theta.size:
+        raise ValueError(f"direction must have P = {theta.size} entries; got {d.size}")
+    base = net.loss(X, Y)
+    best = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in steps:
+            net.set_params(unflatten(theta + t * d / norm, net.params))
+            best = max(best, base - net.loss(X, Y))
+    net.set_params(unflatten(theta, net.params))
+    return best
+
+
+def step_gains(n_ins, n_directions=30, hidden=4, m=256, whiten=False, seed=0,
+               steps=tuple(np.geomspace(1e-3, 3.0, 25))) -> dict:
+    """How much one step lowers the loss, along a random direction and along the gradient.
+
+    For each n_in: the student of the teacher task at its start; the best decrease over
+    step lengths +-`steps` along each of `n_directions` random directions (mean), and
+    along -g (the gradient's direction) over the same lengths. Returns arrays "P",
+    "random", "gradient" and "ratio" = random / gradient; theory says ratio ~ 1/P when the
+    loss curves about equally in every direction.
+    """
+    steps = np.asarray(steps, dtype=np.float64)
+    if steps.ndim != 1 or steps.size == 0 or (steps <= 0).any():
+        raise ValueError("steps must be a non-empty list of positive step lengths")
+    both = np.concatenate([steps, -steps])
+    rows = {"P": [], "random": [], "gradient": [], "ratio": []}
+    for n_in in n_ins:
+        X, Y = teacher_task(n_in=n_in, m=m, hidden=hidden, seed=seed, whiten=whiten)
+        net = student(n_in, hidden, seed=seed)
+        g = flatten(net.gradients(X, Y))
+        along_g = best_decrease(net, X, Y, -g, steps)
+        U = random_directions(g.size, n_directions, seed=seed)
+        along_u = np.mean([best_decrease(net, X, Y, u, both) for u in U])
+        rows["P"].append(net.n_params)
+        rows["random"].append(along_u)
+        rows["gradient"].append(along_g)
+        rows["ratio"].append(along_u / along_g)
+    return {k: np.array(v) for k, v in rows.items()}
+
+
+def _check_net(net):
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a backprop_lib.Network; got {describe(net)}")
+
+
+__all__ = [
+    "Race",
+    "SearchResult",
+    "best_decrease",
+    "cosine_study",
+    "fit_slope",
+    "flatten",
+    "gradient_cost",
+    "gradient_descent",
+    "pass_multiplications",
+    "race",
+    "random_directions",
+    "random_search",
+    "scaling_study",
+    "squared_cosines",
+    "step_gains",
+    "student",
+    "teacher_task",
+    "unflatten",
+]
