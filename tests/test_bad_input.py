@@ -118,10 +118,13 @@ def set_params_cases():
     nan = dict(good, W1=np.full((3, 2), np.nan))
     return [
         ("not-a-dict", [1, 2], TypeError, "params must be a dict"),
-        ("missing-key", missing, ValueError, r"params must have exactly the keys.*missing: \['b2'\]"),
+        ("missing-key", missing, ValueError,
+         r"params must have exactly the keys.*missing: \['b2'\]"),
         ("unknown-key", unknown, ValueError, r"unknown: \['W3'\]"),
-        ("wrong-shape-W2", wrong, ValueError, r"params\['W2'\] \(layer 2\) must have shape \(2, 3\)"),
-        ("wrong-shape-b1", wrong_b, ValueError, r"params\['b1'\] \(layer 1\) must have shape \(3, 1\)"),
+        ("wrong-shape-W2", wrong, ValueError,
+         r"params\['W2'\] \(layer 2\) must have shape \(2, 3\)"),
+        ("wrong-shape-b1", wrong_b, ValueError,
+         r"params\['b1'\] \(layer 1\) must have shape \(3, 1\)"),
         ("nan", nan, ValueError, r"params\['W1'\] must be finite"),
         ("string-values", dict(good, b2="zero"), TypeError, r"params\['b2'\]"),
     ]
@@ -134,10 +137,13 @@ OPTIMIZER_CONSTRUCTORS = [
     ("lr-inf", lambda: optimizers.Adam(lr=float("inf")), ValueError, "lr must be finite"),
     ("lr-str", lambda: optimizers.RMSprop(lr="0.1"), TypeError, "lr must be a real number"),
     ("lr-none", lambda: optimizers.SGD(lr=None), TypeError, "lr must be a real number"),
-    ("momentum-beta-1", lambda: optimizers.Momentum(lr=0.1, beta=1.0), ValueError, "beta must be < 1"),
-    ("momentum-beta-2", lambda: optimizers.Momentum(lr=0.1, beta=2), ValueError, "beta must be < 1"),
+    ("momentum-beta-1", lambda: optimizers.Momentum(lr=0.1, beta=1.0), ValueError,
+     "beta must be < 1"),
+    ("momentum-beta-2", lambda: optimizers.Momentum(lr=0.1, beta=2), ValueError,
+     "beta must be < 1"),
     ("momentum-beta-negative", lambda: optimizers.Momentum(lr=0.1, beta=-0.5), ValueError, "beta"),
-    ("rmsprop-beta-1", lambda: optimizers.RMSprop(lr=0.1, beta=1.0), ValueError, "beta must be < 1"),
+    ("rmsprop-beta-1", lambda: optimizers.RMSprop(lr=0.1, beta=1.0), ValueError,
+     "beta must be < 1"),
     ("rmsprop-eps-0", lambda: optimizers.RMSprop(lr=0.1, eps=0.0), ValueError, "eps must be > 0"),
     ("rmsprop-eps-negative", lambda: optimizers.RMSprop(lr=0.1, eps=-1e-8), ValueError, "eps"),
     ("adam-beta1-1", lambda: optimizers.Adam(beta1=1.0), ValueError, "beta1 must be < 1"),
@@ -168,7 +174,8 @@ def step_cases():
 def train_cases():
     n = net()
     return [
-        ("epochs-0", lambda: bp.train(n, GOOD_X, GOOD_Y, epochs=0), ValueError, "epochs must be >= 1"),
+        ("epochs-0", lambda: bp.train(n, GOOD_X, GOOD_Y, epochs=0), ValueError,
+         "epochs must be >= 1"),
         ("epochs-float", lambda: bp.train(n, GOOD_X, GOOD_Y, epochs=2.5), TypeError, "epochs"),
         ("batch-too-large", lambda: bp.train(n, GOOD_X, GOOD_Y, batch_size=4), ValueError,
          "batch_size must be at most the number of examples 3"),
@@ -235,7 +242,8 @@ DATA = [
     ("regression-m-1", lambda: data.regression_1d(m=1), ValueError, "m must be >= 2"),
     ("one-hot-floats", lambda: data.one_hot([0.0, 1.0], 2), ValueError, "labels must be a 1-D"),
     ("one-hot-2-D", lambda: data.one_hot([[0, 1]], 2), ValueError, "labels must be a 1-D"),
-    ("one-hot-out-of-range", lambda: data.one_hot([0, 3], 3), ValueError, r"labels must lie in 0\.\.2"),
+    ("one-hot-out-of-range", lambda: data.one_hot([0, 3], 3), ValueError,
+     r"labels must lie in 0\.\.2"),
     ("one-hot-negative", lambda: data.one_hot([-1, 0], 3), ValueError, "labels must lie"),
     ("one-hot-classes-0", lambda: data.one_hot([0], 0), ValueError, "n_classes"),
 ]

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from helpers import LOSSES, last_activation, rel, targets
 
 import backprop_lib as bp
-from helpers import LOSSES, last_activation, rel, targets
 
 
 def twins(loss, hidden="tanh", seed=0):

@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from helpers import rel
 
 import backprop_lib as bp
-from helpers import rel
 
 
 def small_problem(loss="half_mse", seed=0):

@@ -43,9 +43,9 @@ def test_draws_are_standard_normals_layer_by_layer():
 
 def test_biases_start_at_zero_with_column_shape():
     net = bp.Network([3, 4, 2], seed=0)
-    for l, n in ((1, 4), (2, 2)):
-        assert net.params[f"b{l}"].shape == (n, 1)
-        assert not net.params[f"b{l}"].any()
+    for name, n in (("b1", 4), ("b2", 2)):
+        assert net.params[name].shape == (n, 1)
+        assert not net.params[name].any()
 
 
 def test_zeros_scheme_gives_all_zero_weights():

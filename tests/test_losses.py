@@ -5,10 +5,10 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import LOSSES, rel, targets
 
 from backprop_lib import activations as act
 from backprop_lib import losses
-from helpers import LOSSES, rel, targets
 
 
 def loop_value(name, A, Y):

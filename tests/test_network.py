@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from helpers import LOSSES, last_activation, rel, targets
 
 import backprop_lib as bp
-from helpers import LOSSES, last_activation, rel, targets
 
 
 def make(loss="half_mse", sizes=(3, 4, 2), hidden="tanh", seed=0, m=5, dtype=np.float64):

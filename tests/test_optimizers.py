@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 import pytest
+from helpers import rel
 
 import backprop_lib as bp
 from backprop_lib import optimizers as opt
-from helpers import rel
 
 STEPS = 6
 
@@ -89,7 +89,8 @@ def test_matches_scalar_reference_step_by_step(case):
         o.step(params, seq[t - 1])
         for name, w in params.items():
             for idx in np.ndindex(w.shape):
-                expected = ref(float(start[name][idx]), [float(g["d" + name][idx]) for g in seq[:t]])
+                history = [float(g["d" + name][idx]) for g in seq[:t]]
+                expected = ref(float(start[name][idx]), history)
                 assert w[idx] == pytest.approx(expected, rel=1e-12, abs=1e-15), (case, t, name, idx)
 
 

@@ -7,11 +7,11 @@ below 1e-7 in float64. derandomize=True makes the drawn cases the same on every 
 """
 
 import numpy as np
+from helpers import ACTIVATIONS, LOSSES, last_activation, rel, targets
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import backprop_lib as bp
-from helpers import ACTIVATIONS, LOSSES, last_activation, rel, targets
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
@@ -31,8 +31,9 @@ def problems(draw):
     init = draw(st.sampled_from(["xavier", "he", "lecun"]))
     net = bp.Network(sizes, activations=hidden + [out_act], loss=loss, init=init, seed=seed)
     rng = np.random.default_rng(seed)
-    for l in range(1, net.L + 1):  # nonzero biases, so they matter too
-        net.params[f"b{l}"][...] = 0.5 * rng.standard_normal(net.params[f"b{l}"].shape)
+    for name, p in net.params.items():  # nonzero biases, so they matter too
+        if name.startswith("b"):
+            p[...] = 0.5 * rng.standard_normal(p.shape)
     X = rng.standard_normal((sizes[0], m))
     Y = targets(loss, n_out, m, rng)
     return net, X, Y
@@ -41,10 +42,11 @@ def problems(draw):
 def meaningful(net, X, Y):
     """True where central differences can resolve the gradient to 1e-7."""
     t = net.trace(X, Y)
-    for l, name in enumerate(net.activation_names, start=1):
-        if name in ("relu", "leaky_relu") and np.abs(t[f"Z{l}"]).min() < 1e-3:
+    for k, name in enumerate(net.activation_names, start=1):
+        Z, A = t[f"Z{k}"], t[f"A{k}"]
+        if name in ("relu", "leaky_relu") and np.abs(Z).min() < 1e-3:
             return False
-        if name == "sigmoid" and not ((t[f"A{l}"] > 0.01).all() and (t[f"A{l}"] < 0.99).all()):
+        if name == "sigmoid" and not ((A > 0.01).all() and (A < 0.99).all()):
             return False
     grads = net.gradients(X, Y)
     return all(np.linalg.norm(g) > 1e-2 for g in grads.values())

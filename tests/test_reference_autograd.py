@@ -9,9 +9,9 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad
+from helpers import ACTIVATIONS, LOSSES, last_activation, rel, targets
 
 import backprop_lib as bp
-from helpers import ACTIVATIONS, LOSSES, last_activation, rel, targets
 
 ACT = {
     "sigmoid": lambda z: 1 / (1 + anp.exp(-z)),
@@ -38,8 +38,8 @@ def loss_fn(name, A, Y):
 
 def reference_loss(flat_params, shapes, acts, loss, X, Y):
     A, i = X, 0
-    for l, f in enumerate(acts, start=1):
-        (rw, cw), (rb, _) = shapes[f"W{l}"], shapes[f"b{l}"]
+    for k, f in enumerate(acts, start=1):
+        (rw, cw), (rb, _) = shapes[f"W{k}"], shapes[f"b{k}"]
         W = anp.reshape(flat_params[i:i + rw * cw], (rw, cw))
         i += rw * cw
         b = anp.reshape(flat_params[i:i + rb], (rb, 1))

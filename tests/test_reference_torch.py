@@ -7,10 +7,10 @@ half_mse. Optimizers run 300 steps on random gradient sequences beside torch.opt
 
 import numpy as np
 import pytest
+from helpers import ACTIVATIONS, LOSSES, last_activation, rel, targets
 
 import backprop_lib as bp
 from backprop_lib import optimizers as opt
-from helpers import ACTIVATIONS, LOSSES, last_activation, rel, targets
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -53,8 +53,8 @@ def torch_loss_and_grads(net, X, Y, class_indices=False):
     params = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
               for k, v in net.params.items()}
     A = torch.tensor(X.T, dtype=torch.float64)
-    for l, f in enumerate(net.activation_names, start=1):
-        A = TORCH_ACT[f](A @ params[f"W{l}"].T + params[f"b{l}"].T)
+    for k, f in enumerate(net.activation_names, start=1):
+        A = TORCH_ACT[f](A @ params[f"W{k}"].T + params[f"b{k}"].T)
     loss = torch_loss(net.loss_name, A, torch.tensor(Y.T, dtype=torch.float64), class_indices)
     loss.backward()
     return loss.item(), {"d" + k: p.grad.numpy() for k, p in params.items()}

@@ -137,6 +137,20 @@ def test_divergence_warning_points_at_the_caller():
     assert record[0].filename == __file__
 
 
+@pytest.mark.parametrize("batch_size", [None, 4])
+@pytest.mark.parametrize("make_opt", [lambda: SGD(lr=1e3), lambda: bp.optimizers.Momentum(lr=1e2),
+                                      lambda: Adam(lr=1e6)], ids=["sgd", "momentum", "adam"])
+def test_linear_network_with_huge_lr_diverges_cleanly(make_opt, batch_size):
+    """Identity output, half_mse: the textbook explosion, for several optimizers."""
+    X, Y = bp.data.regression_1d(m=12, seed=1)
+    net = bp.Network([1, 3, 1], activations="identity", seed=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        h = bp.train(net, X, Y, optimizer=make_opt(), epochs=500, batch_size=batch_size)
+    assert [w.category for w in caught] == [bp.DivergenceWarning]
+    assert h.diverged and h.stopped_epoch < 500 and len(h.loss) == h.stopped_epoch
+
+
 def test_divergence_raise():
     net, X, Y, o = diverging()
     with pytest.raises(FloatingPointError, match="diverged in epoch"):

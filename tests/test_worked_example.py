@@ -27,13 +27,13 @@ def dsig(z):
 
 
 def matvec(W, v):
-    return [sum(w * x for w, x in zip(row, v)) for row in W]
+    return [sum(w * x for w, x in zip(row, v, strict=True)) for row in W]
 
 
 def forward(W1, b1, W2, b2, x):
-    z1 = [s + b for s, b in zip(matvec(W1, x), b1)]
+    z1 = [s + b for s, b in zip(matvec(W1, x), b1, strict=True)]
     a1 = [dsig(z) for z in z1]
-    z2 = [s + b for s, b in zip(matvec(W2, a1), b2)]
+    z2 = [s + b for s, b in zip(matvec(W2, a1), b2, strict=True)]
     a2 = [dsig(z) for z in z2]
     return z1, a1, z2, a2
 
