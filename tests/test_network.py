@@ -177,3 +177,28 @@ def test_lists_ints_and_bools_are_accepted_as_data():
 def test_repr_names_the_configuration():
     r = repr(bp.Network([2, 3, 1], activations=["relu", "sigmoid"], loss="bce", seed=4))
     assert "[2, 3, 1]" in r and "'bce'" in r and "seed=4" in r and "float64" in r
+
+
+def test_zero_init_keeps_hidden_units_identical():
+    """With zeros everywhere the hidden units get equal gradients: symmetry is never broken."""
+    net, X, Y = make("half_mse", sizes=(3, 4, 2), hidden="sigmoid")
+    net.set_params({k: np.zeros(v.shape) for k, v in net.params.items()})
+    bp.train(net, X, Y, optimizer=bp.optimizers.SGD(lr=0.5), epochs=20)
+    W1 = net.params["W1"]
+    assert np.abs(W1).max() > 0  # it learned something
+    np.testing.assert_allclose(W1, np.broadcast_to(W1[0], W1.shape), rtol=1e-14)
+
+
+def test_permuting_hidden_units_permutes_gradients():
+    net, X, Y = make("bce", sizes=(3, 5, 2), hidden="tanh")
+    perm = np.array([3, 0, 4, 1, 2])
+    twin = net.copy()
+    p = net.params
+    twin.set_params({"W1": p["W1"][perm], "b1": p["b1"][perm], "W2": p["W2"][:, perm],
+                     "b2": p["b2"]})
+    assert twin.loss(X, Y) == pytest.approx(net.loss(X, Y), rel=1e-14)
+    g, gt = net.gradients(X, Y), twin.gradients(X, Y)
+    np.testing.assert_allclose(gt["dW1"], g["dW1"][perm], rtol=1e-12)
+    np.testing.assert_allclose(gt["db1"], g["db1"][perm], rtol=1e-12)
+    np.testing.assert_allclose(gt["dW2"], g["dW2"][:, perm], rtol=1e-12)
+    np.testing.assert_allclose(gt["db2"], g["db2"], rtol=1e-12)
