@@ -23,12 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import data, interactive as ia, optimizers
+from .. import data, interactive as ia, optimizers, plots
 from .._checks import check_choice, check_positive, check_real
 from ..batchnorm import BatchNormNetwork
 from ..monitor import GradientMonitor
 from ..network import Network
-from ..plots import BLACK, BLUE, GREEN, ORANGE, VERMILLION, WARNING_COLOR
+from ..plots import BLACK, BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILLION, WARNING_COLOR
 from ..preprocessing import Standardizer
 from ..train import train
 
@@ -136,7 +136,7 @@ def draw_normalization(fig, runs):
 # --------------------------------------------------------------------------- learning-rate sweep
 
 SWEEP_LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-SWEEP_EPOCHS = 200
+SWEEP_EPOCHS = 100
 LR_CONTROLS = [
     ia.LogSlider("lr", list(SWEEP_LRS), default=0.3, label="learning rate"),
     ia.Choice("init", list(INITS), default="xavier", label="initialization"),
@@ -284,7 +284,7 @@ def monitor_runs(epochs=100):
 def draw_monitor(fig, runs):
     """One panel per run: each layer's gradient norm against the epoch (log scale)."""
     axes = fig.subplots(1, len(runs), sharey=True)
-    colours = [BLUE, ORANGE, GREEN, VERMILLION, "#CC79A7", "#56B4E9", BLACK, "#999999"]
+    colours = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK, "#999999"]
     for ax, (name, (mon, _)) in zip(axes, runs.items()):
         norms = mon.norms
         for l in range(norms.shape[1]):
@@ -301,7 +301,7 @@ def draw_monitor(fig, runs):
 # --------------------------------------------------------------------------- batch normalization
 
 BN_LAYERS = [2, 10, 10, 10, 10, 1]
-BN_EPOCHS = 150
+BN_EPOCHS = 100
 BN_CONTROLS = [
     ia.LogSlider("lr", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], default=0.1, label="learning rate"),
     ia.Choice("init", list(INITS), default="small", label="initialization"),
@@ -392,3 +392,41 @@ def bn_interactive():
 
 def bn_show():
     return ia.show(bn_compute, bn_draw, BN_CONTROLS, joint=BN_JOINT, alt=bn_alt, figsize=(7, 3))
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def markdown_table(headers, rows) -> str:
+    """A Markdown table from a header row and rows of already formatted strings."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def as_image(fig):
+    """The figure as an IPython Image (PNG), for myst-nb glue: a Figure made without pyplot
+    has no PNG formatter of its own in a notebook."""
+    import io
+
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return Image(data=buf.getvalue(), format="png")
+
+
+def normalization_figure(runs=None):
+    """Figure 1 of the chapter: a new Figure with `draw_normalization` in the book's style."""
+    fig = plots.figure((8, 2.8))
+    with plots.style():
+        draw_normalization(fig, runs if runs is not None else normalization_runs())
+    return fig
+
+
+def monitor_figure(runs=None):
+    """Figure 3 of the chapter: a new Figure with `draw_monitor` in the book's style."""
+    fig = plots.figure((8, 2.8))
+    with plots.style():
+        draw_monitor(fig, runs if runs is not None else monitor_runs())
+    return fig
