@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import last_activation, targets
 
 import backprop_lib as bp
 from backprop_lib.batchnorm import BatchNormNetwork, batchnorm_backward, batchnorm_forward
-
-from helpers import last_activation, targets
 
 anp = pytest.importorskip("autograd.numpy")
 autograd = pytest.importorskip("autograd")

@@ -138,7 +138,7 @@ def _returns_pair(fn, args, name):
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         return Feedback(False, f"{name} must return a pair (dgamma, dbeta).")
     n = args[0].shape[0]
-    for label, part in zip(("dgamma", "dbeta"), out):
+    for label, part in zip(("dgamma", "dbeta"), out, strict=True):
         shape = np.shape(part)
         if shape == (n,):
             return Feedback(False, f"{label} has shape {shape}; keep it a column of shape "

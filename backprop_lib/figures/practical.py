@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import data, interactive as ia, optimizers, plots
+from .. import data, optimizers, plots
+from .. import interactive as ia
 from .._checks import check_choice, check_positive, check_real
 from ..batchnorm import BatchNormNetwork
 from ..monitor import GradientMonitor
@@ -285,7 +286,7 @@ def draw_monitor(fig, runs):
     """One panel per run: each layer's gradient norm against the epoch (log scale)."""
     axes = fig.subplots(1, len(runs), sharey=True)
     colours = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK, "#999999"]
-    for ax, (name, (mon, _)) in zip(axes, runs.items()):
+    for ax, (name, (mon, _)) in zip(axes, runs.items(), strict=True):
         norms = mon.norms
         for l in range(norms.shape[1]):
             ax.plot(norms[:, l], color=colours[l % len(colours)], label=f"layer {l + 1}")
