@@ -567,6 +567,7 @@ _PLAYER_CSS = """
 .bp-player select option{color:#111;background:#fff}
 .bp-player output{font-variant-numeric:tabular-nums;min-width:3.5em;display:inline-block}
 .bp-player img{max-width:100%;height:auto;display:block;background:#fff}
+.bp-player figcaption,.bp-player label,.bp-player output{color:inherit!important}
 .bp-player figcaption{font-size:.92em;margin-top:.3em}
 .bp-player .bp-note{font-size:.85em;font-style:italic;min-height:1.2em;margin:.2em 0}
 .bp-player input:focus-visible,.bp-player select:focus-visible{outline:2px solid #E69F00;
@@ -595,8 +596,7 @@ function snap(v,changed){
 function show(changed){var r=snap(idx(),changed),v=r[0],f=spec.frames[v.join(',')];
  setIdx(v);img.src=f.src;img.alt=f.alt;cap.textContent=f.alt;
  note.textContent=r[1]?spec.snapNote:'';}
-inputs.forEach(function(el,i){el.addEventListener('input',function(){show(i);});
- el.addEventListener('change',function(){show(i);});});
+inputs.forEach(function(el,i){el.addEventListener('input',function(){show(i);});});
 setIdx(spec.start);show(-1);
 })();
 """

@@ -1,10 +1,124 @@
-"""Build the HTML book into _build/html: `make book` runs this."""
+"""Build the HTML book into _build/html, fully offline: `make book` runs this.
 
+1. Copy MathJax 2 from the installed PyPI package jupyter-server-mathjax into
+   _build/assets/mathjax (without the SVG output and the menu translations, which the
+   book does not use); _config.yml lists _build/assets in html_static_path, so Sphinx
+   copies it to _build/html/_static/mathjax. Nothing third-party is committed here.
+   The book's small stylesheet tools/book.css goes there too.
+2. Set BACKPROP_BOOK_STATIC=1, so that when myst-nb executes the notebooks every
+   interactive figure renders its static player (backprop_lib.interactive).
+3. Build every page afresh (--all) with warnings as errors (--warningiserror --nitpick).
+4. Check the output: no page, script or stylesheet refers to another host for anything
+   it loads; print the total size of _build/html and the largest pages.
+
+Usage: python tools/build_book.py [--quiet] [--toc FILE]. Exit status 0 only when all of
+this passed. --toc builds another table of contents (tests use it for a smaller book).
+"""
+
+from __future__ import annotations
+
+import os
 import pathlib
+import re
+import shutil
 import subprocess
 import sys
+import time
 
-root = pathlib.Path(__file__).resolve().parent.parent
-cmd = [sys.executable, "-m", "jupyter_book", "build", str(root), "--warningiserror", "--nitpick",
-       "--keep-going"]
-sys.exit(subprocess.call(cmd, cwd=root))
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+ASSETS = BUILD / "assets"
+STATIC_ENV = "BACKPROP_BOOK_STATIC"
+
+# What a page loads (not what it links to): src= on any element, href= on <link>,
+# url(...) and @import in stylesheets.
+_LOADS = [
+    re.compile(r"""<(?:script|img|iframe|source|audio|video|embed|input)\b[^>]*?"""
+               r"""\ssrc\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""", re.I),
+    re.compile(r"""<link\b[^>]*?\shref\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""", re.I),
+    re.compile(r"""url\(\s*["']?((?:https?:)?//[^"')\s]+)""", re.I),
+    re.compile(r"""@import\s+["']((?:https?:)?//[^"']+)""", re.I),
+]
+
+
+def copy_mathjax():
+    """Copy MathJax 2 out of jupyter-server-mathjax into _build/assets/mathjax."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError:
+        sys.exit("build_book: the package jupyter-server-mathjax is missing; "
+                 "install requirements.txt (make book does)")
+    src = pathlib.Path(jupyter_server_mathjax.__file__).parent / "static"
+    if not (src / "MathJax.js").exists():
+        sys.exit(f"build_book: no MathJax.js in {src}")
+    dest = ASSETS / "mathjax"
+    if dest.exists():
+        shutil.rmtree(dest)
+    ignore = shutil.ignore_patterns("SVG", "localization", "*.md", "*.txt")
+    shutil.copytree(src, dest, ignore=ignore)
+    shutil.copy2(ROOT / "tools" / "book.css", ASSETS / "book.css")
+    return dest
+
+
+def remote_loads(html_dir):
+    """Every (file, url) where a built page, script or stylesheet loads from another host."""
+    found = []
+    for path in sorted(html_dir.rglob("*")):
+        if path.suffix not in {".html", ".css", ".js"} or "mathjax" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for pattern in _LOADS:
+            for url in pattern.findall(text):
+                found.append((path.relative_to(html_dir), url))
+    return found
+
+
+def sizes(html_dir):
+    """Total bytes of the build and the pages (.html) from largest to smallest."""
+    files = [p for p in html_dir.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    pages = sorted(((p.stat().st_size, p.relative_to(html_dir)) for p in files
+                    if p.suffix == ".html"), reverse=True)
+    return total, pages
+
+
+def build(quiet=False, toc=None):
+    start = time.perf_counter()
+    copy_mathjax()
+    env = dict(os.environ, **{STATIC_ENV: "1"})
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
+           str(ROOT), "--all", "--warningiserror", "--nitpick", "--keep-going"]
+    if quiet:
+        cmd.append("--quiet")
+    if toc:
+        cmd += ["--toc", str(toc)]
+    status = subprocess.call(cmd, cwd=ROOT, env=env)
+    if status != 0:
+        print(f"build_book: jupyter-book build failed (exit status {status})", file=sys.stderr)
+        return status
+    remote = remote_loads(HTML)
+    if remote:
+        for page, url in remote:
+            print(f"build_book: {page} loads {url} from another host", file=sys.stderr)
+        return 1
+    total, pages = sizes(HTML)
+    print(f"build_book: built in {time.perf_counter() - start:.1f} s; _build/html is "
+          f"{total / 1e6:.1f} MB; largest pages: "
+          + ", ".join(f"{p} {s / 1e3:.0f} kB" for s, p in pages[:3]))
+    return 0
+
+
+def main(argv):
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quiet", action="store_true", help="less output from Sphinx")
+    parser.add_argument("--toc", help="a table of contents other than _toc.yml")
+    args = parser.parse_args(argv)
+    return build(quiet=args.quiet, toc=args.toc)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

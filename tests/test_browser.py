@@ -1,0 +1,380 @@
+"""The built HTML book in a real headless Chromium, with the network cut off.
+
+Builds the book with tools/build_book.py (or reuses a build newer than every source, except
+under CI=true, which always builds afresh), serves _build/html on 127.0.0.1, and opens every
+page through Playwright. On every page: no request leaves the page's own origin (each is
+aborted and counted), no console error, no failed local load, and MathJax typeset all math.
+On every static player (backprop_lib.interactive): moving each control from the keyboard
+changes the frame's image and its description, and the snapping rule holds. The book is
+also opened straight from disk (file://) and a player driven there, and a player is checked
+in the theme's dark mode.
+
+Needs Chromium: Debian's package (`apt-get install chromium`) at /usr/bin/chromium.
+Without it this module is skipped, except under CI=true, where it fails.
+BACKPROP_REUSE_BUILD=1 tests whatever _build/html holds (not under CI); BACKPROP_REBUILD_BOOK=1
+always rebuilds.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import threading
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+SOURCES = ["book", "backprop_lib", "_config.yml", "_toc.yml", "tools/build_book.py"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def find_chromium():
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = find_chromium()
+    if path is None:
+        message = ("no Chromium found for the browser test of the HTML book; install one with "
+                   "`apt-get install chromium` (Debian/Ubuntu) so that `chromium` is on PATH")
+        if IN_CI:
+            pytest.fail(message + " (CI=true: this test must run)")
+        pytest.skip(message)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is missing: install requirements-dev.txt")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _newest_source():
+    newest = 0.0
+    for name in SOURCES:
+        path = ROOT / name
+        files = [path] if path.is_file() else path.rglob("*")
+        for f in files:
+            if f.is_file() and "__pycache__" not in f.parts and ".ipynb_checkpoints" not in f.parts:
+                newest = max(newest, f.stat().st_mtime)
+    return newest
+
+
+@pytest.fixture(scope="module")
+def book():
+    """The built book's directory, built afresh unless a build newer than the sources exists."""
+    stamp = HTML / "index.html"
+    fresh = stamp.exists() and (stamp.stat().st_mtime > _newest_source()
+                                or os.environ.get("BACKPROP_REUSE_BUILD") == "1")
+    if IN_CI or not fresh or os.environ.get("BACKPROP_REBUILD_BOOK") == "1":
+        done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--quiet"],
+                              cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, ("the book did not build:\n" + done.stdout[-4000:]
+                                      + done.stderr[-4000:])
+    return HTML
+
+
+@pytest.fixture(scope="module")
+def server(book):
+    handler = functools.partial(_QuietHandler, directory=str(book))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def pages(book):
+    """Every built page but index.html (a redirect, tested on its own)."""
+    rels = (p.relative_to(book) for p in book.rglob("*.html"))
+    return sorted(r.as_posix() for r in rels if r.parts[0] != "_static" and str(r) != "index.html")
+
+
+class Visit:
+    """One browser page with every request outside `origin` aborted and recorded."""
+
+    def __init__(self, browser, origin, color_scheme="light"):
+        self.context = browser.new_context(color_scheme=color_scheme,
+                                           viewport={"width": 1200, "height": 900})
+        self.remote, self.errors = [], []
+        self.origin = origin
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        self.page.on("response", self._response)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(self.origin) or url.startswith("data:"):
+            route.continue_()
+        else:
+            self.remote.append(url)
+            route.abort()
+
+    def _console(self, msg):
+        if msg.type == "error":
+            self.errors.append(f"console error: {msg.text} ({msg.location.get('url', '')})")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.errors.append(f"HTTP {response.status} for {response.url}")
+
+    def open(self, url, redirects_to=None):
+        if redirects_to:
+            with self.page.expect_navigation(url=redirects_to, wait_until="load"):
+                self.page.goto(url)
+        else:
+            self.page.goto(url, wait_until="load")
+        wait_for_math(self.page)
+        return self.page
+
+    def take_problems(self, where):
+        """Remote requests and errors seen since the last call, as messages; then forget them."""
+        found = []
+        if self.remote:
+            found.append(f"{where}: {len(self.remote)} remote requests: {self.remote[:5]}")
+        if self.errors:
+            found.append(f"{where}: {self.errors[:5]}")
+        self.remote.clear()
+        self.errors.clear()
+        return found
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.context.close()
+
+
+def wait_for_math(page):
+    """Wait until MathJax has processed the page (if the page has math)."""
+    if not page.evaluate("document.querySelectorAll('.math.notranslate').length"):
+        return
+    page.wait_for_function("() => !!(window.MathJax && window.MathJax.isReady)", timeout=20_000)
+    page.evaluate("new Promise(done => MathJax.Hub.Queue(() => done(true)))")
+
+
+def math_report(page):
+    """(math elements, typeset ones, MathJax errors) on the page."""
+    return page.evaluate("""() => {
+        // Sphinx marks math "math notranslate"; MathJax's own output has class "math" too.
+        const all = [...document.querySelectorAll('.math.notranslate')];
+        const done = all.filter(el => el.querySelector('.MathJax, .MathJax_Display, .MathJax_SVG'));
+        const errors = document.querySelectorAll('.MathJax .merror, .MathJax_Error').length;
+        return [all.length, done.length, errors];
+    }""")
+
+
+def frame(player):
+    img = player.locator("img")
+    caption = player.locator("figcaption").inner_text()
+    return img.get_attribute("src"), img.get_attribute("alt"), caption
+
+
+def drive_player(page, player):
+    """Move every control of one player from the keyboard; return what changed per control."""
+    results = {}
+    controls = player.locator("input[type=range], select")
+    for i in range(controls.count()):
+        control = controls.nth(i)
+        name = control.get_attribute("data-bp-name")
+        before = frame(player)
+        control.focus()
+        if control.evaluate("el => el.tagName") == "SELECT":
+            last = control.evaluate("el => el.selectedIndex === el.options.length - 1")
+        else:
+            last = control.evaluate("el => el.value === el.max")
+        page.keyboard.press("ArrowLeft" if last else "ArrowRight")
+        after = frame(player)
+        results[name] = (before, after)
+        page.keyboard.press("ArrowRight" if last else "ArrowLeft")  # back to the default
+    return results
+
+
+# ------------------------------------------------------------------------------ the tests
+
+
+def test_every_page_offline_without_errors_with_math(chromium, server, book):
+    problems = []
+    with Visit(chromium, server) as visit:
+        visit.open(f"{server}/index.html", redirects_to="**/book/*.html")
+        for rel in pages(book):
+            page = visit.open(f"{server}/{rel}")
+            total, typeset, errors = math_report(page)
+            if typeset != total or errors:
+                problems.append(f"{rel}: {typeset} of {total} math elements typeset, "
+                                f"{errors} MathJax errors")
+            problems += visit.take_problems(rel)
+    assert not problems, "\n".join(problems)
+
+
+def test_math_is_typeset_somewhere(chromium, server, book):
+    """At least one page has math, and MathJax rendered it with its local web font."""
+    with Visit(chromium, server) as visit:
+        found = False
+        for rel in pages(book):
+            page = visit.open(f"{server}/{rel}")
+            total, typeset, _ = math_report(page)
+            if total:
+                found = True
+                assert typeset == total
+                break
+        assert found, "no page of the book has math"
+        assert not visit.remote
+
+
+def player_pages(book):
+    return [rel for rel in pages(book) if 'class="bp-player"' in (book / rel).read_text("utf-8")]
+
+
+def test_every_control_of_every_player_changes_its_figure(chromium, server, book):
+    rels = player_pages(book)
+    if not rels:
+        pytest.skip("no page of the book has an interactive figure yet")
+    problems = []
+    with Visit(chromium, server) as visit:
+        for rel in rels:
+            page = visit.open(f"{server}/{rel}")
+            players = page.locator("figure.bp-player")
+            for k in range(players.count()):
+                player = players.nth(k)
+                player.scroll_into_view_if_needed()
+                for name, (before, after) in drive_player(page, player).items():
+                    if before[0] == after[0]:
+                        problems.append(f"{rel} player {k}: control {name} left the image "
+                                        "as it was")
+                    if before[1] == after[1] or after[1] != after[2]:
+                        problems.append(f"{rel} player {k}: control {name} did not update the "
+                                        "alt text and the caption together")
+            problems += visit.take_problems(rel)
+    assert not problems, "\n".join(problems)
+
+
+def test_player_snaps_back_to_computed_settings(chromium, server, book):
+    """Moving a one-at-a-time control while a joint one is off its default resets the joint one."""
+    with Visit(chromium, server) as visit:
+        for rel in player_pages(book):
+            page = visit.open(f"{server}/{rel}")
+            spec_of = ("el => JSON.parse(el.querySelector('script[type=\"application/json\"]')"
+                       ".textContent)")
+            players = page.locator("figure.bp-player")
+            for k in range(players.count()):
+                player = players.nth(k)
+                spec = player.evaluate(spec_of)
+                joint = [i for i, c in enumerate(spec["controls"]) if c["joint"]]
+                single = [i for i, c in enumerate(spec["controls"])
+                          if not c["joint"] and len(c["labels"]) > 1]
+                if not joint or not single:
+                    continue
+                controls = player.locator("[data-bp-name]")
+                j, s = controls.nth(joint[0]), controls.nth(single[0])
+                default_j = str(spec["controls"][joint[0]]["default"])
+                _set(j, 0 if default_j != "0" else 1)
+                _set(s, 0 if str(spec["controls"][single[0]]["default"]) != "0" else 1)
+                assert j.evaluate("el => el.value") == default_j
+                assert player.locator(".bp-note").inner_text().strip()
+                src, alt, caption = frame(player)
+                assert src.startswith("data:image/png;base64,") and alt == caption
+                return
+        pytest.skip("no player with both a joint and a one-at-a-time control")
+
+
+def _rgb(css):
+    return tuple(int(float(v)) for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+
+
+def _contrast(a, b):
+    """WCAG 2 contrast ratio of two sRGB colours."""
+    def luminance(rgb):
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _corner_pixel(src):
+    """The top-left pixel of a data:image/png frame, as RGB."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    data = base64.b64decode(src.split(",", 1)[1])
+    return Image.open(io.BytesIO(data)).convert("RGB").getpixel((0, 0))
+
+
+def _set(control, index):
+    control.evaluate("(el, v) => { el.value = String(v); "
+                     "el.dispatchEvent(new Event('input', {bubbles: true})); "
+                     "el.dispatchEvent(new Event('change', {bubbles: true})); }", index)
+
+
+def test_book_works_from_disk(chromium, book):
+    """file://: index.html leads to the first page, and a player there still switches frames."""
+    with Visit(chromium, "file://") as visit:
+        page = visit.open((book / "index.html").as_uri(), redirects_to="**/book/*.html")
+        total, typeset, _ = math_report(page)
+        assert typeset == total
+        rels = player_pages(book)
+        if rels:
+            page = visit.open((book / rels[0]).as_uri())
+            player = page.locator("figure.bp-player").first
+            for name, (before, after) in drive_player(page, player).items():
+                assert before[0] != after[0], f"from file://, {name} did not change the image"
+        assert not visit.remote, visit.remote
+        assert not visit.errors, visit.errors
+
+
+def test_players_readable_in_dark_mode(chromium, server, book):
+    rels = player_pages(book)
+    if not rels:
+        pytest.skip("no page of the book has an interactive figure yet")
+    with Visit(chromium, server, color_scheme="dark") as visit:
+        page = visit.open(f"{server}/{rels[0]}")
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        player = page.locator("figure.bp-player").first
+        # The frames carry their own opaque white background (the theme dims images a little
+        # in dark mode); the controls and the caption take the theme's colours.
+        assert player.locator("img").evaluate("el => getComputedStyle(el).backgroundColor") \
+            not in ("transparent", "rgba(0, 0, 0, 0)")
+        src = player.locator("img").get_attribute("src")
+        assert _corner_pixel(src) == (255, 255, 255)
+        # Text against the nearest opaque background behind it (the theme puts HTML outputs
+        # on a light panel in dark mode) must reach WCAG AA contrast.
+        for selector in ("figcaption", "label", "output", "select"):
+            for el in player.locator(selector).all():
+                color, background = el.evaluate("""el => {
+                    let b = el;
+                    while (b && ['transparent', 'rgba(0, 0, 0, 0)'].includes(
+                        getComputedStyle(b).backgroundColor)) b = b.parentElement;
+                    return [getComputedStyle(el).color,
+                            b ? getComputedStyle(b).backgroundColor : 'rgb(255, 255, 255)'];
+                }""")
+                ratio = _contrast(_rgb(color), _rgb(background))
+                assert ratio >= 4.5, (selector, color, background, ratio)
+        assert not visit.errors, visit.errors
