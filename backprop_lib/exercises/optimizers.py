@@ -1,0 +1,192 @@
+"""Checkers for the exercises of chapter "Optimizers".
+
+- check_article_first_step: w after one step of the seed article's Adam on f(w) = w^2.
+- check_adam_step: a learner's function for one bias-corrected Adam step.
+- check_equivalent_lr: the PyTorch-convention learning rate that reproduces a moving-average
+  momentum run step for step.
+- check_beta_prediction: predict, then verify, what a larger momentum beta does to the
+  swing past the minimum of the ill-conditioned quadratic.
+
+The expected values are computed with backprop_lib's optimizers and surfaces, never typed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import surfaces
+from ..optimizers import Adam, Momentum
+from .checking import NO_ANSWER, Feedback, check_function, check_scalar
+
+# ---------------------------------------------------------------- 1. the article's first step
+
+FIRST_STEP = dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, w0=1.0)
+
+
+def _first_w(**options):
+    p = FIRST_STEP
+    opt = Adam(p["lr"], beta1=p["beta1"], beta2=p["beta2"], eps=p["eps"], **options)
+    return float(surfaces.trajectory(opt, surfaces.square(), w0=[p["w0"]], steps=1).path[1, 0])
+
+
+def check_article_first_step(answer) -> Feedback:
+    """w after one step of the article's Adam (no bias correction, eps inside) from w = 1."""
+    p = FIRST_STEP
+    expected = _first_w(bias_correction=False, eps_inside=True)
+    g = 2 * p["w0"]
+    m1, v1 = (1 - p["beta1"]) * g, (1 - p["beta2"]) * g * g
+    diagnoses = [
+        (_first_w(), "that is where bias-corrected Adam (or m = g, v = g^2) lands; the "
+                     "article's m and v start at zero and keep only (1 - beta) of the first "
+                     "gradient, and nothing divides that back out."),
+        (2 * p["w0"] - expected, "you moved uphill: a step goes against the gradient, "
+                                 "w - lr m / sqrt(v + eps)."),
+        (p["w0"] - p["lr"] * m1 / (v1 + p["eps"]),
+         "the denominator is the square root of v + eps, not v + eps itself."),
+    ]
+    return check_scalar(answer, expected, name="w after one step", rtol=1e-4,
+                        diagnoses=diagnoses,
+                        praise="the article's first step is several times the learning rate.")
+
+
+# ---------------------------------------------------------------- 2. one Adam step
+
+
+def reference_adam_step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One bias-corrected Adam step (Kingma and Ba), via backprop_lib.optimizers.Adam.
+
+    m and v are the moment estimates after step t - 1; returns (w, m, v) after step t.
+    """
+    return _library_step(w, g, m, v, t, lr, beta1, beta2, eps)
+
+
+def _library_step(w, g, m, v, t, lr, beta1, beta2, eps, **options):
+    opt = Adam(lr, beta1=beta1, beta2=beta2, eps=eps, **options)
+    w = np.array(w, dtype=np.float64)
+    opt.state = {"w.m": np.array(m, dtype=np.float64), "w.v": np.array(v, dtype=np.float64)}
+    opt.t = int(t) - 1
+    opt.step({"w": w}, {"dw": np.asarray(g, dtype=np.float64)})
+    return w, opt.state["w.m"], opt.state["w.v"]
+
+
+def _adam_inputs():
+    """A first step, a second, a late one, and a first step with tiny gradients (where the
+    place of eps matters)."""
+    rng = np.random.default_rng(7)
+    cases = []
+    for shape, t, scale in [((3,), 1, 1.0), ((2, 2), 2, 1.0), ((4,), 25, 1.0), ((3,), 1, 1e-5)]:
+        w = rng.standard_normal(shape)
+        g = scale * rng.standard_normal(shape)
+        if t == 1:
+            m, v = np.zeros(shape), np.zeros(shape)
+        else:
+            m = 0.1 * rng.standard_normal(shape)
+            v = 0.01 * rng.uniform(0.5, 2.0, shape)
+        cases.append((w, g, m, v, t))
+    return cases
+
+
+def _wrong(**options):
+    def step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+        return _library_step(w, g, m, v, t, lr, beta1, beta2, eps, **options)
+
+    return step
+
+
+def _uphill(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    w_new, m_new, v_new = reference_adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+    return 2 * np.asarray(w) - w_new, m_new, v_new
+
+
+def _t_plus_one(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    w_new, _, _ = reference_adam_step(w, g, m, v, t + 1, lr, beta1, beta2, eps)
+    m_new = beta1 * np.asarray(m) + (1 - beta1) * np.asarray(g)
+    v_new = beta2 * np.asarray(v) + (1 - beta2) * np.asarray(g) ** 2
+    return w_new, m_new, v_new
+
+
+def check_adam_step(fn) -> Feedback:
+    """fn(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8) -> (w, m, v) after step t."""
+    if fn is None:
+        return NO_ANSWER
+    diagnoses = [
+        (_wrong(bias_correction=False),
+         "your step has no bias correction: divide m by 1 - beta1**t and v by 1 - beta2**t "
+         "before the update."),
+        (_wrong(eps_inside=True),
+         "eps is inside the square root; Kingma and Ba add it outside: sqrt(v_hat) + eps."),
+        (_uphill, "your step goes uphill: subtract lr * m_hat / (sqrt(v_hat) + eps)."),
+        (_t_plus_one, "the bias correction uses the wrong power: at step t it is "
+                      "1 - beta**t, with t counted from 1."),
+    ]
+    return check_function(fn, reference_adam_step, _adam_inputs(), name="your adam_step",
+                          rtol=1e-7, diagnoses=diagnoses,
+                          praise="your step matches backprop_lib's Adam on every test input, "
+                                 "including the first step and a later one.")
+
+
+# ---------------------------------------------------------------- 3. the equivalent lr
+
+EQUIVALENT = dict(lr=0.05, beta=0.9)
+
+
+def check_equivalent_lr(answer) -> Feedback:
+    """The lr for Momentum(lr, beta) (PyTorch's form) matching Momentum(0.05, 0.9, average=True)."""
+    lr, beta = EQUIVALENT["lr"], EQUIVALENT["beta"]
+    expected = lr * (1 - beta)
+    diagnoses = [
+        (lr / (1 - beta), "that goes the wrong way: the moving average keeps only (1 - beta) "
+                          "of each gradient, so its velocity is the smaller one, and PyTorch's "
+                          "form needs the smaller learning rate."),
+        (lr * beta, "the factor between the two velocities is (1 - beta), not beta."),
+        (lr, "with the same learning rate PyTorch's velocity is 1 / (1 - beta) times larger, "
+             "so its steps are too."),
+    ]
+    verdict = check_scalar(answer, expected, name="the learning rate", rtol=1e-9,
+                           diagnoses=diagnoses)
+    if not verdict.ok:
+        return verdict
+    gap = _momentum_gap(float(np.asarray(answer).reshape(-1)[0]))
+    same = "agree to within 1e-12 (rounding only)" if gap < 1e-12 else f"differ by {gap:.1e}"
+    return Feedback(True, f"over 100 steps on the quadratic the two paths {same}.")
+
+
+def _momentum_gap(lr_torch, steps=100):
+    lr, beta = EQUIVALENT["lr"], EQUIVALENT["beta"]
+    s = surfaces.quadratic(20.0)
+    a = surfaces.trajectory(Momentum(lr, beta=beta, average=True), s, steps=steps).path
+    b = surfaces.trajectory(Momentum(lr_torch, beta=beta), s, steps=steps).path
+    return float(np.abs(a - b).max())
+
+
+# ---------------------------------------------------------------- 4. predict: a larger beta
+
+BETA_PREDICTION = dict(lr=0.01, betas=(0.5, 0.95), condition=20.0, steps=100)
+CHOICES = ("increases", "decreases")
+
+
+def beta_overshoots():
+    """Overshoot of Momentum(lr, beta) on the quadratic for the two betas of exercise 4."""
+    p = BETA_PREDICTION
+    s = surfaces.quadratic(p["condition"])
+    return tuple(surfaces.trajectory(Momentum(p["lr"], beta=b), s, steps=p["steps"]).overshoot()
+                 for b in p["betas"])
+
+
+def check_beta_prediction(answer) -> Feedback:
+    """Does the swing past the minimum increase or decrease when beta goes from 0.5 to 0.95?"""
+    if answer is None:
+        return NO_ANSWER
+    if not isinstance(answer, str) or answer.strip().lower() not in CHOICES:
+        return Feedback(False, f"answer with one of {list(CHOICES)} (a string); got {answer!r}.")
+    low, high = beta_overshoots()
+    truth = "increases" if high > low else "decreases"
+    if answer.strip().lower() == truth:
+        return Feedback(True, f"the path swings {low:.3f} past the minimum with beta "
+                              f"{BETA_PREDICTION['betas'][0]:g} and {high:.3f} with beta "
+                              f"{BETA_PREDICTION['betas'][1]:g}.")
+    return Feedback(False, "run it: set the momentum figure to learning rate "
+                           f"{BETA_PREDICTION['lr']:g} and move beta from "
+                           f"{BETA_PREDICTION['betas'][0]:g} to {BETA_PREDICTION['betas'][1]:g}; "
+                           "watch how far the blue path swings past the red star. A velocity "
+                           "that remembers more gradients takes longer to turn round.")

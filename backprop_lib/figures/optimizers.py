@@ -1,0 +1,521 @@
+"""Figures of chapter "Optimizers": SGD, momentum, RMSprop and Adam side by side.
+
+Four interactive figures, each a `Spec` with compute, draw, alt, controls and joint, and
+`interactive()` / `show()` as in the other figure modules:
+
+- RACE: the four optimizers at one learning rate on a 2-D surface (an ill-conditioned
+  quadratic or Rosenbrock's valley): paths over the contours, and f - f* against the step.
+- MOMENTUM: plain SGD against momentum in its two conventions (v = beta v + g, as in
+  PyTorch, and the moving average v = beta v + (1 - beta) g of the seed article) on the
+  quadratic, for a learning rate and a beta.
+- ADAM: Adam with bias correction (Kingma and Ba) against the seed article's Adam (no bias
+  correction, eps inside the root) on f(w) = w^2: the position and each step's length.
+- NETWORK: training curves of the four optimizers on two moons, for a learning rate, an
+  initialization scheme and an initialization scale.
+
+And one compute function for a static figure: `eps_response`, the step Adam takes for a
+steady gradient g, with eps outside or inside the square root.
+
+    from backprop_lib.figures import optimizers as fo
+    fo.RACE.show()
+    r = fo.RACE.compute(surface="quadratic", lr=0.03)   # the numbers behind one frame
+
+This module imports matplotlib (through backprop_lib.interactive and plots); the
+numerical core of backprop_lib never imports it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import interactive as ia
+from .. import surfaces
+from .._checks import check_choice, check_positive, check_real
+from ..data import two_moons
+from ..network import Network
+from ..optimizers import SGD, Adam, Momentum, RMSprop
+from ..plots import BLACK, BLUE, GREEN, ORANGE, SKY, VERMILLION, WARNING_COLOR
+from ..train import train
+
+#: Colour and line style of each optimizer, the same in every figure of the chapter.
+STYLES = {
+    "SGD": (BLACK, "-"),
+    "Momentum": (BLUE, "-"),
+    "RMSprop": (GREEN, "-"),
+    "Adam": (ORANGE, "-"),
+}
+GAP_FLOOR = 1e-10  # f - f* below this is drawn at the floor of the log axis
+
+
+def four_optimizers(lr, beta=0.9, beta1=0.9, beta2=0.999):
+    """Fresh SGD, Momentum, RMSprop and Adam (library defaults otherwise) at one lr."""
+    return {"SGD": SGD(lr), "Momentum": Momentum(lr, beta=beta), "RMSprop": RMSprop(lr),
+            "Adam": Adam(lr, beta1=beta1, beta2=beta2)}
+
+
+@dataclass
+class Spec:
+    """One interactive figure: what `ia.show` needs, kept together."""
+
+    compute: object
+    draw: object
+    alt: object
+    controls: list
+    joint: tuple
+    figsize: tuple = (7.5, 3.2)
+
+    def interactive(self, **kwargs):
+        """The Interactive figure (not displayed): for tests and timing."""
+        kwargs.setdefault("figsize", self.figsize)
+        return ia.Interactive(self.compute, self.draw, self.controls, joint=self.joint,
+                              alt=self.alt, **kwargs)
+
+    def show(self, **kwargs):
+        """Show the figure: live controls in a kernel, a static player in the book."""
+        kwargs.setdefault("figsize", self.figsize)
+        return ia.show(self.compute, self.draw, self.controls, joint=self.joint,
+                       alt=self.alt, **kwargs)
+
+
+# --------------------------------------------------------------------------- paths on a surface
+
+
+@dataclass
+class Paths:
+    """Several optimizer runs on one surface: what the RACE and MOMENTUM frames show."""
+
+    surface: surfaces.Surface
+    key: str  # which surface, so draw knows when to redraw the contours
+    runs: dict  # label -> Trajectory
+    styles: dict  # label -> (colour, line style)
+    title: str
+    params: dict = field(default_factory=dict)
+
+    def diverged(self):
+        return {label: tr.stopped_step for label, tr in self.runs.items() if tr.diverged}
+
+
+#: Steps per surface: enough for the good settings to get close to the minimum.
+RACE_STEPS = {"quadratic": 100, "rosenbrock": 500}
+CONDITION = 20.0
+
+
+@functools.lru_cache(maxsize=None)
+def race_surface(name):
+    """The chapter's surfaces by name: quadratic (condition 20) or rosenbrock."""
+    check_choice(name, "surface", set(RACE_STEPS))
+    return surfaces.quadratic(CONDITION) if name == "quadratic" else surfaces.rosenbrock()
+
+
+def race(surface="quadratic", lr=0.03):
+    """The four optimizers at the same learning rate from the surface's start."""
+    lr = check_positive(lr, "lr")
+    s = race_surface(surface)
+    runs = {name: surfaces.trajectory(opt, s, steps=RACE_STEPS[surface])
+            for name, opt in four_optimizers(lr).items()}
+    return Paths(s, surface, runs, STYLES, f"{s.name}, learning rate {lr:g}",
+                 dict(lr=lr, surface=surface))
+
+
+def race_alt(params, r):
+    return _paths_alt(r, "SGD, momentum (beta 0.9), RMSprop and Adam")
+
+
+RACE = Spec(
+    race, None, race_alt,
+    [ia.Choice("surface", ["quadratic", "rosenbrock"], default="quadratic", label="surface"),
+     ia.LogSlider("lr", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3], default=0.03,
+                  label="learning rate")],
+    ("surface", "lr"),
+)
+
+MOMENTUM_STYLES = {
+    "SGD": (BLACK, "-"),
+    "v = beta v + g": (BLUE, "-"),
+    "v = beta v + (1-beta) g": (SKY, "--"),
+}
+
+
+def momentum_paths(lr=0.03, beta=0.9):
+    """SGD and both momentum conventions at the same lr and beta, on the quadratic."""
+    lr = check_positive(lr, "lr")
+    beta = check_real(beta, "beta", low=0.0, high=1.0, high_open=True)
+    s = race_surface("quadratic")
+    opts = {"SGD": SGD(lr), "v = beta v + g": Momentum(lr, beta=beta),
+            "v = beta v + (1-beta) g": Momentum(lr, beta=beta, average=True)}
+    runs = {k: surfaces.trajectory(o, s, steps=RACE_STEPS["quadratic"]) for k, o in opts.items()}
+    return Paths(s, "quadratic", runs, MOMENTUM_STYLES,
+                 f"learning rate {lr:g}, beta {beta:g}", dict(lr=lr, beta=beta))
+
+
+def momentum_alt(params, r):
+    return _paths_alt(r, f"SGD and momentum with beta {params['beta']:g} in both conventions")
+
+
+MOMENTUM = Spec(
+    momentum_paths, None, momentum_alt,
+    [ia.LogSlider("lr", [0.003, 0.01, 0.03, 0.1, 0.3], default=0.03, label="learning rate"),
+     ia.Slider("beta", [0.5, 0.8, 0.9, 0.95, 0.99], default=0.9, label="momentum beta")],
+    ("lr", "beta"),
+)
+
+
+def _outcomes(runs, stopped, reached):
+    """'name diverges ...' or 'name <reached(run)>' for each run, joined by semicolons."""
+    return "; ".join(f"{name} diverges {stopped(run)}" if run.diverged
+                     else f"{name} {reached(run)}" for name, run in runs.items())
+
+
+def _paths_alt(r, who):
+    parts = _outcomes(r.runs, lambda tr: f"at step {tr.stopped_step}",
+                      lambda tr: f"ends {tr.gaps[-1]:.1e} above the minimum")
+    return (f"Paths of {who} over the contours of the {r.surface.name} surface, "
+            f"{len(next(iter(r.runs.values())).values) - 1} steps at learning rate "
+            f"{r.params['lr']:g} from ({r.surface.start[0]:g}, {r.surface.start[1]:g}): "
+            + parts + ".")
+
+
+def draw_paths(fig, r, artists):
+    """Left: contours and paths; right: f - f* per step on a log axis."""
+    if artists is None:
+        left, right = fig.subplots(1, 2, width_ratios=[3, 2])
+        right.set_yscale("log")
+        right.set_xlabel("step")
+        right.set_ylabel("f(w) - f(w*)")
+        right.set_ylim(GAP_FLOOR, 1e4)
+        left.set_xlabel("$w_1$")
+        left.set_ylabel("$w_2$")
+        left.grid(False)
+        lines, curves = {}, {}
+        for label, (colour, ls) in r.styles.items():
+            (lines[label],) = left.plot([], [], ls, color=colour, linewidth=1.3,
+                                        marker=".", markersize=2.5)
+            (curves[label],) = right.plot([], [], ls, color=colour, linewidth=1.4, label=label)
+        right.legend(loc="upper right", fontsize=7)
+        warning = left.text(0.02, 0.02, "", transform=left.transAxes, color=WARNING_COLOR,
+                            fontsize=8, va="bottom", ha="left",
+                            bbox=dict(facecolor="white", alpha=0.85, edgecolor="none"))
+        title = fig.suptitle("", fontsize=9)
+        artists = dict(left=left, right=right, lines=lines, curves=curves, warning=warning,
+                       title=title, key=None, contour=None, marks=[])
+    a = artists
+    if a["key"] != r.key:
+        _draw_surface(a, r.surface)
+        a["key"] = r.key
+    steps = 0
+    for label, tr in r.runs.items():
+        a["lines"][label].set_data(tr.path[:, 0], tr.path[:, 1])
+        t = np.arange(len(tr.values))
+        a["curves"][label].set_data(t, np.maximum(tr.gaps, GAP_FLOOR))
+        steps = max(steps, RACE_STEPS[r.key])
+    a["right"].set_xlim(0, steps)
+    div = r.diverged()
+    a["warning"].set_text("\n".join(f"{k} diverged at step {t}" for k, t in div.items()))
+    a["title"].set_text(r.title)
+    return a
+
+
+def _draw_surface(a, s):
+    left = a["left"]
+    if a["contour"] is not None:
+        a["contour"].remove()
+        for mark in a["marks"]:
+            mark.remove()
+    xx, yy, F = s.grid(120)
+    levels = s.best + np.geomspace(1e-2, F.max() - s.best, 14)
+    a["contour"] = left.contour(xx, yy, F, levels=levels, colors="#BBBBBB", linewidths=0.7)
+    a["marks"] = [
+        left.plot(*s.minimum, "*", color=VERMILLION, markersize=10, zorder=5)[0],
+        left.plot(*s.start, "o", color=BLACK, markersize=4, zorder=5)[0],
+    ]
+    x0, x1, y0, y1 = s.extent
+    left.set_xlim(x0, x1)
+    left.set_ylim(y0, y1)
+
+
+RACE.draw = draw_paths
+MOMENTUM.draw = draw_paths
+
+
+# --------------------------------------------------------------------------- Adam on w^2
+
+ADAM_STEPS = 80
+CORRECTED = "Adam, bias-corrected (Kingma and Ba)"
+ARTICLE = "the article's Adam (no correction, eps inside)"
+ADAM_STYLES = {CORRECTED: (ORANGE, "-"), ARTICLE: (VERMILLION, "--")}
+
+
+@dataclass
+class AdamRuns:
+    """Both Adams on f(w) = w^2 from w = 1 with the same lr, beta1 and beta2."""
+
+    lr: float
+    beta1: float
+    beta2: float
+    runs: dict  # label -> Trajectory
+
+    def step_ratios(self, label):
+        """Each step's length divided by the learning rate."""
+        return self.runs[label].steps / self.lr
+
+
+def adam_square(lr=0.1, beta1=0.9, beta2=0.999):
+    """Kingma and Ba's Adam and the article's Adam on f(w) = w^2, ADAM_STEPS steps from w = 1."""
+    lr = check_positive(lr, "lr")
+    s = surfaces.square()
+    opts = {CORRECTED: Adam(lr, beta1=beta1, beta2=beta2),
+            ARTICLE: Adam(lr, beta1=beta1, beta2=beta2, bias_correction=False,
+                          eps_inside=True)}
+    runs = {label: surfaces.trajectory(o, s, steps=ADAM_STEPS) for label, o in opts.items()}
+    return AdamRuns(lr, float(beta1), float(beta2), runs)
+
+
+def draw_adam(fig, r, artists):
+    """Left: w after each step; right: each step's length divided by the learning rate."""
+    if artists is None:
+        left, right = fig.subplots(1, 2)
+        left.axhline(0.0, color="#888888", linewidth=0.8)
+        left.set_xlabel("step")
+        left.set_ylabel("w  (minimum at 0)")
+        left.set_xlim(0, ADAM_STEPS)
+        left.set_ylim(-1.6, 1.6)
+        right.set_xlabel("step")
+        right.set_ylabel("step length / learning rate")
+        right.set_xlim(0.5, 20.5)
+        lines, sizes = {}, {}
+        for label, (colour, ls) in ADAM_STYLES.items():
+            (lines[label],) = left.plot([], [], ls, color=colour, label=label)
+            (sizes[label],) = right.plot([], [], ls, color=colour, marker="o", markersize=3)
+        left.legend(loc="upper right", fontsize=7)
+        title = fig.suptitle("", fontsize=9)
+        artists = dict(left=left, right=right, lines=lines, sizes=sizes, title=title)
+    a = artists
+    top = 1.0
+    for label, tr in r.runs.items():
+        a["lines"][label].set_data(np.arange(len(tr.values)), tr.path[:, 0])
+        ratio = r.step_ratios(label)
+        a["sizes"][label].set_data(np.arange(1, len(ratio) + 1), ratio)
+        top = max(top, float(ratio[:20].max()))
+    a["right"].set_ylim(0, 1.1 * top)
+    a["title"].set_text(f"f(w) = w^2, learning rate {r.lr:g}, beta1 {r.beta1:g}, "
+                        f"beta2 {r.beta2:g}")
+    return a
+
+
+def adam_alt(params, r):
+    good, bad = r.runs[CORRECTED], r.runs[ARTICLE]
+    return (f"Adam on f(w) = w^2 from w = 1 at learning rate {r.lr:g}, beta1 {r.beta1:g}, "
+            f"beta2 {r.beta2:g}. The first step is {r.step_ratios(CORRECTED)[0]:.2f} times "
+            f"the learning rate with bias correction and {r.step_ratios(ARTICLE)[0]:.2f} "
+            f"times without; the largest of the first 20 steps is "
+            f"{r.step_ratios(CORRECTED)[:20].max():.2f} against "
+            f"{r.step_ratios(ARTICLE)[:20].max():.2f} times. The path goes "
+            f"{good.overshoot():.3f} past the minimum with bias correction and "
+            f"{bad.overshoot():.3f} without.")
+
+
+ADAM = Spec(
+    adam_square, draw_adam, adam_alt,
+    [ia.LogSlider("lr", [0.01, 0.03, 0.1, 0.3], default=0.1, label="learning rate"),
+     ia.Slider("beta1", [0.5, 0.8, 0.9, 0.95], default=0.9, label="beta1"),
+     ia.Slider("beta2", [0.99, 0.999, 0.9999], default=0.999, label="beta2")],
+    ("lr", "beta1"),
+)
+
+
+# --------------------------------------------------------------------------- eps in or out
+
+
+def eps_response(grads, eps=1e-8, beta1=0.9, beta2=0.999):
+    """Adam's step divided by lr for a gradient g that stays constant, for each g in grads.
+
+    With bias correction, m_hat = g and v_hat = g^2 exactly at every step when g is
+    constant, so one step from zero state is the steady step. Returns a dict:
+    "eps outside" (Kingma and Ba): |g| / (|g| + eps); "eps inside": |g| / sqrt(g^2 + eps);
+    "article" (no bias correction, eps inside), whose first step is returned.
+    """
+    g = np.asarray(grads, dtype=np.float64).reshape(-1)
+    variants = {
+        "eps outside": dict(eps_inside=False),
+        "eps inside": dict(eps_inside=True),
+        "article": dict(eps_inside=True, bias_correction=False),
+    }
+    out = {}
+    for name, options in variants.items():
+        w = np.zeros_like(g)
+        Adam(lr=1.0, beta1=beta1, beta2=beta2, eps=eps, **options).step({"w": w}, {"dw": g})
+        out[name] = np.abs(w)
+    return out
+
+
+# --------------------------------------------------------------------------- a network
+
+
+NET_EPOCHS = 100
+NET_SIZES = [2, 8, 1]
+
+
+@functools.lru_cache(maxsize=1)
+def moons():
+    """The training set of the NETWORK figure: 100 points of two moons (seed 0)."""
+    return two_moons(m=100, noise=0.15, seed=0)
+
+
+@dataclass
+class NetworkRuns:
+    lr: float
+    init: str
+    scale: float
+    histories: dict  # optimizer name -> History
+
+
+def network_race(lr=0.1, init="xavier", scale=1.0):
+    """Train the same 2-8-1 network (tanh, sigmoid, bce) with each optimizer at one lr."""
+    lr = check_positive(lr, "lr")
+    X, Y = moons()
+    histories = {}
+    for name, opt in four_optimizers(lr).items():
+        net = Network(NET_SIZES, activations=["tanh", "sigmoid"], loss="bce", init=init,
+                      init_scale=scale, seed=0)
+        histories[name] = train(net, X, Y, optimizer=opt, epochs=NET_EPOCHS, seed=0,
+                                on_divergence="ignore")
+    return NetworkRuns(lr, init, float(scale), histories)
+
+
+def draw_network(fig, r, artists):
+    """Loss per epoch of each optimizer (log axis), divergence written in the figure."""
+    if artists is None:
+        ax = fig.subplots()
+        ax.set_yscale("log")
+        ax.set_xlim(0, NET_EPOCHS)
+        ax.set_ylim(1e-3, 10)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("training loss (BCE)")
+        curves = {}
+        for name, (colour, ls) in STYLES.items():
+            (curves[name],) = ax.plot([], [], ls, color=colour, label=name)
+        ax.legend(loc="lower left", fontsize=8, ncols=4)
+        warning = ax.text(0.98, 0.97, "", transform=ax.transAxes, color=WARNING_COLOR,
+                          fontsize=8, ha="right", va="top")
+        title = ax.set_title("")
+        artists = dict(ax=ax, curves=curves, warning=warning, title=title)
+    a = artists
+    for name, h in r.histories.items():
+        a["curves"][name].set_data(np.arange(1, len(h.loss) + 1), h.loss)
+    a["warning"].set_text("\n".join(f"{name} diverged in epoch {h.stopped_epoch}"
+                                     for name, h in r.histories.items() if h.diverged))
+    a["title"].set_text(f"2-8-1 network on two moons: learning rate {r.lr:g}, "
+                        f"{r.init} initialization, scale {r.scale:g}")
+    return a
+
+
+def network_alt(params, r):
+    parts = _outcomes(r.histories, lambda h: f"in epoch {h.stopped_epoch}",
+                      lambda h: f"reaches {h.final_loss:.3f}")
+    return (f"Training loss over {NET_EPOCHS} epochs of a 2-8-1 network on two moons, "
+            f"learning rate {r.lr:g}, {r.init} initialization at scale {r.scale:g}: "
+            + parts + ".")
+
+
+NETWORK = Spec(
+    network_race, draw_network, network_alt,
+    [ia.LogSlider("lr", [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0], default=0.1,
+                  label="learning rate"),
+     ia.Choice("init", ["small", "xavier", "he"], default="xavier", label="initialization"),
+     ia.Slider("scale", [0.5, 1.0, 2.0], default=1.0, label="init scale")],
+    ("lr", "init"),
+)
+
+
+# --------------------------------------------------------------------------- static figure, tables
+
+
+def eps_figure(grads=None):
+    """Figure: Adam's steady step / lr against the gradient size, eps outside vs inside."""
+    from .. import plots
+
+    g = np.geomspace(1e-10, 1.0, 121) if grads is None else np.asarray(grads, dtype=np.float64)
+    r = eps_response(g)
+    fig = plots.figure((7, 3))
+    ax = fig.subplots()
+    styles = {"eps outside": (ORANGE, "-", "eps outside the root (Kingma and Ba, PyTorch)"),
+              "eps inside": (BLUE, "--", "eps inside the root, sqrt(v_hat + eps)")}
+    for name, (colour, ls, label) in styles.items():
+        ax.plot(g, r[name], ls, color=colour, label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("size of a steady gradient |g|")
+    ax.set_ylabel("step length / learning rate")
+    ax.set_ylim(-0.05, 1.1)
+    ax.axvline(1e-8, color="#888888", linewidth=0.8, linestyle=":")
+    ax.axvline(1e-4, color="#888888", linewidth=0.8, linestyle=":")
+    ax.text(1e-8, 1.02, " eps", fontsize=8, color="#555555")
+    ax.text(1e-4, 1.02, " sqrt(eps)", fontsize=8, color="#555555")
+    ax.legend(loc="center right", fontsize=8)
+    return fig
+
+
+def constant_gradient_steps(at, g=1.0, **adam_options):
+    """Length of Adam's step t (for each t in `at`) divided by lr, under a constant gradient g.
+
+    With bias correction it is |g| / (|g| + eps), close to 1 at every step; without it,
+    (1 - beta1^t) / sqrt(1 - beta2^t) when eps is negligible: the article's Adam.
+    """
+    at = sorted(int(t) for t in at)
+    opt = Adam(lr=1.0, **adam_options)
+    w = np.zeros(1)
+    grad = {"dw": np.full(1, float(g))}
+    out, previous = {}, 0.0
+    for t in range(1, at[-1] + 1):
+        opt.step({"w": w}, grad)
+        if t in at:
+            out[t] = float(abs(w[0] - previous))
+        previous = float(w[0])
+    return out
+
+
+def markdown_table(header, rows):
+    """A Markdown table (shown with IPython.display.Markdown in the chapter)."""
+    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(map(str, r)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def race_table(surface="quadratic", lrs=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3)):
+    """Rows (lr, then f - f* after the run for each optimizer, or 'diverged at step t')."""
+    rows = []
+    for lr in lrs:
+        r = race(surface, lr)
+        rows.append([f"{lr:g}"] + [f"diverges (step {tr.stopped_step})" if tr.diverged
+                                   else f"{tr.gaps[-1]:.1e}" for tr in r.runs.values()])
+    return rows
+
+
+def network_table(lrs=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), init="xavier", scale=1.0):
+    """Rows (lr, then the final training loss per optimizer) and each optimizer's best lr."""
+    rows, best = [], {}
+    for lr in lrs:
+        r = network_race(lr, init, scale)
+        cells = []
+        for name, h in r.histories.items():
+            if h.diverged:
+                cells.append(f"diverges (epoch {h.stopped_epoch})")
+                continue
+            cells.append(f"{h.final_loss:.3f}")
+            if name not in best or h.final_loss < best[name][1]:
+                best[name] = (lr, h.final_loss)
+        rows.append([f"{lr:g}"] + cells)
+    return rows, best
+
+
+def as_image(fig, dpi=80):
+    """The figure as an IPython PNG Image (for glue:figure), and close nothing: no pyplot."""
+    import io
+
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return Image(data=buf.getvalue(), format="png")

@@ -1,0 +1,154 @@
+"""Checkers of chapter "Optimizers": each accepts its reference solution and names typical slips."""
+
+import numpy as np
+import pytest
+
+from backprop_lib.exercises import optimizers as ex
+
+# ---------------------------------------------------------------- 1. the article's first step
+
+
+def article_first_w():
+    g = 2.0
+    m, v = 0.1 * g, 0.001 * g * g
+    return 1.0 - 0.1 * m / np.sqrt(v + 1e-8)
+
+
+def test_first_step_accepts_the_hand_computation():
+    assert ex.check_article_first_step(article_first_w()).ok
+    assert ex.check_article_first_step(round(article_first_w(), 5)).ok  # rtol 1e-4
+
+
+def test_first_step_unanswered_is_not_yet():
+    assert str(ex.check_article_first_step(None)).startswith("Not yet: no answer yet")
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (0.9, "bias-corrected"),                          # step of exactly lr
+    (2.0 - article_first_w(), "uphill"),              # w + step
+    (1.0 - 0.1 * 0.2 / 0.004, "square root"),         # divided by v, not sqrt(v)
+    (0.5, "not right yet"),
+    ("0.68", "number"),
+])
+def test_first_step_names_the_slip(wrong, words):
+    fb = ex.check_article_first_step(wrong)
+    assert not fb.ok and words in fb.message
+    assert f"{article_first_w():.4f}" not in str(fb)  # never gives the answer away
+
+
+# ---------------------------------------------------------------- 2. one Adam step
+
+
+def adam_step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def test_adam_step_accepts_a_correct_implementation():
+    assert ex.check_adam_step(adam_step).ok
+
+
+def test_reference_step_matches_the_formula():
+    rng = np.random.default_rng(3)
+    w, g = rng.standard_normal(4), rng.standard_normal(4)
+    m, v = 0.1 * rng.standard_normal(4), rng.uniform(0.01, 0.02, 4)
+    got = ex.reference_adam_step(w, g, m, v, 7, lr=0.02)
+    want = adam_step(w, g, m, v, 7, lr=0.02)
+    for a, b in zip(got, want, strict=True):
+        assert np.allclose(a, b, rtol=1e-13)
+
+
+def no_correction(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g**2
+    return w - lr * m / (np.sqrt(v) + eps), m, v
+
+
+def eps_inside(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return w - lr * m_hat / np.sqrt(v_hat + eps), m, v
+
+
+def uphill(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    new_w, m, v = adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+    return 2 * w - new_w, m, v
+
+
+def t_plus_one(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g**2
+    m_hat, v_hat = m / (1 - beta1 ** (t + 1)), v / (1 - beta2 ** (t + 1))
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def in_place(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    raise ValueError("boom")
+
+
+def stub(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("fn, words", [
+    (no_correction, "no bias correction"),
+    (eps_inside, "eps is inside"),
+    (uphill, "uphill"),
+    (t_plus_one, "wrong power"),
+    (in_place, "raised ValueError"),
+    (stub, "not written yet"),
+    (42, "must be a function"),
+])
+def test_adam_step_names_the_slip(fn, words):
+    fb = ex.check_adam_step(fn)
+    assert not fb.ok and words in fb.message
+
+
+def test_adam_step_unanswered():
+    assert str(ex.check_adam_step(None)).startswith("Not yet: no answer yet")
+
+
+# ---------------------------------------------------------------- 3. the equivalent lr
+
+
+def test_equivalent_lr_accepts_lr_times_one_minus_beta_and_verifies_by_running():
+    fb = ex.check_equivalent_lr(0.05 * (1 - 0.9))
+    assert fb.ok and "within 1e-12" in fb.message
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (0.5, "wrong way"),
+    (0.045, "(1 - beta), not beta"),
+    (0.05, "1 / (1 - beta) times larger"),
+    (0.02, "not right yet"),
+    (None, "no answer yet"),
+])
+def test_equivalent_lr_names_the_slip(wrong, words):
+    fb = ex.check_equivalent_lr(wrong)
+    assert not fb.ok and words in fb.message
+
+
+# ---------------------------------------------------------------- 4. predict: a larger beta
+
+
+def test_beta_prediction_accepts_what_the_computation_shows():
+    low, high = ex.beta_overshoots()
+    truth = "increases" if high > low else "decreases"
+    assert truth == "increases"  # the chapter's solution relies on it
+    fb = ex.check_beta_prediction(truth)
+    assert fb.ok and f"{high:.3f}" in fb.message
+    assert ex.check_beta_prediction("  Increases ").ok
+
+
+@pytest.mark.parametrize("wrong, words", [
+    ("decreases", "run it"),
+    ("up", "one of"),
+    (1, "one of"),
+    (None, "no answer yet"),
+])
+def test_beta_prediction_rejects_the_rest(wrong, words):
+    fb = ex.check_beta_prediction(wrong)
+    assert not fb.ok and words in fb.message

@@ -1,0 +1,118 @@
+"""backprop_lib.figures.optimizers: every frame computes and draws; divergence is a message."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from backprop_lib.figures import optimizers as fo
+
+SPECS = {"race": fo.RACE, "momentum": fo.MOMENTUM, "adam": fo.ADAM}
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_every_frame_computes_draws_and_describes_itself_without_warnings(name):
+    fig = SPECS[name].interactive()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for params in fig.grid():
+            fig.update(**params)
+            text = fig.alt_text(params)
+            assert "nan" not in text.lower()
+    assert fig.draw_count == len(fig.grid())
+    assert len(fig.grid()) <= 25
+
+
+@pytest.mark.slow
+def test_network_frames_compute_and_draw_without_warnings():
+    fig = fo.NETWORK.interactive()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for params in fig.grid():
+            fig.update(**params)
+    assert len(fig.grid()) <= 25
+
+
+def test_race_at_the_largest_lr_reports_divergence_in_the_figure():
+    fig = fo.RACE.interactive()
+    fig.update(surface="quadratic", lr=0.3)
+    text = fig.artists["warning"].get_text()
+    assert "SGD diverged at step" in text and "Momentum diverged at step" in text
+    assert "diverges at step" in fig.alt_text(dict(surface="quadratic", lr=0.3))
+    fig.update(surface="quadratic", lr=0.01)
+    assert fig.artists["warning"].get_text() == ""
+
+
+def test_switching_surface_redraws_the_contours():
+    fig = fo.RACE.interactive()
+    fig.update(surface="quadratic")
+    first = fig.artists["contour"]
+    fig.update(surface="rosenbrock")
+    assert fig.artists["contour"] is not first
+    assert fig.artists["left"].get_xlim() == (-2.0, 2.0)
+
+
+def test_network_divergence_is_written_not_plotted():
+    r = fo.network_race(lr=3.0)
+    assert r.histories["RMSprop"].diverged
+    fig = fo.NETWORK.interactive()
+    fig.update(lr=3.0)
+    assert "RMSprop diverged in epoch" in fig.artists["warning"].get_text()
+    assert all(np.isfinite(line.get_ydata()).all() for line in fig.artists["curves"].values())
+
+
+def test_momentum_conventions_in_the_figure_are_the_equivalent_pair():
+    r = fo.momentum_paths(lr=0.1, beta=0.9)
+    avg = r.runs["v = beta v + (1-beta) g"].path
+    ref = fo.momentum_paths(lr=0.1 * (1 - 0.9), beta=0.9).runs["v = beta v + g"].path
+    assert np.abs(avg - ref).max() < 1e-12
+
+
+def test_adam_alt_text_reports_measured_first_steps():
+    r = fo.adam_square(lr=0.1)
+    text = fo.adam_alt({}, r)
+    assert "1.00 times the learning rate with bias correction and 3.16 times without" in text
+
+
+def test_eps_response_formulas():
+    g = np.array([1e-9, 1e-6, 1e-3, 1.0])
+    r = fo.eps_response(g)
+    assert np.allclose(r["eps outside"], g / (g + 1e-8), rtol=1e-10)
+    assert np.allclose(r["eps inside"], g / np.sqrt(g * g + 1e-8), rtol=1e-10)
+    assert np.allclose(r["article"], 0.1 * g / np.sqrt(0.001 * g * g + 1e-8), rtol=1e-10)
+
+
+def test_constant_gradient_steps_matches_the_bias_formula():
+    steps = fo.constant_gradient_steps([1, 10, 100], bias_correction=False)
+    for t, s in steps.items():
+        assert s == pytest.approx((1 - 0.9**t) / np.sqrt(1 - 0.999**t), rel=1e-6)
+
+
+def test_tables_have_one_row_per_learning_rate():
+    rows = fo.race_table("quadratic", lrs=(0.01, 0.3))
+    assert [r[0] for r in rows] == ["0.01", "0.3"] and rows[1][1].startswith("diverges")
+    md = fo.markdown_table(["a", "b"], [[1, 2]])
+    assert md.splitlines() == ["| a | b |", "| --- | --- |", "| 1 | 2 |"]
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: fo.race(surface="bowl"), ValueError, "surface"),
+    (lambda: fo.race(lr=0.0), ValueError, "lr"),
+    (lambda: fo.momentum_paths(beta=1.0), ValueError, "beta"),
+    (lambda: fo.adam_square(lr=-1), ValueError, "lr"),
+    (lambda: fo.network_race(init="ones"), ValueError, "init"),
+])
+def test_bad_settings_name_the_argument(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()
+
+
+def test_updates_are_fast_enough_to_report():
+    """Compute + draw of one new setting (no PNG), in ms: a loose bound that catches a
+    figure made ten times slower; the chapter's report gives the measured numbers."""
+    for spec, params in [(fo.RACE, dict(lr=0.1)), (fo.MOMENTUM, dict(beta=0.5)),
+                         (fo.ADAM, dict(beta2=0.99))]:
+        fig = spec.interactive()
+        fig.update()
+        times = fig.benchmark(settings=[params], cold=True, render=False)
+        assert times.max() < 1000
