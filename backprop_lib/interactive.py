@@ -389,8 +389,11 @@ class Interactive:
         return {c.name: c.normalize(full[c.name]) for c in self.controls}
 
     def alt_text(self, params=None, result=None):
-        """The description of a frame (alt text of the image, caption under it)."""
-        params = self._complete(params or {})
+        """The description of a frame (alt text of the image, caption under it).
+
+        params: the frame's settings (missing ones at their defaults); None: the frame shown now.
+        """
+        params = self._complete(self.params if params is None else params)
         if self._alt is None:
             return "Figure at " + self.describe(params) + "."
         if isinstance(self._alt, str):

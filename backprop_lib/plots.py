@@ -34,8 +34,10 @@ PALETTE = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, BLACK)
 
 #: Two classes: blue for class 0, orange for class 1 (as in the decision-boundary plots).
 CLASS_COLORS = (BLUE, ORANGE)
-#: A diverging map between the two class colours through white, for predicted probabilities.
-CLASS_CMAP = LinearSegmentedColormap.from_list("backprop_classes", [BLUE, "#FFFFFF", ORANGE])
+#: A diverging map between the two class colours through white, for predicted probabilities;
+#: missing values (NaN, e.g. after divergence) show light grey.
+CLASS_CMAP = LinearSegmentedColormap.from_list(
+    "backprop_classes", [BLUE, "#FFFFFF", ORANGE]).with_extremes(bad="#DDDDDD")
 #: Colour of warnings written inside a figure (divergence, clipping).
 WARNING_COLOR = VERMILLION
 

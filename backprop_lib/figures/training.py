@@ -102,7 +102,6 @@ def draw(fig, r, artists):
         extent = (r.xx.min(), r.xx.max(), r.yy.min(), r.yy.max())
         image = right.imshow(r.proba, origin="lower", extent=extent, cmap=CLASS_CMAP,
                              vmin=0, vmax=1, interpolation="bilinear", aspect="auto")
-        image.cmap.set_bad("#DDDDDD")
         for label, color, marker in ((0, BLUE, "o"), (1, ORANGE, "^")):
             mask = Y[0] == label
             right.scatter(X[0, mask], X[1, mask], s=10, color=color, marker=marker,

@@ -1,0 +1,378 @@
+"""backprop_lib.interactive (live widgets and static players) and the figures built on it.
+
+The mechanism: controls and their checks, the grid of frames, the snapping rule, the cache,
+the live path (ipywidgets created headless; a value change redraws the same artists), and
+the static player (one frame per grid point, no remote URL, plain HTML controls). The
+figures one_step and training: their compute functions at several settings, checked
+against independent computations, including a learning rate that makes training diverge.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("ipywidgets")
+
+import backprop_lib as bp  # noqa: E402
+from backprop_lib import interactive as ia  # noqa: E402
+from backprop_lib.figures import one_step, training  # noqa: E402
+
+
+def controls3():
+    return [
+        ia.LogSlider("lr", [1e-3, 1e-2, 0.1, 1.0], default=0.1, label="learning rate"),
+        ia.Choice("init", ["small", "xavier", "he"], default="xavier", label="initialization"),
+        ia.Slider("scale", [0.5, 1.0, 2.0], default=1.0, label="init scale"),
+    ]
+
+
+class Toy:
+    """A figure whose compute counts its calls and whose draw records the artists it got."""
+
+    def __init__(self):
+        self.calls = 0
+        self.seen = []
+
+    def compute(self, lr, init, scale):
+        self.calls += 1
+        x = np.linspace(0, 1, 20)
+        return x, scale * np.exp(-lr * 10 * x) + ["small", "xavier", "he"].index(init)
+
+    def draw(self, fig, result, artists):
+        self.seen.append(artists)
+        x, y = result
+        if artists is None:
+            ax = fig.add_subplot()
+            ax.set_ylim(0, 5)
+            (line,) = ax.plot(x, y)
+            return {"line": line}
+        artists["line"].set_data(x, y)
+        return artists
+
+    def figure(self, **kwargs):
+        return ia.Interactive(self.compute, self.draw, controls3(), joint=("lr", "init"),
+                              alt=lambda p, r: f"lr {p['lr']:g} {p['init']} {p['scale']:g} "
+                              f"y0 {r[1][0]:.3f}", figsize=(4, 2), **kwargs)
+
+
+# ------------------------------------------------------------------------------ controls
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: ia.Slider("1x", [1, 2]), "name"),
+    (lambda: ia.Slider("k", []), "values of control 'k'"),
+    (lambda: ia.Slider("k", [1, 1]), "distinct"),
+    (lambda: ia.Slider("k", [2, 1]), "increasing"),
+    (lambda: ia.Slider("k", [1, float("nan")]), "finite"),
+    (lambda: ia.Slider("k", [1, 2], default=3), "default of control 'k'"),
+    (lambda: ia.LogSlider("lr", [0.0, 1.0]), "positive"),
+])
+def test_bad_controls_raise_value_error_naming_the_control(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_bad_control_types_raise_type_error():
+    with pytest.raises(TypeError, match="values of control 'k'"):
+        ia.Slider("k", 3)
+    with pytest.raises(TypeError, match="must be numbers"):
+        ia.Slider("k", ["a", "b"])
+    with pytest.raises(TypeError, match="controls must be"):
+        ia.frames([1, 2])
+    with pytest.raises(TypeError, match="compute must be"):
+        ia.Interactive(3, lambda *a: None, controls3())
+    with pytest.raises(TypeError, match="draw must be"):
+        ia.Interactive(lambda **k: None, None, controls3())
+
+
+def test_controls_check_names_and_joint():
+    with pytest.raises(ValueError, match="distinct"):
+        ia.frames([ia.Slider("k", [1]), ia.Slider("k", [2])])
+    with pytest.raises(ValueError, match="joint must name controls"):
+        ia.frames(controls3(), joint=("lr", "momentum"))
+    with pytest.raises(ValueError, match="at least one"):
+        ia.frames([])
+    with pytest.raises(ValueError, match="keyword 'scale'"):
+        ia.frames(lambda lr, init: None, controls3(), ("lr",))
+
+
+def test_default_is_the_middle_value_when_not_given():
+    assert ia.Slider("k", [1, 2, 3, 4, 5]).default == 3
+    assert ia.LogSlider("lr", [0.1, 1.0]).normalize(0.123456) == 0.123
+
+
+# ------------------------------------------------------------------------------ the grid
+
+
+def test_grid_is_the_joint_product_plus_one_at_a_time():
+    controls = controls3()
+    grid = ia.frames(controls, ("lr", "init"))
+    assert len(grid) == 4 * 3 + (3 - 1)
+    keys = [tuple(p.values()) for p in grid]
+    assert len(set(keys)) == len(keys)
+    for lr in controls[0].values:
+        for init in controls[1].values:
+            assert {"lr": lr, "init": init, "scale": 1.0} in grid
+    off = [p for p in grid if p["scale"] != 1.0]
+    assert off == [{"lr": 0.1, "init": "xavier", "scale": 0.5},
+                   {"lr": 0.1, "init": "xavier", "scale": 2.0}]
+
+
+def test_grid_without_joint_varies_each_control_alone():
+    grid = ia.frames(controls3())
+    assert len(grid) == 1 + 3 + 2 + 2
+    defaults = {"lr": 0.1, "init": "xavier", "scale": 1.0}
+    for p in grid:
+        assert sum(p[k] != v for k, v in defaults.items()) <= 1
+
+
+def test_frames_accepts_compute_first():
+    toy = Toy()
+    assert ia.frames(toy.compute, controls3(), ("lr", "init")) == ia.frames(controls3(),
+                                                                             ("lr", "init"))
+
+
+def test_snap_keeps_the_moved_control_and_resets_the_others():
+    c, joint = controls3(), ("lr", "init")
+    inside = {"lr": 1.0, "init": "he", "scale": 1.0}
+    assert ia.snap(inside, "lr", c, joint) == inside
+    # a one-at-a-time control moved while the joint ones are off their defaults
+    assert ia.snap({"lr": 1.0, "init": "he", "scale": 2.0}, "scale", c, joint) == \
+        {"lr": 0.1, "init": "xavier", "scale": 2.0}
+    # a joint control moved while a one-at-a-time control is off its default
+    assert ia.snap({"lr": 1.0, "init": "xavier", "scale": 2.0}, "lr", c, joint) == \
+        {"lr": 1.0, "init": "xavier", "scale": 1.0}
+    grid = [tuple(p.values()) for p in ia.frames(c, joint)]
+    for lr in c[0].values:
+        for scale in c[2].values:
+            for changed in ("lr", "scale"):
+                p = ia.snap({"lr": lr, "init": "he", "scale": scale}, changed, c, joint)
+                assert tuple(p.values()) in grid
+    with pytest.raises(ValueError, match="changed must be one of"):
+        ia.snap(inside, "momentum", c, joint)
+    with pytest.raises(ValueError, match="lr must be one of"):
+        ia.snap({**inside, "lr": 0.5}, "lr", c, joint)
+
+
+# ------------------------------------------------------------------------------ live path
+
+
+def test_results_are_cached_by_parameters():
+    toy = Toy()
+    fig = toy.figure()
+    fig.result(lr=1.0)
+    fig.result(lr=1.0)
+    fig.result(lr=1.0, init="xavier", scale=1.0)
+    assert toy.calls == 1
+    fig.result(lr=0.01)
+    assert toy.calls == 2
+    fig.clear_cache()
+    fig.result(lr=1.0)
+    assert toy.calls == 3
+    with pytest.raises(ValueError, match="unknown parameter 'momentum'"):
+        fig.result(momentum=0.9)
+
+
+def test_update_draws_on_the_same_artists():
+    toy = Toy()
+    fig = toy.figure()
+    first = fig.update()
+    line = first["line"]
+    fig.update(lr=1.0)
+    fig.update(init="he")
+    assert toy.seen[0] is None and all(a is first for a in toy.seen[1:])
+    assert fig.artists["line"] is line
+    assert fig.params == {"lr": 1.0, "init": "he", "scale": 1.0}  # update keeps earlier changes
+    np.testing.assert_allclose(line.get_ydata(), toy.compute(1.0, "he", 1.0)[1])
+
+
+def test_live_widget_change_redraws_same_artists_and_image():
+    toy = Toy()
+    fig = toy.figure()
+    box = fig.widget
+    import ipywidgets as W
+
+    assert isinstance(box, W.VBox)
+    kinds = {name: type(w).__name__ for name, w in fig._controls.items()}
+    assert kinds == {"lr": "FloatLogSlider", "init": "ToggleButtons", "scale": "SelectionSlider"}
+    artists, image, caption = fig.artists, fig._image.value, fig._caption.value
+    draws = fig.draw_count
+    fig._controls["lr"].value = 1.0
+    fig._controls["init"].value = "he"  # two controls together, off the defaults
+    assert fig.draw_count == draws + 2
+    assert fig.artists is artists
+    assert bytes(fig._image.value) != bytes(image)
+    assert bytes(fig._image.value).startswith(b"\x89PNG")
+    assert fig._caption.value != caption and "lr 1 he 1" in fig._caption.value
+    # A continuous log slider may land between grid values: compute gets it rounded.
+    fig._controls["lr"].value = 0.0316227766
+    assert fig.params["lr"] == 0.0316
+
+
+def test_live_output_has_widget_and_deterministic_text(monkeypatch):
+    monkeypatch.delenv(ia.STATIC_ENV, raising=False)
+    bundle = Toy().figure()._repr_mimebundle_()
+    assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "text/plain"}
+    again = Toy().figure()._repr_mimebundle_()
+    assert bundle["text/plain"] == again["text/plain"]
+    assert "At learning rate 0.1, initialization xavier, init scale 1: lr 0.1 xavier 1 y0" \
+        in bundle["text/plain"]
+    assert not re.search(r"0x[0-9a-f]{6,}", bundle["text/plain"])  # no addresses
+
+
+# ------------------------------------------------------------------------------ static path
+
+
+def player_spec(html):
+    found = re.search(r'<script type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1).replace("<\\/", "</"))
+
+
+def test_static_output_is_a_self_contained_player(monkeypatch):
+    monkeypatch.setenv(ia.STATIC_ENV, "1")
+    toy = Toy()
+    fig = toy.figure()
+    bundle = fig._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "text/plain"}  # no ipywidgets at all
+    html = bundle["text/html"]
+    assert not re.search(r"https?://|//cdn|require\.js", html)
+    spec = player_spec(html)
+    grid = ia.frames(controls3(), ("lr", "init"))
+    assert len(spec["frames"]) == len(grid) == toy.calls
+    assert html.count('type="range"') == 2 and html.count("<select") == 1
+    assert html.count("<option") == 3
+    assert 'aria-live="polite"' in html and "<figcaption" in html
+    for params in grid:
+        key = ",".join(str(c.index(params[c.name])) for c in controls3())
+        frame = spec["frames"][key]
+        assert frame["alt"] == fig.alt_text(params)
+        png = base64.b64decode(frame["src"].split(",", 1)[1])
+        assert png.startswith(b"\x89PNG")
+    srcs = {f["src"] for f in spec["frames"].values()}
+    assert len(srcs) == len(grid)  # every frame differs
+
+
+def test_static_frames_are_small_pngs(monkeypatch):
+    from PIL import Image
+
+    fig = Toy().figure()
+    fig.update()
+    small, full = fig.png(colors=64), fig.png()
+    assert len(small) < len(full)
+    img = Image.open(io.BytesIO(small))
+    assert img.size == (320, 160)  # figsize (4, 2) at 80 dpi
+    assert img.convert("RGB").getpixel((0, 0)) == (255, 255, 255)  # opaque white, dark mode
+
+
+def test_static_mode_is_read_from_the_environment(monkeypatch):
+    for value, expected in (("1", True), ("true", True), ("0", False), ("", False)):
+        monkeypatch.setenv(ia.STATIC_ENV, value)
+        assert ia.is_static() is expected
+
+
+def test_benchmark_times_every_grid_update():
+    toy = Toy()
+    times = toy.figure().benchmark()
+    assert times.shape == (len(ia.frames(controls3(), ("lr", "init"))),)
+    assert np.all(times > 0)
+
+
+# ------------------------------------------------------------------------------ one_step
+
+
+def test_one_step_matches_a_hand_written_sgd_step():
+    net = one_step.worked_network()
+    X, Y = one_step.X, one_step.Y
+    for lr in (0.01, 0.5, 3.0, 100.0):
+        r = one_step.compute(lr=lr, k=1)
+        grads = net.gradients(X, Y)
+        stepped = net.copy()
+        stepped.set_params({k: v - lr * grads["d" + k] for k, v in net.params.items()})
+        assert r.before == pytest.approx(net.loss(X, Y), rel=1e-12)
+        assert r.loss_after_one == pytest.approx(stepped.loss(X, Y), rel=1e-12)
+
+
+def test_one_step_at_several_settings():
+    for lr in one_step.CONTROLS[0].values:
+        for k in one_step.CONTROLS[1].values:
+            r = one_step.compute(lr=lr, k=k)
+            assert r.path.shape == (k + 1,)
+            assert np.all(np.isfinite(r.path)) and np.all(r.path >= 0)
+            # the curve at the sweep's own learning rates agrees with the path
+            i = np.argmin(abs(r.sweep_lrs - lr))
+            if np.isclose(r.sweep_lrs[i], lr):
+                assert r.after_k[i] == pytest.approx(r.loss_after_k, rel=1e-9)
+    # With one example and a sigmoid output, a bigger step always lowers this loss more.
+    r = one_step.compute(lr=0.5, k=1)
+    assert np.all(np.diff(r.after_one) < 0)
+    with pytest.raises(ValueError, match="lr"):
+        one_step.compute(lr=-1.0)
+    with pytest.raises((ValueError, TypeError), match="k"):
+        one_step.compute(k=0)
+
+
+def test_one_step_draws_every_frame_on_the_same_artists():
+    fig = one_step.interactive()
+    artists = fig.update()
+    for params in fig.grid()[::7]:
+        assert fig.update(**params) is artists
+        xs, ys = artists["path"].get_data()
+        assert len(xs) == params["k"] + 1
+        assert artists["title"].get_text() == f"learning rate {params['lr']:g}"
+    text = fig.alt_text({"lr": 0.5, "k": 10})
+    assert "0.0271" in text and "learning rate 0.5" in text
+
+
+# ------------------------------------------------------------------------------ training
+
+
+def test_training_learns_with_a_good_setting():
+    r = training.compute(lr=1.0, init="xavier", scale=1.0)
+    assert not r.diverged and r.accuracy > 0.9
+    assert r.loss.shape == (training.EPOCHS,) and r.loss[-1] < 0.5 * r.loss[0]
+    # the decision grid is the trained network's prediction: recompute one point
+    X, Y = training.dataset()
+    net = bp.Network(training.LAYERS, training.ACTIVATIONS, loss="bce", init="xavier", seed=0)
+    bp.train(net, X, Y, bp.optimizers.SGD(lr=1.0), epochs=training.EPOCHS)
+    point = np.array([[r.xx[10, 20]], [r.yy[10, 20]]])
+    assert r.proba[10, 20] == pytest.approx(float(net.forward(point)[0, 0]), rel=1e-12)
+
+
+def test_training_with_zero_init_cannot_break_symmetry():
+    r = training.compute(lr=1.0, init="zeros")
+    assert r.accuracy == 0.5 and np.allclose(r.proba, r.proba[0, 0])
+
+
+def test_training_divergence_is_a_message_not_nans_or_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = training.compute(lr=10.0, init="xavier", scale=1.0)
+        assert r.diverged and "diverged" in r.message
+        assert np.all(np.isfinite(r.loss))  # only completed epochs
+        fig = training.interactive()
+        artists = fig.update(lr=10.0)
+        assert artists["note"].get_visible() and "diverged" in artists["note"].get_text()
+        assert np.all(np.isfinite(artists["curve"].get_ydata()))
+        assert "diverged" in fig.alt_text({"lr": 10.0})
+        fig.png()
+        fig.update(lr=1.0)
+        assert not artists["note"].get_visible()
+
+
+def test_training_frames_at_several_settings():
+    fig = training.interactive()
+    artists = fig.update()
+    for params in fig.grid()[::5]:
+        assert fig.update(**params) is artists
+        r = fig.result(**params)
+        assert (r.lr, r.init, r.scale) == (params["lr"], params["init"], params["scale"])
+    with pytest.raises(ValueError, match="init"):
+        training.compute(init="orthogonal")
