@@ -154,6 +154,8 @@ def _check_names(net, names):
     if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
         raise TypeError(f"names must be a parameter name or a list of them, such as ['W1']; "
                         f"got {describe(names)}")
+    if not names:
+        raise ValueError(f"names must list at least one of {list(net.params)}; got an empty list")
     unknown = [n for n in names if n not in net.params]
     if unknown:
         raise ValueError(f"names must be parameters of the network {list(net.params)}; "

@@ -213,6 +213,8 @@ def gradcheck_cases():
          "names must be a parameter name or a list"),
         ("names-not-strings", lambda: bp.gradcheck(n, GOOD_X, GOOD_Y, names=[["W1"]]), TypeError,
          "names"),
+        ("names-empty", lambda: bp.gradcheck(n, GOOD_X, GOOD_Y, names=[]), ValueError,
+         "names must list at least one"),
         ("n-samples-zero", lambda: bp.gradcheck(n, GOOD_X, GOOD_Y, n_samples=0), ValueError,
          "n_samples"),
         ("x-not-array", lambda: bp.numerical_gradient(lambda: 0.0, [1.0, 2.0]), TypeError,
