@@ -1,0 +1,84 @@
+"""Checkers for the exercises of chapter "Dead neurons and slow convergence".
+
+1. check_dead_count: how many units of a small ReLU layer are dead on four examples.
+2. check_dead_mask: a function that finds the dead units from Z.
+3. check_lr_prediction: does a larger learning rate kill more units (predict, then the
+   checker runs the experiment)?
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checking import Feedback, check_function, check_scalar
+
+#: A ReLU layer with 5 units and 2 inputs, and 4 examples as columns.
+LAYER_W = np.array([[1.0, -1.0], [-2.0, -1.0], [0.5, 0.5], [-1.0, 2.0], [-1.0, -1.0]])
+LAYER_B = np.array([[0.0], [1.0], [-2.0], [-1.0], [-0.5]])
+LAYER_X = np.array([[0.0, 1.0, 2.0, 1.0], [1.0, 0.0, 1.0, 2.0]])
+PREDICTIONS = ("more", "fewer", "the same")
+
+
+def layer_Z():
+    return LAYER_W @ LAYER_X + LAYER_B
+
+
+def check_dead_count(answer):
+    """answer: the number of units with Z <= 0 on all four examples."""
+    Z = layer_Z()
+    expected = int(np.sum(np.all(Z <= 0, axis=1)))
+    return check_scalar(answer, expected, name="the number of dead units", diagnoses=[
+        (int(np.sum(np.any(Z <= 0, axis=1))), "you counted units that are <= 0 on SOME example; a "
+                                              "dead unit is <= 0 on EVERY example."),
+        (int(np.sum(Z <= 0)), "you counted entries of Z, not units: a unit is a row of Z."),
+        (int(np.sum(np.all(Z < 0, axis=1))), "Z = 0 counts as dead too: relu'(0) = 0, as in "
+                                             "PyTorch and in backprop_lib."),
+    ])
+
+
+def _mask_reference(Z):
+    return np.all(Z <= 0, axis=1)
+
+
+def _mask_any(Z):
+    return np.any(Z <= 0, axis=1)
+
+
+def _mask_strict(Z):
+    return np.all(Z < 0, axis=1)
+
+
+MASK_INPUTS = [
+    (np.array([[1.0, -2.0, 0.5], [-1.0, -3.0, 0.0], [-0.5, -0.1, -2.0]]),),
+    (np.array([[0.0, -1.0], [2.0, 3.0], [-4.0, -4.0], [0.0, 0.0]]),),
+]
+
+
+def check_dead_mask(fn):
+    """fn(Z) -> boolean array of shape (n_l,), True for units with Z <= 0 on every column."""
+    return check_function(fn, _mask_reference, MASK_INPUTS, name="dead_mask", diagnoses=[
+        (_mask_any, "a unit is dead only if it is <= 0 on EVERY example: use all, not any."),
+        (_mask_strict, "Z = 0 counts as dead: relu'(0) = 0, so no gradient passes there either."),
+    ])
+
+
+def lr_experiment(low=0.1, high=0.3):
+    """Dead fractions after the chapter's 40 epochs (relu, biases 0, He) at two rates."""
+    from ..figures.dead_neurons import dead_run
+
+    return dead_run(lr=low).dead[-1], dead_run(lr=high).dead[-1]
+
+
+def check_lr_prediction(answer):
+    """answer: "more", "fewer" or "the same" dead units at learning rate 0.3 than at 0.1."""
+    if answer is None:
+        return check_scalar(None, 0.0)
+    if answer not in PREDICTIONS:
+        return Feedback(False, f"answer with one of {list(PREDICTIONS)}; got {answer!r}.")
+    low, high = lr_experiment()
+    truth = "the same" if np.isclose(low, high) else ("more" if high > low else "fewer")
+    measured = f"measured: {low:.0%} dead at 0.1, {high:.0%} at 0.3."
+    if answer == truth:
+        return Feedback(True, f"{measured} Large steps push biases and weights far enough that "
+                              "some units end up below zero on every example.")
+    return Feedback(False, f"run it: {measured}")

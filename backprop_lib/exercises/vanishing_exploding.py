@@ -1,0 +1,124 @@
+"""Checkers for the exercises of chapter "Vanishing and exploding gradients".
+
+1. check_chain_factor: the factor dA0/dA5 of a chain of five one-unit sigmoid layers.
+2. check_clip: clipping a gradient vector by its norm.
+3. check_residual_backward: dA{l-1} of a residual tanh layer.
+4. check_clip_prediction: what clipping does to the first/last gradient ratio (predict,
+   then the checker runs the computation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checking import Feedback, check_function, check_scalar
+
+#: The chain's weights w1..w5; every Z{l} is 0, where sigma'(0) = 1/4.
+CHAIN_WEIGHTS = (2.0, 0.5, 3.0, 1.5, 4.0)
+PREDICTIONS = ("increases", "decreases", "unchanged")
+
+
+def chain_factor():
+    """dA0/dA5 = prod over l of w_l sigma'(Z{l}) with every Z{l} = 0."""
+    return float(np.prod([w * 0.25 for w in CHAIN_WEIGHTS]))
+
+
+def check_chain_factor(answer):
+    L = len(CHAIN_WEIGHTS)
+    return check_scalar(answer, chain_factor(), name="dA0/dA5", rtol=1e-6, diagnoses=[
+        (0.25 ** L, "that is sigma'(0)^5 alone: each layer also multiplies by its weight w_l "
+                    "(dA{l-1} = w_l sigma'(Z{l}) dA{l})."),
+        (float(np.prod(CHAIN_WEIGHTS)), "that is the product of the weights alone: each layer "
+                                       "also multiplies by sigma'(0)."),
+        (0.5 ** L * float(np.prod(CHAIN_WEIGHTS)), "sigma'(0) is sigma(0)(1 - sigma(0)), not "
+                                                   "sigma(0)."),
+    ])
+
+
+def _clip_reference(g, max_norm):
+    n = np.linalg.norm(g)
+    return g if n <= max_norm else g * (max_norm / n)
+
+
+def _clip_by_value(g, max_norm):
+    return np.clip(g, -max_norm, max_norm)
+
+
+def _always_rescale(g, max_norm):
+    return g * (max_norm / np.linalg.norm(g))
+
+
+CLIP_INPUTS = [
+    (np.array([3.0, 4.0]), 1.0),
+    (np.array([0.3, -0.4, 1.2]), 5.0),
+    (np.array([-6.0, 0.5, 2.0, 0.0]), 2.0),
+]
+
+
+def check_clip(fn):
+    """fn(g, max_norm) -> g rescaled to norm max_norm if ||g|| > max_norm, else g."""
+    return check_function(fn, _clip_reference, CLIP_INPUTS, name="clip", diagnoses=[
+        (_clip_by_value, "that clips each entry to [-max_norm, max_norm] (clipping by value): it "
+                         "changes the gradient's direction. Rescale the whole vector instead."),
+        (_always_rescale, "you rescaled a gradient that was already short enough: clipping only "
+                          "ever shrinks, it leaves g alone when ||g|| <= max_norm."),
+    ])
+
+
+def _residual_reference(dA, W, Z):
+    return W.T @ (dA * (1 - np.tanh(Z) ** 2)) + dA
+
+
+def _no_skip(dA, W, Z):
+    return W.T @ (dA * (1 - np.tanh(Z) ** 2))
+
+
+def _no_derivative(dA, W, Z):
+    return W.T @ dA + dA
+
+
+def _residual_inputs():
+    rng = np.random.default_rng(5)
+    return [(rng.standard_normal((3, 4)), rng.standard_normal((3, 3)), rng.standard_normal((3, 4)))
+            for _ in range(3)]
+
+
+def check_residual_backward(fn):
+    """fn(dA, W, Z) -> dA{l-1} for A{l} = A{l-1} + tanh(Z{l}), Z{l} = W A{l-1} + b."""
+    return check_function(fn, _residual_reference, _residual_inputs(),
+                          name="residual_backward", diagnoses=[
+        (_no_skip, "that is the backward pass of a plain layer: the skip A{l-1} -> A{l} adds "
+                   "dA{l} itself to dA{l-1}."),
+        (_no_derivative, "the path through the layer passes through tanh: multiply dA by "
+                         "tanh'(Z) = 1 - tanh(Z)^2 before W^T."),
+    ])
+
+
+def clipping_ratios(threshold=1e-3):
+    """||dW1||/||dW10|| of the chapter's 10-layer sigmoid network (xavier) before and after
+    clipping the whole gradient at `threshold`."""
+    from ..diagnostics import first_last_ratio
+    from ..figures.gradients_depth import clipped_norms, dataset, deep_net
+
+    X, Y = dataset()
+    before, after, _ = clipped_norms(deep_net("sigmoid", "xavier"), X, Y, threshold)
+    return first_last_ratio(before), first_last_ratio(after)
+
+
+def check_clip_prediction(answer, threshold=1e-3):
+    """answer: "increases", "decreases" or "unchanged" (the ratio ||dW1||/||dW10||)."""
+    if answer is None:
+        return check_scalar(None, 0.0)
+    if answer not in PREDICTIONS:
+        return Feedback(False, f"answer with one of {list(PREDICTIONS)}; got {answer!r}.")
+    before, after = clipping_ratios(threshold)
+    if np.isclose(after, before, rtol=1e-9):
+        truth = "unchanged"
+    else:
+        truth = "increases" if after > before else "decreases"
+    measured = f"measured: {before:.3g} before clipping, {after:.3g} after."
+    if answer == truth:
+        return Feedback(True, "clipping multiplies every layer's gradient by the same factor, "
+                              f"so the ratio cannot change ({measured})")
+    return Feedback(False, f"run the computation: {measured} Clipping rescales all layers by "
+                           "one common factor.")

@@ -1,0 +1,256 @@
+"""Figures of chapter "Dead neurons and slow convergence".
+
+- DEAD: a ReLU (or leaky ReLU) network with three hidden layers of 32 units, trained on two
+  moons with mini-batch SGD, for a learning rate, a bias initialization, an initialization
+  scheme and scale: the fraction of dead (inactive) hidden units and of units that get no
+  gradient at all, epoch by epoch, and the loss.
+- `dead_grid` / `dead_heatmap`: the fraction of dead units after training over a grid of
+  learning rates and bias initializations (a static figure).
+- PLATEAU: a 2-4-1 sigmoid network learning XOR with full-batch SGD, for a learning rate
+  and an initialization: the loss and the gradient norm per epoch, and the epoch in
+  which the loss first falls below a threshold.
+
+Each interactive figure has a compute function, a draw function that updates its artists
+in place, an alt text, and `*_interactive()` / `show_*()`. Imports matplotlib through
+backprop_lib.interactive and plots.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import diagnostics, plots
+from .. import interactive as ia
+from ..data import two_moons, xor
+from ..network import Network
+from ..optimizers import SGD
+from ..train import train
+from . import notebook
+from .gradients_depth import log_ylim, loss_panel
+
+DEAD_EPOCHS = 40
+BATCH = 20
+PLATEAU_EPOCHS = 400
+THRESHOLD = 0.1  # the loss a run must reach to count as having left the plateau
+
+
+@functools.lru_cache(maxsize=1)
+def moons():
+    """The chapter's data for dead units: 200 points of two moons (seed 0)."""
+    return two_moons(m=200, noise=0.1, seed=0)
+
+
+def rectifier_net(activation="relu", init="he", scale=1.0, bias=0.0, width=32, hidden=3,
+                  seed=0):
+    """[2, width x hidden, 1]: `activation` in the hidden layers, identity output, half
+    squared error; every hidden bias set to `bias` after construction."""
+    net = Network([2] + [width] * hidden + [1], [activation] * hidden + ["identity"],
+                  loss="half_mse", init=init, init_scale=scale, seed=seed)
+    for l in range(1, net.L):
+        net.params[f"b{l}"][...] = bias
+    return net
+
+
+# --------------------------------------------------------------------------- DEAD
+
+
+@dataclass
+class DeadResult:
+    dead: np.ndarray  # inactive fraction: at initialization, then after each epoch
+    frozen: np.ndarray  # no-gradient fraction: at initialization and after training
+    loss: np.ndarray
+    diverged: bool
+    stopped_epoch: int | None
+    activation: str
+
+
+@functools.lru_cache(maxsize=128)
+def dead_run(lr=0.1, bias=0.0, init="he", scale=1.0, activation="relu",
+             epochs=DEAD_EPOCHS, seed=0):
+    """(Cached.) Train, measuring the dead fraction at initialization and after each epoch, and the
+    frozen fraction at initialization and at the end (unless training diverged)."""
+    X, Y = moons()
+    net = rectifier_net(activation, init, scale, bias, seed=seed)
+    dead = [diagnostics.dead_unit_fraction(net, X)]
+    frozen = [diagnostics.frozen_unit_fraction(net, X, Y)]
+    def measure(epoch, net, history):
+        dead.append(diagnostics.dead_unit_fraction(net, X))
+
+    h = train(net, X, Y, SGD(lr), epochs=epochs, batch_size=BATCH, seed=seed,
+              on_divergence="ignore", callback=measure)
+    if not h.diverged:
+        frozen.append(diagnostics.frozen_unit_fraction(net, X, Y))
+    return DeadResult(np.array(dead), np.array(frozen), h.loss, h.diverged, h.stopped_epoch,
+                      activation)
+
+
+def dead_draw(fig, r, artists):
+    if artists is None:
+        ax1, ax2 = fig.subplots(1, 2)
+        ax1.set_xlim(0, DEAD_EPOCHS)
+        ax1.set_ylim(-0.03, 1.03)
+        ax1.set_xlabel("epoch")
+        ax1.set_ylabel("fraction of hidden units")
+        (d,) = ax1.plot([], [], color=plots.VERMILLION, label="Z <= 0 on every example")
+        (f,) = ax1.plot([], [], "D", color=plots.BLUE, label="no gradient at all")
+        ax1.legend(loc="upper left", fontsize=8)
+        loss, msg = loss_panel(ax2, DEAD_EPOCHS, "mini-batch SGD on two moons")
+        artists = dict(ax1=ax1, ax2=ax2, d=d, f=f, loss=loss, msg=msg)
+    a = artists
+    a["d"].set_data(np.arange(len(r.dead)), r.dead)
+    a["f"].set_data([0, len(r.dead) - 1][: len(r.frozen)], r.frozen)
+    if r.diverged:
+        a["ax1"].set_title(f"{r.activation}: {r.dead[0]:.0%} inactive at the start")
+    else:
+        a["ax1"].set_title(f"{r.activation}: {r.dead[-1]:.0%} inactive, {r.frozen[-1]:.0%} frozen")
+    a["loss"].set_data(np.arange(1, len(r.loss) + 1), r.loss)
+    if len(r.loss):
+        log_ylim(a["ax2"], r.loss, floor=1e-6)
+    a["msg"].set_text(f"diverged in epoch {r.stopped_epoch}" if r.diverged else "")
+    return artists
+
+
+def dead_alt(params, r):
+    text = (f"{r.activation}, learning rate {params['lr']:g}, biases {params['bias']:g}, "
+            f"{params['init']} x {params['scale']:g}: at initialization {r.dead[0]:.0%} of "
+            f"the hidden units are <= 0 on every example; ")
+    if r.diverged:
+        return text + f"training diverged in epoch {r.stopped_epoch}."
+    return (text + f"after {len(r.loss)} epochs {r.dead[-1]:.0%} are, {r.frozen[-1]:.0%} get "
+            f"no gradient at all, and the loss is {r.loss[-1]:.4f}.")
+
+
+DEAD_CONTROLS = [
+    ia.LogSlider("lr", [0.01, 0.03, 0.1, 0.2, 0.3], default=0.1, label="learning rate"),
+    ia.Choice("activation", ["relu", "leaky_relu"], default="relu", label="activation"),
+    ia.Slider("bias", [-0.5, -0.25, 0.0, 0.1], default=0.0, label="initial bias"),
+    ia.Choice("init", ["lecun", "xavier", "he"], default="he", label="initialization"),
+    ia.Slider("scale", [0.5, 1.0, 2.0], default=1.0, label="init scale"),
+]
+DEAD_JOINT = ("lr", "activation")
+
+
+DEAD = dict(compute=dead_run, draw=dead_draw, controls=DEAD_CONTROLS, joint=DEAD_JOINT,
+            alt=dead_alt, figsize=(7.5, 3.2))
+dead_interactive = functools.partial(notebook.interactive, DEAD)
+show_dead = functools.partial(notebook.show, DEAD)
+
+
+def dead_grid(lrs, biases, activation="relu", init="he", scale=1.0, epochs=DEAD_EPOCHS):
+    """Fraction of hidden units <= 0 on every example after training, shape
+    (len(biases), len(lrs)); NaN where training diverged."""
+    out = np.full((len(biases), len(lrs)), np.nan)
+    for i, b in enumerate(biases):
+        for j, lr in enumerate(lrs):
+            X, Y = moons()
+            net = rectifier_net(activation, init, scale, b)
+            h = train(net, X, Y, SGD(lr), epochs=epochs, batch_size=BATCH, seed=0,
+                      on_divergence="ignore")
+            if not h.diverged:
+                out[i, j] = diagnostics.dead_unit_fraction(net, X)
+    return out
+
+
+def dead_heatmap(grids, lrs, biases):
+    """A static figure: one heat map per activation, fraction annotated in each cell
+    ("div." where training diverged). grids: dict activation -> dead_grid output."""
+    fig = plots.figure((7.5, 2.8))
+    with plots.style():
+        axes = np.atleast_1d(fig.subplots(1, len(grids)))
+        for ax, (act, grid) in zip(axes, grids.items(), strict=True):
+            im = ax.imshow(np.nan_to_num(grid, nan=1.0), vmin=0, vmax=1, cmap="cividis",
+                           origin="lower", aspect="auto")
+            for i in range(len(biases)):
+                for j in range(len(lrs)):
+                    v = grid[i, j]
+                    text = "div." if np.isnan(v) else f"{v:.2f}"
+                    ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                            color="black" if np.isnan(v) or v > 0.5 else "white")
+            ax.set_xticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
+            ax.set_yticks(range(len(biases)), [f"{b:g}" for b in biases])
+            ax.set_xlabel("learning rate")
+            ax.set_ylabel("initial bias")
+            ax.set_title(f"{act}: fraction <= 0 on every example")
+            ax.grid(False)
+        fig.colorbar(im, ax=axes, shrink=0.8)
+    return fig
+
+
+# --------------------------------------------------------------------------- PLATEAU
+
+
+@dataclass
+class PlateauResult:
+    loss: np.ndarray
+    grad_norm: np.ndarray  # sqrt(sum over layers of ||dW{l}||^2), per epoch
+    reached: int | None  # first epoch with loss < THRESHOLD, or None
+    diverged: bool
+    stopped_epoch: int | None
+
+
+@functools.lru_cache(maxsize=128)
+def plateau_run(lr=3.0, init="xavier", scale=1.0, epochs=PLATEAU_EPOCHS, seed=0):
+    """(Cached.) A 2-4-1 sigmoid network on XOR (binary cross-entropy), full-batch SGD."""
+    X, Y = xor()
+    net = Network([2, 4, 1], "sigmoid", loss="bce", init=init, init_scale=scale, seed=seed)
+    h = train(net, X, Y, SGD(lr), epochs=epochs, on_divergence="ignore")
+    below = np.nonzero(h.loss < THRESHOLD)[0]
+    reached = int(below[0]) if below.size else None
+    gnorm = np.sqrt(np.sum(h.grad_norms ** 2, axis=1))
+    return PlateauResult(h.loss, gnorm, reached, h.diverged, h.stopped_epoch)
+
+
+def plateau_draw(fig, r, artists):
+    if artists is None:
+        ax1, ax2 = fig.subplots(1, 2)
+        loss, msg = loss_panel(ax1, PLATEAU_EPOCHS, "2-4-1 sigmoid network on XOR")
+        ax1.axhline(THRESHOLD, color=plots.BLACK, lw=0.8, ls=":")
+        note = ax1.text(0.03, 0.04, "", transform=ax1.transAxes, fontsize=8)
+        ax2.set_yscale("log")
+        ax2.set_ylim(1e-3, 1.0)
+        ax2.set_xlim(0, PLATEAU_EPOCHS)
+        ax2.set_xlabel("epoch")
+        ax2.set_ylabel("gradient norm")
+        (g,) = ax2.plot([], [], color=plots.BLUE)
+        artists = dict(ax1=ax1, ax2=ax2, loss=loss, note=note, g=g, msg=msg)
+    a = artists
+    e = np.arange(len(r.loss))
+    a["loss"].set_data(e, r.loss)
+    a["g"].set_data(e, np.maximum(r.grad_norm, 1e-12))
+    if len(r.loss):
+        a["ax1"].set_ylim(max(1e-4, r.loss.min() / 2), max(1.0, r.loss.max() * 2))
+        a["ax2"].set_ylim(max(1e-8, r.grad_norm.min() / 2), max(1e-2, r.grad_norm.max() * 2))
+    if r.reached is not None:
+        a["note"].set_text(f"loss < {THRESHOLD:g} from epoch {r.reached}")
+    else:
+        a["note"].set_text(f"loss never below {THRESHOLD:g} in {PLATEAU_EPOCHS} epochs")
+    a["msg"].set_text(f"diverged in epoch {r.stopped_epoch}" if r.diverged else "")
+    return artists
+
+
+def plateau_alt(params, r):
+    head = f"Learning rate {params['lr']:g}, {params['init']} x {params['scale']:g}: "
+    if r.diverged:
+        return head + f"training diverged in epoch {r.stopped_epoch}."
+    where = (f"the loss first falls below {THRESHOLD:g} in epoch {r.reached}" if r.reached
+             is not None else f"the loss never falls below {THRESHOLD:g}")
+    return (head + f"{where}; it ends at {r.loss[-1]:.3f} after {len(r.loss)} epochs, with "
+            f"gradient norm {r.grad_norm[-1]:.2g}.")
+
+
+PLATEAU_CONTROLS = [
+    ia.LogSlider("lr", [0.3, 1.0, 3.0, 10.0, 30.0], default=3.0, label="learning rate"),
+    ia.Choice("init", ["small", "lecun", "xavier", "he"], default="xavier",
+              label="initialization"),
+    ia.Slider("scale", [0.3, 1.0, 3.0], default=1.0, label="init scale"),
+]
+PLATEAU_JOINT = ("lr", "init")
+
+
+PLATEAU = dict(compute=plateau_run, draw=plateau_draw, controls=PLATEAU_CONTROLS,
+               joint=PLATEAU_JOINT, alt=plateau_alt, figsize=(7.5, 3.0))
+plateau_interactive = functools.partial(notebook.interactive, PLATEAU)
+show_plateau = functools.partial(notebook.show, PLATEAU)

@@ -1,0 +1,316 @@
+"""Figures of chapter "Vanishing and exploding gradients".
+
+A deep, narrow network (width 16) fits y = sin(3x) (`backprop_lib.data.regression_1d`) with
+the half squared error, so the loss stays finite even when the weights are huge. Three
+figures, each a pure compute function (cached by the interactive layer), a draw function
+that updates its artists in place, an alt text, and `*_interactive()` / `show_*()`:
+
+- DEPTH: per-layer gradient norms ||dW{l}|| at initialization, and the training loss, for
+  an activation, an initialization scheme and scale, a depth and a learning rate.
+- CLIPPING: an exploding ReLU network trained with and without clipping by norm (for a
+  threshold, a learning rate, an initialization), and what the same clipping does to the
+  per-layer norms of a vanishing sigmoid network (it scales them all by one factor, so
+  their first/last ratio does not change).
+- `residual_figure()`: a static figure, per-layer gradient norms of plain and residual
+  networks of the same size.
+
+This module imports matplotlib through backprop_lib.interactive and plots.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import diagnostics, plots
+from .. import interactive as ia
+from ..clipping import clip_by_norm, global_norm
+from ..data import regression_1d
+from ..network import Network
+from ..optimizers import SGD
+from ..residual import ResidualNetwork
+from ..train import train
+from . import notebook
+
+WIDTH = 16
+EPOCHS = 100
+NORM_FLOOR = 1e-30  # a norm below this is drawn at the floor of the log axis
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
+INITS = ("small", "lecun", "xavier", "he")
+
+
+@functools.lru_cache(maxsize=1)
+def dataset():
+    """The chapter's data: 64 points of y = sin(3x) + noise on [-1, 1] (seed 0)."""
+    return regression_1d(m=64, noise=0.1, seed=0)
+
+
+def deep_net(activation="sigmoid", init="xavier", scale=1.0, depth=10, residual=False,
+             width=WIDTH, seed=0):
+    """A network [1, width, ..., width, 1] with `depth` layers: `activation` in the
+    depth - 1 hidden layers, identity at the output, half squared error loss.
+    residual=True: the same sizes as a ResidualNetwork (skips around hidden layers 2..L-1).
+    """
+    sizes = [1] + [width] * (depth - 1) + [1]
+    cls = ResidualNetwork if residual else Network
+    return cls(sizes, [activation] * (depth - 1) + ["identity"], loss="half_mse",
+               init=init, init_scale=scale, seed=seed)
+
+
+def _fmt_norm(x):
+    return f"{x:.2g}"
+
+
+# --------------------------------------------------------------------------- DEPTH
+
+
+@dataclass
+class DepthResult:
+    norms: np.ndarray  # ||dW{l}|| at initialization, l = 1..L
+    ratio: float  # norms[0] / norms[-1]
+    loss: np.ndarray  # training loss per epoch
+    diverged: bool
+    stopped_epoch: int | None
+    label: str
+
+
+def depth_compute(activation="tanh", init="xavier", scale=1.0, depth=10, lr=0.03,
+                  epochs=EPOCHS):
+    """Per-layer gradient norms at initialization, then `epochs` of full-batch SGD."""
+    X, Y = dataset()
+    net = deep_net(activation, init, scale, int(depth))
+    norms = diagnostics.layer_gradient_norms(net, X, Y)
+    hist = train(net, X, Y, SGD(lr), epochs=epochs, on_divergence="ignore")
+    label = f"{activation}, {init} x {scale:g}, {int(depth)} layers"
+    return DepthResult(norms, diagnostics.first_last_ratio(norms), hist.loss, hist.diverged,
+                       hist.stopped_epoch, label)
+
+
+def log_ylim(ax, values, floor=NORM_FLOOR):
+    """Fit a log y axis to the positive values (those below `floor` count as `floor`)."""
+    v = np.maximum(np.asarray(values, dtype=float), floor)
+    lo, hi = v.min(), v.max()
+    ax.set_ylim(10 ** (np.floor(np.log10(lo)) - 0.2), 10 ** (np.ceil(np.log10(hi)) + 0.2))
+
+
+def loss_panel(ax, epochs, title=""):
+    """Set up `ax` for a training loss on a log axis: returns (line, message text), the
+    message centred in the panel in the warning colour (for "diverged in epoch ...")."""
+    ax.set_yscale("log")
+    ax.set_ylim(1e-3, 1.0)
+    ax.set_xlim(0, epochs)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.set_title(title)
+    (line,) = ax.plot([], [], color=plots.ORANGE)
+    msg = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
+                  color=plots.WARNING_COLOR)
+    return line, msg
+
+
+def depth_draw(fig, r, artists):
+    if artists is None:
+        ax1, ax2 = fig.subplots(1, 2)
+        ax1.set_yscale("log")
+        ax1.set_ylim(1e-3, 1.0)
+        ax1.set_xlabel("layer l")
+        ax1.set_ylabel("||dW{l}|| at initialization")
+        (norm_line,) = ax1.plot([], [], "o-", color=plots.BLUE)
+        ratio_text = ax1.text(0.02, 0.95, "", transform=ax1.transAxes, va="top", fontsize=8)
+        loss_line, msg = loss_panel(ax2, EPOCHS, "full-batch SGD on y = sin(3x)")
+        artists = dict(ax1=ax1, ax2=ax2, norm=norm_line, ratio=ratio_text, loss=loss_line,
+                       msg=msg)
+    a = artists
+    L = len(r.norms)
+    a["norm"].set_data(np.arange(1, L + 1), np.maximum(r.norms, NORM_FLOOR))
+    a["ax1"].set_xlim(0.5, L + 0.5)
+    log_ylim(a["ax1"], r.norms)
+    a["ax1"].set_title(r.label)
+    a["ratio"].set_text(f"||dW1|| / ||dW{L}|| = {_fmt_norm(r.ratio)}")
+    a["loss"].set_data(np.arange(len(r.loss)), r.loss)
+    if len(r.loss):
+        log_ylim(a["ax2"], r.loss, floor=1e-6)
+    a["msg"].set_text(f"diverged in epoch {r.stopped_epoch}:\nthe loss blew up" if r.diverged
+                      else "")
+    return artists
+
+
+def depth_alt(params, r):
+    L = len(r.norms)
+    text = (f"{r.label}: gradient norms at initialization run from {_fmt_norm(r.norms[0])} "
+            f"in layer 1 to {_fmt_norm(r.norms[-1])} in layer {L} "
+            f"(ratio {_fmt_norm(r.ratio)}). ")
+    if r.diverged:
+        return (text + f"With learning rate {params['lr']:g} training diverged in epoch "
+                f"{r.stopped_epoch}.")
+    return (text + f"With learning rate {params['lr']:g} the loss goes from {r.loss[0]:.3f} to "
+            f"{r.loss[-1]:.3f} in {len(r.loss)} epochs.")
+
+
+DEPTH_CONTROLS = [
+    ia.LogSlider("lr", [0.003, 0.01, 0.03, 0.1, 0.3], default=0.03, label="learning rate"),
+    ia.Choice("init", list(INITS), default="xavier", label="initialization"),
+    ia.Slider("scale", [0.5, 1.0, 1.5, 2.0], default=1.0, label="init scale"),
+    ia.Choice("activation", list(ACTIVATIONS), default="tanh", label="activation"),
+    ia.Slider("depth", [4, 10, 20], default=10, label="layers"),
+]
+DEPTH_JOINT = ("lr", "init")
+
+
+DEPTH = dict(compute=depth_compute, draw=depth_draw, controls=DEPTH_CONTROLS, joint=DEPTH_JOINT,
+             alt=depth_alt, figsize=(7.5, 3.2))
+depth_interactive = functools.partial(notebook.interactive, DEPTH)
+show_depth = functools.partial(notebook.show, DEPTH)
+
+
+# --------------------------------------------------------------------------- CLIPPING
+
+
+@dataclass
+class ClipResult:
+    plain: np.ndarray  # loss per epoch without clipping
+    plain_stop: int | None  # epoch of divergence, or None
+    clipped: np.ndarray
+    clipped_stop: int | None
+    vanish_before: np.ndarray  # per-layer ||dW{l}|| of the sigmoid net
+    vanish_after: np.ndarray  # the same after clip_by_norm at the threshold
+    threshold: float
+
+
+@functools.lru_cache(maxsize=64)
+def _run(lr, init, scale, threshold):
+    X, Y = dataset()
+    net = deep_net("relu", init, scale, 10)
+    h = train(net, X, Y, SGD(lr), epochs=EPOCHS, clip_norm=threshold, on_divergence="ignore")
+    return h.loss, (h.stopped_epoch if h.diverged else None)
+
+
+def clipped_norms(net, X, Y, threshold):
+    """Per-layer ||dW{l}|| of `net` at (X, Y), before and after clip_by_norm(threshold)."""
+    grads = net.gradients(X, Y)
+    after = clip_by_norm(grads, threshold)
+    before = np.array([np.linalg.norm(grads[f"dW{l}"]) for l in range(1, net.L + 1)])
+    after = np.array([np.linalg.norm(after[f"dW{l}"]) for l in range(1, net.L + 1)])
+    return before, after, global_norm(grads)
+
+
+def clipping_compute(threshold=1.0, lr=0.01, init="he", scale=1.5):
+    """A 10-layer ReLU network trained with and without clipping at `threshold`, and the
+    per-layer norms of a 10-layer sigmoid network (same init) before and after clipping."""
+    plain, plain_stop = _run(lr, init, scale, None)
+    clipped, clipped_stop = _run(lr, init, scale, threshold)
+    X, Y = dataset()
+    before, after, _ = clipped_norms(deep_net("sigmoid", init, scale, 10), X, Y, threshold)
+    return ClipResult(plain, plain_stop, clipped, clipped_stop, before, after, threshold)
+
+
+def clipping_draw(fig, r, artists):
+    if artists is None:
+        ax1, ax2 = fig.subplots(1, 2)
+        ax1.set_yscale("log")
+        ax1.set_ylim(1e-3, 1.0)
+        ax1.set_xlim(0, EPOCHS)
+        ax1.set_xlabel("epoch")
+        ax1.set_ylabel("training loss")
+        ax1.set_title("ReLU, 10 layers: exploding")
+        (p,) = ax1.plot([], [], color=plots.BLACK, label="no clipping")
+        (c,) = ax1.plot([], [], color=plots.ORANGE, label="clipped")
+        ax1.legend(loc="upper right", fontsize=8)
+        msg = ax1.text(0.03, 0.04, "", transform=ax1.transAxes, color=plots.WARNING_COLOR,
+                       fontsize=8)
+        ax2.set_yscale("log")
+        ax2.set_ylim(1e-3, 1.0)
+        ax2.set_xlabel("layer l")
+        ax2.set_ylabel("||dW{l}||")
+        ax2.set_title("sigmoid, 10 layers: vanishing")
+        (b,) = ax2.plot([], [], "o-", color=plots.BLUE, label="before clipping")
+        (a,) = ax2.plot([], [], "s--", color=plots.ORANGE, label="after clipping")
+        ax2.legend(loc="lower right", fontsize=8)
+        ratio = ax2.text(0.03, 0.95, "", transform=ax2.transAxes, va="top", fontsize=8)
+        artists = dict(ax1=ax1, ax2=ax2, p=p, c=c, msg=msg, b=b, a=a, ratio=ratio)
+    a = artists
+    a["p"].set_data(np.arange(len(r.plain)), r.plain)
+    a["c"].set_data(np.arange(len(r.clipped)), r.clipped)
+    shown = np.concatenate([r.plain, r.clipped])
+    if shown.size:
+        log_ylim(a["ax1"], shown, floor=1e-6)
+    notes = []
+    if r.plain_stop is not None:
+        notes.append(f"no clipping: diverged in epoch {r.plain_stop}")
+    if r.clipped_stop is not None:
+        notes.append(f"clipped: diverged in epoch {r.clipped_stop}")
+    a["msg"].set_text("\n".join(notes))
+    layers = np.arange(1, len(r.vanish_before) + 1)
+    a["b"].set_data(layers, np.maximum(r.vanish_before, NORM_FLOOR))
+    a["a"].set_data(layers, np.maximum(r.vanish_after, NORM_FLOOR))
+    a["ax2"].set_xlim(0.5, len(layers) + 0.5)
+    log_ylim(a["ax2"], np.concatenate([r.vanish_before, r.vanish_after]))
+    rb = diagnostics.first_last_ratio(r.vanish_before)
+    ra = diagnostics.first_last_ratio(r.vanish_after)
+    a["ratio"].set_text(f"||dW1||/||dW10||: {_fmt_norm(rb)} before, {_fmt_norm(ra)} after")
+    return artists
+
+
+def _outcome(loss, stop):
+    if stop is not None:
+        return f"diverges in epoch {stop}"
+    return f"reaches loss {loss[-1]:.3f}"
+
+
+def clipping_alt(params, r):
+    before = _fmt_norm(diagnostics.first_last_ratio(r.vanish_before))
+    after = _fmt_norm(diagnostics.first_last_ratio(r.vanish_after))
+    return (f"Learning rate {params['lr']:g}, {params['init']} x {params['scale']:g}: without "
+            f"clipping the ReLU network {_outcome(r.plain, r.plain_stop)}; clipped at "
+            f"{r.threshold:g} it {_outcome(r.clipped, r.clipped_stop)}. The sigmoid network's "
+            f"first/last gradient ratio is {before} before clipping and {after} after.")
+
+
+CLIPPING_CONTROLS = [
+    ia.LogSlider("threshold", [0.1, 0.3, 1.0, 3.0, 10.0, 30.0], default=1.0,
+                 label="clipping threshold"),
+    ia.LogSlider("lr", [0.001, 0.003, 0.01, 0.03, 0.1], default=0.01, label="learning rate"),
+    ia.Choice("init", ["lecun", "xavier", "he"], default="he", label="initialization"),
+    ia.Slider("scale", [1.0, 1.5, 2.0], default=1.5, label="init scale"),
+]
+CLIPPING_JOINT = ("threshold", "lr")
+
+
+CLIPPING = dict(compute=clipping_compute, draw=clipping_draw, controls=CLIPPING_CONTROLS,
+                joint=CLIPPING_JOINT, alt=clipping_alt, figsize=(7.5, 3.2))
+clipping_interactive = functools.partial(notebook.interactive, CLIPPING)
+show_clipping = functools.partial(notebook.show, CLIPPING)
+
+
+# --------------------------------------------------------------------------- RESIDUAL
+
+
+def residual_norms(activation, init, scale=1.0, depth=10):
+    """(plain norms, residual norms): per-layer ||dW{l}|| at initialization of a plain
+    and a residual network with the same sizes, activation, initialization and seed."""
+    X, Y = dataset()
+    plain = diagnostics.layer_gradient_norms(deep_net(activation, init, scale, depth), X, Y)
+    res = diagnostics.layer_gradient_norms(
+        deep_net(activation, init, scale, depth, residual=True), X, Y)
+    return plain, res
+
+
+def residual_figure(cases=(("sigmoid", "xavier"), ("tanh", "small")), depth=10):
+    """A static figure: one panel per (activation, init), plain against residual."""
+    fig = plots.figure((7.5, 3.0))
+    with plots.style():
+        axes = fig.subplots(1, len(cases))
+        for ax, (act, init) in zip(np.atleast_1d(axes), cases, strict=True):
+            plain, res = residual_norms(act, init, depth=depth)
+            layers = np.arange(1, depth + 1)
+            ax.semilogy(layers, np.maximum(plain, NORM_FLOOR), "o-", color=plots.BLUE,
+                        label="plain")
+            ax.semilogy(layers, np.maximum(res, NORM_FLOOR), "s--", color=plots.ORANGE,
+                        label="residual")
+            ax.set_title(f"{act}, {init} init, {depth} layers")
+            ax.set_xlabel("layer l")
+            ax.set_ylabel("||dW{l}|| at initialization")
+            ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,78 @@
+"""The interactive figures of chapters 5 and 6: every frame of the static grid computes and
+draws with no warning, divergence shows as a message (never NaN plots or tracebacks), and the
+shared notebook helpers behave."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from backprop_lib.figures import dead_neurons as dn
+from backprop_lib.figures import gradients_depth as gd
+from backprop_lib.figures import notebook
+
+FIGURES = {
+    "depth": gd.depth_interactive,
+    "clipping": gd.clipping_interactive,
+    "dead": dn.dead_interactive,
+    "plateau": dn.plateau_interactive,
+}
+
+
+def _texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_every_frame_draws_without_warnings(name):
+    fig = FIGURES[name]()
+    grid = fig.grid()
+    assert 10 <= len(grid) <= 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for params in grid:
+            fig.update(**params)
+            alt = fig.alt_text(params)
+            assert alt and "nan" not in alt.lower()
+            for ax in fig.fig.axes:
+                for line in ax.lines:
+                    assert np.all(np.isfinite(np.asarray(line.get_ydata(), dtype=float)))
+
+
+def test_depth_divergence_is_a_message():
+    fig = gd.depth_interactive()
+    fig.update(lr=0.3, init="he")
+    r = fig.result(**fig.params)
+    assert r.diverged
+    assert any("diverged" in t for t in _texts(fig.fig))
+    assert "diverged" in fig.alt_text(fig.params)
+
+
+def test_depth_controls_include_lr_and_init():
+    names = {c.name for c in gd.DEPTH["controls"]}
+    assert {"lr", "init", "scale", "activation", "depth"} <= names
+    for spec in (gd.CLIPPING, dn.DEAD, dn.PLATEAU):
+        assert {"lr", "init", "scale"} <= {c.name for c in spec["controls"]}
+
+
+def test_clipping_figure_shows_the_unclipped_divergence():
+    fig = gd.clipping_interactive()
+    fig.update()
+    assert any("no clipping: diverged" in t for t in _texts(fig.fig))
+
+
+def test_dead_figure_divergence_message():
+    fig = dn.dead_interactive()
+    fig.update(scale=2.0)
+    assert fig.result(**fig.params).diverged
+    assert any("diverged" in t for t in _texts(fig.fig))
+
+
+def test_notebook_helpers():
+    table = notebook.markdown_table(["a", "b"], [[1, "x"], [2.5, "y"]])
+    assert table.splitlines() == ["| a | b |", "| --- | --- |", "| 1 | x |", "| 2.5 | y |"]
+    with pytest.raises(ValueError, match="rows must have 2 cells"):
+        notebook.markdown_table(["a", "b"], [[1]])
+    img = notebook.as_image(gd.residual_figure())
+    assert img.data[:8] == b"\x89PNG\r\n\x1a\n"
