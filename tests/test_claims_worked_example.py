@@ -55,3 +55,22 @@ def test_larger_single_steps_keep_lowering_the_loss():
     after_one = np.array([one_step.sgd_losses(lr, 1)[1] for lr in one_step.SWEEP_LRS])
     assert np.all(np.diff(after_one) <= 0)
     assert np.all(after_one < one_step.sgd_losses(0.5, 0)[0])
+
+
+def _rows():
+    net, X, Y = we.worked_network()
+    return {r[0]: r for r in we.compare_with_article(we.one_update(net, X, Y, 0.5))}
+
+
+def test_all_article_numbers_but_one_within_half_a_percent():
+    rows = _rows()
+    outside = {name for name, r in rows.items() if r[3] >= 0.005}
+    assert outside == {"loss_after"}
+
+
+def test_article_z2_comes_from_the_rounded_activations():
+    # "z^[2] is computed from the rounded activations, so its fourth decimal is off too"
+    w, b = we.SETUP["W2"][0], we.SETUP["b2"][0][0]
+    a_rounded = [row[0] for row in we.ARTICLE["A1"]]
+    assert w[0] * a_rounded[0] + w[1] * a_rounded[1] + b == pytest.approx(1.1934, abs=1e-12)
+    assert not _rows()["Z2"][4]

@@ -40,8 +40,9 @@ def test_one_update_is_sgd_and_leaves_the_network_alone():
     assert u.loss_after < u.loss_before
 
 
-@pytest.mark.parametrize("lr, exc", [(0, ValueError), (-1.0, ValueError), (float("nan"), ValueError),
-                                     ("0.5", TypeError), (True, TypeError)])
+@pytest.mark.parametrize("lr, exc", [(0, ValueError), (-1.0, ValueError),
+                                     (float("nan"), ValueError), ("0.5", TypeError),
+                                     (True, TypeError)])
 def test_one_update_rejects_bad_learning_rates(lr, exc):
     net, X, Y = we.worked_network()
     with pytest.raises(exc, match="lr"):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..figures.worked_example import one_update, worked_network
 from ..losses import half_mse
-from .checking import NO_ANSWER, Feedback, check_array, check_function, check_scalar
+from .checking import NO_ANSWER, Feedback, check_function, check_scalar
 
 __all__ = ["check_hidden_error", "check_hidden_z", "check_lr_prediction", "check_output_error",
            "check_choice", "sigmoid_gradient_reference"]

@@ -154,8 +154,8 @@ def compare_with_article(update, article=None):
         if claimed.shape != true.shape:
             raise ValueError(f"article[{name!r}] must have shape {true.shape}; got {claimed.shape}")
         rel = float(np.max(np.abs(claimed - true) / np.abs(true)))
-        as_printed = all(round(float(t), int(d)) == round(float(c), int(d))
-                         for t, c, d in zip(true.ravel(), claimed.ravel(), np.ravel(digits)))
+        triples = zip(true.ravel(), claimed.ravel(), np.ravel(digits), strict=True)
+        as_printed = all(round(float(t), int(d)) == round(float(c), int(d)) for t, c, d in triples)
         rows.append((name, claimed, true, rel, as_printed))
     return rows
 
@@ -223,7 +223,8 @@ def steps(lr=0.5, init="article"):
     t, a = u.before, u.after
     P, G, N = u.params, u.grads, u.new_params
     x = X[:, 0]
-    walk = [Step(FORWARD, f"The inputs enter: x = ({_f(x[0], 1)}, {_f(x[1], 1)}); the target is y = "
+    walk = [Step(FORWARD, f"The inputs enter: x = ({_f(x[0], 1)}, {_f(x[1], 1)}); "
+                          f"the target is y = "
                           f"{_f(Y[0, 0], 0)}. Each edge carries its weight w.",
                  {"x1": [f"x1 = {_f(x[0], 2)}"], "x2": [f"x2 = {_f(x[1], 2)}"]}, {})]
     for i, h in enumerate(("h1", "h2")):
@@ -243,7 +244,8 @@ def steps(lr=0.5, init="article"):
     walk.append(Step(FORWARD, f"Loss: ½(ŷ − y)² = ½({_f(yhat)} − {_f(Y[0, 0], 0)})² = "
                               f"{_f(t['loss'], 5)}.",
                      {"L": [f"loss = {_f(t['loss'], 5)}"]}, {}, ("loss",)))
-    walk.append(Step(BACKWARD, f"Backward starts at the loss: dA2 = ∂L/∂ŷ = ŷ − y = {_g(t['dA2'][0, 0])}.",
+    walk.append(Step(BACKWARD, "Backward starts at the loss: dA2 = ∂L/∂ŷ = ŷ − y = "
+                               f"{_g(t['dA2'][0, 0])}.",
                      {"o": [f"dA = {_g(t['dA2'][0, 0])}"]}, {}, ("loss",)))
     walk.append(Step(
         BACKWARD,
@@ -276,7 +278,9 @@ def steps(lr=0.5, init="article"):
         {h: [f"b → {_f(N['b1'][i, 0])}"] for i, h in enumerate(("h1", "h2"))}
         | {"o": [f"b → {_f(N['b2'][0, 0])}"]},
         {e: f"new w = {_f(N[e[0]][e[1], e[2]])}" for e in EDGES}))
-    status = ("lower" if a["loss"] < t["loss"] else "higher") if np.isfinite(a["loss"]) else "not finite"
+    status = "lower" if a["loss"] < t["loss"] else "higher"
+    if not np.isfinite(a["loss"]):
+        status = "not finite"
     walk.append(Step(
         AFTER,
         f"Forward again with the new weights: ŷ = {_f(a['A2'][0, 0])} and loss = "
@@ -367,7 +371,8 @@ def draw_step(fig, result, artists):
         t = artists["node_text"][k]
         t.set_text("\n".join(lines))
         t.set_color(colour if k in new else "#222222")
-    artists["phase"].set_text(f"Step {result['step'] + 1} of {result['n_steps']}: {result['phase']}")
+    artists["phase"].set_text(
+        f"Step {result['step'] + 1} of {result['n_steps']}: {result['phase']}")
     artists["phase"].set_color(colour)
     artists["title"].set_text(_wrap(result["text"], 120))
     return artists
@@ -397,7 +402,9 @@ def _make_artists(fig):
             # level edges: label above (top) or below (bottom) the middle of the line;
             # the crossing edges: label a quarter of the way along, clear of the crossing
             if y0 == y1:
-                tx, ty, va = (x0 + x1) / 2, y0 + (0.07 if y0 > 0.5 else -0.07), "bottom" if y0 > 0.5 else "top"
+                top = y0 > 0.5
+                tx, ty = (x0 + x1) / 2, y0 + (0.07 if top else -0.07)
+                va = "bottom" if top else "top"
             else:
                 f = 0.25 if e[0] == "W1" else 0.45
                 tx, ty, va = x0 + f * (x1 - x0), y0 + f * (y1 - y0), "center"
@@ -476,6 +483,6 @@ def table(header, rows):
     """A plain-text table with aligned columns (what the chapter's cells print)."""
     cols = [list(map(str, header))] + [list(map(str, r)) for r in rows]
     widths = [max(len(r[i]) for r in cols) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cols]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cols]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
