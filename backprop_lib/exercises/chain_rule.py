@@ -1,0 +1,145 @@
+"""Checkers for the exercises of chapter "The chain rule".
+
+1. `check_scalar_chain(answer)`: dL/dw for one sigmoid unit, L = 1/2 (sigma(w x + b) - y)^2.
+2. `check_hidden_backward(fn)`: the vector form dZ1 = (W2^T dZ2) * sigma'(Z1) for a layer
+   of sigmoid units, on a batch.
+3. `check_path_count(answer)`: the number of paths from the weight W1_11 to the loss in
+   the network of LAYER_SIZES.
+4. `check_depth_growth(naive, backprop)`: predict how each cost grows when a layer is
+   added, then the checker counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import graph
+from .checking import NO_ANSWER, Feedback, check_function, check_scalar
+
+#: The single sigmoid unit of exercise 1.
+UNIT = {"x": 1.5, "w": 0.8, "b": -0.2, "y": 1.0}
+#: The network of exercise 3.
+LAYER_SIZES = [2, 3, 3, 3, 1]
+
+CHOICES = ("add", "multiply")
+
+
+def _unit_parts():
+    x, w, b, y = (UNIT[k] for k in ("x", "w", "b", "y"))
+    z = w * x + b
+    a = 1.0 / (1.0 + np.exp(-z))
+    return x, z, a, y
+
+
+def check_scalar_chain(answer) -> Feedback:
+    """dL/dw = (a - y) * a (1 - a) * x for the unit of UNIT."""
+    x, z, a, y = _unit_parts()
+    return check_scalar(answer, (a - y) * a * (1 - a) * x, name="dL/dw", rtol=1e-4, diagnoses=[
+        ((a - y) * x, "the sigmoid's local derivative da/dz = a (1 - a) is missing from the chain."),
+        ((a - y) * a * (1 - a), "the last link is missing: dz/dw = x."),
+        ((a - y) * z * (1 - z) * x, "the sigmoid's derivative is a (1 - a) with a = sigma(z), "
+                                    "not z (1 - z)."),
+        (-(a - y) * a * (1 - a) * x, "the sign is flipped: dL/da = a - y, prediction minus target."),
+    ])
+
+
+def _sigma(Z):
+    return 1.0 / (1.0 + np.exp(-Z))
+
+
+def _hidden_backward(W2, dZ2, Z1):
+    A1 = _sigma(Z1)
+    return (W2.T @ dZ2) * A1 * (1 - A1)
+
+
+def _inputs():
+    rng = np.random.default_rng(11)
+    cases = []
+    for n2, n1, m in ((1, 2, 1), (3, 4, 5), (2, 2, 3)):
+        cases.append((rng.standard_normal((n2, n1)), rng.standard_normal((n2, m)),
+                      rng.standard_normal((n1, m))))
+    return cases
+
+
+def check_hidden_backward(fn) -> Feedback:
+    """fn(W2, dZ2, Z1) must return dZ1 = (W2^T dZ2) * sigma'(Z1), shape (n1, m)."""
+    return check_function(fn, _hidden_backward, _inputs(), name="hidden_backward", diagnoses=[
+        (lambda W2, dZ2, Z1: W2.T @ dZ2,
+         "that is dA1 = W2ᵀ dZ2: multiply elementwise by the sigmoid's derivative at Z1 to get dZ1."),
+        (lambda W2, dZ2, Z1: (W2.T @ dZ2) * Z1 * (1 - Z1),
+         "the sigmoid's derivative is A1 (1 - A1) with A1 = sigma(Z1), not Z1 (1 - Z1)."),
+        (lambda W2, dZ2, Z1: (W2.T @ dZ2) * _sigma(Z1),
+         "the sigmoid's derivative is sigma(Z1) (1 - sigma(Z1)), not sigma(Z1)."),
+    ])
+
+
+def path_count(layer_sizes=LAYER_SIZES) -> int:
+    """Paths from W1_11 to the loss in a sigmoid network of these sizes (counted on its graph)."""
+    rng = np.random.default_rng(0)
+    params = {}
+    for l in range(1, len(layer_sizes)):
+        params[f"W{l}"] = rng.standard_normal((layer_sizes[l], layer_sizes[l - 1]))
+        params[f"b{l}"] = np.zeros((layer_sizes[l], 1))
+    g = graph.network_graph(params, np.ones(layer_sizes[0]), np.zeros(layer_sizes[-1]))
+    return graph.path_counts(g.loss)[id(g["W1_11"])][0]
+
+
+def check_path_count(answer) -> Feedback:
+    """The number of paths W1_11 -> loss in the network of LAYER_SIZES."""
+    if answer is None:
+        return NO_ANSWER
+    if isinstance(answer, float) and answer.is_integer():
+        answer = int(answer)
+    if not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
+        return Feedback(False, f"the number of paths must be a whole number; got {answer!r}.")
+    hidden = LAYER_SIZES[1:-1]
+    right = path_count()
+    if answer == right:
+        return Feedback(True, "every path picks one unit in each hidden layer after the first, "
+                              "and the choices multiply.")
+    if answer == int(np.prod(hidden)):
+        return Feedback(False, "W1_11 feeds only unit 1 of the first hidden layer: there is no "
+                               "choice to make in that layer.")
+    if answer == sum(hidden[1:]):
+        return Feedback(False, "the choices in successive layers multiply, they do not add: "
+                               "each path through one layer continues through every unit of "
+                               "the next.")
+    return Feedback(False, "not yet: follow W1_11 forward layer by layer and count the ways to "
+                           "continue at each step.")
+
+
+def measured_growth(width=3, depths=(4, 5, 6)) -> dict:
+    """Successive ratios and differences of each cost when the depth grows by one."""
+    c = graph.depth_costs(list(depths), width=width)
+    out = {}
+    for key in ("naive", "backprop"):
+        v = c[key].astype(float)
+        out[key] = {"ratios": v[1:] / v[:-1], "differences": np.diff(v)}
+    return out
+
+
+def _kind(growth) -> str:
+    d = growth["differences"]
+    # adding a layer adds a fixed amount: "add"; the amount itself grows by a factor: "multiply"
+    return "add" if np.allclose(d, d[0]) else "multiply"
+
+
+def check_depth_growth(naive=None, backprop=None) -> Feedback:
+    """Predict: adding one layer "add"s a fixed number of multiplications, or "multiply"s them."""
+    if naive is None or backprop is None:
+        return NO_ANSWER
+    for name, value in (("naive", naive), ("backprop", backprop)):
+        if value not in CHOICES:
+            return Feedback(False, f"{name} must be one of {', '.join(map(repr, CHOICES))}; "
+                                   f"got {value!r}.")
+    seen = {k: _kind(v) for k, v in measured_growth().items()}
+    wrong = [k for k, v in (("naive", naive), ("backprop", backprop)) if v != seen[k]]
+    if not wrong:
+        return Feedback(True, "each layer adds the same work to backpropagation, and multiplies "
+                              "the number of paths the naive expansion must walk.")
+    hints = {"naive": "count the paths from a first-layer weight: each new layer of width 3 "
+                      "gives every path 3 ways to continue",
+             "backprop": "backpropagation visits every edge of the graph once, and a new layer "
+                         "brings a fixed number of edges"}
+    return Feedback(False, "the count disagrees for " + " and ".join(wrong) + ". Hint: "
+                    + "; ".join(hints[k] for k in wrong) + ".")

@@ -1,0 +1,114 @@
+"""Figures of chapter "The chain rule".
+
+- `graph_figure(g)`: the 2-2-1 network of the worked example as a computational graph, one
+  box per unit quantity (x, z, a, loss) with its value and its gradient dL/d(node), and on
+  every edge the local derivative the node owns. The parameters are leaves of the graph
+  too; to keep the drawing readable they are not drawn (their local derivatives are the
+  inputs of their unit: dz/dw_j = a_j, dz/db = 1).
+- `depth_figure(costs)`: multiplications of the chain rule against depth: the naive
+  per-path products, backpropagation's shared products, and central differences
+  (2P forward passes), on a log axis.
+- `local_derivative(node, parent)`: the number on an edge.
+
+The graphs and counts come from `backprop_lib.graph`; this module only draws them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Node
+from ..plots import BLACK, BLUE, GREEN, ORANGE, VERMILLION, figure
+
+
+def local_derivative(node: Node, parent: Node) -> float:
+    """d(node)/d(parent), as stored on the edge parent -> node."""
+    for p, d in zip(node.parents, node.local, strict=True):
+        if p is parent:
+            return d
+    raise ValueError(f"{parent.name or parent.op} is not a parent of {node.name or node.op}")
+
+
+def _layout(g):
+    """Positions (column, row) of the drawn nodes of a NetworkGraph."""
+    sizes = g.layer_sizes
+    columns = [[f"x{j}" for j in range(1, sizes[0] + 1)]]
+    for l in range(1, len(sizes)):
+        columns.append([f"z{l}_{i}" for i in range(1, sizes[l] + 1)])
+        columns.append([f"a{l}_{i}" for i in range(1, sizes[l] + 1)])
+    columns.append(["loss"])
+    pos = {}
+    for c, names in enumerate(columns):
+        for r, name in enumerate(names):
+            pos[name] = (c, (len(names) - 1) / 2 - r)
+    return pos
+
+
+def graph_figure(g, figsize=(8, 3.6)):
+    """Draw a NetworkGraph after its backward pass: values, gradients, local derivatives."""
+    pos = _layout(g)
+    fig = figure(figsize)
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.grid(False)
+    ncol = max(c for c, _ in pos.values()) + 1
+    ax.set_xlim(-0.6, ncol - 0.4)
+    rows = [r for _, r in pos.values()]
+    ax.set_ylim(min(rows) - 0.75, max(rows) + 0.75)
+    for name, (c, r) in pos.items():
+        node = g[name]
+        for parent in node.parents:
+            if parent.name not in pos:
+                continue
+            pc, pr = pos[parent.name]
+            ax.annotate("", xy=(c - 0.33, r), xytext=(pc + 0.33, pr),
+                        arrowprops=dict(arrowstyle="->", color="#888888", lw=1))
+            t = 0.78 if pr != r and node.op == "linear" else 0.5  # crossing edges: near the end
+            lx, ly = pc + 0.33 + t * (c - pc - 0.66), pr + t * (r - pr)
+            ax.text(lx, ly + 0.06, f"{local_derivative(node, parent):.3f}", ha="center",
+                    va="bottom", fontsize=8, color=GREEN)
+    for name, (c, r) in pos.items():
+        node = g[name]
+        colour = BLACK if node.op == "const" or name == "loss" else BLUE
+        ax.text(c, r, f"{name}\n{node.value:.4f}", ha="center", va="center", fontsize=9,
+                color=colour, bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=colour))
+        if node.requires_grad:
+            ax.text(c, r - 0.3, f"{node.grad:.4f}", ha="center", va="top", fontsize=8,
+                    color=VERMILLION)
+    return fig
+
+
+def depth_figure(costs_by_width):
+    """Multiplications against depth, one colour per method, one line style per width.
+
+    costs_by_width: {width: graph.depth_costs(...)} with matching depths.
+    """
+    fig = figure((7, 3.2))
+    ax = fig.subplots()
+    styles = ["-", "--", ":"]
+    for (width, c), style in zip(costs_by_width.items(), styles):
+        d = c["depth"]
+        ax.plot(d, c["naive"], style, marker="o", color=VERMILLION, markersize=3,
+                label=f"naive paths, width {width}")
+        ax.plot(d, 2 * c["params"] * c["forward"], style, marker="^", color=ORANGE,
+                markersize=3, label=f"central differences, width {width}")
+        ax.plot(d, c["backprop"], style, marker="s", color=BLUE, markersize=3,
+                label=f"backpropagation, width {width}")
+    ax.set_yscale("log")
+    ax.set_xlabel("depth L (number of layers)")
+    ax.set_ylabel("multiplications for all ∂L/∂θ")
+    ax.xaxis.set_major_locator(_integer_locator())
+    ax.legend(fontsize=7, ncol=2, loc="upper left")
+    return fig
+
+
+def _integer_locator():
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
+def shapes_table(trace) -> list:
+    """Rows (name, shape) of a Network trace, for the vector form's table of shapes."""
+    return [(name, "×".join(str(n) for n in np.shape(value)) or "scalar")
+            for name, value in trace.items()]

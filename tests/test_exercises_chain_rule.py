@@ -1,0 +1,47 @@
+"""The checkers of chapter "The chain rule" accept the reference answers and diagnose slips."""
+
+import numpy as np
+
+from backprop_lib.exercises import chain_rule as ex
+
+
+def test_scalar_chain():
+    x, z, a, y = ex._unit_parts()
+    assert ex.check_scalar_chain((a - y) * a * (1 - a) * x).ok
+    assert "a (1 - a) is missing" in ex.check_scalar_chain((a - y) * x).message
+    assert "dz/dw = x" in ex.check_scalar_chain((a - y) * a * (1 - a)).message
+    assert "not z (1 - z)" in ex.check_scalar_chain((a - y) * z * (1 - z) * x).message
+    assert "sign is flipped" in ex.check_scalar_chain(-(a - y) * a * (1 - a) * x).message
+    assert "no answer yet" in str(ex.check_scalar_chain(None))
+
+
+def test_hidden_backward():
+    def right(W2, dZ2, Z1):
+        A1 = 1 / (1 + np.exp(-Z1))
+        return (W2.T @ dZ2) * A1 * (1 - A1)
+
+    assert ex.check_hidden_backward(right).ok
+    assert "that is dA1" in ex.check_hidden_backward(lambda W2, dZ2, Z1: W2.T @ dZ2).message
+    msg = ex.check_hidden_backward(lambda W2, dZ2, Z1: (W2.T @ dZ2) * Z1 * (1 - Z1)).message
+    assert "not Z1 (1 - Z1)" in msg
+    # W2 @ dZ2 without the transpose fails on the shapes, and the learner sees the error
+    msg = ex.check_hidden_backward(lambda W2, dZ2, Z1: W2 @ dZ2).message
+    assert "raised ValueError" in msg
+
+
+def test_path_count():
+    assert ex.check_path_count(9).ok
+    assert ex.check_path_count(9.0).ok
+    assert "no choice to make in that layer" in ex.check_path_count(27).message
+    assert "multiply, they do not add" in ex.check_path_count(6).message
+    assert "whole number" in ex.check_path_count("nine").message
+    assert "no answer yet" in str(ex.check_path_count(None))
+
+
+def test_depth_growth():
+    assert ex.check_depth_growth("multiply", "add").ok
+    wrong = ex.check_depth_growth("add", "add")
+    assert not wrong.ok and "naive" in wrong.message and "backprop" not in wrong.message.split("Hint")[0]
+    assert not ex.check_depth_growth("multiply", "multiply").ok
+    assert "must be one of" in ex.check_depth_growth("grows", "add").message
+    assert "no answer yet" in str(ex.check_depth_growth(None, "add"))
