@@ -88,13 +88,31 @@ def cache_floats(net, m: int) -> int:
     return (sum(sizes) + sum(sizes[1:])) * m
 
 
+def floats_kept(method, net, m) -> int:
+    """The floats `method` must hold at once for m examples, beyond parameters and gradient.
+
+    backprop keeps every layer's A and Z for its backward pass; the others run passes
+    that keep only the current pair of layers (forward mode: values and tangents; the
+    evolution strategy: also one perturbation vector of P numbers).
+    """
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}")
+    _check_net(net)
+    m = check_int(m, "m", low=1)
+    if method == "backprop":
+        return cache_floats(net, m)
+    pair = _layer_pair_floats(net, m)
+    return {"finite_differences": pair, "forward_mode": 2 * pair,
+            "evolution_strategy": pair + net.n_params}[method]
+
+
 def backprop(net, X, Y) -> Estimate:
     """Reverse mode: one forward pass (keeping its Z and A) and one backward pass."""
     _check_net(net)
     X, Y = net.check_data(X, Y)
     _, grads = net.loss_and_gradients(X, Y, checked=True)
     return Estimate("backprop", grads, forward_passes=1, backward_passes=1,
-                    floats_kept=cache_floats(net, X.shape[1]))
+                    floats_kept=floats_kept("backprop", net, X.shape[1]))
 
 
 def finite_differences(net, X, Y, eps=1e-6) -> Estimate:
@@ -110,7 +128,7 @@ def finite_differences(net, X, Y, eps=1e-6) -> Estimate:
 
     grads = {"d" + k: numerical_gradient(f, w, eps) for k, w in net.params.items()}
     return Estimate("finite_differences", grads, forward_passes=calls[0],
-                    floats_kept=_layer_pair_floats(net, X.shape[1]))
+                    floats_kept=floats_kept("finite_differences", net, X.shape[1]))
 
 
 def jvp(net, X, Y, tangent) -> tuple:
@@ -177,9 +195,8 @@ def forward_mode(net, X, Y) -> Estimate:
             unit[idx] = 0
             passes += 1
         grads["d" + name] = g
-    # each pass holds values and tangents of the current layers
     return Estimate("forward_mode", grads, tangent_passes=passes,
-                    floats_kept=2 * _layer_pair_floats(net, X.shape[1]))
+                    floats_kept=floats_kept("forward_mode", net, X.shape[1]))
 
 
 def flatten(params) -> np.ndarray:
@@ -227,9 +244,8 @@ def evolution_strategy(net, X, Y, sigma=1e-3, n_pairs=100, seed=0) -> Estimate:
             net.params[name][...] = v
     g /= 2 * sigma * n_pairs
     grads = {"d" + k: v for k, v in unflatten(g, net.params).items()}
-    # one perturbation vector of P numbers (or its seed) besides the current layers
     return Estimate("evolution_strategy", grads, forward_passes=2 * n_pairs,
-                    floats_kept=_layer_pair_floats(net, X.shape[1]) + theta.size)
+                    floats_kept=floats_kept("evolution_strategy", net, X.shape[1]))
 
 
 def gradient(method, net, X, Y, **kwargs) -> Estimate:

@@ -86,7 +86,7 @@ def test_es_is_deterministic_given_seed():
 def test_es_converges_to_the_smoothed_gradient_not_the_gradient():
     from backprop_lib.figures.alternatives import es_smoothing
 
-    r = es_smoothing(sigma=0.5, n_pairs=5000)
+    r = es_smoothing(sigma=0.5, n_pairs=2000)
     assert abs(r["es"] - r["smoothed"]) < 0.1 * abs(r["smoothed"])
     assert abs(r["exact"] - r["smoothed"]) > 0.3 * abs(r["smoothed"])
 
@@ -167,3 +167,21 @@ def test_buggy_network_bad_input():
         BuggyNetwork([1, 1], "identity", loss="mse", bug="typo")
     with pytest.raises(ValueError, match="loss 'half_mse'"):
         BuggyNetwork([1, 1], "identity", loss="half_mse", bug="loss_without_half")
+
+
+def test_floats_kept_matches_estimates_and_grows_with_depth_for_backprop_only():
+    net, X, Y = _problem("bce")
+    m = X.shape[1]
+    for method in alt.METHODS:
+        kwargs = {"n_pairs": 1} if method == "evolution_strategy" else {}
+        estimate = alt.gradient(method, net, X, Y, **kwargs)
+        assert alt.floats_kept(method, net, m) == estimate.floats_kept
+    shallow = bp.Network([3, 8, 8, 1], "tanh")
+    deep = bp.Network([3] + [8] * 6 + [1], "tanh")
+    assert alt.floats_kept("backprop", deep, 4) > 2 * alt.floats_kept("backprop", shallow, 4)
+    assert alt.floats_kept("finite_differences", deep, 4) == \
+        alt.floats_kept("finite_differences", shallow, 4)
+    with pytest.raises(ValueError, match="method must be one of"):
+        alt.floats_kept("nope", net, 4)
+    with pytest.raises(ValueError, match="m must be >= 1"):
+        alt.floats_kept("backprop", net, 0)
