@@ -202,7 +202,7 @@ class Network:
         return dZ
 
     def _backward(self, Y, keep_all: bool):
-        Zs, As = self.cache["Z"], self.cache["A"]
+        As = self.cache["A"]
         out = {}
         A_L = As[self.L]
         dZ = self._loss.output_delta(A_L, Y, self.activation_names[-1])

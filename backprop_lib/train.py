@@ -8,7 +8,8 @@ in order, when batch_size is None).
 Divergence: when the loss or a gradient stops being finite, or the loss grows past
 `divergence_factor` times max(first loss, 1), training stops, `history.diverged` is set,
 and one DivergenceWarning says so (NumPy's overflow warnings are silenced meanwhile,
-so a slider pushed too far shows one clear message, not a flood).
+so a slider pushed too far shows one clear message, not a flood). The network is left
+with the last parameters whose loss was finite, so it can still be evaluated.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def train(
     rng = np.random.default_rng(check_seed(seed))
 
     losses, norms = [], []
+    saved = {}
     history = History()
     limit = None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -112,7 +114,11 @@ def train(
                 if not (np.isfinite(loss) and loss <= limit and np.isfinite(gnorms).all()):
                     history.diverged, history.stopped_epoch = True, epoch
                     history.message = _divergence_message(epoch, loss, limit, optimizer)
+                    for name, w in saved.items():  # back to the last finite parameters
+                        np.copyto(net.params[name], w)
                     break
+                for name, w in net.params.items():  # keep these: their loss was finite
+                    np.copyto(saved.setdefault(name, np.empty_like(w)), w)
                 if clip_norm is not None:
                     grads = clip_by_norm(grads, clip_norm)
                 optimizer.step(net.params, grads)

@@ -194,3 +194,17 @@ def test_numpy_error_state_is_restored_after_training():
     net, X, Y, o = diverging()
     bp.train(net, X, Y, optimizer=o, epochs=200, on_divergence="ignore")
     assert np.geterr() == before
+
+
+def test_divergence_leaves_the_last_finite_parameters():
+    """After a diverging run the network can still be evaluated without overflow."""
+    import warnings as _w
+
+    X, Y = bp.data.regression_1d(m=40, seed=0)
+    net = bp.Network([1, 8, 1], activations=["tanh", "identity"], loss="half_mse", seed=0)
+    with _w.catch_warnings():
+        _w.simplefilter("ignore", bp.DivergenceWarning)
+        history = bp.train(net, X, Y, optimizer=bp.optimizers.SGD(lr=50.0), epochs=50)
+    assert history.diverged
+    assert all(np.isfinite(w).all() for w in net.params.values())
+    assert np.isfinite(net.loss(X, Y))
