@@ -188,5 +188,5 @@ def check_beta_prediction(answer) -> Feedback:
     return Feedback(False, "run it: set the momentum figure to learning rate "
                            f"{BETA_PREDICTION['lr']:g} and move beta from "
                            f"{BETA_PREDICTION['betas'][0]:g} to {BETA_PREDICTION['betas'][1]:g}; "
-                           "watch how far the blue path swings past the red star. A velocity "
+                           "watch how far the blue path swings past the star. A velocity "
                            "that remembers more gradients takes longer to turn round.")

@@ -194,7 +194,8 @@ def draw_paths(fig, r, artists):
             (lines[label],) = left.plot([], [], ls, color=colour, linewidth=1.3,
                                         marker=".", markersize=2.5)
             (curves[label],) = right.plot([], [], ls, color=colour, linewidth=1.4, label=label)
-        right.legend(loc="upper right", fontsize=7)
+        right.legend(loc="upper right", fontsize=7, frameon=True, facecolor="white",
+                     edgecolor="none", framealpha=0.9)
         warning = left.text(0.02, 0.02, "", transform=left.transAxes, color=WARNING_COLOR,
                             fontsize=8, va="bottom", ha="left",
                             bbox=dict(facecolor="white", alpha=0.85, edgecolor="none"))
