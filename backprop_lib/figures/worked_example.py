@@ -323,6 +323,7 @@ def compute_step(step=N_STEPS - 1, lr=0.5, init="article"):
     cur = walk[step]
     return {"step": int(step), "n_steps": len(walk), "phase": cur.phase, "text": cur.text,
             "nodes": nodes, "edges": edges, "new": set(cur.nodes) | set(cur.edges),
+            "new_lines": {k: len(v) for k, v in cur.nodes.items()} | {e: 1 for e in cur.edges},
             "flow": tuple(cur.flow),
             "weights": {e: float(v) for e, v in _initial_weights(init).items()}}
 
@@ -353,10 +354,10 @@ def draw_step(fig, result, artists):
         artists = _make_artists(fig)
     colour = colours[result["phase"]]
     flow, new = set(result["flow"]), result["new"]
+    n_new = result.get("new_lines", {})
     for e, lines in result["edges"].items():
-        t = artists["edge_text"][e]
-        t.set_text("\n".join([f"w = {result['weights'][e]:.2f}"] + lines))
-        t.set_color(colour if e in new else "#222222")
+        _set_lines(artists["edge_text"][e], [f"w = {result['weights'][e]:.3g}"] + lines,
+                   n_new.get(e, 0), colour)
     for e, line in artists["edge"].items():
         lit = e in flow or e in new
         line.set_color(colour if lit else "#AAAAAA")
@@ -368,14 +369,26 @@ def draw_step(fig, result, artists):
         for arrow in (fwd, bwd):
             arrow.arrow_patch.set_color(colour)
     for k, lines in result["nodes"].items():
-        t = artists["node_text"][k]
-        t.set_text("\n".join(lines))
-        t.set_color(colour if k in new else "#222222")
+        _set_lines(artists["node_text"][k], lines, n_new.get(k, 0), colour)
     artists["phase"].set_text(
         f"Step {result['step'] + 1} of {result['n_steps']}: {result['phase']}")
     artists["phase"].set_color(colour)
     artists["title"].set_text(_wrap(result["text"], 120))
     return artists
+
+
+def _set_lines(pair, lines, n_new, colour):
+    """Show `lines` on a pair of overlaid texts: the last n_new in colour, the rest dark.
+
+    Each text holds every line, the other text's lines blanked with figure spaces of the
+    same length, so the two line up exactly and the background box fits the whole block.
+    """
+    old, new = pair
+    k = len(lines) - n_new
+    blank = ["\u2007" * len(line) for line in lines]
+    old.set_text("\n".join(lines[:k] + blank[k:]))
+    new.set_text("\n".join(blank[:k] + lines[k:]))
+    new.set_color(colour)
 
 
 def _make_artists(fig):
@@ -408,9 +421,11 @@ def _make_artists(fig):
             else:
                 f = 0.25 if e[0] == "W1" else 0.45
                 tx, ty, va = x0 + f * (x1 - x0), y0 + f * (y1 - y0), "center"
-            artists["edge_text"][e] = ax.text(
-                tx, ty, "", fontsize=7, ha="center", va=va, zorder=4, linespacing=1.15,
-                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
+            style = dict(fontsize=7, ha="center", va=va, linespacing=1.15)
+            artists["edge_text"][e] = (
+                ax.text(tx, ty, "", zorder=4, color="#222222", **style,
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9)),
+                ax.text(tx, ty, "", zorder=5, **style))
     names = {"x1": "x₁", "x2": "x₂", "h1": "h₁", "h2": "h₂", "o": "ŷ", "L": "L"}
     for k, (x, y) in NODE_XY.items():
         if k == "L":
@@ -420,9 +435,11 @@ def _make_artists(fig):
             ax.scatter([x], [y], s=520, c="white", edgecolors="#333333", zorder=2)
             ax.text(x, y, names[k], ha="center", va="center", fontsize=10, zorder=3)
         above = y > 0.25
-        artists["node_text"][k] = ax.text(
-            x, y + (0.2 if above else -0.2), "", fontsize=7.5, ha="center",
-            va="bottom" if above else "top", zorder=4, linespacing=1.25)
+        style = dict(fontsize=7.5, ha="center", va="bottom" if above else "top",
+                     linespacing=1.25)
+        artists["node_text"][k] = tuple(
+            ax.text(x, y + (0.2 if above else -0.2), "", zorder=z, color="#222222", **style)
+            for z in (4, 5))
     artists["phase"] = fig.text(0.01, 0.985, "", fontsize=9, va="top", ha="left", fontweight="bold")
     artists["title"] = fig.text(0.01, 0.915, "", fontsize=8, va="top", ha="left")
     return artists
