@@ -24,3 +24,32 @@ def test_gradient_costs_two_to_three_forward_passes():
 
 def test_worked_example_has_nine_parameters_and_mnist_sizes():
     assert bp.Network([2, 2, 1]).n_params == 9
+
+
+def test_race_in_the_text_reaches_the_target_both_ways():
+    # "Both get there."
+    r = search.race(8, lr=0.3)
+    assert r.random.reached and r.gradient.reached
+
+
+def test_random_search_ignores_the_learning_rate_and_large_rates_diverge():
+    # "random search, which has no learning rate, does not change"; "too large and it diverges"
+    from backprop_lib.figures import why_gradients as wg
+
+    a, b = wg.compute(lr=0.01), wg.compute(lr=1.0)
+    assert a.race.random.evals == b.race.random.evals
+    assert wg.compute(lr=10.0).race.gradient.diverged
+
+
+def test_tanh_ratio_falls_more_slowly_than_on_the_bowl():
+    # "On the tanh network the ratio falls more slowly"
+    kw = dict(n_directions=20)
+    bowl = search.step_gains([2, 4, 8, 16, 32, 64], hidden=0, whiten=True, **kw)
+    net = search.step_gains([2, 4, 8, 16, 32, 64], hidden=4, **kw)
+    assert search.fit_slope(net["P"], net["ratio"])[0] > search.fit_slope(bowl["P"], bowl["ratio"])[0]
+
+
+def test_measured_mean_cos2_is_one_over_P_within_sampling_error():
+    # "the measured mean is 1/P to within its sampling error" (the notebook's study)
+    st = search.cosine_study([2, 4, 8, 16, 32, 64, 128, 256], n_directions=2000)
+    assert (abs(st["mean"] - 1 / st["P"]) < 3 * st["stderr"]).all()

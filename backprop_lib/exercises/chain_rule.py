@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import graph
 from .checking import NO_ANSWER, Feedback, check_function, check_scalar
+from .why_gradients import invalid_choice  # the predict-then-verify answers of both chapters
 
 #: The single sigmoid unit of exercise 1.
 UNIT = {"x": 1.5, "w": 0.8, "b": -0.2, "y": 1.0}
@@ -126,12 +127,9 @@ def _kind(growth) -> str:
 
 def check_depth_growth(naive=None, backprop=None) -> Feedback:
     """Predict: adding one layer "add"s a fixed number of multiplications, or "multiply"s them."""
-    if naive is None or backprop is None:
-        return NO_ANSWER
-    for name, value in (("naive", naive), ("backprop", backprop)):
-        if value not in CHOICES:
-            return Feedback(False, f"{name} must be one of {', '.join(map(repr, CHOICES))}; "
-                                   f"got {value!r}.")
+    problem = invalid_choice({"naive": naive, "backprop": backprop}, CHOICES)
+    if problem is not None:
+        return problem
     seen = {k: _kind(v) for k, v in measured_growth().items()}
     wrong = [k for k, v in (("naive", naive), ("backprop", backprop)) if v != seen[k]]
     if not wrong:

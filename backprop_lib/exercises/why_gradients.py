@@ -87,14 +87,23 @@ def _classify(ratio) -> str:
     return "same" if ratio < 1.4 else ("double" if ratio < 2.9 else "quadruple")
 
 
+def invalid_choice(answers: dict, choices) -> Feedback | None:
+    """The Feedback for the first unanswered or invalid prediction in `answers`, else None."""
+    if any(value is None for value in answers.values()):
+        return NO_ANSWER
+    for name, value in answers.items():
+        if value not in choices:
+            return Feedback(False, f"{name} must be one of {', '.join(map(repr, choices))}; "
+                                   f"got {value!r}.")
+    return None
+
+
 def check_doubling(random_search=None, gradient_descent=None) -> Feedback:
     """Predict ("same", "double", "quadruple") what doubling P does to each method's cost."""
-    if random_search is None or gradient_descent is None:
-        return NO_ANSWER
-    for name, value in (("random_search", random_search), ("gradient_descent", gradient_descent)):
-        if value not in CHOICES:
-            return Feedback(False, f"{name} must be one of {', '.join(map(repr, CHOICES))}; "
-                                   f"got {value!r}.")
+    problem = invalid_choice({"random_search": random_search,
+                              "gradient_descent": gradient_descent}, CHOICES)
+    if problem is not None:
+        return problem
     m = measured_doubling()
     seen = {"random_search": _classify(m["random"]), "gradient_descent": _classify(m["gradient"])}
     report = (f"from P = {m['P'][0]} to P = {m['P'][1]}, random search needed "
