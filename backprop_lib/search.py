@@ -78,6 +78,15 @@ def unflatten(theta, like) -> dict:
     return out
 
 
+def _write(net, theta) -> None:
+    """Copy the vector theta into net.params in place (a search's inner loop: theta was
+    made from net.params by `flatten`, so names, shapes and dtype are already right)."""
+    start = 0
+    for arr in net.params.values():
+        arr[...] = theta[start : start + arr.size].reshape(arr.shape)
+        start += arr.size
+
+
 # --------------------------------------------------------------------------- random directions
 
 
@@ -154,7 +163,7 @@ def random_search(net, X, Y, target, max_evals=5000, sigma=0.1, seed=0) -> Searc
         while evals is None and len(losses) < max_evals:
             u = rng.standard_normal(theta.size)
             trial = theta + sigma * u / np.linalg.norm(u)
-            net.set_params(unflatten(trial, net.params))
+            _write(net, trial)
             loss = net.loss(X, Y)
             if loss < best:
                 theta, best, sigma = trial, loss, sigma * up
@@ -163,7 +172,7 @@ def random_search(net, X, Y, target, max_evals=5000, sigma=0.1, seed=0) -> Searc
             losses.append(best)
             if best <= target:
                 evals = len(losses)
-    net.set_params(unflatten(theta, net.params))
+    _write(net, theta)
     return SearchResult("random search", np.array(losses), evals, target)
 
 
@@ -349,9 +358,9 @@ def best_decrease(net, X, Y, direction, steps) -> float:
     best = 0.0
     with np.errstate(over="ignore", invalid="ignore"):
         for t in steps:
-            net.set_params(unflatten(theta + t * d / norm, net.params))
+            _write(net, theta + t * d / norm)
             best = max(best, base - net.loss(X, Y))
-    net.set_params(unflatten(theta, net.params))
+    _write(net, theta)
     return best
 
 

@@ -35,7 +35,7 @@ JOINT = ("lr", "init")
 
 #: Budgets of the interactive race (both capped, so that every frame computes quickly).
 MAX_EVALS = 4000
-MAX_STEPS = 600
+MAX_STEPS = 300
 
 
 def markdown_table(header, rows) -> str:
