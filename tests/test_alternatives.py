@@ -86,7 +86,7 @@ def test_es_is_deterministic_given_seed():
 def test_es_converges_to_the_smoothed_gradient_not_the_gradient():
     from backprop_lib.figures.alternatives import es_smoothing
 
-    r = es_smoothing(sigma=0.5, n_pairs=2000)
+    r = es_smoothing(sigma=0.5, n_pairs=1000)
     assert abs(r["es"] - r["smoothed"]) < 0.1 * abs(r["smoothed"])
     assert abs(r["exact"] - r["smoothed"]) > 0.3 * abs(r["smoothed"])
 
@@ -185,3 +185,35 @@ def test_floats_kept_matches_estimates_and_grows_with_depth_for_backprop_only():
         alt.floats_kept("nope", net, 4)
     with pytest.raises(ValueError, match="m must be >= 1"):
         alt.floats_kept("backprop", net, 0)
+
+
+def test_smoothing_figure_every_frame():
+    from backprop_lib.figures import alternatives as fa
+    from backprop_lib.plots import figure
+
+    it = fa.smoothing_interactive()
+    fig = figure()
+    artists = None
+    for params in it.grid():
+        r = fa.es_smoothing(**params)
+        assert np.isfinite(r["smooth"]).all() and np.isfinite(r["es"])
+        artists = fa.smoothing_draw(fig, r, artists)
+        assert "evolution strategy" in fa.smoothing_alt(params, r)
+    narrow, wide = fa.es_smoothing(0.05, 1000), fa.es_smoothing(1.0, 1000)
+    assert abs(narrow["smoothed"] - narrow["exact"]) < 0.05 * abs(narrow["exact"])
+    assert abs(wide["smoothed"]) < 0.5 * abs(wide["exact"])
+    # the smoothed curve from the fine grid agrees with quadrature at t = 0
+    assert abs(wide["smooth"][len(wide["t"]) // 2] - wide["smooth_at_zero"]) < 1e-4
+
+
+def test_losses_along_matches_perturbing_the_parameter():
+    from backprop_lib.figures.alternatives import losses_along
+
+    net, X, Y = _problem("bce", sizes=(3, 4, 5, 1))
+    Xc, Yc = net.check_data(X, Y)
+    for name, index in (("W2", (1, 3)), ("b1", (2, 0)), ("W3", (0, 4))):
+        got = losses_along(net, Xc, Yc, name, index, [-0.3, 0.0, 0.7])
+        for t, value in zip([-0.3, 0.0, 0.7], got, strict=True):
+            twin = net.copy()
+            twin.params[name][index] += t
+            assert value == pytest.approx(twin.loss(X, Y), rel=1e-12)

@@ -4,8 +4,9 @@
   error against backpropagation), floats kept, and (optionally) time per gradient.
 * `draw_cost`: the log-log figure of passes and time against the parameter count P.
 * `es_noise`: the evolution strategy's relative error against the number of pairs N.
-* `es_smoothing`: along one weight, the loss, its Gaussian-smoothed version, and what an
-  evolution strategy's estimate converges to.
+* `es_smoothing` (an interactive figure over sigma and the number of pairs N): along one
+  weight, the loss, its Gaussian-smoothed version, and what an evolution strategy's
+  estimate converges to.
 Compute functions need NumPy and backprop_lib only; draw functions import matplotlib
 through backprop_lib.plots when called.
 """
@@ -20,6 +21,7 @@ import numpy as np
 import backprop_lib as bp
 
 from .. import alternatives as alt
+from .. import interactive as ia
 from .._checks import check_int, check_positive
 
 LABELS = {"backprop": "backpropagation (reverse mode)",
@@ -110,52 +112,130 @@ def es_noise(pair_counts=(10, 30, 100, 300, 1000, 3000), width=8, sigma=1e-4, se
     return {"P": net.n_params, "N": np.array(pair_counts), "error": np.array(errors)}
 
 
-def es_smoothing(sigma=0.5, width=8, name="W1", index=(0, 0), n_pairs=2000, seed=0):
+def losses_along(net, X, Y, name, index, ts):
+    """The loss with the entry `index` of parameter `name` offset by each t in ts.
+
+    Batched over t: the layers below the parameter run once, the others on a stack of
+    T copies (matmul broadcasts over the first axis). X and Y must be checked arrays.
+    """
+    ts = np.asarray(ts, dtype=np.float64).ravel()
+    layer = int(name[1:])
+    A = X
+    for l in range(1, layer):
+        A = net._f[l - 1](net.params[f"W{l}"] @ A + net.params[f"b{l}"])
+    Z = net.params[f"W{layer}"] @ A + net.params[f"b{layer}"]
+    row = index[0]
+    direction = np.zeros_like(Z)  # how Z moves per unit offset of the entry
+    direction[row] = A[index[1]] if name.startswith("W") else 1.0
+    Z = Z[None] + ts[:, None, None] * direction[None]
+    A = net._f[layer - 1](Z)
+    for l in range(layer + 1, net.L + 1):
+        A = net._f[l - 1](net.params[f"W{l}"] @ A + net.params[f"b{l}"])
+    return np.array([net._loss.value(a, Y) for a in A])
+
+
+T_GRID = np.linspace(-2.0, 2.0, 81)
+S_GRID = np.linspace(-6.0, 6.0, 1201)  # fine grid for the smoothing (sigma up to 1)
+_LINES = {}
+
+
+def _line(width, name, index):
+    """(net, X, Y) and the loss on S_GRID along one entry, computed once per entry."""
+    key = (width, name, tuple(index))
+    if key not in _LINES:
+        net, X, Y = problem(width)
+        X, Y = net.check_data(X, Y)
+        _LINES[key] = (net, X, Y, losses_along(net, X, Y, name, index, S_GRID))
+    return _LINES[key]
+
+
+def es_smoothing(sigma=0.5, n_pairs=1000, width=8, name="W1", index=(0, 0), seed=0,
+                 n_nodes=41):
     """Along one weight w (offset t from its value): the loss, the smoothed loss
-    E[L(t + sigma e)], the true derivative at t = 0, the smoothed loss's derivative at
-    t = 0, and a one-dimensional antithetic ES estimate with n_pairs pairs."""
+    E[L(w + t + sigma e)] (a Gaussian-weighted sum over a fine grid of t), the loss's
+    slope at t = 0, the smoothed loss's slope there (Stein's identity,
+    E[L(w + sigma e) e] / sigma, by Gauss-Hermite quadrature), and a one-dimensional
+    antithetic ES estimate from n_pairs pairs, each pair two real loss evaluations."""
     sigma = check_positive(sigma, "sigma")
+    if isinstance(n_pairs, float) and n_pairs.is_integer():  # a slider's value
+        n_pairs = int(n_pairs)
     n_pairs = check_int(n_pairs, "n_pairs", low=1)
-    net, X, Y = problem(width)
-    X, Y = net.check_data(X, Y)
-    w = net.params[name]
-    start = float(w[index])
-
-    def f(t):
-        w[index] = start + t
-        try:
-            return alt.loss_value(net, X, Y)
-        finally:
-            w[index] = start
-
-    ts = np.linspace(-3 * sigma, 3 * sigma, 41)
-    loss = np.array([f(t) for t in ts])
-    smooth = np.array([alt.smoothed_loss(lambda u, t=t: f(t + u), sigma, 21) for t in ts])
-    h = 1e-4
-    exact = (f(h) - f(-h)) / (2 * h)
-    smooth_slope = (alt.smoothed_loss(lambda u: f(h + u), sigma)
-                    - alt.smoothed_loss(lambda u: f(-h + u), sigma)) / (2 * h)
+    net, X, Y, line = _line(width, name, index)
+    along = partial(losses_along, net, X, Y, name, index)
+    kernel = np.exp(-0.5 * ((S_GRID[None] - T_GRID[:, None]) / sigma) ** 2)
+    smooth = (kernel @ line) / kernel.sum(axis=1)
+    loss = np.interp(T_GRID, S_GRID, line)  # T_GRID points lie on S_GRID
+    nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)
+    weights = weights / np.sqrt(2 * np.pi)
+    h = 1e-5
+    exact = float((along([h])[0] - along([-h])[0]) / (2 * h))
+    at_nodes = along(sigma * nodes)
+    smoothed = float(weights @ (at_nodes * nodes) / sigma)
     e = np.random.default_rng(seed).standard_normal(n_pairs)
-    es = float(np.mean([(f(sigma * x) - f(-sigma * x)) * x for x in e]) / (2 * sigma))
-    return {"t": ts, "loss": loss, "smooth": smooth, "exact": exact,
-            "smoothed": smooth_slope, "es": es, "sigma": sigma, "start": start}
+    es = float(np.mean((along(sigma * e) - along(-sigma * e)) * e) / (2 * sigma))
+    return {"t": T_GRID, "loss": loss, "smooth": smooth, "exact": exact,
+            "smoothed": smoothed, "es": es, "sigma": sigma, "n_pairs": n_pairs,
+            "at_zero": float(line[len(S_GRID) // 2]), "smooth_at_zero": float(weights @ at_nodes)}
 
 
-def draw_smoothing(result):
-    """The loss along one weight and its smoothed version, with their slopes at 0."""
-    from ..plots import BLUE, ORANGE, VERMILLION, figure
+def smoothing_draw(fig, result, artists):
+    """Draw (first call) or update the loss along one weight, its smoothed version and
+    the two slopes at t = 0: the loss's own, and the evolution strategy's estimate."""
+    t, near = result["t"], np.abs(result["t"]) <= 1.0
+    exact_line = result["at_zero"] + result["exact"] * t[near]
+    es_line = result["smooth_at_zero"] + result["es"] * t[near]
+    if artists is None:
+        from ..plots import BLUE, ORANGE, VERMILLION
 
-    fig = figure(figsize=(7, 3))
-    ax = fig.subplots()
-    t = result["t"]
-    ax.plot(t, result["loss"], color=BLUE, label="loss L(w + t)")
-    ax.plot(t, result["smooth"], color=ORANGE, ls="--",
-            label=f"smoothed loss, sigma = {result['sigma']:g}")
-    for slope_, colour, label in ((result["exact"], BLUE, "slope of the loss"),
-                                  (result["es"], VERMILLION, "ES estimate")):
-        base = result["loss"][len(t) // 2] if colour == BLUE else result["smooth"][len(t) // 2]
-        ax.plot(t, base + slope_ * t, color=colour, lw=0.9, ls=":", label=label)
-    ax.set_xlabel("offset t of one weight")
-    ax.set_ylabel("loss")
-    ax.legend(loc="best")
-    return fig
+        ax = fig.add_subplot(1, 1, 1)
+        artists = {
+            "ax": ax,
+            "loss": ax.plot(t, result["loss"], color=BLUE, label="loss L(w + t)")[0],
+            "smooth": ax.plot(t, result["smooth"], color=ORANGE, ls="--",
+                              label="smoothed loss")[0],
+            "exact": ax.plot(t[near], exact_line, color=BLUE, lw=1.0, ls=":",
+                             label="slope of the loss at 0")[0],
+            "es": ax.plot(t[near], es_line, color=VERMILLION, lw=1.4, ls="-.",
+                          label="ES estimate of the slope")[0],
+            "text": ax.text(0.02, 0.04, "", transform=ax.transAxes, fontsize=9),
+        }
+        ax.set_xlabel("offset t of one weight")
+        ax.set_ylabel("loss")
+        ax.legend(loc="upper left", fontsize=8)
+    artists["smooth"].set_ydata(result["smooth"])
+    artists["es"].set_ydata(es_line)
+    lo = min(result["loss"].min(), exact_line.min(), es_line.min())
+    hi = max(result["loss"].max(), exact_line.max(), es_line.max())
+    artists["ax"].set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+    artists["text"].set_text(
+        f"sigma = {result['sigma']:g}, N = {result['n_pairs']}: slopes at 0: loss "
+        f"{result['exact']:.3f}, smoothed {result['smoothed']:.3f}, ES {result['es']:.3f}")
+    return artists
+
+
+def smoothing_alt(params, result):
+    """The frame in words (alt text and caption)."""
+    return (f"The loss along one weight and its Gaussian-smoothed version for sigma = "
+            f"{result['sigma']:g}; slopes at the current value: the loss's "
+            f"{result['exact']:.3f}, the smoothed loss's {result['smoothed']:.3f}, and the "
+            f"evolution strategy's estimate from N = {result['n_pairs']} pairs "
+            f"{result['es']:.3f}.")
+
+
+SMOOTHING_CONTROLS = [
+    ia.LogSlider("sigma", values=[0.05, 0.1, 0.2, 0.5, 1.0], default=0.5, label="sigma"),
+    ia.LogSlider("n_pairs", values=[10, 100, 1000], default=1000,
+                 label="pairs N"),
+]
+
+
+def smoothing_interactive(**kwargs):
+    """The Interactive smoothing figure, not yet shown (for tests and timing)."""
+    kwargs.setdefault("figsize", (7, 3))
+    return ia.Interactive(es_smoothing, smoothing_draw, SMOOTHING_CONTROLS,
+                          joint=("sigma", "n_pairs"), alt=smoothing_alt, **kwargs)
+
+
+def show_smoothing(**kwargs):
+    """Show the smoothing figure: live sliders in a kernel, a static player in the book."""
+    return smoothing_interactive(**kwargs).show()
