@@ -6,7 +6,8 @@ figures, each a pure compute function (cached by the interactive layer), a draw 
 that updates its artists in place, an alt text, and `*_interactive()` / `show_*()`:
 
 - DEPTH: per-layer gradient norms ||dW{l}|| at initialization, and the training loss, for
-  an activation, an initialization scheme and scale, a depth and a learning rate.
+  an activation, an initialization scheme and scale, a depth, a learning rate, and plain or
+  residual connections.
 - CLIPPING: an exploding ReLU network trained with and without clipping by norm (for a
   threshold, a learning rate, an initialization), and what the same clipping does to the
   per-layer norms of a vanishing sigmoid network (it scales them all by one factor, so
@@ -77,13 +78,15 @@ class DepthResult:
 
 
 def depth_compute(activation="tanh", init="xavier", scale=1.0, depth=10, lr=0.03,
-                  epochs=EPOCHS):
-    """Per-layer gradient norms at initialization, then `epochs` of full-batch SGD."""
+                  connection="plain", epochs=EPOCHS):
+    """Per-layer gradient norms at initialization, then `epochs` of full-batch SGD.
+    connection: "plain" (Network) or "residual" (ResidualNetwork, same sizes and weights)."""
     X, Y = dataset()
-    net = deep_net(activation, init, scale, int(depth))
+    net = deep_net(activation, init, scale, int(depth), residual=connection == "residual")
     norms = diagnostics.layer_gradient_norms(net, X, Y)
     hist = train(net, X, Y, SGD(lr), epochs=epochs, on_divergence="ignore")
-    label = f"{activation}, {init} x {scale:g}, {int(depth)} layers"
+    label = f"{activation}, {init} x {scale:g}, {int(depth)} layers" + (
+        ", residual" if connection == "residual" else "")
     return DepthResult(norms, diagnostics.first_last_ratio(norms), hist.loss, hist.diverged,
                        hist.stopped_epoch, label)
 
@@ -155,6 +158,7 @@ DEPTH_CONTROLS = [
     ia.Slider("scale", [0.5, 1.0, 1.5, 2.0], default=1.0, label="init scale"),
     ia.Choice("activation", list(ACTIVATIONS), default="tanh", label="activation"),
     ia.Slider("depth", [4, 10, 20], default=10, label="layers"),
+    ia.Choice("connection", ["plain", "residual"], default="plain", label="connections"),
 ]
 DEPTH_JOINT = ("lr", "init")
 
