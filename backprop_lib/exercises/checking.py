@@ -51,8 +51,10 @@ NO_ANSWER = Feedback(False, "no answer yet: replace None with your answer and ru
 
 # Constant factors whose presence betrays a classic slip, with what the slip usually is.
 FACTORS = [
-    (2.0, "your answer is twice the right one: is there an extra factor of 2 (the 1/2 in the loss)?"),
-    (0.5, "your answer is half the right one: a factor of 2 is missing (d/dx of x^2 is 2x)."),
+    (2.0, "your answer is twice the right one: look for an extra factor of 2 "
+          "(a dropped 1/2, or a 2 counted twice)."),
+    (0.5, "your answer is half the right one: a factor of 2 is missing "
+          "(for example the 2 in d/dx of x^2 = 2x)."),
 ]
 
 
