@@ -53,3 +53,11 @@ def test_figure_and_text_settings_agree():
     # "a 2-32-3 network (tanh hidden layer, Adam with a learning rate of 0.01, 1000 epochs)"
     sig = inspect.signature(ll.train_spirals).parameters
     assert (sig["hidden"].default, sig["lr"].default, sig["epochs"].default) == (32, 0.01, 1000)
+
+
+def test_small_learning_rate_is_several_times_behind():
+    # "after the same 300 epochs its loss is still several times higher than at a
+    # learning rate of 1"
+    slow = training.compute(lr=0.01, init="xavier").loss[-1]
+    assert training.EPOCHS == 300
+    assert slow > 3 * training.compute(lr=1.0, init="xavier").loss[-1]

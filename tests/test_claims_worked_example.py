@@ -74,3 +74,17 @@ def test_article_z2_comes_from_the_rounded_activations():
     a_rounded = [row[0] for row in we.ARTICLE["A1"]]
     assert w[0] * a_rounded[0] + w[1] * a_rounded[1] + b == pytest.approx(1.1934, abs=1e-12)
     assert not _rows()["Z2"][4]
+
+
+def test_every_gradient_of_the_example_is_negative():
+    # "Every gradient is negative"
+    net, X, Y = we.worked_network()
+    for g in net.gradients(X, Y).values():
+        assert (g < 0).all()
+
+
+def test_mse_derivative_over_all_entries():
+    # "mse" with 2 (y_hat - y) / (n_L m)
+    from backprop_lib.losses import mse_gradient
+    A, Y = np.array([[0.2, 0.4, 0.9], [0.1, 0.5, 0.3]]), np.zeros((2, 3))
+    np.testing.assert_allclose(mse_gradient(A, Y), 2 * (A - Y) / (2 * 3))
