@@ -24,7 +24,8 @@ Two ways the same call shows itself:
   over one figure made once. Each change calls `compute` (cached) and `draw` with the
   existing artists, then shows the re-rendered PNG and its description. The cell's output
   also carries a text/plain summary (the description of the default frame), which is what
-  strict nbval compares; nbval skips widget views and images.
+  strict nbval compares (nbval skips widget views and images), and a small image/png of
+  the default frame for viewers that cannot show widgets (a notebook on GitHub).
 - In the book build (environment variable BACKPROP_BOOK_STATIC=1, set by tools/build_book.py):
   no ipywidgets at all. Every frame of the grid is computed and drawn at build time into a
   small PNG, and one self-contained HTML output holds plain HTML controls (<input type=range>
@@ -484,7 +485,7 @@ class Interactive:
                 f"{self.alt_text(self.defaults())}")
 
     # the static player
-    def static_html(self, colors=96):
+    def static_html(self, colors=48):
         """One self-contained HTML player over the grid (no ipywidgets, no network)."""
         saved = self.params
         frames_json = {}
@@ -503,7 +504,17 @@ class Interactive:
             return {"text/html": self.static_html(), "text/plain": self.summary()}
         bundle = dict(self.widget._repr_mimebundle_())
         bundle["text/plain"] = self.summary()
+        # A small picture of the default frame for viewers without a kernel or widgets
+        # (a notebook on GitHub; the widget view wins wherever widgets render).
+        bundle["image/png"] = base64.b64encode(self._default_png()).decode("ascii")
         return bundle
+
+    def _default_png(self):
+        shown = self.params
+        self.update(**self.defaults())
+        data = self.png(colors=48)
+        self.update(**shown)
+        return data
 
     def _ipython_display_(self):
         if self._displayed:
@@ -528,11 +539,13 @@ class Interactive:
         return self
 
     # timing
-    def benchmark(self, settings=None, cold=True, render=True):
+    def benchmark(self, settings=None, cold=True, render=True, clock=time.perf_counter):
         """Milliseconds per update over `settings` (default: the grid), one per setting.
 
         An update is what a slider move costs: compute (after clearing the cache when
         `cold`), draw on the existing artists and, when `render`, the PNG the live view shows.
+        clock: time.perf_counter (wall time, the default) or time.process_time (CPU time of
+        this process, which other programs competing for the processor do not inflate).
         """
         settings = self.grid() if settings is None else list(settings)
         if cold:
@@ -540,11 +553,11 @@ class Interactive:
         self.update(**self.defaults())
         times = []
         for params in settings:
-            t0 = time.perf_counter()
+            t0 = clock()
             self.update(**params)
             if render:
                 self.png()
-            times.append(1e3 * (time.perf_counter() - t0))
+            times.append(1e3 * (clock() - t0))
         return np.array(times)
 
 

@@ -79,15 +79,29 @@ def _newest_source():
 
 @pytest.fixture(scope="module")
 def book():
-    """The built book's directory, built afresh unless a build newer than the sources exists."""
-    stamp = HTML / "index.html"
-    fresh = stamp.exists() and (stamp.stat().st_mtime > _newest_source()
-                                or os.environ.get("BACKPROP_REUSE_BUILD") == "1")
-    if IN_CI or not fresh or os.environ.get("BACKPROP_REBUILD_BOOK") == "1":
-        done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--quiet"],
-                              cwd=ROOT, capture_output=True, text=True)
-        assert done.returncode == 0, ("the book did not build:\n" + done.stdout[-4000:]
-                                      + done.stderr[-4000:])
+    """The built book's directory, built afresh unless a build newer than the sources exists.
+
+    Under pytest-xdist several workers may reach this at once: a file lock lets one build
+    while the others wait, and a run id written beside the build lets them reuse it (under
+    CI too, where each test run builds once).
+    """
+    import fcntl
+
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid-{os.getpid()}")
+    (ROOT / "_build").mkdir(exist_ok=True)
+    with open(ROOT / "_build" / ".browser-test.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp, run_file = HTML / "index.html", ROOT / "_build" / ".browser-test-run"
+        built_by_this_run = run_file.exists() and run_file.read_text() == run
+        fresh = stamp.exists() and (stamp.stat().st_mtime > _newest_source()
+                                    or os.environ.get("BACKPROP_REUSE_BUILD") == "1")
+        must = IN_CI or os.environ.get("BACKPROP_REBUILD_BOOK") == "1" or not fresh
+        if must and not built_by_this_run:
+            done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"),
+                                   "--quiet"], cwd=ROOT, capture_output=True, text=True)
+            assert done.returncode == 0, ("the book did not build:\n" + done.stdout[-4000:]
+                                          + done.stderr[-4000:])
+            run_file.write_text(run)
     return HTML
 
 

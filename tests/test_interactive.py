@@ -220,7 +220,9 @@ def test_live_widget_change_redraws_same_artists_and_image():
 def test_live_output_has_widget_and_deterministic_text(monkeypatch):
     monkeypatch.delenv(ia.STATIC_ENV, raising=False)
     bundle = Toy().figure()._repr_mimebundle_()
-    assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "text/plain"}
+    assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "text/plain",
+                           "image/png"}
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
     again = Toy().figure()._repr_mimebundle_()
     assert bundle["text/plain"] == again["text/plain"]
     assert "At learning rate 0.1, initialization xavier, init scale 1: lr 0.1 xavier 1 y0" \
