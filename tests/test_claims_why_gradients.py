@@ -53,3 +53,9 @@ def test_measured_mean_cos2_is_one_over_P_within_sampling_error():
     # "the measured mean is 1/P to within its sampling error" (the notebook's study)
     st = search.cosine_study([2, 4, 8, 16, 32, 64, 128, 256], n_directions=2000)
     assert (abs(st["mean"] - 1 / st["P"]) < 3 * st["stderr"]).all()
+
+
+def test_cosine_figure_alt_text_range():
+    # alt text of fig-cosines: "P, from 17 to 1033" (n_in from 2 to 256)
+    assert search.student(2, 4).n_params == 17
+    assert search.student(256, 4).n_params == 1033
