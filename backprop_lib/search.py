@@ -179,8 +179,9 @@ def random_search(net, X, Y, target, max_evals=5000, sigma=0.1, seed=0) -> Searc
 def gradient_descent(net, X, Y, target, lr=0.1, max_steps=2000) -> SearchResult:
     """Lower net's loss by full-batch gradient descent, in place (bp.train with SGD).
 
-    losses[k] is the loss at the k-th gradient evaluation (before its step); evals is the
-    number of gradient evaluations made when the loss was first <= target. A learning rate
+    losses[k] is the lowest loss seen in the first k + 1 gradient evaluations (each measured
+    before its step), as for random search; evals is the number of gradient evaluations made
+    when the loss was first <= target. A learning rate
     too large makes the loss blow up: then diverged is True and the target is not reached.
     """
     _check_net(net)
@@ -285,7 +286,7 @@ def race(n_in, *, hidden=4, m=256, whiten=False, fraction=0.1, lr=0.2, init="xav
     """Race random search against gradient descent on the teacher task with n_in inputs.
 
     The student has the teacher's shape [n_in, hidden, 1], so P = hidden (n_in + 2) + 1
-    grows with n_in. Both methods start from the same student (seeded), and the target is
+    grows with n_in (P = n_in + 1 for the linear student, hidden = 0). Both methods start from the same student (seeded), and the target is
     `fraction` times its initial loss, so every size faces the same relative goal.
     """
     fraction = check_real(fraction, "fraction", low=0.0, high=1.0, low_open=True, high_open=True)
