@@ -25,13 +25,14 @@ and a count of the passes through the network it made and of the numbers it had 
 
 `floats_kept` counts the activations (and perturbation vectors) a method must hold at
 once beyond the parameters and the gradient; with m examples a column, that is what
-decides memory. `loss_value` is a forward pass that keeps only the current layer.
+decides memory. `pass_peak_bytes` measures it (tracemalloc) for one pass of each method. `loss_value` is a forward pass that keeps only the current layer.
 This module needs NumPy alone.
 """
 
 from __future__ import annotations
 
 import time
+import tracemalloc
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -270,6 +271,40 @@ def smoothed_loss(f, sigma, n_nodes=41):
     nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)
     return float(sum(w * f(sigma * x) for x, w in zip(nodes, weights, strict=True))
                  / np.sqrt(2 * np.pi))
+
+
+def peak_bytes(fn) -> int:
+    """Measured: the peak of memory newly allocated while fn() runs (tracemalloc, which
+    NumPy reports its array buffers to), in bytes."""
+    if not callable(fn):
+        raise TypeError(f"fn must be callable; got {describe(fn)}")
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        fn()
+        return int(tracemalloc.get_traced_memory()[1] - base)
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+
+
+def pass_peak_bytes(method, net, X, Y) -> int:
+    """Measured peak memory of one pass of `method`: forward and backward for backprop,
+    one forward pass keeping one layer for finite differences and the evolution strategy,
+    one tangent pass (along W1) for forward mode."""
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}")
+    _check_net(net)
+    X, Y = net.check_data(X, Y)
+    if method == "backprop":
+        return peak_bytes(lambda: net.loss_and_gradients(X, Y, checked=True))
+    if method == "forward_mode":
+        tangent = {"W1": np.ones_like(net.params["W1"])}
+        return peak_bytes(lambda: jvp(net, X, Y, tangent))
+    return peak_bytes(lambda: loss_value(net, X, Y))
 
 
 def seconds(fn, repeat=3, number=1) -> float:

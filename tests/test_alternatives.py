@@ -217,3 +217,21 @@ def test_losses_along_matches_perturbing_the_parameter():
             twin = net.copy()
             twin.params[name][index] += t
             assert value == pytest.approx(twin.loss(X, Y), rel=1e-12)
+
+
+def test_measured_memory_backprop_grows_with_depth_a_forward_pass_does_not():
+    from backprop_lib.figures.alternatives import problem
+
+    peaks = {}
+    for depth in (2, 8):
+        net, X, Y = problem(32, depth=depth, m=256)
+        peaks[depth] = {m: alt.pass_peak_bytes(m, net, X, Y) for m in alt.METHODS}
+    assert peaks[8]["backprop"] > 2 * peaks[2]["backprop"]
+    assert peaks[8]["finite_differences"] == peaks[2]["finite_differences"]
+    # the activations backprop keeps are really allocated: at least the counted floats
+    net, X, Y = problem(32, depth=8, m=256)
+    assert alt.pass_peak_bytes("backprop", net, X, Y) >= 8 * alt.floats_kept("backprop", net, 256)
+    with pytest.raises(TypeError, match="fn must be callable"):
+        alt.peak_bytes(3)
+    with pytest.raises(ValueError, match="method must be one of"):
+        alt.pass_peak_bytes("guess", net, X, Y)
