@@ -25,8 +25,9 @@ and a count of the passes through the network it made and of the numbers it had 
 
 `floats_kept` counts the activations (and perturbation vectors) a method must hold at
 once beyond the parameters and the gradient; with m examples a column, that is what
-decides memory. `pass_peak_bytes` measures it (tracemalloc) for one pass of each method. `loss_value` is a forward pass that keeps only the current layer.
-This module needs NumPy alone.
+decides memory. `pass_peak_bytes` measures it (tracemalloc) for one pass of each method.
+`loss_value` is a forward pass that keeps only the current layer. This module needs NumPy
+alone (and the standard library's tracemalloc).
 """
 
 from __future__ import annotations
