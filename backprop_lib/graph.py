@@ -141,7 +141,10 @@ def linear(weights, inputs, bias, name="") -> Node:
 
 
 def half_squared_error(outputs, targets, name="loss") -> Node:
-    """L = 1/2 sum_i (a_i - y_i)^2, with local derivatives dL/da_i = a_i - y_i, dL/dy_i = y_i - a_i."""
+    """L = 1/2 sum_i (a_i - y_i)^2.
+
+    Local derivatives: dL/da_i = a_i - y_i and dL/dy_i = y_i - a_i.
+    """
     outputs = [_as_node(a) for a in outputs]
     targets = [_as_node(y) for y in targets]
     if len(outputs) != len(targets) or not outputs:
@@ -295,7 +298,8 @@ class NetworkGraph:
         return out
 
     def costs(self) -> dict:
-        """chain_rule_costs for all the parameters, plus "forward": the w * a products of one forward pass."""
+        """chain_rule_costs for all the parameters, plus "forward": the w * a products of one
+        forward pass."""
         costs = chain_rule_costs(self.loss, self.parameters)
         sizes = self.layer_sizes
         costs["forward"] = sum(a * b for a, b in zip(sizes[1:], sizes[:-1], strict=True))

@@ -55,13 +55,14 @@ class SearchResult:
         return float(self.losses[-1]) if len(self.losses) else float("nan")
 
 
-# --------------------------------------------------------------------------- parameters as one vector
+# ----------------------------------------------------------------- parameters as one vector
 
 
 def flatten(params) -> np.ndarray:
     """All parameters W1, b1, W2, ... as one vector theta of length P (in name order)."""
     if not isinstance(params, dict) or not params:
-        raise TypeError(f"params must be a non-empty dict of arrays by name; got {describe(params)}")
+        raise TypeError(
+            f"params must be a non-empty dict of arrays by name; got {describe(params)}")
     return np.concatenate([np.asarray(params[k], dtype=np.float64).ravel() for k in params])
 
 
@@ -130,7 +131,8 @@ def fit_slope(x, y) -> tuple[float, float]:
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
     if x.shape != y.shape or x.size < 2:
-        raise ValueError(f"x and y must be two sequences of the same length >= 2; got {x.size} and {y.size}")
+        raise ValueError(f"x and y must be two sequences of the same length >= 2; "
+                         f"got {x.size} and {y.size}")
     if (x <= 0).any() or (y <= 0).any() or not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("x and y must hold positive finite numbers (their logarithms are fitted)")
     slope, intercept = np.polyfit(np.log10(x), np.log10(y), 1)
@@ -219,12 +221,13 @@ def pass_multiplications(layer_sizes, m=1) -> tuple[int, int]:
 
 
 def gradient_cost(layer_sizes) -> float:
-    """What one gradient costs, in forward passes: (forward + backward) / forward multiplications."""
+    """What one gradient costs, in forward passes: (forward + backward) / forward
+    multiplications."""
     forward, backward = pass_multiplications(layer_sizes)
     return (forward + backward) / forward
 
 
-# --------------------------------------------------------------------------- the chapter's experiment
+# ----------------------------------------------------------------- the chapter's experiment
 
 
 def teacher_task(n_in=4, m=64, hidden=4, seed=0, whiten=False):
@@ -286,7 +289,8 @@ def race(n_in, *, hidden=4, m=256, whiten=False, fraction=0.1, lr=0.2, init="xav
     """Race random search against gradient descent on the teacher task with n_in inputs.
 
     The student has the teacher's shape [n_in, hidden, 1], so P = hidden (n_in + 2) + 1
-    grows with n_in (P = n_in + 1 for the linear student, hidden = 0). Both methods start from the same student (seeded), and the target is
+    grows with n_in (P = n_in + 1 for the linear student, hidden = 0). Both methods start
+    from the same student (seeded), and the target is
     `fraction` times its initial loss, so every size faces the same relative goal.
     """
     fraction = check_real(fraction, "fraction", low=0.0, high=1.0, low_open=True, high_open=True)
@@ -365,8 +369,12 @@ def best_decrease(net, X, Y, direction, steps) -> float:
     return best
 
 
+#: The step lengths `step_gains` tries by default: 25 from 1e-3 to 3, evenly on a log scale.
+STEP_LENGTHS = tuple(float(t) for t in np.geomspace(1e-3, 3.0, 25))
+
+
 def step_gains(n_ins, n_directions=30, hidden=4, m=256, whiten=False, seed=0,
-               steps=tuple(np.geomspace(1e-3, 3.0, 25))) -> dict:
+               steps=STEP_LENGTHS) -> dict:
     """How much one step lowers the loss, along a random direction and along the gradient.
 
     For each n_in: the student of the teacher task at its start; the best decrease over

@@ -46,7 +46,8 @@ def test_tanh_ratio_falls_more_slowly_than_on_the_bowl():
     kw = dict(n_directions=20)
     bowl = search.step_gains([2, 4, 8, 16, 32, 64], hidden=0, whiten=True, **kw)
     net = search.step_gains([2, 4, 8, 16, 32, 64], hidden=4, **kw)
-    assert search.fit_slope(net["P"], net["ratio"])[0] > search.fit_slope(bowl["P"], bowl["ratio"])[0]
+    net_slope = search.fit_slope(net["P"], net["ratio"])[0]
+    assert net_slope > search.fit_slope(bowl["P"], bowl["ratio"])[0]
 
 
 def test_measured_mean_cos2_is_one_over_P_within_sampling_error():

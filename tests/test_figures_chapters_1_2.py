@@ -32,7 +32,8 @@ def test_divergence_is_written_in_the_figure():
 
 
 def test_static_figures_and_helpers():
-    st = {"P": np.array([10, 100]), "mean": np.array([0.1, 0.01]), "stderr": np.array([0.01, 0.001])}
+    st = {"P": np.array([10, 100]), "mean": np.array([0.1, 0.01]),
+          "stderr": np.array([0.01, 0.001])}
     assert wg.cosine_figure(st).axes
     assert wg.fmt_slope(-0.001) == "0.00" and wg.fmt_slope(-1.234) == "-1.23"
     table = wg.markdown_table(["a", "b"], [(1, 2)])

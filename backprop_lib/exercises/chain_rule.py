@@ -36,11 +36,13 @@ def check_scalar_chain(answer) -> Feedback:
     """dL/dw = (a - y) * a (1 - a) * x for the unit of UNIT."""
     x, z, a, y = _unit_parts()
     return check_scalar(answer, (a - y) * a * (1 - a) * x, name="dL/dw", rtol=1e-4, diagnoses=[
-        ((a - y) * x, "the sigmoid's local derivative da/dz = a (1 - a) is missing from the chain."),
+        ((a - y) * x, "the sigmoid's local derivative da/dz = a (1 - a) is missing from the "
+                      "chain."),
         ((a - y) * a * (1 - a), "the last link is missing: dz/dw = x."),
         ((a - y) * z * (1 - z) * x, "the sigmoid's derivative is a (1 - a) with a = sigma(z), "
                                     "not z (1 - z)."),
-        (-(a - y) * a * (1 - a) * x, "the sign is flipped: dL/da = a - y, prediction minus target."),
+        (-(a - y) * a * (1 - a) * x, "the sign is flipped: dL/da = a - y, prediction minus "
+                                     "target."),
     ])
 
 
@@ -66,7 +68,8 @@ def check_hidden_backward(fn) -> Feedback:
     """fn(W2, dZ2, Z1) must return dZ1 = (W2^T dZ2) * sigma'(Z1), shape (n1, m)."""
     return check_function(fn, _hidden_backward, _inputs(), name="hidden_backward", diagnoses=[
         (lambda W2, dZ2, Z1: W2.T @ dZ2,
-         "that is dA1 = W2ᵀ dZ2: multiply elementwise by the sigmoid's derivative at Z1 to get dZ1."),
+         "that is dA1 = W2ᵀ dZ2: multiply elementwise by the sigmoid's derivative at Z1 to get "
+         "dZ1."),
         (lambda W2, dZ2, Z1: (W2.T @ dZ2) * Z1 * (1 - Z1),
          "the sigmoid's derivative is A1 (1 - A1) with A1 = sigma(Z1), not Z1 (1 - Z1)."),
         (lambda W2, dZ2, Z1: (W2.T @ dZ2) * _sigma(Z1),

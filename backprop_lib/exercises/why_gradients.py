@@ -75,7 +75,10 @@ def check_squared_cosine(fn) -> Feedback:
 
 
 def measured_doubling(n_in=(16, 32), seeds=(0, 1, 2)) -> dict:
-    """Cost ratios when P about doubles on the round bowl: {"P": (P1, P2), "random": r, "gradient": r}."""
+    """Cost ratios when P about doubles on the round bowl.
+
+    Returns {"P": (P1, P2), "random": ratio, "gradient": ratio}.
+    """
     st = search.scaling_study(list(n_in), seeds=seeds, hidden=0, whiten=True, fraction=0.01,
                               lr=0.5)
     return {"P": tuple(int(p) for p in st["P"]),

@@ -86,7 +86,11 @@ def depth_figure(costs_by_width):
     fig = figure((7, 3.2))
     ax = fig.subplots()
     styles = ["-", "--", ":"]
-    for (width, c), style in zip(costs_by_width.items(), styles):
+    if len(costs_by_width) > len(styles):
+        raise ValueError(f"costs_by_width holds at most {len(styles)} widths; "
+                         f"got {len(costs_by_width)}")
+    for (width, c), style in zip(costs_by_width.items(), styles[:len(costs_by_width)],
+                                 strict=True):
         d = c["depth"]
         ax.plot(d, c["naive"], style, marker="o", color=VERMILLION, markersize=3,
                 label=f"naive paths, width {width}")
