@@ -364,13 +364,14 @@ def test_book_works_from_disk(chromium, book):
         assert not visit.errors, visit.errors
 
 
-def test_players_readable_in_dark_mode(chromium, server, book):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_players_readable_in_light_and_dark_mode(chromium, server, book, scheme):
     rels = player_pages(book)
     if not rels:
         pytest.skip("no page of the book has an interactive figure yet")
-    with Visit(chromium, server, color_scheme="dark") as visit:
+    with Visit(chromium, server, color_scheme=scheme) as visit:
         page = visit.open(f"{server}/{rels[0]}")
-        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        assert page.evaluate("document.documentElement.dataset.theme") == scheme
         player = page.locator("figure.bp-player").first
         # The frames carry their own opaque white background (the theme dims images a little
         # in dark mode); the controls and the caption take the theme's colours.

@@ -8,8 +8,9 @@
 2. Set BACKPROP_BOOK_STATIC=1, so that when myst-nb executes the notebooks every
    interactive figure renders its static player (backprop_lib.interactive).
 3. Build every page afresh (--all) with warnings as errors (--warningiserror --nitpick).
-4. Check the output: no page, script or stylesheet refers to another host for anything
-   it loads; print the total size of _build/html and the largest pages.
+4. Remove what no page loads (source maps, the theme's message catalogues), check that no
+   page, script or stylesheet loads anything from another host, and print the total size
+   of _build/html and the largest pages.
 
 Usage: python tools/build_book.py [--quiet] [--toc FILE]. Exit status 0 only when all of
 this passed. --toc builds another table of contents (tests use it for a smaller book).
@@ -83,8 +84,26 @@ def sizes(html_dir):
     return total, pages
 
 
+def prune(html_dir):
+    """Remove what no page loads: source maps of the theme's scripts and styles (for
+    developer tools only) and the theme's message catalogues (used while building)."""
+    removed = 0
+    for path in list(html_dir.glob("_static/**/*.map")) + list(html_dir.glob("_static/locales")):
+        removed += sum(f.stat().st_size for f in ([path] if path.is_file() else path.rglob("*"))
+                       if f.is_file())
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return removed
+
+
 def build(quiet=False, toc=None):
     start = time.perf_counter()
+    # Start from nothing: Sphinx never deletes pages that left the table of contents.
+    for stale in (HTML, BUILD / ".doctrees", BUILD / "jupyter_execute"):
+        if stale.exists():
+            shutil.rmtree(stale)
     copy_mathjax()
     env = dict(os.environ, **{STATIC_ENV: "1"})
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -98,6 +117,7 @@ def build(quiet=False, toc=None):
     if status != 0:
         print(f"build_book: jupyter-book build failed (exit status {status})", file=sys.stderr)
         return status
+    prune(HTML)
     remote = remote_loads(HTML)
     if remote:
         for page, url in remote:
