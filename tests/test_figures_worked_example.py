@@ -88,7 +88,7 @@ def test_steps_walk_forward_then_backward_then_update():
 def test_step_values_are_the_traced_values():
     net, X, Y = we.worked_network()
     t = net.trace(X, Y)
-    last = we.compute_step(we.N_STEPS - 1)
+    last = we.compute_step(we.N_STEPS)
     assert f"z = {t['Z1'][0, 0]:.4f}" in last["nodes"]["h1"]
     assert f"dZ = {t['dZ1'][1, 0]:.4g}" in last["nodes"]["h2"]
     assert f"dW = {t['dW1'][1, 0]:.4g}" in last["edges"][("W1", 1, 0)]
@@ -97,12 +97,13 @@ def test_step_values_are_the_traced_values():
 
 
 def test_compute_step_reveals_values_cumulatively():
-    sizes = [sum(map(len, we.compute_step(s)["nodes"].values())) for s in range(we.N_STEPS)]
+    sizes = [sum(map(len, we.compute_step(s)["nodes"].values()))
+             for s in range(1, we.N_STEPS + 1)]
     assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
-    assert we.compute_step(0)["edges"][("W2", 0, 0)] == []
+    assert we.compute_step(1)["edges"][("W2", 0, 0)] == []
 
 
-@pytest.mark.parametrize("step, exc", [(-1, ValueError), (99, ValueError), ("1", TypeError),
+@pytest.mark.parametrize("step, exc", [(0, ValueError), (99, ValueError), ("1", TypeError),
                                        (1.5, TypeError)])
 def test_compute_step_rejects_bad_steps(step, exc):
     with pytest.raises(exc, match="step"):
@@ -114,7 +115,7 @@ def test_compute_step_rejects_bad_steps(step, exc):
 def test_every_setting_computes_without_warnings(lr, init):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = we.compute_step(we.N_STEPS - 1, lr, init)
+        r = we.compute_step(we.N_STEPS, lr, init)
     assert "nan" not in " ".join(sum(r["nodes"].values(), [])).lower()
 
 
@@ -130,7 +131,7 @@ def test_the_figure_draws_every_frame_and_updates_fast():
             fig.png()
     times = fig.benchmark(settings=grid[:6], cold=True, render=False)
     assert np.median(times) < 100
-    assert "Step 13 of 13" in fig.alt_text({"step": we.N_STEPS - 1})
+    assert f"Step {we.N_STEPS} of {we.N_STEPS}" in fig.alt_text({"step": we.N_STEPS})
 
 
 def test_table_and_fmt_array():

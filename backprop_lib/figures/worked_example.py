@@ -290,7 +290,7 @@ def steps(lr=0.5, init="article"):
     return walk
 
 
-N_STEPS = len(steps())  # the figure's step control runs over 0, ..., N_STEPS - 1
+N_STEPS = len(steps())  # the figure's step control runs over 1, ..., N_STEPS
 
 
 @lru_cache(maxsize=64)
@@ -298,8 +298,8 @@ def _steps_cached(lr, init):
     return tuple(steps(lr, init))
 
 
-def compute_step(step=N_STEPS - 1, lr=0.5, init="article"):
-    """What the figure shows after `step` steps: the text of every node and edge so far.
+def compute_step(step=N_STEPS, lr=0.5, init="article"):
+    """What the figure shows after steps 1, ..., `step`: the text of every node and edge so far.
 
     Returns a dict: "step", "n_steps", "phase", "text" (the step's computation in words),
     "nodes" {node: [lines]}, "edges" {edge: [lines]}, "new" (the keys that the last step
@@ -310,17 +310,17 @@ def compute_step(step=N_STEPS - 1, lr=0.5, init="article"):
         if isinstance(step, (float, np.floating)) and float(step).is_integer():
             step = int(step)
         else:
-            raise TypeError(f"step must be an integer from 0 to {len(walk) - 1}; got {step!r}")
-    if not 0 <= step < len(walk):
-        raise ValueError(f"step must be from 0 to {len(walk) - 1}; got {step}")
+            raise TypeError(f"step must be an integer from 1 to {len(walk)}; got {step!r}")
+    if not 1 <= step <= len(walk):
+        raise ValueError(f"step must be from 1 to {len(walk)}; got {step}")
     nodes = {k: [] for k in NODE_XY}
     edges = {e: [] for e in EDGES}
-    for s in walk[: step + 1]:
+    for s in walk[:step]:
         for k, lines in s.nodes.items():
             nodes[k].extend(lines)
         for e, line in s.edges.items():
             edges[e].append(line)
-    cur = walk[step]
+    cur = walk[step - 1]
     return {"step": int(step), "n_steps": len(walk), "phase": cur.phase, "text": cur.text,
             "nodes": nodes, "edges": edges, "new": set(cur.nodes) | set(cur.edges),
             "new_lines": {k: len(v) for k, v in cur.nodes.items()} | {e: 1 for e in cur.edges},
@@ -335,7 +335,7 @@ def _initial_weights(init):
 
 def step_alt(params, result):
     """The alt text of a frame: where the walk is and what the step computed."""
-    return (f"Step {result['step'] + 1} of {result['n_steps']} ({result['phase']}): "
+    return (f"Step {result['step']} of {result['n_steps']} ({result['phase']}): "
             f"{result['text']}")
 
 
@@ -371,9 +371,9 @@ def draw_step(fig, result, artists):
     for k, lines in result["nodes"].items():
         _set_lines(artists["node_text"][k], lines, n_new.get(k, 0), colour)
     artists["phase"].set_text(
-        f"Step {result['step'] + 1} of {result['n_steps']}: {result['phase']}")
+        f"Step {result['step']} of {result['n_steps']}: {result['phase']}")
     artists["phase"].set_color(colour)
-    artists["title"].set_text(_wrap(result["text"], 120))
+    artists["title"].set_text(_wrap(result["text"], 100))
     return artists
 
 
@@ -393,7 +393,7 @@ def _set_lines(pair, lines, n_new, colour):
 
 def _make_artists(fig):
     fig.set_layout_engine("none")  # the axes fill a fixed rectangle below the text lines
-    ax = fig.add_axes([0.0, 0.0, 1.0, 0.8])
+    ax = fig.add_axes([0.0, 0.0, 1.0, 0.82])
     ax.set_axis_off()
     ax.set_xlim(-0.45, 3.95)
     ax.set_ylim(-0.95, 1.95)
@@ -421,7 +421,7 @@ def _make_artists(fig):
             else:
                 f = 0.25 if e[0] == "W1" else 0.45
                 tx, ty, va = x0 + f * (x1 - x0), y0 + f * (y1 - y0), "center"
-            style = dict(fontsize=7, ha="center", va=va, linespacing=1.15)
+            style = dict(fontsize=8.5, ha="center", va=va, linespacing=1.15)
             artists["edge_text"][e] = (
                 ax.text(tx, ty, "", zorder=4, color="#222222", **style,
                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9)),
@@ -429,19 +429,20 @@ def _make_artists(fig):
     names = {"x1": "x₁", "x2": "x₂", "h1": "h₁", "h2": "h₂", "o": "ŷ", "L": "L"}
     for k, (x, y) in NODE_XY.items():
         if k == "L":
-            ax.text(x, y, "L", ha="center", va="center", fontsize=10, zorder=3,
+            ax.text(x, y, "L", ha="center", va="center", fontsize=12, zorder=3,
                     bbox=dict(boxstyle="square,pad=0.4", fc="#F2F2F2", ec="#333333"))
         else:
-            ax.scatter([x], [y], s=520, c="white", edgecolors="#333333", zorder=2)
-            ax.text(x, y, names[k], ha="center", va="center", fontsize=10, zorder=3)
+            ax.scatter([x], [y], s=700, c="white", edgecolors="#333333", zorder=2)
+            ax.text(x, y, names[k], ha="center", va="center", fontsize=12, zorder=3)
         above = y > 0.25
-        style = dict(fontsize=7.5, ha="center", va="bottom" if above else "top",
+        style = dict(fontsize=9, ha="center", va="bottom" if above else "top",
                      linespacing=1.25)
         artists["node_text"][k] = tuple(
             ax.text(x, y + (0.2 if above else -0.2), "", zorder=z, color="#222222", **style)
             for z in (4, 5))
-    artists["phase"] = fig.text(0.01, 0.985, "", fontsize=9, va="top", ha="left", fontweight="bold")
-    artists["title"] = fig.text(0.01, 0.915, "", fontsize=8, va="top", ha="left")
+    artists["phase"] = fig.text(0.01, 0.985, "", fontsize=10.5, va="top", ha="left",
+                                fontweight="bold")
+    artists["title"] = fig.text(0.01, 0.93, "", fontsize=9.5, va="top", ha="left")
     return artists
 
 
@@ -461,7 +462,7 @@ def step_controls():
     """The step-through's controls: step (walked through jointly), learning rate, init."""
     from .. import interactive as ia
 
-    return [ia.Slider("step", list(range(N_STEPS)), default=N_STEPS - 1, label="step"),
+    return [ia.Slider("step", list(range(1, N_STEPS + 1)), default=N_STEPS, label="step"),
             ia.LogSlider("lr", STEP_LRS, default=SETUP["lr"], label="learning rate"),
             ia.Choice("init", INITS, default="article", label="initialization")]
 
@@ -470,7 +471,7 @@ def steps_interactive(**kwargs):
     """The step-through as an Interactive object (not displayed): for tests and timing."""
     from .. import interactive as ia
 
-    kwargs.setdefault("figsize", (8, 4.4))
+    kwargs.setdefault("figsize", (8, 5))
     return ia.Interactive(compute_step, draw_step, step_controls(), joint=("step",),
                           alt=step_alt, **kwargs)
 
@@ -479,7 +480,7 @@ def show_steps(**kwargs):
     """Show the step-through: live controls in a kernel, a static player in the book."""
     from .. import interactive as ia
 
-    kwargs.setdefault("figsize", (8, 4.4))
+    kwargs.setdefault("figsize", (8, 5))
     return ia.show(compute_step, draw_step, step_controls(), joint=("step",), alt=step_alt,
                    **kwargs)
 
@@ -503,3 +504,33 @@ def table(header, rows):
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cols]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def html_table(header, rows):
+    """The same table as HTML: a real table in JupyterLab and in the book.
+
+    (The book renders Markdown outputs as CommonMark, which has no tables.)
+    """
+    from html import escape
+
+    from IPython.display import HTML
+
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in r) + "</tr>"
+                   for r in rows)
+    return HTML(f'<table class="table"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table>")
+
+
+def article_entries(update):
+    """compare_with_article entry by entry: rows (name[i,j], article, true, rel, as_printed)."""
+    out = []
+    for name, claimed, true, _, _ in compare_with_article(update):
+        digits = np.vectorize(_decimals)(np.asarray(ARTICLE[name], dtype=object))
+        for idx in np.ndindex(true.shape):
+            label = name if true.size == 1 else f"{name}[{','.join(str(i + 1) for i in idx)}]"
+            if true.shape[1:] == (1,) and true.size > 1:
+                label = f"{name}[{idx[0] + 1}]"
+            c, t, d = float(claimed[idx]), float(true[idx]), int(digits[idx])
+            out.append((label, c, t, abs(c - t) / abs(t), round(t, d) == round(c, d)))
+    return out
