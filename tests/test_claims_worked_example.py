@@ -88,3 +88,9 @@ def test_mse_derivative_over_all_entries():
     from backprop_lib.losses import mse_gradient
     A, Y = np.array([[0.2, 0.4, 0.9], [0.1, 0.5, 0.3]]), np.zeros((2, 3))
     np.testing.assert_allclose(mse_gradient(A, Y), 2 * (A - Y) / (2 * 3))
+
+
+def test_figure_2_spans_learning_rates_from_0_01_to_100():
+    # "for learning rates from 0.01 to 100"
+    assert one_step.SWEEP_LRS[0] == pytest.approx(0.01)
+    assert one_step.SWEEP_LRS[-1] == pytest.approx(100)
