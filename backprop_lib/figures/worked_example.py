@@ -249,7 +249,7 @@ def steps(lr=0.5, init="article"):
                      {"o": [f"dA = {_g(t['dA2'][0, 0])}"]}, {}, ("loss",)))
     walk.append(Step(
         BACKWARD,
-        f"Through the output sigmoid: dZ2 = dA2·ŷ(1 − ŷ) = {_g(t['dA2'][0, 0])}·{_f(yhat)}·"
+        f"Through the output sigmoid: dZ2 = dA2·ŷ(1 − ŷ) = ({_g(t['dA2'][0, 0])})·{_f(yhat)}·"
         f"{_f(1 - yhat)} = {_g(t['dZ2'][0, 0])}. This is the output's error signal.",
         {"o": [f"dZ = {_g(t['dZ2'][0, 0])}"]}, {}))
     walk.append(Step(
@@ -262,7 +262,7 @@ def steps(lr=0.5, init="article"):
         walk.append(Step(
             BACKWARD,
             f"The error flows back to hidden unit {i + 1} along its weight: dA1 = "
-            f"{_f(P['W2'][0, i], 2)}·{_g(t['dZ2'][0, 0])} = {_g(t['dA1'][i, 0])}; then "
+            f"{_f(P['W2'][0, i], 2)}·({_g(t['dZ2'][0, 0])}) = {_g(t['dA1'][i, 0])}; then "
             f"dZ1 = dA1·a(1 − a) = {_g(t['dZ1'][i, 0])}.",
             {h: [f"dA = {_g(t['dA1'][i, 0])}", f"dZ = {_g(t['dZ1'][i, 0])}"]}, {}, (("W2", 0, i),)))
     walk.append(Step(
