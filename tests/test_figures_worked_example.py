@@ -139,3 +139,9 @@ def test_table_and_fmt_array():
     assert we.fmt_array(np.array([[1, 2], [3, 4]]), 1) == "(1.0, 2.0); (3.0, 4.0)"
     text = we.table(["a", "bb"], [("x", 1), ("yyy", 22)])
     assert text.splitlines()[1] == "---  --"
+
+
+@pytest.mark.parametrize("init, exc", [("bogus", ValueError), (3, TypeError)])
+def test_worked_network_rejects_unknown_inits(init, exc):
+    with pytest.raises(exc, match="init"):
+        we.worked_network(init)
