@@ -25,6 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..initializers import INITIALIZERS
 from ..network import Network
 
 #: The article's example: one example with two features, target 1, sigmoid in both layers,
@@ -74,6 +75,9 @@ def worked_network(init="article", seed=0, loss="half_mse"):
     """
     if not isinstance(init, str):
         raise TypeError(f"init must be 'article' or an initializer name; got {type(init).__name__}")
+    known = ("article", *sorted(INITIALIZERS))
+    if init not in known:
+        raise ValueError(f"init must be one of {list(known)}; got {init!r}")
     net = Network([2, 2, 1], activations="sigmoid", loss=loss,
                   init="xavier" if init == "article" else init, seed=seed)
     if init == "article":
