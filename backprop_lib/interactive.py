@@ -146,9 +146,11 @@ class _Numeric(Control):
 class LogSlider(_Numeric):
     """A positive number on a log scale, such as a learning rate.
 
-    Live: an ipywidgets FloatLogSlider that moves continuously between the first and last
-    values (compute receives the value rounded to 3 significant digits). Static: a range
-    input over `values`.
+    Live: an ipywidgets FloatLogSlider that moves in steps of 1/100 of a decade between the
+    first and last values; compute receives the value rounded to 2 significant digits, so
+    that grid values such as 0.3 or 3e-3 are hit exactly (10**-0.52 = 0.302 -> 0.3) and
+    neighbouring positions that round alike share one cached result. Static: a range input
+    over `values`.
     """
 
     kind = "log"
@@ -161,16 +163,15 @@ class LogSlider(_Numeric):
         return values
 
     def normalize(self, value):
-        return float(f"{float(value):.3g}")
+        return float(f"{float(value):.2g}")
 
     def widget(self):
         import ipywidgets as W
 
         lo, hi = math.log10(self.values[0]), math.log10(self.values[-1])
-        return W.FloatLogSlider(value=self.default, base=10, min=lo, max=hi,
-                                step=max((hi - lo) / 200, 1e-3), description=self.label,
-                                readout_format=".3g", continuous_update=True,
-                                style={"description_width": "initial"})
+        return W.FloatLogSlider(value=self.default, base=10, min=round(lo, 2), max=round(hi, 2),
+                                step=0.01, description=self.label, readout_format=".2g",
+                                continuous_update=True, style={"description_width": "initial"})
 
 
 class Slider(_Numeric):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import re
 import warnings
 
@@ -106,7 +107,11 @@ def test_controls_check_names_and_joint():
 
 def test_default_is_the_middle_value_when_not_given():
     assert ia.Slider("k", [1, 2, 3, 4, 5]).default == 3
-    assert ia.LogSlider("lr", [0.1, 1.0]).normalize(0.123456) == 0.123
+    lr = ia.LogSlider("lr", [1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 3.0])
+    assert lr.normalize(0.123456) == 0.12
+    # every grid value is reachable by the live slider's steps of 1/100 decade
+    for v in lr.values:
+        assert lr.normalize(10 ** (round(math.log10(v), 2))) == v
 
 
 # ------------------------------------------------------------------------------ the grid
@@ -214,7 +219,7 @@ def test_live_widget_change_redraws_same_artists_and_image():
     assert fig._caption.value != caption and "lr 1 he 1" in fig._caption.value
     # A continuous log slider may land between grid values: compute gets it rounded.
     fig._controls["lr"].value = 0.0316227766
-    assert fig.params["lr"] == 0.0316
+    assert fig.params["lr"] == 0.032
 
 
 def test_live_output_has_widget_and_deterministic_text(monkeypatch):
