@@ -25,19 +25,13 @@ from matplotlib.ticker import NullFormatter
 from .. import interactive as ia
 from .. import optimizers
 from .._checks import check_int, check_positive
-from ..network import Network
 from ..plots import BLACK, BLUE, ORANGE
+from . import worked_example as _we
 
-#: The seed article's 2-2-1 example: input, target and initial parameters.
-X = np.array([[0.5], [0.8]])
-Y = np.array([[1.0]])
-PARAMS = {
-    "W1": np.array([[0.15, 0.25], [0.20, 0.30]]),
-    "b1": np.array([[0.35], [0.35]]),
-    "W2": np.array([[0.40, 0.50]]),
-    "b2": np.array([[0.60]]),
-}
-ARTICLE_LR = 0.5
+#: The seed article's 2-2-1 example (defined once, in backprop_lib.figures.worked_example).
+X = np.array(_we.SETUP["X"])
+Y = np.array(_we.SETUP["Y"])
+ARTICLE_LR = _we.SETUP["lr"]
 
 #: The learning rates of the curves (log-spaced) and the most steps the figure takes.
 SWEEP_LRS = np.logspace(-2, 2, 49)
@@ -53,9 +47,7 @@ JOINT = ("lr", "k")
 
 def worked_network():
     """A fresh 2-2-1 sigmoid network (half_mse) holding the article's initial parameters."""
-    net = Network([2, 2, 1], activations="sigmoid", loss="half_mse")
-    net.set_params(PARAMS)
-    return net
+    return _we.worked_network()[0]
 
 
 def sgd_losses(lr, steps):
