@@ -9,8 +9,9 @@
    interactive figure renders its static player (backprop_lib.interactive).
 3. Build every page afresh (--all) with warnings as errors (--warningiserror --nitpick).
 4. Remove what no page loads (source maps, the theme's message catalogues), check that no
-   page, script or stylesheet loads anything from another host, and print the total size
-   of _build/html and the largest pages.
+   page, script or stylesheet loads anything from another host and that no page embeds an
+   ipywidgets view (inert without a kernel), and print the total size of _build/html and
+   the largest pages.
 
 Usage: python tools/build_book.py [--quiet] [--toc FILE]. Exit status 0 only when all of
 this passed. --toc builds another table of contents (tests use it for a smaller book).
@@ -75,6 +76,12 @@ def remote_loads(html_dir):
     return found
 
 
+def inert_widgets(html_dir):
+    """Pages that embed an ipywidgets view: without a kernel it could never respond."""
+    return [p.relative_to(html_dir) for p in sorted(html_dir.rglob("*.html"))
+            if "application/vnd.jupyter.widget" in p.read_text(encoding="utf-8", errors="replace")]
+
+
 def sizes(html_dir):
     """Total bytes of the build and the pages (.html) from largest to smallest."""
     files = [p for p in html_dir.rglob("*") if p.is_file()]
@@ -122,6 +129,12 @@ def build(quiet=False, toc=None):
     if remote:
         for page, url in remote:
             print(f"build_book: {page} loads {url} from another host", file=sys.stderr)
+        return 1
+    widgets = inert_widgets(HTML)
+    if widgets:
+        print("build_book: ipywidgets views reached these pages (show figures with "
+              "backprop_lib.interactive, which renders a static player in the book): "
+              + ", ".join(map(str, widgets)), file=sys.stderr)
         return 1
     total, pages = sizes(HTML)
     print(f"build_book: built in {time.perf_counter() - start:.1f} s; _build/html is "
