@@ -31,6 +31,7 @@ from . import worked_example as _we
 #: The seed article's 2-2-1 example (defined once, in backprop_lib.figures.worked_example).
 X = np.array(_we.SETUP["X"])
 Y = np.array(_we.SETUP["Y"])
+PARAMS = {k: np.array(_we.SETUP[k]) for k in ("W1", "b1", "W2", "b2")}
 ARTICLE_LR = _we.SETUP["lr"]
 
 #: The learning rates of the curves (log-spaced) and the most steps the figure takes.
