@@ -48,6 +48,7 @@ numerical core of backprop_lib never imports it.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import inspect
 import io
@@ -320,6 +321,27 @@ def _check_signature(compute, controls):
                              f"{c.label!r}; its parameters are {list(sig.parameters)}")
 
 
+FRAMES_ENV = "BACKPROP_BOOK_FRAMES"
+PAGES_ENV = "BACKPROP_BOOK_SOURCE"
+
+
+def frame_store():
+    """(directory, URL prefix) for the book's frame files, or (None, None) to inline them.
+
+    tools/build_book.py sets BACKPROP_BOOK_FRAMES (a folder directly inside the built HTML
+    root, e.g. _build/html/frames) and BACKPROP_BOOK_SOURCE (the book's source root). The notebook runs in its own folder, and
+    its page sits at the same place relative to the HTML root as the notebook relative to
+    the source root, so the URL is the path from the page's folder to the frames folder.
+    """
+    frames, source = os.environ.get(FRAMES_ENV), os.environ.get(PAGES_ENV)
+    if not frames or not source:
+        return None, None
+    html_root = os.path.dirname(os.path.abspath(frames))
+    page_dir = os.path.join(html_root, os.path.relpath(os.getcwd(), os.path.abspath(source)))
+    os.makedirs(frames, exist_ok=True)
+    return frames, os.path.relpath(os.path.abspath(frames), page_dir).replace(os.sep, "/")
+
+
 def is_static():
     """True in the book build (BACKPROP_BOOK_STATIC set to 1, true or yes)."""
     return os.environ.get(STATIC_ENV, "").strip().lower() in {"1", "true", "yes"}
@@ -486,15 +508,29 @@ class Interactive:
                 f"{self.alt_text(self.defaults())}")
 
     # the static player
-    def static_html(self, colors=48):
-        """One self-contained HTML player over the grid (no ipywidgets, no network)."""
+    def static_html(self, colors=48, frames_dir=None, frames_url=None):
+        """One HTML player over the grid (no ipywidgets, no network).
+
+        By default every frame is inlined as a data: URL, so the HTML stands alone. With
+        frames_dir and frames_url (the book build passes them through the environment, see
+        `frame_store`), each frame is written once as frames_dir/<hash>.png and referenced
+        as frames_url/<hash>.png: a page then loads only the frames a reader looks at.
+        """
         saved = self.params
         frames_json = {}
         for params in self.grid():
             self.update(**params)
             key = ",".join(str(c.index(params[c.name])) for c in self.controls)
-            src = "data:image/png;base64," + base64.b64encode(
-                self.png(colors=colors)).decode("ascii")
+            png = self.png(colors=colors)
+            if frames_dir is None:
+                src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            else:
+                name = hashlib.sha256(png).hexdigest()[:20] + ".png"
+                path = os.path.join(frames_dir, name)
+                if not os.path.exists(path):
+                    with open(path, "wb") as f:
+                        f.write(png)
+                src = f"{frames_url}/{name}"
             frames_json[key] = {"src": src, "alt": self.alt_text(params)}
         self.update(**saved)
         return _player_html(self, frames_json)
@@ -502,7 +538,9 @@ class Interactive:
     # display
     def _repr_mimebundle_(self, include=None, exclude=None):
         if is_static():
-            return {"text/html": self.static_html(), "text/plain": self.summary()}
+            frames_dir, frames_url = frame_store()
+            html_text = self.static_html(frames_dir=frames_dir, frames_url=frames_url)
+            return {"text/html": html_text, "text/plain": self.summary()}
         bundle = dict(self.widget._repr_mimebundle_())
         bundle["text/plain"] = self.summary()
         # A small picture of the default frame for viewers without a kernel or widgets

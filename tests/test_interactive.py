@@ -383,3 +383,22 @@ def test_training_frames_at_several_settings():
         assert (r.lr, r.init, r.scale) == (params["lr"], params["init"], params["scale"])
     with pytest.raises(ValueError, match="init"):
         training.compute(init="orthogonal")
+
+
+def test_static_frames_as_files_with_relative_urls(tmp_path, monkeypatch):
+    """In the book build the frames become files next to the pages, named by their content."""
+    html_root, source = tmp_path / "html", tmp_path / "src"
+    (source / "book").mkdir(parents=True)
+    monkeypatch.chdir(source / "book")  # notebooks run in their own folder
+    monkeypatch.setenv(ia.FRAMES_ENV, str(html_root / "frames"))
+    monkeypatch.setenv(ia.PAGES_ENV, str(source))
+    frames_dir, url = ia.frame_store()
+    assert url == "../frames" and frames_dir == str(html_root / "frames")
+    fig = Toy().figure()
+    spec = player_spec(fig.static_html(frames_dir=frames_dir, frames_url=url))
+    files = sorted(p.name for p in (html_root / "frames").iterdir())
+    srcs = sorted(f["src"] for f in spec["frames"].values())
+    assert srcs == [f"../frames/{name}" for name in files]
+    assert len(files) == len(ia.frames(controls3(), ("lr", "init")))
+    monkeypatch.delenv(ia.FRAMES_ENV)
+    assert ia.frame_store() == (None, None)

@@ -6,7 +6,10 @@
    copies it to _build/html/_static/mathjax. Nothing third-party is committed here.
    The book's small stylesheet tools/book.css goes there too.
 2. Set BACKPROP_BOOK_STATIC=1, so that when myst-nb executes the notebooks every
-   interactive figure renders its static player (backprop_lib.interactive).
+   interactive figure renders its static player (backprop_lib.interactive), and
+   BACKPROP_BOOK_FRAMES / BACKPROP_BOOK_SOURCE, so that the players' frames are written
+   once each as _build/html/frames/<hash>.png (a page loads only the frames a reader
+   looks at) instead of being inlined into the page.
 3. Build every page afresh (--all) with warnings as errors (--warningiserror --nitpick).
 4. Remove what no page loads (source maps, the theme's message catalogues), check that no
    page, script or stylesheet loads anything from another host and that no page embeds an
@@ -112,7 +115,8 @@ def build(quiet=False, toc=None):
         if stale.exists():
             shutil.rmtree(stale)
     copy_mathjax()
-    env = dict(os.environ, **{STATIC_ENV: "1"})
+    env = dict(os.environ, **{STATIC_ENV: "1", "BACKPROP_BOOK_FRAMES": str(HTML / "frames"),
+                              "BACKPROP_BOOK_SOURCE": str(ROOT)})
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
            str(ROOT), "--all", "--warningiserror", "--nitpick", "--keep-going"]
