@@ -329,9 +329,10 @@ def frame_store():
     """(directory, URL prefix) for the book's frame files, or (None, None) to inline them.
 
     tools/build_book.py sets BACKPROP_BOOK_FRAMES (a folder directly inside the built HTML
-    root, e.g. _build/html/frames) and BACKPROP_BOOK_SOURCE (the book's source root). The notebook runs in its own folder, and
-    its page sits at the same place relative to the HTML root as the notebook relative to
-    the source root, so the URL is the path from the page's folder to the frames folder.
+    root, e.g. _build/html/frames) and BACKPROP_BOOK_SOURCE (the book's source root). The
+    notebook runs in its own folder, and its page sits at the same place relative to the
+    HTML root as the notebook relative to the source root, so the URL is the path from the
+    page's folder to the frames folder.
     """
     frames, source = os.environ.get(FRAMES_ENV), os.environ.get(PAGES_ENV)
     if not frames or not source:
@@ -650,7 +651,13 @@ function snap(v,changed){
  spec.controls.forEach(function(c,i){if(i!==changed)w[i]=c.default;});return [w,true];}
 function show(changed){var r=snap(idx(),changed),v=r[0],f=spec.frames[v.join(',')];
  setIdx(v);img.src=f.src;img.alt=f.alt;cap.textContent=f.alt;
- note.textContent=r[1]?spec.snapNote:'';}
+ note.textContent=r[1]?spec.snapNote:'';preload(v);}
+// Fetch the frames one step away on every control, so the next move shows at once.
+function preload(v){spec.controls.forEach(function(c,i){[-1,1].forEach(function(d){
+ var w=v.slice();w[i]+=d;if(w[i]<0||w[i]>=c.labels.length)return;
+ var f=spec.frames[snap(w,i)[0].join(',')];
+ if(f&&f.src.slice(0,5)!=='data:')new Image().src=f.src;
+});});}
 inputs.forEach(function(el,i){el.addEventListener('input',function(){show(i);});});
 setIdx(spec.start);show(-1);
 })();
