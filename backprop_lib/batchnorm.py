@@ -184,15 +184,7 @@ class BatchNormNetwork(Network):
     def _backward(self, Y, keep_all: bool):
         c = self.cache
         out = {}
-        A_L = c["A"][self.L]
-        dZ = self._loss.output_delta(A_L, Y, self.activation_names[-1])
-        if dZ is None or keep_all:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dA = self._loss.gradient(A_L, Y)
-            if keep_all:
-                out[f"dA{self.L}"] = dA
-            if dZ is None:
-                dZ = self._dZ(self.L, dA)
+        dZ = self._output_delta(Y, out, keep_all)
         for l in range(self.L, 0, -1):
             if l < self.L:
                 dZt = self._dZ(l, dA)  # dL/dZtilde{l}

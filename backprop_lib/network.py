@@ -201,10 +201,12 @@ class Network:
         dZ *= dA  # in place: the derivative array is ours
         return dZ
 
-    def _backward(self, Y, keep_all: bool):
-        As = self.cache["A"]
-        out = {}
-        A_L = As[self.L]
+    def _output_delta(self, Y, out: dict, keep_all: bool):
+        """dZ{L} from the loss: fused where the last derivative cancels (see losses).
+
+        With keep_all, dA{L} = dL/dA{L} is stored in `out` too, for trace().
+        """
+        A_L = self.cache["A"][self.L]
         dZ = self._loss.output_delta(A_L, Y, self.activation_names[-1])
         if dZ is None or keep_all:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -213,6 +215,12 @@ class Network:
                 out[f"dA{self.L}"] = dA
             if dZ is None:
                 dZ = self._dZ(self.L, dA)
+        return dZ
+
+    def _backward(self, Y, keep_all: bool):
+        As = self.cache["A"]
+        out = {}
+        dZ = self._output_delta(Y, out, keep_all)
         for l in range(self.L, 0, -1):
             if l < self.L:
                 dZ = self._dZ(l, dA)
