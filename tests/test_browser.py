@@ -404,3 +404,16 @@ def test_players_readable_in_light_and_dark_mode(chromium, server, book, scheme)
                 ratio = _contrast(_rgb(color), _rgb(background))
                 assert ratio >= 4.5, (selector, color, background, ratio)
         assert not visit.errors, visit.errors
+
+
+def test_the_checks_catch_remote_requests_and_console_errors(chromium, server, book):
+    """The harness itself: a remote fetch is aborted and counted, a console error recorded."""
+    with Visit(chromium, server) as visit:
+        page = visit.open(f"{server}/{pages(book)[0]}")
+        page.evaluate("fetch('https://cdn.example.org/x.js').catch(() => null)")
+        page.evaluate("console.error('planted error')")
+        page.wait_for_timeout(200)
+        problems = visit.take_problems("probe")
+        assert visit.remote == [] and visit.errors == []
+    assert any("https://cdn.example.org/x.js" in p for p in problems)
+    assert any("planted error" in p for p in problems)
