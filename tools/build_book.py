@@ -10,7 +10,9 @@
    BACKPROP_BOOK_FRAMES / BACKPROP_BOOK_SOURCE, so that the players' frames are written
    once each as _build/html/frames/<hash>.png (a page loads only the frames a reader
    looks at) instead of being inlined into the page.
-3. Build every page afresh (--all) with warnings as errors (--warningiserror --nitpick).
+3. Build every page afresh with warnings as errors (what `jupyter-book build --all
+   --warningiserror --nitpick --keep-going` does, through the same function), reading the
+   notebooks in parallel, one process per core (tools/parallel_multitoc.py).
 4. Remove what no page loads (source maps, the theme's message catalogues), check that no
    page, script or stylesheet loads anything from another host and that no page embeds an
    ipywidgets view (inert without a kernel), and print the total size of _build/html and
@@ -118,13 +120,24 @@ def build(quiet=False, toc=None):
     env = dict(os.environ, **{STATIC_ENV: "1", "BACKPROP_BOOK_FRAMES": str(HTML / "frames"),
                               "BACKPROP_BOOK_SOURCE": str(ROOT)})
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
-           str(ROOT), "--all", "--warningiserror", "--nitpick", "--keep-going"]
-    if quiet:
-        cmd.append("--quiet")
-    if toc:
-        cmd += ["--toc", str(toc)]
-    status = subprocess.call(cmd, cwd=ROOT, env=env)
+    # `jupyter-book build --all --warningiserror --nitpick --keep-going`, plus parallel
+    # reading (one process per core, at most 4), which its command line does not offer.
+    toc_path = pathlib.Path(toc).resolve() if toc else ROOT / "_toc.yml"
+    jobs = max(1, min(4, len(os.sched_getaffinity(0))))
+    code = (
+        "import sys\n"
+        "from jupyter_book.sphinx import build_sphinx\n"
+        "from sphinx_external_toc.parsing import parse_toc_yaml\n"
+        f"parse_toc_yaml({str(toc_path)!r})\n"
+        f"sys.exit(build_sphinx({str(ROOT)!r}, {str(HTML)!r}, use_external_toc=True,\n"
+        f"    noconfig=True, path_config={str(ROOT / '_config.yml')!r},\n"
+        f"    confoverrides={{'external_toc_path': {toc_path.as_posix()!r}, 'nitpicky': True,\n"
+        f"                   'latex_individualpages': False}},\n"
+        f"    builder='html', warningiserror=True, keep_going=True, freshenv=True,\n"
+        f"    force_all=True, jobs={jobs}, quiet={quiet!r}))\n"
+    )
+    print(f"build_book: building {toc_path.name} with {jobs} reader process(es)")
+    status = subprocess.call([sys.executable, "-c", code], cwd=ROOT, env=env)
     if status != 0:
         print(f"build_book: jupyter-book build failed (exit status {status})", file=sys.stderr)
         return status
