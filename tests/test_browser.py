@@ -3,7 +3,8 @@
 Builds the book with tools/build_book.py (or reuses a build newer than every source, except
 under CI=true, which always builds afresh), serves _build/html on 127.0.0.1, and opens every
 page through Playwright. On every page: no request leaves the page's own origin (each is
-aborted and counted), no console error, no failed local load, and MathJax typeset all math.
+aborted and counted), no console error, no failed local load, MathJax typeset all math,
+and every image in the article has a real alt text (not a file name) or a caption.
 On every static player (backprop_lib.interactive): moving each control from the keyboard
 changes the frame's image and its description, and the snapping rule holds. The book is
 also opened straight from disk (file://) and a player driven there, and a player is checked
@@ -192,6 +193,16 @@ def wait_for_math(page):
     page.evaluate("new Promise(done => MathJax.Hub.Queue(() => done(true)))")
 
 
+def undescribed_images(page):
+    """Images in the article with neither a real alt text (not a file name) nor a caption."""
+    return page.evaluate("""() => [...document.querySelectorAll('article img')].filter(img => {
+        const alt = (img.getAttribute('alt') || '').trim();
+        const caption = img.closest('figure') && img.closest('figure').querySelector('figcaption');
+        const real = alt.length > 0 && !/\\.(png|jpe?g|svg|gif)$/i.test(alt);
+        return !real && !(caption && caption.textContent.trim());
+    }).map(img => img.getAttribute('src') || '')""")
+
+
 def math_report(page):
     """(math elements, typeset ones, MathJax errors) on the page."""
     return page.evaluate("""() => {
@@ -249,6 +260,8 @@ def test_every_page_offline_without_errors_with_math(chromium, server, book):
             if typeset != total or errors:
                 problems.append(f"{rel}: {typeset} of {total} math elements typeset, "
                                 f"{errors} MathJax errors")
+            for src in undescribed_images(page):
+                problems.append(f"{rel}: image without alt text or caption: {src[:80]}")
             problems += visit.take_problems(rel)
     assert not problems, "\n".join(problems)
 
