@@ -185,6 +185,7 @@ class BatchNormNetwork(Network):
         c = self.cache
         out = {}
         dZ = self._output_delta(Y, out, keep_all)
+        dA = None  # dA{l} for the layer below, set at the end of each step
         for l in range(self.L, 0, -1):
             if l < self.L:
                 dZt = self._dZ(l, dA)  # dL/dZtilde{l}

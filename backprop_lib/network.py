@@ -221,6 +221,7 @@ class Network:
         As = self.cache["A"]
         out = {}
         dZ = self._output_delta(Y, out, keep_all)
+        dA = None  # dA{l} for the layer below, set at the end of each step
         for l in range(self.L, 0, -1):
             if l < self.L:
                 dZ = self._dZ(l, dA)

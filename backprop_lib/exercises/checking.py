@@ -100,7 +100,8 @@ def check_array(answer, expected, *, name="your answer", rtol=1e-6, atol=1e-12,
         return Feedback(True, praise)
     if np.any(exp != 0) and _close(got, -exp, rtol, atol):
         return Feedback(False, "the sign is flipped: check which way a difference goes "
-                               "(y_hat - y or y - y_hat) and that a step goes against the gradient.")
+                               "(y_hat - y or y - y_hat) and that a step goes against the "
+                               "gradient.")
     factors = list(FACTORS)
     if m is not None and m > 1:
         factors += [

@@ -21,8 +21,8 @@ import numpy as np
 import backprop_lib as bp
 
 from .. import interactive as ia
-from ..alternatives import flatten
 from .._checks import check_int, check_positive, check_real
+from ..alternatives import flatten
 from ..planted_bug import BuggyNetwork
 
 EPS_VALUES = tuple(10.0 ** k for k in range(-12, 0))

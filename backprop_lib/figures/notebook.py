@@ -15,26 +15,36 @@ from __future__ import annotations
 import io
 
 
-def as_image(fig, dpi=80):
-    """The figure as an IPython.display.Image holding PNG bytes (white background)."""
+def as_image(fig, dpi=None):
+    """The figure as an IPython.display.Image holding PNG bytes (white background).
+
+    dpi: None keeps the figure's own resolution.
+    """
     from IPython.display import Image
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    fig.savefig(buf, format="png", dpi=dpi or fig.dpi, facecolor="white")
     return Image(data=buf.getvalue(), format="png")
 
 
 def markdown_table(header, rows) -> str:
-    """| header | ... | then one line per row; every cell is converted with str()."""
-    header = [str(h) for h in header]
+    """| header | ... | then one line per row; every cell is converted with str().
+
+    A "|" inside a cell (a norm such as ||dW1||) is escaped, so it cannot split the cell.
+    """
+    header = [_cell(h) for h in header]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for row in rows:
-        row = [str(c) for c in row]
+        row = [_cell(c) for c in row]
         if len(row) != len(header):
             raise ValueError(f"rows must have {len(header)} cells like the header; "
                              f"got {len(row)}: {row}")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    return str(value).replace("|", "\\|")
 
 
 def interactive(spec, **kwargs):

@@ -39,6 +39,8 @@ from ..network import Network
 from ..optimizers import SGD, Adam, Momentum, RMSprop
 from ..plots import BLACK, BLUE, GREEN, ORANGE, SKY, VERMILLION, WARNING_COLOR
 from ..train import train
+from .notebook import as_image as _as_image
+from .notebook import markdown_table  # noqa: F401 - the chapter imports it from here
 
 #: Colour and line style of each optimizer, the same in every figure of the chapter.
 STYLES = {
@@ -477,13 +479,6 @@ def constant_gradient_steps(at, g=1.0, **adam_options):
     return out
 
 
-def markdown_table(header, rows):
-    """A Markdown table (shown with IPython.display.Markdown in the chapter)."""
-    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(map(str, r)) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 def race_table(surface="quadratic", lrs=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3)):
     """Rows (lr, then f - f* after the run for each optimizer, or 'diverged at step t')."""
     rows = []
@@ -512,11 +507,6 @@ def network_table(lrs=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), init="xavier", sc
 
 
 def as_image(fig, dpi=80):
-    """The figure as an IPython PNG Image (for glue:figure), and close nothing: no pyplot."""
-    import io
+    """The figure as an IPython PNG Image at this chapter's resolution (see figures.notebook)."""
+    return _as_image(fig, dpi)
 
-    from IPython.display import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    return Image(data=buf.getvalue(), format="png")

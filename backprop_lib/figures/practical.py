@@ -32,6 +32,7 @@ from ..network import Network
 from ..plots import BLACK, BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILLION, WARNING_COLOR
 from ..preprocessing import Standardizer
 from ..train import train
+from .notebook import as_image, markdown_table  # noqa: F401 - the chapter imports them from here
 
 INITS = ("small", "xavier", "he")
 INIT_COLORS = {"small": VERMILLION, "xavier": BLUE, "he": GREEN}
@@ -396,25 +397,6 @@ def bn_show():
 
 
 # --------------------------------------------------------------------------- tables
-
-
-def markdown_table(headers, rows) -> str:
-    """A Markdown table from a header row and rows of already formatted strings."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def as_image(fig):
-    """The figure as an IPython Image (PNG), for myst-nb glue: a Figure made without pyplot
-    has no PNG formatter of its own in a notebook."""
-    import io
-
-    from IPython.display import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return Image(data=buf.getvalue(), format="png")
 
 
 def normalization_figure(runs=None):

@@ -23,6 +23,7 @@ import numpy as np
 from .. import interactive as ia
 from .. import search
 from ..plots import BLACK, BLUE, ORANGE, WARNING_COLOR, figure
+from .notebook import as_image, markdown_table  # noqa: F401 - the chapter imports them from here
 
 #: The learning rates, initializations, scales and input sizes of the interactive race.
 CONTROLS = [
@@ -38,23 +39,9 @@ MAX_EVALS = 4000
 MAX_STEPS = 300
 
 
-def markdown_table(header, rows) -> str:
-    """A Markdown table (for IPython.display.Markdown) from a header and rows of strings."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def image(fig):
-    """The figure as an IPython PNG Image, for myst-nb's glue (the book's figures are made
-    without pyplot, so IPython has no PNG formatter for a bare Figure)."""
-    import io
-
-    from IPython.display import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return Image(data=buf.getvalue(), format="png")
+    """The figure as an IPython PNG Image, for myst-nb's glue (see figures.notebook)."""
+    return as_image(fig)
 
 
 def fmt_slope(slope) -> str:
