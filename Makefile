@@ -34,9 +34,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed-base requirements-dev.txt constraints
 book: $(VENV)/.installed-base
 	$(BIN)/python tools/build_book.py
 
+# One pytest run: unit, property, reference and browser tests plus strict nbval on every
+# notebook of _toc.yml. --dist loadfile keeps each notebook's cells in one worker (one
+# kernel), and lets the notebooks run beside the long browser test.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n 2 tests
-	$(BIN)/python -m pytest --nbval --nbval-current-env -p no:randomly $(NOTEBOOKS)
+	$(BIN)/ruff check backprop_lib tests tools
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env tests $(NOTEBOOKS)
 
 fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests
