@@ -343,6 +343,9 @@ def frame_store():
     return frames, os.path.relpath(os.path.abspath(frames), page_dir).replace(os.sep, "/")
 
 
+BENCH_ENV = "BACKPROP_FIGURE_BENCH"  # set by tools/bench.py: where to record timings
+
+
 def is_static():
     """True in the book build (BACKPROP_BOOK_STATIC set to 1, true or yes)."""
     return os.environ.get(STATIC_ENV, "").strip().lower() in {"1", "true", "yes"}
@@ -566,6 +569,8 @@ class Interactive:
         from IPython.display import display
 
         self._displayed = True
+        if os.environ.get(BENCH_ENV):
+            self._record_benchmark(os.environ[BENCH_ENV])
         display(self._repr_mimebundle_(), raw=True)
 
     def show(self):
@@ -599,6 +604,28 @@ class Interactive:
                 self.png()
             times.append(1e3 * (clock() - t0))
         return np.array(times)
+
+
+    def _record_benchmark(self, path):
+        """Append this figure's timings to the JSON-lines file `path` (for `make bench`).
+
+        Live: every grid setting once, cold cache, compute + draw + the live PNG, in order
+        of the grid (each update moves from the previous frame, as a slider does).
+        Build: the time the static player takes to compute and render every frame.
+        """
+        live = self.benchmark(cold=True, render=True)
+        self.clear_cache()
+        t0 = time.perf_counter()
+        self.static_html(frames_dir=None)
+        build = time.perf_counter() - t0
+        record = {
+            "name": f"{self.compute.__module__}.{self.compute.__qualname__}",
+            "n": int(live.size), "p50_ms": float(np.percentile(live, 50)),
+            "p95_ms": float(np.percentile(live, 95)), "frames": len(self.grid()),
+            "build_s": build,
+        }
+        with open(path, "a") as f:
+            f.write(json.dumps(record) + "\n")
 
 
 def show(compute, draw, controls, joint=(), alt=None, figsize=(7, 3), **kwargs):

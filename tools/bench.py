@@ -144,15 +144,39 @@ def bench_steps():
 
 
 def bench_figures():
-    """p50/p95 of one live update per interactive figure, and its static precompute cost."""
-    try:
-        from backprop_lib import interactive as ia
-    except ImportError:  # matplotlib missing: nothing to measure
-        return []
-    timer = getattr(ia, "benchmark_figures", None)
-    if timer is None:
-        return []
-    return timer()
+    """p50/p95 of one live update per interactive figure, and its static precompute cost.
+
+    Every notebook of the book is executed with BACKPROP_FIGURE_BENCH set, so each
+    interactive figure it shows times itself (backprop_lib.interactive) at every setting
+    of its grid: the figures measured are exactly the ones the chapters show.
+    """
+    import json
+    import tempfile
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from backprop_lib import interactive as ia
+
+    notebooks = subprocess.run([sys.executable, str(ROOT / "tools/toc_notebooks.py")],
+                               capture_output=True, text=True, check=True).stdout.split()
+    with tempfile.TemporaryDirectory() as tmp:
+        record = pathlib.Path(tmp) / "figures.jsonl"
+        os.environ[ia.BENCH_ENV] = str(record)
+        try:
+            for nb_path in notebooks:
+                print(f"  figures of {nb_path}", flush=True)
+                nb = nbformat.read(ROOT / nb_path, as_version=4)
+                NotebookClient(nb, timeout=600, kernel_name="python3",
+                               resources={"metadata": {"path": str((ROOT / nb_path).parent)}}
+                               ).execute()
+        finally:
+            os.environ.pop(ia.BENCH_ENV, None)
+        rows = [json.loads(line) for line in record.read_text().splitlines()] \
+            if record.exists() else []
+    for r in rows:
+        r["name"] = r["name"].replace("backprop_lib.figures.", "").replace(".<locals>", "")
+    return rows
 
 
 def bench_commands():
