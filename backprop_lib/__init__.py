@@ -6,12 +6,37 @@
     check = bp.gradcheck(net, X, Y)
 
 Modules, one idea each (the chapter that explains each is named in its docstring):
-activations, losses, initializers, network, optimizers, clipping, gradcheck, train, data.
-Figures and controls (plots, interactive) sit on top and need matplotlib and ipywidgets;
-the numerical core needs NumPy alone.
+
+- the network and its parts: activations, losses, initializers, network, train, data
+- making training work: optimizers, clipping, batchnorm, preprocessing, residual,
+  diagnostics, monitor, surfaces (2-D loss surfaces for the optimizer chapter)
+- checking and comparing gradients: gradcheck, alternatives, planted_bug, graph (a scalar
+  computational graph), search (random search against gradient descent)
+- exercises: the checkers of every chapter's exercises (backprop_lib.exercises.<chapter>)
+
+Figures and controls (plots, interactive, figures.<chapter>) sit on top and need
+matplotlib and ipywidgets; they are not imported here, so the numerical core needs NumPy
+alone and imports fast.
 """
 
-from . import activations, clipping, data, initializers, losses, optimizers
+from . import (
+    activations,
+    alternatives,
+    batchnorm,
+    clipping,
+    data,
+    diagnostics,
+    graph,
+    initializers,
+    losses,
+    monitor,
+    optimizers,
+    planted_bug,
+    preprocessing,
+    residual,
+    search,
+    surfaces,
+)
 from .gradcheck import GradCheck, gradcheck, numerical_gradient, numerical_gradients, relative_error
 from .network import Network, Trace
 from .train import DivergenceWarning, History, train
@@ -20,6 +45,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DivergenceWarning",
+    "alternatives",
+    "batchnorm",
+    "diagnostics",
+    "graph",
+    "monitor",
+    "planted_bug",
+    "preprocessing",
+    "residual",
+    "search",
+    "surfaces",
     "GradCheck",
     "History",
     "Network",
