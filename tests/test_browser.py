@@ -430,3 +430,29 @@ def test_the_checks_catch_remote_requests_and_console_errors(chromium, server, b
         assert visit.remote == [] and visit.errors == []
     assert any("https://cdn.example.org/x.js" in p for p in problems)
     assert any("planted error" in p for p in problems)
+
+
+def test_exercise_solutions_start_collapsed_and_open_on_click(chromium, server, book):
+    """Every chapter's solutions are hidden until the reader asks (issue: exercises)."""
+    rels = [rel for rel in pages(book) if "tag_solution" in (book / rel).read_text("utf-8")]
+    assert len(rels) >= 10, f"solutions found on only {len(rels)} pages: {rels}"
+    problems = []
+    with Visit(chromium, server) as visit:
+        for rel in rels:
+            page = visit.page
+            page.goto(f"{server}/{rel}", wait_until="load")  # no need to wait for MathJax
+            solutions = page.locator(".tag_solution")
+            count = solutions.count()
+            if count < 3:
+                problems.append(f"{rel}: {count} solutions, expected at least 3")
+            for i in range(count):
+                cell = solutions.nth(i)
+                code = cell.locator(".cell_input pre").first
+                if code.is_visible():
+                    problems.append(f"{rel}: solution {i + 1} is visible before any click")
+                    continue
+                cell.locator("summary").first.click()
+                if not code.is_visible():
+                    problems.append(f"{rel}: solution {i + 1} stays hidden after a click")
+            problems += visit.take_problems(rel)
+    assert not problems, "\n".join(problems)
