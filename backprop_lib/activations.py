@@ -19,6 +19,8 @@ LEAKY_SLOPE = 0.01  # PyTorch's default negative_slope for LeakyReLU
 
 
 def _as_float(z):
+    if type(z) is np.ndarray and z.dtype.kind == "f":  # the common case, checked cheaply
+        return z
     z = np.asarray(z)
     return z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)
 
@@ -74,8 +76,9 @@ def relu_derivative(z, a):
 
 
 def leaky_relu(z):
+    """z where z > 0, else 0.01 z: max(z, 0.01 z), which is both (and NaN stays NaN)."""
     z = _as_float(z)
-    return np.where(z > 0, z, z * z.dtype.type(LEAKY_SLOPE))
+    return np.maximum(z, z * z.dtype.type(LEAKY_SLOPE))
 
 
 def leaky_relu_derivative(z, a):

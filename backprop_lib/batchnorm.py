@@ -50,10 +50,25 @@ def batchnorm_forward(Z, gamma, beta, eps=1e-5):
     """
     Z, gamma, beta = _check_bn_inputs(Z, gamma, beta)
     eps = check_real(eps, "eps", low=0.0, low_open=True)
-    mu = Z.mean(axis=1, keepdims=True)
-    var = ((Z - mu) ** 2).mean(axis=1, keepdims=True)
+    return _forward(Z, gamma, beta, eps)
+
+
+def _row_mean(x):
+    """x.mean(axis=1, keepdims=True), computed as NumPy computes it (its sum, then a division
+    by the count, in place), without the Python wrapper that costs more than a small sum."""
+    if x.dtype.kind != "f" or x.dtype.itemsize < 4:  # NumPy averages these differently
+        return x.mean(axis=1, keepdims=True)
+    s = np.add.reduce(x, axis=1, keepdims=True)
+    return np.true_divide(s, np.intp(x.shape[1]), out=s, casting="unsafe", subok=False)
+
+
+def _forward(Z, gamma, beta, eps):
+    """`batchnorm_forward` without checking its arguments (the network checked them once)."""
+    mu = _row_mean(Z)
+    D = Z - mu
+    var = _row_mean(D ** 2)
     inv_std = 1.0 / np.sqrt(var + eps)
-    Zhat = (Z - mu) * inv_std
+    Zhat = D * inv_std
     return gamma * Zhat + beta, (Zhat, inv_std, gamma, mu, var)
 
 
@@ -69,11 +84,7 @@ def batchnorm_backward(dZtilde, cache):
     dgamma = (dZtilde * Zhat).sum(axis=1, keepdims=True)
     dbeta = dZtilde.sum(axis=1, keepdims=True)
     dZhat = gamma * dZtilde
-    dZ = inv_std * (
-        dZhat
-        - dZhat.mean(axis=1, keepdims=True)
-        - Zhat * (dZhat * Zhat).mean(axis=1, keepdims=True)
-    )
+    dZ = inv_std * (dZhat - _row_mean(dZhat) - Zhat * _row_mean(dZhat * Zhat))
     return dZ, dgamma, dbeta
 
 
@@ -151,7 +162,7 @@ class BatchNormNetwork(Network):
             if l < self.L:
                 gamma, beta = self.params[f"gamma{l}"], self.params[f"beta{l}"]
                 if training:
-                    Zt, bn = batchnorm_forward(Z, gamma, beta, self.eps)
+                    Zt, bn = _forward(Z, gamma, beta, self.eps)
                     Zhat = bn[0]
                 else:
                     mean, var = self.running[f"mean{l}"], self.running[f"var{l}"]

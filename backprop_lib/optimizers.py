@@ -46,6 +46,10 @@ class Optimizer:
     def step(self, params, grads) -> None:
         """Update every array in `params` in place from the matching entry of `grads`."""
         _check_step(params, grads)
+        self._step(params, grads)
+
+    def _step(self, params, grads) -> None:
+        """`step` without validating its arguments, for a loop that checked them once."""
         self.t += 1
         for name, w in params.items():
             self.update(name, w, grads["d" + name])

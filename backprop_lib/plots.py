@@ -20,6 +20,7 @@ from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator
 
 # Okabe-Ito, in its usual order.
 BLUE = "#0072B2"
@@ -83,6 +84,34 @@ def style():
     import matplotlib
 
     return matplotlib.rc_context(STYLE)
+
+
+class SparseLogMinorLocator(LogLocator):
+    """Minor ticks (2..9 x 10^k) of a log axis only while it spans at most `max_decades`.
+
+    Below about one decade they carry the labels (matplotlib labels minor ticks only
+    there); over wider ranges they are unlabelled marks, dozens of them over many decades,
+    and drawing them is most of the cost of redrawing an interactive figure (each tick is
+    several artists), so the labelled major ticks alone mark those axes.
+    """
+
+    def __init__(self, max_decades=1.0):
+        super().__init__(10.0, "auto")
+        self.max_decades = float(max_decades)
+
+    def tick_values(self, vmin, vmax):
+        if vmin > 0 and vmax > 0 and abs(np.log10(vmax / vmin)) > self.max_decades:
+            return np.array([])
+        return super().tick_values(vmin, vmax)
+
+
+def sparse_log_ticks(*axes):
+    """Give every log-scaled x or y axis of `axes` a `SparseLogMinorLocator` (call it after
+    set_xscale/set_yscale("log"), which install matplotlib's default locators)."""
+    for ax in axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                axis.set_minor_locator(SparseLogMinorLocator())
 
 
 def decision_grid(predict, X, n=60, margin=0.25):

@@ -14,6 +14,7 @@ with the last parameters whose loss was finite, so it can still be evaluated.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -93,9 +94,13 @@ def train(
     rng = np.random.default_rng(check_seed(seed))
 
     losses, norms = [], []
-    saved = {}
+    saved, pairs = {}, []
+    # Optimizers that keep the base class's step validate its arguments, which cost more
+    # than a small network's update; the first step validates, later ones skip it.
+    fast_step, stepped = type(optimizer).step is _optimizers.Optimizer.step, False
     history = History()
     limit = None
+    dW_names = [f"dW{l}" for l in range(1, net.L + 1)]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(epochs):
             order = rng.permutation(m) if batch_size else None
@@ -109,28 +114,41 @@ def train(
                     Xb, Yb = X[:, idx], Y[:, idx]
                 loss, grads = net.loss_and_gradients(Xb, Yb, checked=True)
                 if limit is None:
-                    limit = divergence_factor * max(loss, 1.0) if np.isfinite(loss) else 0.0
-                gnorms = [float(np.linalg.norm(grads[f"dW{l}"])) for l in range(1, net.L + 1)]
-                if not (np.isfinite(loss) and loss <= limit and np.isfinite(gnorms).all()):
+                    limit = divergence_factor * max(loss, 1.0) if math.isfinite(loss) else 0.0
+                gnorms = [_frobenius(grads[name]) for name in dW_names]
+                if not (math.isfinite(loss) and loss <= limit
+                        and all(map(math.isfinite, gnorms))):
                     history.diverged, history.stopped_epoch = True, epoch
                     history.message = _divergence_message(epoch, loss, limit, optimizer)
                     for name, w in saved.items():  # back to the last finite parameters
                         np.copyto(net.params[name], w)
                     break
-                for name, w in net.params.items():  # keep these: their loss was finite
-                    np.copyto(saved.setdefault(name, np.empty_like(w)), w)
+                if not saved:
+                    saved = {name: np.empty_like(w) for name, w in net.params.items()}
+                    pairs = [(saved[name], w) for name, w in net.params.items()]
+                for dst, w in pairs:  # keep these: their loss was finite
+                    np.copyto(dst, w)
                 if clip_norm is not None:
                     grads = clip_by_norm(grads, clip_norm)
-                optimizer.step(net.params, grads)
+                if fast_step and stepped:  # the first step checked names and shapes
+                    optimizer._step(net.params, grads)
+                else:
+                    optimizer.step(net.params, grads)
+                    stepped = True
                 batch_losses.append(loss)
                 batch_norms.append(gnorms)
             if history.diverged:
                 break
-            losses.append(float(np.mean(batch_losses)))
-            norms.append(np.mean(batch_norms, axis=0))
-            history.loss, history.grad_norms = np.array(losses), np.array(norms)
-            if callback is not None and callback(epoch, net, history):
-                break
+            if len(batch_losses) == 1:  # full batch: the mean of one value is that value
+                losses.append(float(batch_losses[0]))
+                norms.append(np.array(batch_norms[0], dtype=float))
+            else:
+                losses.append(float(np.mean(batch_losses)))
+                norms.append(np.mean(batch_norms, axis=0))
+            if callback is not None:
+                history.loss, history.grad_norms = np.array(losses), np.array(norms)
+                if callback(epoch, net, history):
+                    break
     history.loss = np.array(losses)
     history.grad_norms = np.array(norms).reshape(len(losses), net.L)
     if history.diverged:
@@ -139,6 +157,13 @@ def train(
         if on_divergence == "warn":
             warnings.warn(history.message, DivergenceWarning, stacklevel=2)
     return history
+
+
+def _frobenius(g) -> float:
+    """||g|| as numpy.linalg.norm(g) computes it (sqrt of the dot product of the raveled
+    array with itself), without its argument handling, which costs more than the sum."""
+    x = g.ravel()
+    return float(np.sqrt(x.dot(x)))
 
 
 def _divergence_message(epoch, loss, limit, optimizer):

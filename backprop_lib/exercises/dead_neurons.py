@@ -63,7 +63,8 @@ def check_dead_mask(fn):
 
 
 def lr_experiment(low=0.1, high=0.3):
-    """Dead fractions after the chapter's 40 epochs (relu, biases 0, He) at two rates."""
+    """Dead fractions after the chapter's DEAD_EPOCHS epochs (relu, biases 0, He) at two
+    rates."""
     from ..figures.dead_neurons import dead_run
 
     return dead_run(lr=low).dead[-1], dead_run(lr=high).dead[-1]

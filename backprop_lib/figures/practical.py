@@ -6,8 +6,9 @@ batch normalization.
   (X - X.mean()) / X.std()) and per feature, and the training loss for raw, one-scalar and
   per-feature inputs.
 - `lr_compute` / `lr_draw` / `lr_show` (interactive: learning rate, initialization, init
-  scale): final training loss against the learning rate for three initializations, and the
-  loss curve of the chosen setting.
+  scale): final training loss against the learning rate for three initializations at init
+  scale 1 (the chapter's table, computed once), the chosen run marked on it, and the loss
+  curve of the chosen setting. Each frame trains one network, never a whole sweep.
 - `monitor_runs` / `draw_monitor` (static): per-layer gradient norms recorded by
   `backprop_lib.monitor.GradientMonitor` for a healthy and an unhealthy network.
 - `bn_compute` / `bn_draw` / `bn_show` (interactive: learning rate, initialization): a deep
@@ -174,12 +175,15 @@ def sweep(scale=1.0, lrs=SWEEP_LRS, inits=INITS):
             for init in inits}
 
 
+SWEEP_SCALE = 1.0  # the init scale of the sweep drawn behind every frame (the chapter's table)
+
+
 @dataclass(frozen=True)
 class LRFrame:
     lr: float
     init: str
     scale: float
-    sweep: dict
+    sweep: dict  # sweep(SWEEP_SCALE): the same backdrop for every frame
     loss: np.ndarray
     diverged: bool
     stopped_epoch: int | None
@@ -187,9 +191,13 @@ class LRFrame:
 
 
 def lr_compute(lr=0.3, init="xavier", scale=1.0):
-    """One frame of the sweep figure."""
+    """One frame of the sweep figure: the chosen run, over the sweep at init scale 1.
+
+    The sweep (21 trainings) is the same for every frame, so a frame costs one training;
+    a sweep per init scale would retrain all 21 whenever the scale moves.
+    """
     h, _ = train_moons(lr, init, scale)
-    return LRFrame(float(lr), init, float(scale), sweep(scale), h.loss, h.diverged,
+    return LRFrame(float(lr), init, float(scale), sweep(SWEEP_SCALE), h.loss, h.diverged,
                    h.stopped_epoch, final_loss(h))
 
 
@@ -212,7 +220,8 @@ def lr_draw(fig, r, artists):
             (crosses[init],) = left.plot([], [], "x", color=INIT_COLORS[init], markersize=7)
         (marker,) = left.plot([], [], "o", markersize=10, markerfacecolor="none",
                               markeredgecolor=BLACK, markeredgewidth=1.5)
-        left.legend(fontsize=7, loc="lower left", title="x = diverged", title_fontsize=7)
+        left.legend(fontsize=7, loc="lower left", title_fontsize=7,
+                    title=f"init scale {SWEEP_SCALE:g}; x = diverged")
         right.set_yscale("log")
         right.set_xlim(0, SWEEP_EPOCHS)
         right.set_ylim(3e-3, LOSS_CAP * 1.3)
@@ -222,6 +231,7 @@ def lr_draw(fig, r, artists):
         note = right.text(0.5, 0.5, "", transform=right.transAxes, ha="center", va="center",
                           color=WARNING_COLOR, fontsize=9, fontweight="bold")
         title = right.set_title("")
+        plots.sparse_log_ticks(left, right)
         artists = dict(lines=lines, crosses=crosses, marker=marker, curve=curve, note=note,
                        title=title)
     a = artists
@@ -244,8 +254,9 @@ def lr_draw(fig, r, artists):
 def lr_alt(params, r) -> str:
     what = (f"diverges in epoch {r.stopped_epoch}" if r.diverged
             else f"reaches a training loss of {r.final_loss:.4f} after {SWEEP_EPOCHS} epochs")
-    return (f"Learning-rate sweep at init scale {r.scale:g}: with learning rate {r.lr:g} and "
-            f"{r.init} initialization the 2-16-16-1 network {what}.")
+    return (f"Learning-rate sweep at init scale {SWEEP_SCALE:g}, and the chosen run: with "
+            f"learning rate {r.lr:g} and {r.init} initialization at scale {r.scale:g} the "
+            f"2-16-16-1 network {what}.")
 
 
 def lr_interactive():
@@ -303,7 +314,8 @@ def draw_monitor(fig, runs):
 # --------------------------------------------------------------------------- batch normalization
 
 BN_LAYERS = [2, 10, 10, 10, 10, 1]
-BN_EPOCHS = 100
+BN_EPOCHS = 80  # enough to show every claim of the chapter (tests/test_claims_practical_tips);
+#                 100 cost each frame of the figure a quarter more
 BN_CONTROLS = [
     ia.LogSlider("lr", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], default=0.1, label="learning rate"),
     ia.Choice("init", list(INITS), default="small", label="initialization"),
@@ -359,6 +371,7 @@ def bn_draw(fig, r, artists):
         note = ax.text(0.98, 0.95, "", transform=ax.transAxes, ha="right", va="top",
                        fontsize=8, color=WARNING_COLOR)
         title = ax.set_title("")
+        plots.sparse_log_ticks(ax)
         artists = dict(curves=curves, legend=legend, note=note, title=title)
     a = artists
     notes = []

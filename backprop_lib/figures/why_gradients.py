@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import interactive as ia
 from .. import search
-from ..plots import BLACK, BLUE, ORANGE, WARNING_COLOR, figure
+from ..plots import BLACK, BLUE, ORANGE, WARNING_COLOR, figure, sparse_log_ticks
 from .notebook import as_image, markdown_table  # noqa: F401 - the chapter imports them from here
 
 #: The learning rates, initializations, scales and input sizes of the interactive race.
@@ -160,6 +160,7 @@ def draw(fig, f, artists):
                        fontsize=8, color=BLACK)
         warn = ax.text(0.98, 0.80, "", transform=ax.transAxes, ha="right", va="top",
                        fontsize=9, color=WARNING_COLOR, fontweight="bold")
+        sparse_log_ticks(ax)
         artists = dict(ax=ax, rs=rs, gd=gd, target=target, title=title, note=note, warn=warn)
     a, r = artists, f.race
     a["rs"].set_data(f.random_cost, np.clip(f.relative(r.random.losses), 1e-3, 1e3))
