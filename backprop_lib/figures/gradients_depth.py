@@ -24,7 +24,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.ticker import LogLocator, MaxNLocator
+from matplotlib.ticker import LogLocator, MaxNLocator, MultipleLocator
 
 from .. import diagnostics, plots
 from .. import interactive as ia
@@ -126,6 +126,10 @@ def depth_draw(fig, r, artists):
         ratio_text = ax1.text(0.02, 0.95, "", transform=ax1.transAxes, va="top", fontsize=8)
         loss_line, msg = loss_panel(ax2, EPOCHS, "full-batch SGD on y = sin(3x)")
         plots.sparse_log_ticks(ax1, ax2)
+        # fewer major ticks, as in the clipping figure: cheaper to redraw, as readable
+        ax1.yaxis.set_major_locator(LogLocator(numticks=5))
+        ax2.yaxis.set_major_locator(LogLocator(numticks=5))
+        ax2.xaxis.set_major_locator(MultipleLocator(25))
         artists = dict(ax1=ax1, ax2=ax2, norm=norm_line, ratio=ratio_text, loss=loss_line,
                        msg=msg)
     a = artists
