@@ -81,8 +81,9 @@ def batchnorm_backward(dZtilde, cache):
             f"dZtilde must have the shape of the forward pass's Z, {Zhat.shape}; "
             f"got {dZtilde.shape}"
         )
-    dgamma = (dZtilde * Zhat).sum(axis=1, keepdims=True)
-    dbeta = dZtilde.sum(axis=1, keepdims=True)
+    # np.add.reduce is what ndarray.sum calls, without its Python wrapper
+    dgamma = np.add.reduce(dZtilde * Zhat, axis=1, keepdims=True)
+    dbeta = np.add.reduce(dZtilde, axis=1, keepdims=True)
     dZhat = gamma * dZtilde
     dZ = inv_std * (dZhat - _row_mean(dZhat) - Zhat * _row_mean(dZhat * Zhat))
     return dZ, dgamma, dbeta

@@ -197,6 +197,9 @@ class Network:
         f = self._f[l - 1]
         if f.name == "identity":
             return dA
+        if f.derivative is _activations.relu_derivative:
+            # relu'(Z) is 1 or 0: dA times the mask is the same product, one array fewer
+            return np.multiply(dA, self.cache["Z"][l] > 0)
         dZ = f.derivative(self.cache["Z"][l], self.cache["A"][l])
         dZ *= dA  # in place: the derivative array is ours
         return dZ
