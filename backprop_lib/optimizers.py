@@ -67,7 +67,31 @@ class SGD(Optimizer):
     """w -= lr g."""
 
     def update(self, name, w, g):
-        w -= self.lr * g
+        subtract_scaled(w, g, self.lr)
+
+
+BLOCK = 32768  # entries per block: 256 kB of float64, which stays in the core's cache
+
+
+def subtract_scaled(w, g, lr):
+    """w -= lr * g in place.
+
+    For a large weight matrix the plain expression makes two passes over memory (write
+    lr * g to a temporary, then read it back); doing it a block at a time keeps each
+    scaled block in cache, one pass instead of two: about twice as fast for a 784 x 256
+    float64 layer, where the update is limited by memory, not arithmetic.
+    """
+    if w.size <= BLOCK or not (w.flags.c_contiguous and g.flags.c_contiguous):
+        w -= lr * g
+        return
+    w_flat, g_flat = w.reshape(-1), g.reshape(-1)  # views: both are contiguous
+    scaled = np.empty(BLOCK, dtype=w.dtype)
+    for start in range(0, w.size, BLOCK):
+        g_block = g_flat[start : start + BLOCK]
+        s_block = scaled[: g_block.size]
+        np.multiply(g_block, lr, out=s_block)
+        w_block = w_flat[start : start + BLOCK]
+        w_block -= s_block
 
 
 class Momentum(Optimizer):

@@ -188,3 +188,27 @@ def test_optimizer_trains_a_network():
 def test_registry_names():
     assert opt.OPTIMIZERS == {"sgd": opt.SGD, "momentum": opt.Momentum,
                               "rmsprop": opt.RMSprop, "adam": opt.Adam}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(300, 250), (7, 5)])
+def test_sgd_blocked_update_equals_the_plain_expression(dtype, shape):
+    """The block-wise update (large arrays) gives exactly w - lr * g, last partial block too."""
+    from backprop_lib.optimizers import subtract_scaled
+
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal(shape).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    expected = w - dtype(0.37) * g if dtype is np.float32 else w - 0.37 * g
+    subtract_scaled(w, g, 0.37)
+    assert w.dtype == dtype
+    np.testing.assert_array_equal(w, expected)
+
+
+def test_sgd_update_of_a_non_contiguous_view_lands_in_the_array():
+    from backprop_lib.optimizers import subtract_scaled
+
+    base = np.ones((400, 200))
+    view = base.T  # not C-contiguous: reshape(-1) would copy, so the plain path must be used
+    subtract_scaled(view, np.ones_like(view), 0.5)
+    assert np.all(base == 0.5)
