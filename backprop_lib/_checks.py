@@ -80,6 +80,11 @@ def as_matrix(value, name: str, dtype, rows: int | None = None, what: str = "") 
 
     `what` describes the expected shape in words, e.g. "(n_0, m) = (2, m)".
     """
+    # The common case, checked cheaply: already a finite 2-D array of the right dtype.
+    if (type(value) is np.ndarray and value.ndim == 2 and value.dtype == dtype
+            and value.shape[1] > 0 and (rows is None or value.shape[0] == rows)
+            and np.isfinite(value).all()):
+        return value
     if isinstance(value, (str, bytes, dict)) or value is None:
         raise TypeError(f"{name} must be a 2-D array of numbers; got {describe(value)}")
     try:

@@ -37,13 +37,17 @@ def sigmoid(z):
     z = _as_float(z)
     if z.ndim == 0:  # in-place steps need an array: treat a scalar as one element
         return sigmoid(z.reshape(1))[0]
+    far_left = z < _OVERFLOW_EDGE.get(z.dtype.type, -709.0)
+    any_far_left = far_left.any()
     out = np.negative(z)
-    with np.errstate(over="ignore"):  # e^(-z) = inf far left of 0: fixed just below
+    if any_far_left:
+        with np.errstate(over="ignore"):  # e^(-z) = inf there: fixed just below
+            np.exp(out, out=out)
+    else:
         np.exp(out, out=out)
     out += 1
     np.reciprocal(out, out=out)
-    far_left = z < _OVERFLOW_EDGE.get(z.dtype.type, -709.0)
-    if far_left.any():
+    if any_far_left:
         out[far_left] = np.exp(z[far_left])
     return out
 

@@ -212,8 +212,7 @@ class Network:
         A_L = self.cache["A"][self.L]
         dZ = self._loss.output_delta(A_L, Y, self.activation_names[-1])
         if dZ is None or keep_all:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dA = self._loss.gradient(A_L, Y)
+            dA = self._loss.gradient(A_L, Y)  # bce's silences its own 0/0 at saturation
             if keep_all:
                 out[f"dA{self.L}"] = dA
             if dZ is None:
