@@ -26,6 +26,7 @@ from .. import interactive as ia
 from .. import optimizers
 from .._checks import check_int, check_positive
 from ..plots import BLACK, BLUE, ORANGE
+from . import notebook
 from . import worked_example as _we
 
 #: The seed article's 2-2-1 example (defined once, in backprop_lib.figures.worked_example).
@@ -154,12 +155,9 @@ def alt(params, r):
             f"{steps}; the right panel shows the loss after each step.")
 
 
-def interactive(**kwargs):
-    """The Interactive figure, not yet shown (tests and timing call it too)."""
-    kwargs.setdefault("figsize", (7.5, 3))
-    return ia.Interactive(compute, draw, CONTROLS, joint=JOINT, alt=alt, **kwargs)
-
-
-def show(**kwargs):
-    """Show the figure: live controls in a kernel, a static player in the book."""
-    return interactive(**kwargs).show()
+SPEC = dict(compute=compute, draw=draw, controls=CONTROLS, joint=JOINT, alt=alt,
+            figsize=(7.5, 3))
+# The Interactive figure, not yet shown (tests and timing call it), and the figure shown:
+# live controls in a kernel, a static player in the book (see figures.notebook).
+interactive = functools.partial(notebook.interactive, SPEC)
+show = functools.partial(notebook.show, SPEC)

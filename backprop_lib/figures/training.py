@@ -18,6 +18,7 @@ and the figure says so in words instead of plotting NaNs.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from .. import train as _train
 from .._checks import check_choice, check_positive
 from ..network import Network
 from ..plots import BLUE, CLASS_CMAP, ORANGE, WARNING_COLOR, decision_grid
+from . import notebook
 
 LAYERS = [2, 16, 1]
 ACTIVATIONS = ["tanh", "sigmoid"]
@@ -141,12 +143,9 @@ def alt(params, r):
             f"panel shades the predicted class over the plane.")
 
 
-def interactive(**kwargs):
-    """The Interactive figure, not yet shown (tests and timing call it too)."""
-    kwargs.setdefault("figsize", (7.5, 3))
-    return ia.Interactive(compute, draw, CONTROLS, joint=JOINT, alt=alt, **kwargs)
-
-
-def show(**kwargs):
-    """Show the figure: live controls in a kernel, a static player in the book."""
-    return interactive(**kwargs).show()
+SPEC = dict(compute=compute, draw=draw, controls=CONTROLS, joint=JOINT, alt=alt,
+            figsize=(7.5, 3))
+# The Interactive figure, not yet shown (tests and timing call it), and the figure shown:
+# live controls in a kernel, a static player in the book (see figures.notebook).
+interactive = functools.partial(notebook.interactive, SPEC)
+show = functools.partial(notebook.show, SPEC)

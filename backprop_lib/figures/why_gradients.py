@@ -23,6 +23,7 @@ import numpy as np
 from .. import interactive as ia
 from .. import search
 from ..plots import BLACK, BLUE, ORANGE, WARNING_COLOR, figure, sparse_log_ticks
+from . import notebook
 from .notebook import as_image, markdown_table  # noqa: F401 - the chapter imports them from here
 
 #: The learning rates, initializations, scales and input sizes of the interactive race.
@@ -185,12 +186,9 @@ def alt(params, f):
             f"{_outcome(r.gradient, r.gradient_cost, 'gradient descent')}.")
 
 
-def interactive(**kwargs):
-    """The Interactive figure, not yet shown (tests and timing call it too)."""
-    kwargs.setdefault("figsize", (7, 3.2))
-    return ia.Interactive(compute, draw, CONTROLS, joint=JOINT, alt=alt, **kwargs)
-
-
-def show(**kwargs):
-    """Show the race: live controls in a kernel, a static player in the book."""
-    return interactive(**kwargs).show()
+SPEC = dict(compute=compute, draw=draw, controls=CONTROLS, joint=JOINT, alt=alt,
+            figsize=(7, 3.2))
+# The Interactive figure, not yet shown (tests and timing call it), and the figure shown:
+# live controls in a kernel, a static player in the book (see figures.notebook).
+interactive = functools.partial(notebook.interactive, SPEC)
+show = functools.partial(notebook.show, SPEC)
