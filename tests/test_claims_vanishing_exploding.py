@@ -52,3 +52,23 @@ def test_small_init_plateau_is_ln2_and_xavier_needs_a_large_enough_rate():
     assert r.reached is None and abs(r.loss[-1] - np.log(2)) < 1e-3
     assert dn.plateau_run(lr=0.3, init="xavier").reached is None
     assert dn.plateau_run(lr=3.0, init="xavier").reached is not None
+
+
+def test_small_init_plateau_outputs_one_half_for_every_input():
+    """'the network outputs 0.5 for every input' (small init, learning rate 3, on XOR).
+    The run is rebuilt as dn.plateau_run builds it; equal loss curves show it is the same run."""
+    from backprop_lib.network import Network
+    from backprop_lib.optimizers import SGD
+    from backprop_lib.train import train
+    X, Y = dn.xor()
+    net = Network([2, 4, 1], "sigmoid", loss="bce", init="small", init_scale=1.0, seed=0)
+    h = train(net, X, Y, SGD(3.0), epochs=dn.PLATEAU_EPOCHS, on_divergence="ignore")
+    assert np.array_equal(h.loss, dn.plateau_run(lr=3.0, init="small").loss)
+    assert np.allclose(net.predict(X), 0.5, rtol=0, atol=1e-5)
+
+
+def test_residual_skips_around_layers_2_to_9_of_the_width_16_network():
+    # "a skip around every hidden layer whose width equals the one before (layers 2 to 9
+    # here)"; "a 10-layer sigmoid network of width 16"
+    assert gd.WIDTH == 16
+    assert gd.deep_net("sigmoid", "xavier", residual=True).residual_layers == list(range(2, 10))
