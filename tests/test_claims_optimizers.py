@@ -111,6 +111,16 @@ def test_article_adam_overshoots_more_and_both_settle():
     assert abs(good.path[-1, 0]) < 0.01 and abs(bad.path[-1, 0]) < 0.01
 
 
+def test_corrected_adam_walks_down_in_steps_of_about_the_learning_rate():
+    """'At learning rate 0.1 the bias-corrected Adam walks down in steps of about 0.1': every
+    step that lands on the near side of the minimum (w > 0) is between 0.7 and 1 times lr."""
+    r = fo.adam_square(lr=0.1)
+    path, ratios = r.runs[fo.CORRECTED].path[:, 0], r.step_ratios(fo.CORRECTED)
+    walk = ratios[:np.argmax(path[1:] <= 0)]
+    assert len(walk) >= 10
+    assert np.all((walk > 0.7) & (walk <= 1 + 1e-9))
+
+
 def test_keras_epsilon_hat_is_about_32_times_larger_at_the_first_step():
     """eps added to sqrt(v) = sqrt(1 - beta2^t) sqrt(v_hat): relative to sqrt(v_hat) it is
     eps / sqrt(1 - beta2^t). Checked by running the Keras form beside Adam with that eps."""
