@@ -42,6 +42,21 @@ def test_article_eps_fine_in_float64_useless_in_float32():
     assert curve["float64"][0] < 1e-7 and curve["float32"][0] > 0.1
 
 
+def test_figure_1_slopes_and_the_relative_error_of_one():
+    """Figure 1's caption: 'on the right the error falls like eps^2 (truncation); on the left it
+    rises like 1/eps (rounding), until the two losses become equal and the estimate is zero, a
+    relative error of 1'."""
+    eps = np.array(gc.EPS_VALUES)
+    curve = gc.eps_curve()
+    right = eps >= 1e-3
+    left = eps <= 1e-9
+    assert np.polyfit(np.log10(eps[right]), np.log10(curve["float64"][right]), 1)[0] == \
+        pytest.approx(2, abs=0.1)
+    assert np.polyfit(np.log10(eps[left]), np.log10(curve["float64"][left]), 1)[0] == \
+        pytest.approx(-1, abs=0.1)
+    assert curve["float32"][0] == 1.0
+
+
 def test_sampled_check_counts():
     # prose: 10 sampled entries of each of 6 parameter arrays, 2 evaluations each
     Xb, Yb = bp.data.blobs(64, n_classes=10, seed=0)
