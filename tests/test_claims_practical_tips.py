@@ -41,6 +41,8 @@ def test_article_xavier_formula_is_lecun():
 def test_learning_rate_sweep_claims():
     table = pr.sweep(scale=1.0)
     lrs = list(pr.SWEEP_LRS)
+    ratios = np.array(lrs[1:]) / np.array(lrs[:-1])
+    assert lrs[0] == 0.01 and np.all((ratios > 3 - 0.5) & (ratios < 3 + 0.5))  # "about three times"
     xavier = table["xavier"]
     best = lrs[int(np.nanargmin(xavier))]
     first_div = min(lr for i, lr in enumerate(lrs) if any(np.isnan(table[k][i]) for k in pr.INITS))
