@@ -72,3 +72,18 @@ def test_residual_skips_around_layers_2_to_9_of_the_width_16_network():
     # here)"; "a 10-layer sigmoid network of width 16"
     assert gd.WIDTH == 16
     assert gd.deep_net("sigmoid", "xavier", residual=True).residual_layers == list(range(2, 10))
+
+
+def test_sigmoid_20_layers_and_tanh_small_get_no_further_than_predicting_the_mean():
+    # Interactive figure 1: "Try sigmoid at 20 layers, or tanh with the `small` scheme: the
+    # loss falls no lower than that of a constant prediction, the mean of y, and stays flat
+    # there" (the figure's defaults otherwise: learning rate 0.03, 100 epochs)
+    X, Y = gd.dataset()
+    constant = 0.5 * np.mean((Y - Y.mean()) ** 2)
+    assert gd.EPOCHS == 100
+    for kw in (dict(activation="sigmoid", depth=20), dict(activation="tanh", init="small")):
+        r = gd.depth_compute(**kw)
+        assert not r.diverged
+        assert r.loss.min() >= constant * (1 - 1e-9), kw
+        assert r.loss[-1] == pytest.approx(constant, rel=1e-4), kw
+        assert np.ptp(r.loss[-20:]) < 1e-4 * constant, kw  # flat over the last 20 epochs
