@@ -121,10 +121,10 @@ def test_bad_input_names_the_argument(kwargs, exc, words):
 
 
 @pytest.mark.parametrize("make, kwargs, words", [
-    (surfaces.quadratic, dict(condition=0.5), "condition"),
-    (surfaces.quadratic, dict(angle="up"), "angle"),
-    (surfaces.rosenbrock, dict(b=0.0), "b"),
-    (surfaces.rosenbrock, dict(a=np.inf), "a"),
+    (surfaces.quadratic, dict(condition=0.5), "^condition must"),
+    (surfaces.quadratic, dict(angle="up"), "^angle must"),
+    (surfaces.rosenbrock, dict(b=0.0), "^b must"),
+    (surfaces.rosenbrock, dict(a=np.inf), "^a must"),
 ])
 def test_surface_parameters_are_checked(make, kwargs, words):
     with pytest.raises((TypeError, ValueError), match=words):
