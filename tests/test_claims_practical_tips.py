@@ -49,6 +49,8 @@ def test_learning_rate_sweep_claims():
     assert xavier[0] > 5 * np.nanmin(xavier)  # 0.01 is far from the best after the budget
     assert best > 0.01
     assert 1 <= lrs.index(first_div) - lrs.index(best) <= 2  # "close below the edge"
+    assert pr.sweep_edges(table) == ({k: lrs[int(np.nanargmin(table[k]))] for k in pr.INITS},
+                                     first_div)  # the notebook's helper agrees
     # "small" initialization: the loss stays near ln 2 for small learning rates
     small = table["small"]
     assert np.all(np.abs(small[:3] - LN2) < 1e-3)

@@ -175,6 +175,14 @@ def sweep(scale=1.0, lrs=SWEEP_LRS, inits=INITS):
             for init in inits}
 
 
+def sweep_edges(table, lrs=SWEEP_LRS):
+    """From a `sweep` table: (the best learning rate of each init, the smallest learning rate
+    at which any init diverged, or None if none did)."""
+    best = {init: lrs[int(np.nanargmin(losses))] for init, losses in table.items()}
+    failing = [lr for i, lr in enumerate(lrs) if any(np.isnan(v[i]) for v in table.values())]
+    return best, (min(failing) if failing else None)
+
+
 SWEEP_SCALE = 1.0  # the init scale of the sweep drawn behind every frame (the chapter's table)
 
 
