@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
+from backprop_lib import diagnostics as dg
 from backprop_lib.figures import dead_neurons as dn
 from backprop_lib.figures import gradients_depth as gd
 from backprop_lib.figures import notebook
@@ -76,3 +77,14 @@ def test_notebook_helpers():
         notebook.markdown_table(["a", "b"], [[1]])
     img = notebook.as_image(gd.residual_figure())
     assert img.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_layer_factors_summarize_the_backward_factors():
+    X, Y = gd.dataset()
+    net = gd.deep_net("sigmoid", "he")
+    r = gd.layer_factors("sigmoid", "he")
+    np.testing.assert_array_equal(r.factors, dg.backward_factors(net, X, Y))
+    assert len(r.factors) == 9
+    assert r.product == pytest.approx(np.prod(r.factors), rel=1e-12)
+    assert r.geometric_mean == pytest.approx(r.product ** (1 / 9), rel=1e-12)
+    assert r.ratio == dg.first_last_ratio(dg.layer_gradient_norms(net, X, Y))

@@ -62,6 +62,26 @@ def deep_net(activation="sigmoid", init="xavier", scale=1.0, depth=10, residual=
                init=init, init_scale=scale, seed=seed)
 
 
+@dataclass(frozen=True)
+class LayerFactors:
+    """What one deep network does to the gradient at initialization, layer by layer."""
+
+    factors: np.ndarray  # ||dA{l-1}|| / ||dA{l}||, l = depth down to 2 (depth - 1 of them)
+    geometric_mean: float  # the typical factor, exp(mean(log factors))
+    product: float  # the product of the factors
+    ratio: float  # ||dW1|| / ||dW{depth}||
+
+
+def layer_factors(activation="sigmoid", init="xavier", scale=1.0, depth=10):
+    """The backward factors of `deep_net(activation, init, scale, depth)` on `dataset()`."""
+    X, Y = dataset()
+    net = deep_net(activation, init, scale, depth)
+    f = diagnostics.backward_factors(net, X, Y)
+    norms = diagnostics.layer_gradient_norms(net, X, Y)
+    return LayerFactors(f, float(np.exp(np.mean(np.log(f)))), float(np.prod(f)),
+                        float(diagnostics.first_last_ratio(norms)))
+
+
 def _fmt_norm(x):
     return f"{x:.2g}"
 
