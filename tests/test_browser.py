@@ -379,11 +379,11 @@ def test_book_works_from_disk(chromium, book):
         total, typeset, _ = math_report(page)
         assert typeset == total
         rels = player_pages(book)
-        if rels:
-            page = visit.open((book / rels[0]).as_uri())
-            player = page.locator("figure.bp-player").first
-            for name, (before, after) in drive_player(page, player).items():
-                assert before[0] != after[0], f"from file://, {name} did not change the image"
+        assert rels, "no page of the book has an interactive figure (class=\"bp-player\")"
+        page = visit.open((book / rels[0]).as_uri())
+        player = page.locator("figure.bp-player").first
+        for name, (before, after) in drive_player(page, player).items():
+            assert before[0] != after[0], f"from file://, {name} did not change the image"
         assert not visit.remote, visit.remote
         assert not visit.errors, visit.errors
 
