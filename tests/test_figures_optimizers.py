@@ -77,9 +77,10 @@ def test_adam_alt_text_reports_measured_first_steps():
 def test_eps_response_formulas():
     g = np.array([1e-9, 1e-6, 1e-3, 1.0])
     r = fo.eps_response(g)
-    assert np.allclose(r["eps outside"], g / (g + 1e-8), rtol=1e-10)
-    assert np.allclose(r["eps inside"], g / np.sqrt(g * g + 1e-8), rtol=1e-10)
-    assert np.allclose(r["article"], 0.1 * g / np.sqrt(0.001 * g * g + 1e-8), rtol=1e-10)
+    assert np.allclose(r["eps outside"], g / (g + 1e-8), rtol=1e-10, atol=0)
+    assert np.allclose(r["eps inside"], g / np.sqrt(g * g + 1e-8), rtol=1e-10, atol=0)
+    assert np.allclose(r["article"], 0.1 * g / np.sqrt(0.001 * g * g + 1e-8), rtol=1e-10,
+                       atol=0)
 
 
 def test_constant_gradient_steps_matches_the_bias_formula():

@@ -94,7 +94,7 @@ def test_overshoot_and_steps_to():
     assert flip.overshoot() == pytest.approx(0.8)
     assert calm.steps_to(1e-2) == int(np.ceil(np.log(1e-2) / np.log(0.64)))
     assert calm.steps_to(1e-300) is None
-    assert np.allclose(calm.steps, 0.2 * 0.8 ** np.arange(50))
+    assert np.allclose(calm.steps, 0.2 * 0.8 ** np.arange(50), atol=0)
 
 
 def test_rmsprop_and_adam_take_the_surface_as_a_parameter_dict():
