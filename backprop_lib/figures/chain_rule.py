@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import graph
+from ..gradcheck import relative_error
 from ..graph import Node
 from ..plots import BLACK, BLUE, GREEN, ORANGE, VERMILLION, figure
 
@@ -116,3 +118,17 @@ def shapes_table(trace) -> list:
     """Rows (name, shape) of a Network trace, for the vector form's table of shapes."""
     return [(name, "×".join(str(n) for n in np.shape(value)) or "scalar")
             for name, value in trace.items()]
+
+
+def graphs_vs_batch(net, X, Y, activations="sigmoid") -> float:
+    """Largest relative error, over the parameters, between the mean of the per-example
+    gradients of `graph.network_graph` (one graph per column of X) and `net.gradients(X, Y)`
+    on the whole batch. `net` must use the half squared error, the loss of the graphs."""
+    per_example = []
+    for i in range(X.shape[1]):
+        g = graph.network_graph(net.params, X[:, i], Y[:, i], activations=activations)
+        g.backward()
+        per_example.append(g.gradients())
+    batch = net.gradients(X, Y)
+    return max(relative_error(np.mean([g[k] for g in per_example], axis=0), batch[k])
+               for k in batch)
