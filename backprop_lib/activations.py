@@ -31,23 +31,32 @@ def sigmoid(z):
     The formula as written is accurate everywhere (for z = -40 it gives 4.248e-18 with
     full relative precision). It only breaks where e^(-z) overflows, below z = -709 in
     float64 (-88 in float32): there 1 / (1 + inf) would be 0, so those few entries take
-    sigma(z) = e^z / (1 + e^z) = e^z, which is exact at that size. The steps work in place
-    on one array: the sigmoid of a 1024 x 512 layer costs about half a fresh-array version.
+    sigma(z) = e^z / (1 + e^z) = e^z, which is exact at that size. Whether any e^(-z)
+    overflowed is read from the processor's overflow flag (np.errstate), so the common
+    case makes no extra pass over the array. The steps work in place on one array: the
+    sigmoid of a 1024 x 512 layer costs about half a fresh-array version.
     """
     z = _as_float(z)
     if z.ndim == 0:  # in-place steps need an array: treat a scalar as one element
         return sigmoid(z.reshape(1))[0]
-    far_left = z < _OVERFLOW_EDGE.get(z.dtype.type, -709.0)
-    any_far_left = far_left.any()
     out = np.negative(z)
-    if any_far_left:
-        with np.errstate(over="ignore"):  # e^(-z) = inf there: fixed just below
+    try:
+        with np.errstate(over="raise", under="ignore"):
             np.exp(out, out=out)
-    else:
-        np.exp(out, out=out)
+    except FloatingPointError:  # rare: some z below the edge; redo with those fixed
+        return _sigmoid_far_left(z)
     out += 1
     np.reciprocal(out, out=out)
-    if any_far_left:
+    return out
+
+
+def _sigmoid_far_left(z):
+    far_left = z < _OVERFLOW_EDGE.get(z.dtype.type, -709.0)
+    with np.errstate(over="ignore", under="ignore"):  # e^(-z) = inf there: fixed below
+        out = np.exp(np.negative(z))
+    out += 1
+    np.reciprocal(out, out=out)
+    with np.errstate(under="ignore"):
         out[far_left] = np.exp(z[far_left])
     return out
 

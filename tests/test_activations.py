@@ -123,3 +123,24 @@ def test_get_unknown_name_lists_choices():
 def test_get_non_string_is_type_error():
     with pytest.raises(TypeError, match="activation"):
         act.get(3)
+
+
+@pytest.mark.parametrize("dtype, z", [(np.float64, -720.0), (np.float32, -95.0)])
+def test_sigmoid_where_e_to_minus_z_overflows_is_e_to_z(dtype, z):
+    """Below the overflow edge the result is e^z (subnormal here), not 0; the overflow is
+    detected from the floating-point flag, so this path must be taken and be silent."""
+    zs = np.array([z, 0.0, 3.0], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = act.sigmoid(zs)
+    assert s.dtype == dtype
+    assert s[0] > 0 and s[0] == np.exp(zs[0])
+    assert s[1] == 0.5
+
+
+def test_sigmoid_respects_no_global_error_setting():
+    """A learner's np.seterr(all='raise') must not turn the sigmoid's harmless overflow
+    or underflow into an exception."""
+    with np.errstate(all="raise"):
+        s = act.sigmoid(np.array([-720.0, -1.0, 800.0]))
+    assert s[0] > 0 and s[2] == 1.0
