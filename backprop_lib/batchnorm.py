@@ -196,7 +196,7 @@ class BatchNormNetwork(Network):
     def _backward(self, Y, keep_all: bool):
         c = self.cache
         out = {}
-        dZ = self._output_delta(Y, out, keep_all)
+        loss, dZ = self._loss_and_output_delta(Y, out, keep_all)
         dA = None  # dA{l} for the layer below, set at the end of each step
         for l in range(self.L, 0, -1):
             if l < self.L:
@@ -214,7 +214,7 @@ class BatchNormNetwork(Network):
                 dA = self.params[f"W{l}"].T @ dZ
                 if keep_all:
                     out[f"dA{l - 1}"] = dA
-        return out
+        return loss, out
 
     def loss_and_gradients(self, X, Y, checked=False):
         """(L, grads) of one training step; also updates the running statistics."""
@@ -223,9 +223,8 @@ class BatchNormNetwork(Network):
         if X.shape[1] < 2:
             raise ValueError("X must hold at least 2 examples for batch normalization "
                              f"(a batch of one has no variance); got {X.shape[1]}")
-        A_L = self.forward(X, checked=True)
-        loss = self._loss.value(A_L, Y)
-        out = self._backward(Y, keep_all=False)
+        self.forward(X, checked=True)
+        loss, out = self._backward(Y, keep_all=False)
         grads = {"d" + name: out["d" + name] for name in self.params}
         self.update_running()
         return loss, grads
@@ -233,7 +232,7 @@ class BatchNormNetwork(Network):
     def trace(self, X, Y) -> Trace:
         """Every intermediate of both passes (batch statistics), named as in the book."""
         X, Y = self.check_data(X, Y)
-        A_L = self.forward(X, checked=True)
+        self.forward(X, checked=True)
         c = self.cache
         values = {"A0": c["A"][0]}
         for l in range(1, self.L + 1):
@@ -242,8 +241,7 @@ class BatchNormNetwork(Network):
                 values[f"Zhat{l}"] = c["Zhat"][l]
                 values[f"Ztilde{l}"] = c["Z"][l]
             values[f"A{l}"] = c["A"][l]
-        values["loss"] = self._loss.value(A_L, Y)
-        back = self._backward(Y, keep_all=True)
+        values["loss"], back = self._backward(Y, keep_all=True)
         values[f"dA{self.L}"] = back[f"dA{self.L}"]
         for l in range(self.L, 0, -1):
             if l < self.L:

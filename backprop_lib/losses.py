@@ -36,6 +36,15 @@ def half_mse_gradient(A, Y):
     return D
 
 
+def half_mse_value_and_gradient(A, Y):
+    """(L, dL/dA) of half_mse at once: both start from A - Y, computed a single time."""
+    D = A - Y
+    flat = D.ravel()
+    value = 0.5 * float(np.dot(flat, flat)) / A.shape[1]
+    D /= A.shape[1]
+    return value, D
+
+
 def mse(A, Y):
     """L = mean of (a - y)^2 over all n_L * m entries, as numpy.mean and torch MSELoss."""
     D = (A - Y).ravel()
@@ -47,6 +56,15 @@ def mse_gradient(A, Y):
     D = A - Y
     D *= 2 / A.size
     return D
+
+
+def mse_value_and_gradient(A, Y):
+    """(L, dL/dA) of mse at once: both start from A - Y, computed a single time."""
+    D = A - Y
+    flat = D.ravel()
+    value = float(np.dot(flat, flat)) / A.size
+    D *= 2 / A.size
+    return value, D
 
 
 def bce(A, Y):
@@ -106,6 +124,13 @@ class Loss:
     def __call__(self, A, Y) -> float:
         return self.value(A, Y)
 
+    def value_and_gradient(self, A, Y):
+        """(L, dL/dA): computed together when the two share their work."""
+        together = _TOGETHER.get((self.value, self.gradient))
+        if together is not None:
+            return together(A, Y)
+        return self.value(A, Y), self.gradient(A, Y)
+
     def output_delta(self, A, Y, activation: str):
         """dZ_L in one step where the last activation's derivative cancels, else None."""
         if activation == self.fused_activation:
@@ -114,6 +139,14 @@ class Loss:
             return self.gradient(A, Y)  # softmax_ce: gradient is already dL/dZ
         return None
 
+
+# Value and gradient computed in one go, looked up by the (value, gradient) pair: a Loss
+# rebuilt with another value or gradient (a planted bug, a scaled loss) cannot reach a
+# shortcut that belongs to the original pair.
+_TOGETHER = {
+    (half_mse, half_mse_gradient): half_mse_value_and_gradient,
+    (mse, mse_gradient): mse_value_and_gradient,
+}
 
 LOSSES = {
     "half_mse": Loss("half_mse", half_mse, half_mse_gradient),

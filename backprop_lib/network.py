@@ -204,25 +204,30 @@ class Network:
         dZ *= dA  # in place: the derivative array is ours
         return dZ
 
-    def _output_delta(self, Y, out: dict, keep_all: bool):
-        """dZ{L} from the loss: fused where the last derivative cancels (see losses).
+    def _loss_and_output_delta(self, Y, out: dict, keep_all: bool):
+        """(L, dZ{L}): the loss and the output layer's error, sharing the work they have in
+        common (for half_mse both start from A{L} - Y).
 
-        With keep_all, dA{L} = dL/dA{L} is stored in `out` too, for trace().
+        Where the last activation's derivative cancels against the loss's, dZ{L} comes in
+        one step (see losses). With keep_all, dA{L} = dL/dA{L} is stored in `out`, for trace().
         """
         A_L = self.cache["A"][self.L]
         dZ = self._loss.output_delta(A_L, Y, self.activation_names[-1])
-        if dZ is None or keep_all:
-            dA = self._loss.gradient(A_L, Y)  # bce's silences its own 0/0 at saturation
-            if keep_all:
-                out[f"dA{self.L}"] = dA
-            if dZ is None:
-                dZ = self._dZ(self.L, dA)
-        return dZ
+        if dZ is not None and not keep_all:
+            return self._loss.value(A_L, Y), dZ
+        loss, dA = self._loss.value_and_gradient(A_L, Y)  # bce's silences its own 0/0
+        if keep_all:
+            out[f"dA{self.L}"] = dA
+        if dZ is None:
+            dZ = self._dZ(self.L, dA)
+        return loss, dZ
 
     def _backward(self, Y, keep_all: bool):
+        """(L, out): the loss, and in `out` every dW{l} and db{l} (with keep_all, every dZ{l}
+        and dA{l} too)."""
         As = self.cache["A"]
         out = {}
-        dZ = self._output_delta(Y, out, keep_all)
+        loss, dZ = self._loss_and_output_delta(Y, out, keep_all)
         dA = None  # dA{l} for the layer below, set at the end of each step
         for l in range(self.L, 0, -1):
             if l < self.L:
@@ -236,7 +241,7 @@ class Network:
                 dA = W.T @ dZ
                 if keep_all:
                     out[f"dA{l - 1}"] = dA
-        return out
+        return loss, out
 
     def gradients(self, X, Y) -> dict:
         """dL/dW{l} and dL/db{l} of the batch's mean loss, as "dW1", "db1", ..."""
@@ -249,9 +254,8 @@ class Network:
         """
         if not checked:
             X, Y = self.check_data(X, Y)
-        A_L = self.forward(X, checked=True)
-        loss = self._loss.value(A_L, Y)
-        out = self._backward(Y, keep_all=False)
+        self.forward(X, checked=True)
+        loss, out = self._backward(Y, keep_all=False)
         grads = {k: out[k] for l in range(1, self.L + 1) for k in (f"dW{l}", f"db{l}")}
         return loss, grads
 
@@ -262,13 +266,12 @@ class Network:
         down to dZ1, dW1, db1, dA0.
         """
         X, Y = self.check_data(X, Y)
-        A_L = self.forward(X, checked=True)
+        self.forward(X, checked=True)
         values = {"A0": self.cache["A"][0]}
         for l in range(1, self.L + 1):
             values[f"Z{l}"] = self.cache["Z"][l]
             values[f"A{l}"] = self.cache["A"][l]
-        values["loss"] = self._loss.value(A_L, Y)
-        back = self._backward(Y, keep_all=True)
+        values["loss"], back = self._backward(Y, keep_all=True)
         values[f"dA{self.L}"] = back[f"dA{self.L}"]
         for l in range(self.L, 0, -1):
             for key in (f"dZ{l}", f"dW{l}", f"db{l}", f"dA{l - 1}"):

@@ -46,14 +46,14 @@ class BuggyNetwork(Network):
                                  gradient=_losses.get("half_mse").gradient)
 
     def _backward(self, Y, keep_all):
-        out = super()._backward(Y, keep_all=keep_all or self.bug == "layer1_no_derivative")
+        loss, out = super()._backward(Y, keep_all=keep_all or self.bug == "layer1_no_derivative")
         if self.bug == "layer1_no_derivative":
             dZ1 = out["dA1"]
             out["dW1"] = dZ1 @ self.cache["A"][0].T
             out["db1"] = dZ1.sum(axis=1, keepdims=True)
             if keep_all:
                 out["dZ1"] = dZ1
-        return out
+        return loss, out
 
     def fixed(self) -> Network:
         """The same network (same parameters and loss) with the bug removed: for

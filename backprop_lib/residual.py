@@ -63,10 +63,11 @@ class ResidualNetwork(Network):
         out = {}
         A_L = As[self.L]
         dZ = self._loss.output_delta(A_L, Y, self.activation_names[-1])
-        dA = None
         if dZ is None or keep_all:
             with np.errstate(divide="ignore", invalid="ignore"):
-                dA = self._loss.gradient(A_L, Y)
+                loss, dA = self._loss.value_and_gradient(A_L, Y)
+        else:
+            loss, dA = self._loss.value(A_L, Y), None
         if keep_all:
             out[f"dA{self.L}"] = dA
         for l in range(self.L, 0, -1):
@@ -84,7 +85,7 @@ class ResidualNetwork(Network):
                 dA = dA_prev
                 if keep_all:
                     out[f"dA{l - 1}"] = dA
-        return out
+        return loss, out
 
     def __repr__(self) -> str:
         return "Residual" + super().__repr__() + f" with skips at layers {self.residual_layers}"

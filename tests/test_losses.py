@@ -151,3 +151,24 @@ def test_predict_is_softmax_only_for_softmax_ce():
 def test_unknown_loss_lists_choices():
     with pytest.raises(ValueError, match=r"loss.*'l1'.*half_mse"):
         losses.get("l1")
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_value_and_gradient_together_equal_each_alone(name):
+    A, Y = sample(name, n=4, m=7)
+    loss = losses.get(name)
+    value, grad = loss.value_and_gradient(A, Y)
+    assert value == loss.value(A, Y)
+    np.testing.assert_array_equal(grad, loss.gradient(A, Y))
+
+
+def test_a_loss_rebuilt_with_another_gradient_takes_no_shortcut():
+    """The planted bug pairs mse's value with half_mse's gradient; computing both at once
+    must give that pair, not mse's own gradient."""
+    from dataclasses import replace
+
+    A, Y = sample("mse")
+    mixed = replace(losses.get("mse"), gradient=losses.get("half_mse").gradient)
+    value, grad = mixed.value_and_gradient(A, Y)
+    assert value == losses.mse(A, Y)
+    np.testing.assert_array_equal(grad, losses.half_mse_gradient(A, Y))
