@@ -75,6 +75,25 @@ def check_seed(seed, name: str = "seed") -> int:
     return check_int(seed, name, low=0)
 
 
+SUM_OF_SQUARES_FROM = 32768  # entries; below that the direct test is just as fast
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """True when no entry of the float array `arr` is NaN or infinite.
+
+    The sum of squares is NaN or infinite whenever one entry is, and BLAS computes it in
+    one pass without a temporary array (np.isfinite(arr).all() writes a boolean array
+    first: about three times slower on a 1024 x 512 batch). A non-finite sum may also
+    come from squares too large to add up; only then is the entry-by-entry test run.
+    """
+    if arr.size >= SUM_OF_SQUARES_FROM:
+        flat = arr.ravel(order="K")  # a view for any contiguous array, else a copy
+        with np.errstate(over="ignore"):  # huge squares: decided by the direct test
+            if np.isfinite(np.dot(flat, flat)):
+                return True
+    return bool(np.isfinite(arr).all())
+
+
 def as_matrix(value, name: str, dtype, rows: int | None = None, what: str = "") -> np.ndarray:
     """A finite 2-D array of the given dtype, `rows` rows when given.
 
@@ -83,7 +102,7 @@ def as_matrix(value, name: str, dtype, rows: int | None = None, what: str = "") 
     # The common case, checked cheaply: already a finite 2-D array of the right dtype.
     if (type(value) is np.ndarray and value.ndim == 2 and value.dtype == dtype
             and value.shape[1] > 0 and (rows is None or value.shape[0] == rows)
-            and np.isfinite(value).all()):
+            and all_finite(value)):
         return value
     if isinstance(value, (str, bytes, dict)) or value is None:
         raise TypeError(f"{name} must be a 2-D array of numbers; got {describe(value)}")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import backprop_lib as bp
-from backprop_lib import data, optimizers
+from backprop_lib import _checks, data, optimizers
 
 N = bp.Network
 
@@ -355,3 +355,27 @@ def test_other(case):
     _, call, exc, match = case
     with pytest.raises(exc, match=match):
         call()
+
+
+# Large batches are checked for NaN and infinity through a sum of squares
+# (backprop_lib._checks.all_finite); these cases reach that path for X and for Y.
+BIG_M = _checks.SUM_OF_SQUARES_FROM // 64 + 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("which", ["X", "Y"])
+def test_large_batch_with_one_bad_entry(which, bad, dtype):
+    net = N([64, 3, 64], dtype=dtype)
+    X, Y = np.ones((64, BIG_M), dtype), np.full((64, BIG_M), 0.5, dtype)
+    (X if which == "X" else Y)[1, 77] = bad
+    with pytest.raises(ValueError, match=f"{which} must be finite; it holds 1 NaN or infinite"):
+        net.loss_and_gradients(X, Y)
+
+
+@pytest.mark.parametrize("dtype, huge", [(np.float32, 1e30), (np.float64, 1e200)])
+def test_large_batch_of_huge_finite_numbers_is_accepted(dtype, huge):
+    """Squares of these overflow, which must not be mistaken for an infinite entry."""
+    net = N([64, 2], activations="identity", init="zeros", dtype=dtype)
+    X = np.full((64, BIG_M), huge, dtype)
+    assert net.forward(X).shape == (2, BIG_M)
