@@ -10,6 +10,7 @@ so both see the same machine state):
   ours/PyTorch (below 1 means backprop_lib is faster);
 - that step as a fraction of NumPy's matrix-multiply peak measured now, counting
   6 * sum(n_l * n_{l-1}) * m floating-point operations per step;
+- where the time goes: the step's matrix products alone in each library, and the rest;
 - each interactive figure's update (compute and draw) at several settings, p50 and p95,
   and the build-time cost of computing its static frames;
 - with --full (make bench): a forced build of the whole book and `make test` after install.
@@ -85,6 +86,48 @@ def torch_step_fn(sizes, m, dtype):
     return step
 
 
+def ours_products_fn(sizes, m, dtype):
+    """The step's matrix products alone, in NumPy, with the shapes and layouts of the library:
+    Z = W A forward; dW = dZ A^T and dA = W^T dZ backward (no dA below the first layer)."""
+    rng = np.random.default_rng(2)
+    layers = [(rng.standard_normal((b, a)).astype(dtype), rng.standard_normal((a, m)).astype(dtype),
+               rng.standard_normal((b, m)).astype(dtype))
+              for a, b in zip(sizes[:-1], sizes[1:], strict=False)]
+
+    def products():
+        for W, A_prev, _ in layers:
+            W @ A_prev
+        for l, (W, A_prev, dZ) in enumerate(layers):
+            dZ @ A_prev.T
+            if l > 0:
+                W.T @ dZ
+
+    return products
+
+
+def torch_products_fn(sizes, m, dtype):
+    """The same products in PyTorch, in the layouts of its Linear layers (rows are examples)."""
+    import torch
+
+    tdtype = torch.float32 if dtype == np.float32 else torch.float64
+    gen = torch.Generator().manual_seed(2)
+    layers = [(torch.randn(b, a, dtype=tdtype, generator=gen),
+               torch.randn(m, a, dtype=tdtype, generator=gen),
+               torch.randn(m, b, dtype=tdtype, generator=gen))
+              for a, b in zip(sizes[:-1], sizes[1:], strict=False)]
+
+    def products():
+        with torch.no_grad():
+            for W, A_prev, _ in layers:
+                A_prev @ W.T
+            for l, (W, A_prev, dZ) in enumerate(layers):
+                dZ.T @ A_prev
+                if l > 0:
+                    dZ @ W
+
+    return products
+
+
 def time_pair(f, g, min_round=0.02, rounds=15):
     """Median seconds per call of f and g, alternating rounds of repeated calls."""
     for fn in (f, g):
@@ -145,10 +188,15 @@ def bench_steps():
             )
             fl = flops_per_step(sizes, m)
             kind = "small" if fl < 1e8 else "large"
+            # Where the time goes: the same products alone, so that "the step minus its
+            # products" is the cost of everything else (elementwise work, calls, allocation).
+            ours_mm, theirs_mm = time_pair(ours_products_fn(sizes, m, dtype),
+                                           torch_products_fn(sizes, m, dtype), rounds=rounds)
             rows.append({
                 "net": "-".join(map(str, sizes)), "m": m, "dtype": np.dtype(dtype).name,
                 "ours_us": ours * 1e6, "torch_us": theirs * 1e6, "ratio": ours / theirs,
                 "peak_frac": fl / ours / peaks[dtype], "goal": GOALS[kind],
+                "ours_mm_us": ours_mm * 1e6, "torch_mm_us": theirs_mm * 1e6,
             })
             print(f"  {rows[-1]['net']:>16} m={m:<4} {rows[-1]['dtype']}: ours {ours*1e6:10.1f} us"
                   f"  torch {theirs*1e6:10.1f} us  ratio {ours/theirs:5.2f}", flush=True)
@@ -248,6 +296,21 @@ def blas_kernel():
     return "no BLAS found"
 
 
+def blas_names():
+    """The BLAS behind NumPy and behind PyTorch, as each reports it."""
+    import torch
+
+    numpy_blas = "unknown"
+    try:
+        from threadpoolctl import threadpool_info
+
+        numpy_blas = next(i["internal_api"] for i in threadpool_info() if i["user_api"] == "blas")
+    except (ImportError, StopIteration, KeyError):
+        pass
+    found = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    return numpy_blas, found.group(1) if found else "unknown"
+
+
 def render(rows, peaks, figures, commands, when, where):
     lines = [f"Measured on {when} by `make bench` on: {where}.", ""]
     lines.append(f"NumPy matrix-multiply peak measured in the same run: "
@@ -263,6 +326,21 @@ def render(rows, peaks, figures, commands, when, where):
         lines.append(f"| {r['net']} | {r['m']} | {r['dtype']} | {_fmt_us(r['ours_us'])} | "
                      f"{_fmt_us(r['torch_us'])} | {r['ratio']:.2f} | <= {r['goal']} ({ok}) | "
                      f"{100 * r['peak_frac']:.0f}% |")
+    numpy_blas, torch_blas = blas_names()
+    lines += ["", "Where the time goes: the step's matrix products measured alone (same shapes, "
+              "each library's own layout), and everything else, the step minus its products "
+              "(elementwise work, validation, Python calls, allocation). Both libraries call a "
+              f"BLAS for the products (NumPy: {numpy_blas}; PyTorch: {torch_blas}); NumPy runs "
+              "elementwise work on one core, PyTorch splits large tensors over all cores.", ""]
+    lines.append("| network | dtype | products: ours | PyTorch | ratio "
+                 "| everything else: ours | PyTorch | ratio |")
+    lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        rest_ours, rest_torch = r["ours_us"] - r["ours_mm_us"], r["torch_us"] - r["torch_mm_us"]
+        rest_ratio = f"{rest_ours / rest_torch:.2f}" if rest_torch > 0 and rest_ours > 0 else "n/a"
+        lines.append(f"| {r['net']} | {r['dtype']} | {_fmt_us(r['ours_mm_us'])} | "
+                     f"{_fmt_us(r['torch_mm_us'])} | {r['ours_mm_us'] / r['torch_mm_us']:.2f} | "
+                     f"{_fmt_us(rest_ours)} | {_fmt_us(rest_torch)} | {rest_ratio} |")
     if figures:
         lines += ["", "Interactive figures: one update (compute and draw) at several settings, "
                   "and the cost of computing the static frames when the book is built.", ""]
