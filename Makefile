@@ -36,10 +36,12 @@ book: $(VENV)/.installed-base
 
 # One pytest run: unit, property, reference and browser tests plus strict nbval on every
 # notebook of _toc.yml. --dist loadfile keeps each notebook's cells in one worker (one
-# kernel), and lets the notebooks run beside the long browser test.
+# kernel), and lets the notebooks run beside the long browser test, which conftest.py puts
+# first and --no-loadscope-reorder keeps first (else xdist would start it last).
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check backprop_lib tests tools
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env tests $(NOTEBOOKS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env \
+		tests $(NOTEBOOKS)
 
 fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests

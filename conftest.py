@@ -24,3 +24,17 @@ if _nbval is not None and not getattr(_nbval.IPyNbFile, "_skips_glued_images", F
 
     _nbval.IPyNbFile.__init__ = _init_skipping_glued_images
     _nbval.IPyNbFile._skips_glued_images = True
+
+
+def pytest_collection_modifyitems(config, items):
+    """Collect the browser test first.
+
+    It is the longest file by far (it builds the whole book, then drives every page), and
+    pytest-xdist hands out whole files: started last, it would run alone on one core at the
+    end. `make test` passes --no-loadscope-reorder so that xdist keeps this order instead of
+    starting with the files that hold the most tests.
+    """
+    first = [item for item in items if item.path.name == "test_browser.py"]
+    if first:
+        rest = [item for item in items if item.path.name != "test_browser.py"]
+        items[:] = first + rest
