@@ -250,61 +250,98 @@ def drive_player(page, player):
 # ------------------------------------------------------------------------------ the tests
 
 
-def test_every_page_offline_without_errors_with_math(chromium, server, book):
-    problems = []
+def solution_report(page):
+    """For each exercise solution on the page: (hidden at first, shown after a click on it)."""
+    solutions = page.locator(".tag_solution")
+    report = []
+    for i in range(solutions.count()):
+        cell = solutions.nth(i)
+        code = cell.locator(".cell_input pre").first
+        hidden_first = not code.is_visible()
+        shown = None
+        if hidden_first:
+            cell.locator("summary").first.click()
+            shown = code.is_visible()
+        report.append((hidden_first, shown))
+    return report
+
+
+def player_report(page):
+    """For each player on the page, what each control changed (drive_player)."""
+    players = page.locator("figure.bp-player")
+    report = []
+    for k in range(players.count()):
+        player = players.nth(k)
+        player.scroll_into_view_if_needed()
+        report.append(drive_player(page, player))
+    return report
+
+
+@pytest.fixture(scope="module")
+def page_reports(chromium, server, book):
+    """Every page opened once, with what the per-page tests below check.
+
+    Opening a page costs seconds (MathJax typesets it), so the tests share one visit per
+    page. Problems (remote requests, console errors, failed loads) are taken after the
+    solution clicks and the player drives, so anything those trigger is counted too.
+    """
+    reports = {}
     with Visit(chromium, server) as visit:
         visit.open(f"{server}/index.html", redirects_to="**/book/*.html")
+        reports["index.html"] = {"problems": visit.take_problems("index.html")}
         for rel in pages(book):
             page = visit.open(f"{server}/{rel}")
-            total, typeset, errors = math_report(page)
-            if typeset != total or errors:
-                problems.append(f"{rel}: {typeset} of {total} math elements typeset, "
-                                f"{errors} MathJax errors")
-            for src in undescribed_images(page):
-                problems.append(f"{rel}: image without alt text or caption: {src[:80]}")
-            problems += visit.take_problems(rel)
+            reports[rel] = {"math": math_report(page), "undescribed": undescribed_images(page),
+                            "solutions": solution_report(page), "players": player_report(page)}
+            reports[rel]["problems"] = visit.take_problems(rel)
+    return reports
+
+
+def test_every_page_offline_without_errors_with_math(page_reports):
+    problems = []
+    for rel, report in page_reports.items():
+        problems += report["problems"]
+        if "math" not in report:  # index.html: a redirect
+            continue
+        total, typeset, errors = report["math"]
+        if typeset != total or errors:
+            problems.append(f"{rel}: {typeset} of {total} math elements typeset, "
+                            f"{errors} MathJax errors")
+        for src in report["undescribed"]:
+            problems.append(f"{rel}: image without alt text or caption: {src[:80]}")
+    assert len(page_reports) > 10, f"only {len(page_reports)} pages were visited"
     assert not problems, "\n".join(problems)
 
 
-def test_math_is_typeset_somewhere(chromium, server, book):
-    """At least one page has math, and MathJax rendered it with its local web font."""
-    with Visit(chromium, server) as visit:
-        found = False
-        for rel in pages(book):
-            page = visit.open(f"{server}/{rel}")
-            total, typeset, _ = math_report(page)
-            if total:
-                found = True
-                assert typeset == total
-                break
-        assert found, "no page of the book has math"
-        assert not visit.remote
+def test_math_is_typeset_somewhere(page_reports):
+    """At least one page has math (else the check above would pass vacuously)."""
+    with_math = [rel for rel, r in page_reports.items() if r.get("math", (0,))[0]]
+    assert with_math, "no page of the book has math"
+    assert all(page_reports[rel]["math"][0] == page_reports[rel]["math"][1] for rel in with_math)
 
 
 def player_pages(book):
     return [rel for rel in pages(book) if 'class="bp-player"' in (book / rel).read_text("utf-8")]
 
 
-def test_every_control_of_every_player_changes_its_figure(chromium, server, book):
+def test_every_control_of_every_player_changes_its_figure(page_reports, book):
     rels = player_pages(book)
     # nine chapters show players: none found means the markup changed, not a book without them
     assert rels, "no page of the book has an interactive figure (class=\"bp-player\")"
     problems = []
-    with Visit(chromium, server) as visit:
-        for rel in rels:
-            page = visit.open(f"{server}/{rel}")
-            players = page.locator("figure.bp-player")
-            for k in range(players.count()):
-                player = players.nth(k)
-                player.scroll_into_view_if_needed()
-                for name, (before, after) in drive_player(page, player).items():
-                    if before[0] == after[0]:
-                        problems.append(f"{rel} player {k}: control {name} left the image "
-                                        "as it was")
-                    if before[1] == after[1] or after[1] != after[2]:
-                        problems.append(f"{rel} player {k}: control {name} did not update the "
-                                        "alt text and the caption together")
-            problems += visit.take_problems(rel)
+    for rel in rels:
+        players = page_reports[rel]["players"]
+        if not players:
+            problems.append(f"{rel}: its HTML has a player, but none was found on the page")
+        for k, changes in enumerate(players):
+            if not changes:
+                problems.append(f"{rel} player {k}: no control found")
+            for name, (before, after) in changes.items():
+                if before[0] == after[0]:
+                    problems.append(f"{rel} player {k}: control {name} left the image as it was")
+                if before[1] == after[1] or after[1] != after[2]:
+                    problems.append(f"{rel} player {k}: control {name} did not update the "
+                                    "alt text and the caption together")
     assert not problems, "\n".join(problems)
 
 
@@ -432,27 +469,18 @@ def test_the_checks_catch_remote_requests_and_console_errors(chromium, server, b
     assert any("planted error" in p for p in problems)
 
 
-def test_exercise_solutions_start_collapsed_and_open_on_click(chromium, server, book):
+def test_exercise_solutions_start_collapsed_and_open_on_click(page_reports, book):
     """Every chapter's solutions are hidden until the reader asks (issue: exercises)."""
     rels = [rel for rel in pages(book) if "tag_solution" in (book / rel).read_text("utf-8")]
     assert len(rels) >= 10, f"solutions found on only {len(rels)} pages: {rels}"
     problems = []
-    with Visit(chromium, server) as visit:
-        for rel in rels:
-            page = visit.page
-            page.goto(f"{server}/{rel}", wait_until="load")  # no need to wait for MathJax
-            solutions = page.locator(".tag_solution")
-            count = solutions.count()
-            if count < 3:
-                problems.append(f"{rel}: {count} solutions, expected at least 3")
-            for i in range(count):
-                cell = solutions.nth(i)
-                code = cell.locator(".cell_input pre").first
-                if code.is_visible():
-                    problems.append(f"{rel}: solution {i + 1} is visible before any click")
-                    continue
-                cell.locator("summary").first.click()
-                if not code.is_visible():
-                    problems.append(f"{rel}: solution {i + 1} stays hidden after a click")
-            problems += visit.take_problems(rel)
+    for rel in rels:
+        solutions = page_reports[rel]["solutions"]
+        if len(solutions) < 3:
+            problems.append(f"{rel}: {len(solutions)} solutions, expected at least 3")
+        for i, (hidden_first, shown) in enumerate(solutions, start=1):
+            if not hidden_first:
+                problems.append(f"{rel}: solution {i} is visible before any click")
+            elif not shown:
+                problems.append(f"{rel}: solution {i} stays hidden after a click")
     assert not problems, "\n".join(problems)
