@@ -247,9 +247,6 @@ def drive_player(page, player):
     return results
 
 
-# ------------------------------------------------------------------------------ the tests
-
-
 def solution_report(page):
     """For each exercise solution on the page: (hidden at first, shown after a click on it)."""
     solutions = page.locator(".tag_solution")
@@ -295,6 +292,9 @@ def page_reports(chromium, server, book):
                             "solutions": solution_report(page), "players": player_report(page)}
             reports[rel]["problems"] = visit.take_problems(rel)
     return reports
+
+
+# ------------------------------------------------------------------------------ the tests
 
 
 def test_every_page_offline_without_errors_with_math(page_reports):
