@@ -11,6 +11,7 @@ so both see the same machine state):
 - that step as a fraction of NumPy's matrix-multiply peak measured now, counting
   6 * sum(n_l * n_{l-1}) * m floating-point operations per step;
 - where the time goes: the step's matrix products alone in each library, and the rest;
+  and a bare NumPy step (buffers allocated once, no validation) as the floor for NumPy;
 - each interactive figure's update (compute and draw) at several settings, p50 and p95,
   and the build-time cost of computing its static frames;
 - with --full (make bench): a forced build of the whole book and `make test` after install.
@@ -84,6 +85,82 @@ def torch_step_fn(sizes, m, dtype):
         opt.step()
 
     return step
+
+
+def bare_step_fn(sizes, m, dtype, params=None):
+    """The same step written straight in NumPy: every buffer allocated once, no validation,
+    no Python structure. Not a library (nothing can be checked or reused); it shows what a
+    NumPy step costs at best on this machine, so the table can say which goals any NumPy
+    code could meet. `params` (W1, b1, ...) sets the weights, to compare its gradients.
+    Returns step(); step.grads holds dW1, db1, ... of the last step before its update.
+    """
+    rng = np.random.default_rng(1)
+    L = len(sizes) - 1
+    Ws = [(rng.standard_normal((b, a)) / np.sqrt(a)).astype(dtype)
+          for a, b in zip(sizes[:-1], sizes[1:], strict=False)]
+    bs = [np.zeros((b, 1), dtype) for b in sizes[1:]]
+    if params is not None:
+        Ws = [params[f"W{l}"].astype(dtype) for l in range(1, L + 1)]
+        bs = [params[f"b{l}"].astype(dtype) for l in range(1, L + 1)]
+    X = rng.standard_normal((sizes[0], m)).astype(dtype)
+    Y = rng.standard_normal((sizes[-1], m)).astype(dtype)
+    As = [X] + [np.empty((b, m), dtype) for b in sizes[1:]]  # A{l}; Z{l} is overwritten
+    dZs = [np.empty((b, m), dtype) for b in sizes[1:]]
+    tmps = [np.empty((b, m), dtype) for b in sizes[1:]]
+    dWs, dbs = [np.empty_like(W) for W in Ws], [np.empty_like(b) for b in bs]
+    lr = dtype(1e-3)
+
+    def step():
+        for l in range(L):
+            Z = As[l + 1]
+            np.matmul(Ws[l], As[l], out=Z)
+            Z += bs[l]
+            if l < L - 1:  # sigmoid, in place
+                np.negative(Z, out=Z)
+                np.exp(Z, out=Z)
+                Z += 1
+                np.reciprocal(Z, out=Z)
+        D = dZs[L - 1]
+        np.subtract(As[L], Y, out=D)  # half_mse with an identity output: dZ = (A - Y) / m
+        flat = D.reshape(-1)
+        step.loss = 0.5 * float(np.dot(flat, flat)) / m
+        D /= m
+        for l in range(L - 1, -1, -1):
+            D = dZs[l]
+            np.matmul(D, As[l].T, out=dWs[l])
+            np.sum(D, axis=1, keepdims=True, out=dbs[l])
+            if l > 0:  # dZ{l-1} = (W{l}^T dZ{l}) * a (1 - a)
+                below, a, t = dZs[l - 1], As[l], tmps[l - 1]
+                np.matmul(Ws[l].T, D, out=below)
+                np.subtract(1, a, out=t)
+                t *= a
+                below *= t
+        step.grads = {**{f"dW{l + 1}": dWs[l].copy() for l in range(L)},
+                      **{f"db{l + 1}": dbs[l].copy() for l in range(L)}} if step.keep else None
+        for W, dW, b, db in zip(Ws, dWs, bs, dbs, strict=False):
+            dW *= lr
+            W -= dW
+            db *= lr
+            b -= db
+
+    step.keep = params is not None
+    step.X, step.Y = X, Y
+    return step
+
+
+def check_bare_step(sizes, m, dtype):
+    """The bare step must compute the library's loss and gradients, or it measures nothing."""
+    acts = ["sigmoid"] * (len(sizes) - 2) + ["identity"]
+    net = bp.Network(sizes, activations=acts, loss="half_mse", init="xavier", seed=3, dtype=dtype)
+    step = bare_step_fn(sizes, m, dtype, params=net.params)
+    step()
+    loss, grads = net.loss_and_gradients(step.X, step.Y)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    worst = max(float(np.max(np.abs(step.grads[k] - g)) / max(np.max(np.abs(g)), 1e-30))
+                for k, g in grads.items())
+    if abs(step.loss - loss) > tol * loss or worst > tol:
+        raise AssertionError(f"bare step disagrees with backprop_lib on {sizes} {dtype}: "
+                             f"loss {step.loss} vs {loss}, worst gradient error {worst:.2g}")
 
 
 def ours_products_fn(sizes, m, dtype):
@@ -192,7 +269,11 @@ def bench_steps():
             # products" is the cost of everything else (elementwise work, calls, allocation).
             ours_mm, theirs_mm = time_pair(ours_products_fn(sizes, m, dtype),
                                            torch_products_fn(sizes, m, dtype), rounds=rounds)
+            check_bare_step(sizes, m, dtype)
+            bare, theirs_again = time_pair(bare_step_fn(sizes, m, dtype),
+                                           torch_step_fn(sizes, m, dtype), rounds=rounds)
             rows.append({
+                "bare_ratio": bare / theirs_again, "bare_us": bare * 1e6,
                 "net": "-".join(map(str, sizes)), "m": m, "dtype": np.dtype(dtype).name,
                 "ours_us": ours * 1e6, "torch_us": theirs * 1e6, "ratio": ours / theirs,
                 "peak_frac": fl / ours / peaks[dtype], "goal": GOALS[kind],
@@ -335,16 +416,21 @@ def render(rows, peaks, figures, commands, when, where):
               "each library's own layout), and everything else, the step minus its products "
               "(elementwise work, validation, Python calls, allocation). Both libraries call a "
               f"BLAS for the products (NumPy: {numpy_blas}; PyTorch: {torch_blas}); NumPy runs "
-              "elementwise work on one core, PyTorch splits large tensors over all cores.", ""]
+              "elementwise work on one core, PyTorch splits large tensors over all cores. "
+              "The bare NumPy step is the same step written straight in NumPy (every buffer "
+              "allocated once, no validation; tools/bench.py, checked against the library's "
+              "gradients in this run) and its ratio against PyTorch measured beside it: the "
+              "least a NumPy step costs here.", ""]
     lines.append("| network | dtype | products: ours | PyTorch | ratio "
-                 "| everything else: ours | PyTorch | ratio |")
-    lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+                 "| everything else: ours | PyTorch | ratio | bare NumPy step | its ratio |")
+    lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         rest_ours, rest_torch = r["ours_us"] - r["ours_mm_us"], r["torch_us"] - r["torch_mm_us"]
         rest_ratio = f"{rest_ours / rest_torch:.2f}" if rest_torch > 0 and rest_ours > 0 else "n/a"
         lines.append(f"| {r['net']} | {r['dtype']} | {_fmt_us(r['ours_mm_us'])} | "
                      f"{_fmt_us(r['torch_mm_us'])} | {r['ours_mm_us'] / r['torch_mm_us']:.2f} | "
-                     f"{_fmt_us(rest_ours)} | {_fmt_us(rest_torch)} | {rest_ratio} |")
+                     f"{_fmt_us(rest_ours)} | {_fmt_us(rest_torch)} | {rest_ratio} | "
+                     f"{_fmt_us(r['bare_us'])} | {r['bare_ratio']:.2f} |")
     if figures:
         lines += ["", "Interactive figures: one update (compute and draw) at several settings, "
                   "and the cost of computing the static frames when the book is built.", ""]
@@ -376,7 +462,9 @@ everything else. It tells where a missed goal comes from. A products ratio above
 NumPy ships against the one PyTorch ships (the text above the table names both) on the same
 shapes: no code around the products changes it. An "everything else" ratio above 1 is
 elementwise work (the sigmoid, its derivative, the loss, the update), which NumPy runs on one
-core while PyTorch splits large tensors over all of them.
+core while PyTorch splits large tensors over all of them. The last columns time the same step
+written bare in NumPy, with nothing a library needs (no validation, buffers reused across
+steps): where even that ratio misses a goal, no NumPy code meets it on this machine.
 
 """
 
