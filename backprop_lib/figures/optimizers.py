@@ -37,7 +37,7 @@ from .._checks import check_choice, check_positive, check_real
 from ..data import two_moons
 from ..network import Network
 from ..optimizers import SGD, Adam, Momentum, RMSprop
-from ..plots import BLACK, BLUE, GREEN, ORANGE, SKY, VERMILLION, WARNING_COLOR
+from ..plots import BLACK, BLUE, GREEN, ORANGE, SKY, VERMILLION, WARNING_COLOR, sparse_log_ticks
 from ..train import train
 from .notebook import as_image as _as_image
 from .notebook import markdown_table  # noqa: F401 - the chapter imports it from here
@@ -397,6 +397,7 @@ def draw_network(fig, r, artists):
         ax.set_ylim(1e-3, 10)
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss (BCE)")
+        sparse_log_ticks(ax)  # fewer minor ticks: cheaper redraws
         curves = {}
         for name, (colour, ls) in STYLES.items():
             (curves[name],) = ax.plot([], [], ls, color=colour, label=name)
