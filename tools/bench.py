@@ -463,8 +463,9 @@ NumPy ships against the one PyTorch ships (the text above the table names both) 
 shapes: no code around the products changes it. An "everything else" ratio above 1 is
 elementwise work (the sigmoid, its derivative, the loss, the update), which NumPy runs on one
 core while PyTorch splits large tensors over all of them. The last columns time the same step
-written bare in NumPy, with nothing a library needs (no validation, buffers reused across
-steps): where even that ratio misses a goal, no NumPy code meets it on this machine.
+written bare in NumPy, without what a library must do (validate its input, return fresh
+arrays that the caller may keep): where even that ratio misses a goal, no NumPy code meets it
+on this machine.
 
 """
 
