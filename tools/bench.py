@@ -87,12 +87,12 @@ def torch_step_fn(sizes, m, dtype):
     return step
 
 
-def bare_step_fn(sizes, m, dtype, params=None):
+def bare_step_fn(sizes, m, dtype, params=None, update=True):
     """The same step written straight in NumPy: every buffer allocated once, no validation,
     no Python structure. Not a library (nothing can be checked or reused); it shows what a
     NumPy step costs at best on this machine, so the table can say which goals any NumPy
-    code could meet. `params` (W1, b1, ...) sets the weights, to compare its gradients.
-    Returns step(); step.grads holds dW1, db1, ... of the last step before its update.
+    code could meet. To compare with the library: `params` (W1, b1, ...) sets the weights,
+    update=False leaves out the SGD update, and step.grads then holds dW1, db1, ...
     """
     rng = np.random.default_rng(1)
     L = len(sizes) - 1
@@ -135,15 +135,16 @@ def bare_step_fn(sizes, m, dtype, params=None):
                 np.subtract(1, a, out=t)
                 t *= a
                 below *= t
-        step.grads = {**{f"dW{l + 1}": dWs[l].copy() for l in range(L)},
-                      **{f"db{l + 1}": dbs[l].copy() for l in range(L)}} if step.keep else None
+        if not update:
+            return
         for W, dW, b, db in zip(Ws, dWs, bs, dbs, strict=False):
             dW *= lr
             W -= dW
             db *= lr
             b -= db
 
-    step.keep = params is not None
+    step.grads = {**{f"dW{l + 1}": dWs[l] for l in range(L)},
+                  **{f"db{l + 1}": dbs[l] for l in range(L)}}
     step.X, step.Y = X, Y
     return step
 
@@ -152,7 +153,7 @@ def check_bare_step(sizes, m, dtype):
     """The bare step must compute the library's loss and gradients, or it measures nothing."""
     acts = ["sigmoid"] * (len(sizes) - 2) + ["identity"]
     net = bp.Network(sizes, activations=acts, loss="half_mse", init="xavier", seed=3, dtype=dtype)
-    step = bare_step_fn(sizes, m, dtype, params=net.params)
+    step = bare_step_fn(sizes, m, dtype, params=net.params, update=False)
     step()
     loss, grads = net.loss_and_gradients(step.X, step.Y)
     tol = 1e-4 if dtype == np.float32 else 1e-10
