@@ -83,7 +83,8 @@ def all_finite(arr: np.ndarray) -> bool:
 
     The sum of squares is NaN or infinite whenever one entry is, and BLAS computes it in
     one pass without a temporary array (np.isfinite(arr).all() writes a boolean array
-    first: about three times slower on a 1024 x 512 batch). A non-finite sum may also
+    first: 1.4 to 2.5 times slower on a 1024 x 512 batch, float32 to float64, measured on
+    the book's 2-core machine). A non-finite sum may also
     come from squares too large to add up; only then is the entry-by-entry test run.
     """
     if arr.size >= SUM_OF_SQUARES_FROM:
