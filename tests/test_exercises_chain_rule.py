@@ -34,7 +34,8 @@ def test_path_count():
     assert ex.check_path_count(9.0).ok
     assert "no choice to make in that layer" in ex.check_path_count(27).message
     assert "multiply, they do not add" in ex.check_path_count(6).message
-    assert "whole number" in ex.check_path_count("nine").message
+    assert "not a string" in ex.check_path_count("nine").message
+    assert "whole number" in ex.check_path_count(9.5).message
     assert "no answer yet" in str(ex.check_path_count(None))
 
 

@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import graph
-from .checking import NO_ANSWER, Feedback, check_function, check_scalar
-from .why_gradients import invalid_choice  # the predict-then-verify answers of both chapters
+from .checking import Feedback, as_choices, check_count, check_function, check_scalar
 
 #: The single sigmoid unit of exercise 1.
 UNIT = {"x": 1.5, "w": 0.8, "b": -0.2, "y": 1.0}
@@ -23,6 +24,7 @@ UNIT = {"x": 1.5, "w": 0.8, "b": -0.2, "y": 1.0}
 LAYER_SIZES = [2, 3, 3, 3, 1]
 
 CHOICES = ("add", "multiply")
+SYNONYMS = {"adds": "add", "added": "add", "multiplies": "multiply", "multiplied": "multiply"}
 
 
 def _unit_parts():
@@ -89,29 +91,19 @@ def path_count(layer_sizes=LAYER_SIZES) -> int:
 
 
 def check_path_count(answer) -> Feedback:
-    """The number of paths W1_11 -> loss in the network of LAYER_SIZES."""
-    if answer is None:
-        return NO_ANSWER
-    if isinstance(answer, float) and answer.is_integer():
-        answer = int(answer)
-    if not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
-        return Feedback(False, f"the number of paths must be a whole number; got {answer!r}.")
+    """The number of paths W1_11 -> loss in the network of LAYER_SIZES (a whole number)."""
     hidden = LAYER_SIZES[1:-1]
-    right = path_count()
-    if answer == right:
-        return Feedback(True, "every path picks one unit in each hidden layer after the first, "
-                              "and the choices multiply.")
-    if answer == int(np.prod(hidden)):
-        return Feedback(False, "W1_11 feeds only unit 1 of the first hidden layer: there is no "
-                               "choice to make in that layer.")
-    if answer == sum(hidden[1:]):
-        return Feedback(False, "the choices in successive layers multiply, they do not add: "
-                               "each path through one layer continues through every unit of "
-                               "the next.")
-    return Feedback(False, "not yet: follow W1_11 forward layer by layer and count the ways to "
-                           "continue at each step.")
+    return check_count(answer, path_count(), name="the number of paths", diagnoses=[
+        (int(np.prod(hidden)), "W1_11 feeds only unit 1 of the first hidden layer: there is no "
+                               "choice to make in that layer."),
+        (sum(hidden[1:]), "the choices in successive layers multiply, they do not add: each "
+                          "path through one layer continues through every unit of the next."),
+    ], praise="every path picks one unit in each hidden layer after the first, and the choices "
+              "multiply.",
+        hint="follow W1_11 forward layer by layer and count the ways to continue at each step.")
 
 
+@functools.lru_cache(maxsize=4)
 def measured_growth(width=3, depths=(4, 5, 6)) -> dict:
     """Successive ratios and differences of each cost when the depth grows by one."""
     c = graph.depth_costs(list(depths), width=width)
@@ -130,11 +122,11 @@ def _kind(growth) -> str:
 
 def check_depth_growth(naive=None, backprop=None) -> Feedback:
     """Predict: adding one layer "add"s a fixed number of multiplications, or "multiply"s them."""
-    problem = invalid_choice({"naive": naive, "backprop": backprop}, CHOICES)
-    if problem is not None:
-        return problem
+    given = as_choices({"naive": naive, "backprop": backprop}, CHOICES, synonyms=SYNONYMS)
+    if isinstance(given, Feedback):
+        return given
     seen = {k: _kind(v) for k, v in measured_growth().items()}
-    wrong = [k for k, v in (("naive", naive), ("backprop", backprop)) if v != seen[k]]
+    wrong = [k for k, v in given.items() if v != seen[k]]
     if not wrong:
         return Feedback(True, "each layer adds the same work to backpropagation, and multiplies "
                               "the number of paths the naive expansion must walk.")

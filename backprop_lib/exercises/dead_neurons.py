@@ -8,18 +8,23 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from .checking import Feedback, check_function, check_scalar
+from .checking import Feedback, as_choice, check_count, check_function
 
 #: A ReLU layer with 5 units and 2 inputs, and 4 examples as columns.
 LAYER_W = np.array([[1.0, -1.0], [-2.0, -1.0], [0.5, 0.5], [-1.0, 2.0], [-1.0, -1.0]])
 LAYER_B = np.array([[0.0], [1.0], [-2.0], [-1.0], [-0.5]])
 LAYER_X = np.array([[0.0, 1.0, 2.0, 1.0], [1.0, 0.0, 1.0, 2.0]])
 PREDICTIONS = ("more", "fewer", "the same")
+SYNONYMS = {"same": "the same", "unchanged": "the same", "less": "fewer", "more dead": "more",
+            "fewer dead": "fewer"}
 
 
 def layer_Z():
+    """Z = W X + b of the exercise's layer: one row per unit, one column per example."""
     return LAYER_W @ LAYER_X + LAYER_B
 
 
@@ -27,7 +32,7 @@ def check_dead_count(answer):
     """answer: the number of units with Z <= 0 on all four examples."""
     Z = layer_Z()
     expected = int(np.sum(np.all(Z <= 0, axis=1)))
-    return check_scalar(answer, expected, name="the number of dead units", diagnoses=[
+    return check_count(answer, expected, name="the number of dead units", diagnoses=[
         (int(np.sum(np.any(Z <= 0, axis=1))), "you counted units that are <= 0 on SOME example; a "
                                               "dead unit is <= 0 on EVERY example."),
         (int(np.sum(Z <= 0)), "you counted entries of Z, not units: a unit is a row of Z."),
@@ -48,9 +53,15 @@ def _mask_strict(Z):
     return np.all(Z < 0, axis=1)
 
 
+def _mask_wrong_axis(Z):
+    return np.all(Z <= 0, axis=0)
+
+
+# Neither matrix is square, so a mask over the wrong axis has the wrong length; the second
+# is wide (more examples than units), so a transposed Z cannot pass by accident either.
 MASK_INPUTS = [
-    (np.array([[1.0, -2.0, 0.5], [-1.0, -3.0, 0.0], [-0.5, -0.1, -2.0]]),),
-    (np.array([[0.0, -1.0], [2.0, 3.0], [-4.0, -4.0], [0.0, 0.0]]),),
+    (np.array([[1.0, -2.0, 0.5, 2.0], [-1.0, -3.0, 0.0, -1.0], [-0.5, -0.1, -2.0, -1.0]]),),
+    (np.array([[0.0, -1.0], [2.0, 3.0], [-4.0, -4.0], [0.0, 0.0], [-1.0, -2.0]]),),
 ]
 
 
@@ -59,9 +70,12 @@ def check_dead_mask(fn):
     return check_function(fn, _mask_reference, MASK_INPUTS, name="dead_mask", diagnoses=[
         (_mask_any, "a unit is dead only if it is <= 0 on EVERY example: use all, not any."),
         (_mask_strict, "Z = 0 counts as dead: relu'(0) = 0, so no gradient passes there either."),
+        (_mask_wrong_axis, "you reduced over the units (axis 0): a unit is a row of Z, so "
+                           "look along each row, over the examples: axis=1."),
     ])
 
 
+@functools.lru_cache(maxsize=4)
 def lr_experiment(low=0.1, high=0.3):
     """Dead fractions after the chapter's DEAD_EPOCHS epochs (relu, biases 0, He) at two
     rates."""
@@ -72,10 +86,9 @@ def lr_experiment(low=0.1, high=0.3):
 
 def check_lr_prediction(answer):
     """answer: "more", "fewer" or "the same" dead units at learning rate 0.3 than at 0.1."""
-    if answer is None:
-        return check_scalar(None, 0.0)
-    if answer not in PREDICTIONS:
-        return Feedback(False, f"answer with one of {list(PREDICTIONS)}; got {answer!r}.")
+    answer = as_choice(answer, PREDICTIONS, synonyms=SYNONYMS)
+    if isinstance(answer, Feedback):
+        return answer
     low, high = lr_experiment()
     truth = "the same" if np.isclose(low, high) else ("more" if high > low else "fewer")
     measured = f"measured: {low:.0%} dead at 0.1, {high:.0%} at 0.3."

@@ -1,14 +1,24 @@
-"""Checkers for the exercises of chapter "Gradient checking"."""
+"""Checkers for the exercises of chapter "Gradient checking".
+
+1. `check_central_difference(answer)`: the central difference of w^3 at w = 2, eps = 0.1.
+2. `check_relative_error(fn)`: a function relative_error(g, n), including the case where
+   both gradients are zero.
+3. `check_scaling_prediction(answer)`: predict what multiplying the loss by 1000 does to the
+   absolute difference and to the relative error, then the checker measures it.
+4. `check_mse_gradient(fn)`: the corrected derivative of the mean squared error.
+"""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from .. import losses
-from ..gradcheck import relative_error
-from .checking import NO_ANSWER, Feedback, check_function, check_scalar
+from .checking import check_function, check_scalar, judge_pair
 
 CHOICES = ("grows", "shrinks", "stays the same")
+SYNONYMS = {"grow": "grows", "shrink": "shrinks", "the same": "stays the same",
+            "same": "stays the same", "unchanged": "stays the same"}
 
 
 def _cube(w):
@@ -44,8 +54,17 @@ def _test_pairs():
             (np.zeros((2, 2)), np.zeros((2, 2)))]
 
 
+def relative_error(g, n):
+    """The reference: ||g - n|| / (||g|| + ||n||), and 0 when both are zero (as gradcheck)."""
+    denominator = np.linalg.norm(g) + np.linalg.norm(n)
+    return 0.0 if denominator == 0 else float(np.linalg.norm(g - n) / denominator)
+
+
 def check_relative_error(fn):
     """Exercise 2: a function relative_error(g, n) as used by gradcheck."""
+    def unguarded(g, n):
+        return float(np.linalg.norm(g - n) / (np.linalg.norm(g) + np.linalg.norm(n)))
+
     def absolute(g, n):
         return float(np.linalg.norm(g - n))
 
@@ -59,7 +78,11 @@ def check_relative_error(fn):
 
     return check_function(
         fn, relative_error, _test_pairs(), name="your relative_error", rtol=1e-9,
+        notes=[None, None, None, "g and n both zero: 0/0, which must give 0"],
         diagnoses=[
+            (unguarded, "right except when both gradients are zero: then ||g|| + ||n|| = 0 "
+                        "and 0/0 gives NaN. Return 0 in that case (two zero gradients "
+                        "agree)."),
             (absolute, "that is the absolute difference ||g - n||: it depends on the scale "
                        "of the loss. Divide by the sizes of both gradients."),
             (over_g, "you divide by ||g|| alone; divide by ||g|| + ||n||, so that the "
@@ -70,6 +93,7 @@ def check_relative_error(fn):
         praise="it matches bp.relative_error, including when both gradients are zero.")
 
 
+@functools.lru_cache(maxsize=4)
 def scaling_effect(factor=1000.0):
     """How the article's absolute difference and the relative error change when the
     loss of a correct network is multiplied by `factor` (each: ratio new / old)."""
@@ -95,9 +119,11 @@ def check_scaling_prediction(answer):
 
     answer: a pair of words from CHOICES, e.g. ("grows", "shrinks").
     """
+    if answer is None:
+        return judge_pair(None, CHOICES, (), "", "", ())
     abs_ratio, rel_ratio = scaling_effect()
     return judge_pair(
-        answer, CHOICES, (_describe(abs_ratio), _describe(rel_ratio)),
+        answer, CHOICES, (_describe(abs_ratio), _describe(rel_ratio)), synonyms=SYNONYMS,
         what="one for the absolute difference, one for the relative error",
         praise=f"measured: the absolute difference changed by a factor {abs_ratio:.3g}, "
                f"the relative error by {rel_ratio:.3g}.",
@@ -107,35 +133,27 @@ def check_scaling_prediction(answer):
                "and bottom are multiplied by the same factor?"))
 
 
-def judge_pair(answer, choices, truth, what, praise, hints):
-    """A "predict, then verify" answer made of two words from `choices`, against the
-    measured `truth`; hints[i] is the message when word i is wrong."""
-    if answer is None:
-        return NO_ANSWER
-    if (not isinstance(answer, (tuple, list)) or len(answer) != 2
-            or any(a not in choices for a in answer)):
-        return Feedback(False, f"answer must be a pair of words from {list(choices)}: {what}.")
-    for given, right, hint in zip(answer, truth, hints, strict=True):
-        if given != right:
-            return Feedback(False, hint)
-    return Feedback(True, praise)
-
-
 def check_mse_gradient(fn):
     """Exercise 4: fix the article's bug: dL/dA for L = mean of (A - Y)^2 over all entries."""
     rng = np.random.default_rng(7)
     inputs = [(rng.standard_normal((1, 5)), rng.standard_normal((1, 5))),
               (rng.standard_normal((3, 4)), rng.standard_normal((3, 4)))]
 
+    def mse_gradient(A, Y):
+        return 2 * (A - Y) / A.size
+
+    def half_mse_gradient(A, Y):
+        return (A - Y) / A.shape[1]
+
     def per_example_only(A, Y):
         return 2 * (A - Y) / A.shape[1]
 
     return check_function(
-        fn, losses.mse_gradient, inputs, name="your mse gradient", rtol=1e-9,
+        fn, mse_gradient, inputs, name="your mse gradient", rtol=1e-9,
         diagnoses=[
-            (losses.half_mse_gradient, "that is the article's derivative, (y_hat - y) / m, "
-                                       "the derivative of the loss with the 1/2: without "
-                                       "the 1/2, the square's derivative brings a 2."),
+            (half_mse_gradient, "that is the article's derivative, (y_hat - y) / m, "
+                                "the derivative of the loss with the 1/2: without "
+                                "the 1/2, the square's derivative brings a 2."),
             (per_example_only, "right for one output unit, but the mean runs over all "
                                "n_L * m entries: divide by A.size."),
             (lambda A, Y: -2 * (A - Y) / A.size, "the sign is flipped: the derivative of "

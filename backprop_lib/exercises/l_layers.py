@@ -9,9 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..figures.l_layers import multiplication_counts
-from ..losses import softmax
-from .checking import NO_ANSWER, Feedback, check_function, check_scalar
-from .worked_example import check_choice
+from .checking import Feedback, as_choice, as_shape, check_choice, check_count, check_function
 
 __all__ = ["check_dW_shape", "check_forward_cost", "check_softmax_error",
            "check_weight_gradient", "check_zeros_prediction"]
@@ -23,13 +21,9 @@ def check_dW_shape(answer, layer=2):
     """Exercise 1: the shape of dW{layer} for layer sizes SIZES and M examples, as a tuple."""
     n, m = SIZES, M
     expected = (n[layer], n[layer - 1])
-    if answer is None:
-        return NO_ANSWER
-    try:
-        got = tuple(int(v) for v in answer)
-    except (TypeError, ValueError):
-        return Feedback(False, f"write the shape as a tuple of two integers, like (4, 6); "
-                               f"got {answer!r}.")
+    got = as_shape(answer, name=f"the shape of dW{layer}")
+    if isinstance(got, Feedback):
+        return got
     if got == expected:
         return Feedback(True, "dW has the shape of W: one entry per weight.")
     if got == expected[::-1]:
@@ -40,7 +34,7 @@ def check_dW_shape(answer, layer=2):
                                "dW sums over the examples, so m does not appear.")
     if got == (n[layer], 1):
         return Feedback(False, "that is the shape of db; dW has one column per input of the layer.")
-    return Feedback(False, "not yet: dW{l} has the shape of W{l}, (n_l, n_{l-1}).")
+    return Feedback(False, "dW{l} has the shape of W{l}, (n_l, n_{l-1}).")
 
 
 def check_forward_cost(answer):
@@ -55,8 +49,8 @@ def check_forward_cost(answer):
         (m * n[0] * n[1] * n[2], "the layers' products are done one after the other, so their "
                                  "counts add; they do not multiply."),
     ]
-    return check_scalar(answer, expected, name="the count", rtol=0, atol=0.5,
-                        diagnoses=diagnoses, praise="one multiplication per weight per example.")
+    return check_count(answer, expected, name="the count", diagnoses=diagnoses,
+                       praise="one multiplication per weight per example.")
 
 
 def _inputs(seed, shapes):
@@ -88,6 +82,12 @@ def _one_hot_inputs(seed):
     return out
 
 
+def softmax(Z):
+    """softmax over each column (one example per column), shifted by the column max."""
+    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return E / E.sum(axis=0, keepdims=True)
+
+
 def check_softmax_error(fn):
     """Exercise 4: output_error(Z, Y) -> dL/dZ_L for softmax + mean cross-entropy."""
     diagnoses = [
@@ -99,18 +99,28 @@ def check_softmax_error(fn):
          "y_hat = softmax(Z)."),
         (lambda Z, Y: (np.exp(Z) / np.exp(Z).sum() - Y) / Z.shape[1],
          "softmax normalizes each column (each example) separately: sum over axis 0."),
+        (lambda Z, Y: (softmax(Z.T).T - Y) / Z.shape[1],
+         "your softmax normalizes each row (a sum over axis 1); each column is one example, "
+         "so sum over axis 0, keepdims=True."),
+        (lambda Z, Y: (softmax(Z) - Y) / Z.size,
+         "you divided by n_L * m (Z.size); the mean cross-entropy averages over the m "
+         "examples only (Z.shape[1]): the sum over the n_L classes belongs to each "
+         "example's loss."),
     ]
     return check_function(fn, lambda Z, Y: (softmax(Z) - Y) / Z.shape[1], _one_hot_inputs(5),
                           name="output_error", diagnoses=diagnoses)
 
 
 ZEROS_OPTIONS = ("falls as with xavier", "stays where it started", "diverges")
+ZEROS_SYNONYMS = {"falls": ZEROS_OPTIONS[0], "stays": ZEROS_OPTIONS[1],
+                  "stays the same": ZEROS_OPTIONS[1], "unchanged": ZEROS_OPTIONS[1]}
 
 
 def check_zeros_prediction(answer):
     """Exercise 5: predict what training from all-zero weights does, then verify it."""
-    if answer is None:
-        return NO_ANSWER
+    invalid = as_choice(answer, ZEROS_OPTIONS, synonyms=ZEROS_SYNONYMS)
+    if isinstance(invalid, Feedback):  # before the training run
+        return invalid
     from ..figures import training  # the chapter's two-moons figure (imports matplotlib)
 
     r = training.compute(lr=1.0, init="zeros", scale=1.0)
@@ -127,4 +137,4 @@ def check_zeros_prediction(answer):
         right = f"the computation agrees: the loss {truth}."
     wrong = ("move the initialization control to 'zeros' and look; then write down dW2 and dA1 "
              "for W1 = 0 and W2 = 0.")
-    return check_choice(answer, ZEROS_OPTIONS, truth, right, wrong)
+    return check_choice(answer, ZEROS_OPTIONS, truth, right, wrong, synonyms=ZEROS_SYNONYMS)

@@ -12,11 +12,13 @@ The expected values are computed with backprop_lib's optimizers and surfaces, ne
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import surfaces
 from ..optimizers import Adam, Momentum
-from .checking import NO_ANSWER, Feedback, check_function, check_scalar
+from .checking import NO_ANSWER, Feedback, as_choice, check_function, check_scalar, to_array
 
 # ---------------------------------------------------------------- 1. the article's first step
 
@@ -105,6 +107,11 @@ def _t_plus_one(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
     return w_new, m_new, v_new
 
 
+def _swapped_moments(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    w_new, m_new, v_new = reference_adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+    return w_new, v_new, m_new
+
+
 def check_adam_step(fn) -> Feedback:
     """fn(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8) -> (w, m, v) after step t."""
     if fn is None:
@@ -118,6 +125,8 @@ def check_adam_step(fn) -> Feedback:
         (_uphill, "your step goes uphill: subtract lr * m_hat / (sqrt(v_hat) + eps)."),
         (_t_plus_one, "the bias correction uses the wrong power: at step t it is "
                       "1 - beta**t, with t counted from 1."),
+        (_swapped_moments, "your step is right, but it returns (w, v, m): return the new "
+                           "w, m and v in that order, (w, m, v)."),
     ]
     return check_function(fn, reference_adam_step, _adam_inputs(), name="your adam_step",
                           rtol=1e-7, diagnoses=diagnoses,
@@ -146,7 +155,7 @@ def check_equivalent_lr(answer) -> Feedback:
                            diagnoses=diagnoses)
     if not verdict.ok:
         return verdict
-    gap = _momentum_gap(float(np.asarray(answer).reshape(-1)[0]))
+    gap = _momentum_gap(float(to_array(answer)[0].reshape(-1)[0]))
     same = "agree to within 1e-12 (rounding only)" if gap < 1e-12 else f"differ by {gap:.1e}"
     return Feedback(True, f"over 100 steps on the quadratic the two paths {same}.")
 
@@ -163,8 +172,11 @@ def _momentum_gap(lr_torch, steps=100):
 
 BETA_PREDICTION = dict(lr=0.01, betas=(0.5, 0.95), condition=20.0, steps=100)
 CHOICES = ("increases", "decreases")
+SYNONYMS = {"increase": "increases", "grows": "increases", "larger": "increases",
+            "decrease": "decreases", "shrinks": "decreases", "smaller": "decreases"}
 
 
+@functools.lru_cache(maxsize=1)
 def beta_overshoots():
     """Overshoot of Momentum(lr, beta) on the quadratic for the two betas of exercise 4."""
     p = BETA_PREDICTION
@@ -175,13 +187,12 @@ def beta_overshoots():
 
 def check_beta_prediction(answer) -> Feedback:
     """Does the swing past the minimum increase or decrease when beta goes from 0.5 to 0.95?"""
-    if answer is None:
-        return NO_ANSWER
-    if not isinstance(answer, str) or answer.strip().lower() not in CHOICES:
-        return Feedback(False, f"answer with one of {list(CHOICES)} (a string); got {answer!r}.")
+    answer = as_choice(answer, CHOICES, synonyms=SYNONYMS)
+    if isinstance(answer, Feedback):
+        return answer
     low, high = beta_overshoots()
     truth = "increases" if high > low else "decreases"
-    if answer.strip().lower() == truth:
+    if answer == truth:
         return Feedback(True, f"the path swings {low:.3f} past the minimum with beta "
                               f"{BETA_PREDICTION['betas'][0]:g} and {high:.3f} with beta "
                               f"{BETA_PREDICTION['betas'][1]:g}.")

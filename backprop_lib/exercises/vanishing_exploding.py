@@ -9,13 +9,17 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from .checking import Feedback, check_function, check_scalar
+from .checking import Feedback, as_choice, check_function, check_scalar
 
 #: The chain's weights w1..w5; every Z{l} is 0, where sigma'(0) = 1/4.
 CHAIN_WEIGHTS = (2.0, 0.5, 3.0, 1.5, 4.0)
 PREDICTIONS = ("increases", "decreases", "unchanged")
+SYNONYMS = {"increase": "increases", "decrease": "decreases", "the same": "unchanged",
+            "same": "unchanged", "stays the same": "unchanged", "does not change": "unchanged"}
 
 
 def chain_factor():
@@ -24,6 +28,7 @@ def chain_factor():
 
 
 def check_chain_factor(answer):
+    """dA0/dA5 of the chain of CHAIN_WEIGHTS, every Z{l} = 0."""
     L = len(CHAIN_WEIGHTS)
     return check_scalar(answer, chain_factor(), name="dA0/dA5", rtol=1e-6, diagnoses=[
         (0.25 ** L, "that is sigma'(0)^5 alone: each layer also multiplies by its weight w_l "
@@ -44,6 +49,10 @@ def _clip_by_value(g, max_norm):
     return np.clip(g, -max_norm, max_norm)
 
 
+def _no_clip(g, max_norm):
+    return g
+
+
 def _always_rescale(g, max_norm):
     return g * (max_norm / np.linalg.norm(g))
 
@@ -60,6 +69,8 @@ def check_clip(fn):
     return check_function(fn, _clip_reference, CLIP_INPUTS, name="clip", diagnoses=[
         (_clip_by_value, "that clips each entry to [-max_norm, max_norm] (clipping by value): it "
                          "changes the gradient's direction. Rescale the whole vector instead."),
+        (_no_clip, "you returned g unchanged: when ||g|| > max_norm, multiply g by "
+                   "max_norm / ||g|| so that its norm becomes max_norm."),
         (_always_rescale, "you rescaled a gradient that was already short enough: clipping only "
                           "ever shrinks, it leaves g alone when ||g|| <= max_norm."),
     ])
@@ -94,6 +105,7 @@ def check_residual_backward(fn):
     ])
 
 
+@functools.lru_cache(maxsize=8)
 def clipping_ratios(threshold=1e-3):
     """||dW1||/||dW10|| of the chapter's 10-layer sigmoid network (xavier) before and after
     clipping the whole gradient at `threshold`."""
@@ -107,10 +119,9 @@ def clipping_ratios(threshold=1e-3):
 
 def check_clip_prediction(answer, threshold=1e-3):
     """answer: "increases", "decreases" or "unchanged" (the ratio ||dW1||/||dW10||)."""
-    if answer is None:
-        return check_scalar(None, 0.0)
-    if answer not in PREDICTIONS:
-        return Feedback(False, f"answer with one of {list(PREDICTIONS)}; got {answer!r}.")
+    answer = as_choice(answer, PREDICTIONS, synonyms=SYNONYMS)
+    if isinstance(answer, Feedback):
+        return answer
     before, after = clipping_ratios(threshold)
     if np.isclose(after, before, rtol=1e-9):
         truth = "unchanged"

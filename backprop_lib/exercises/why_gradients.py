@@ -11,16 +11,20 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import search
-from .checking import NO_ANSWER, Feedback, check_function, check_scalar
+from .checking import Feedback, as_choices, check_function, check_scalar
 
 #: The gradient and learning rate of exercise 2.
 GRADIENT = np.array([3.0, 4.0])
 LR = 0.1
 
 CHOICES = ("same", "double", "quadruple")
+SYNONYMS = {"the same": "same", "unchanged": "same", "doubles": "double", "x2": "double",
+            "quadruples": "quadruple", "x4": "quadruple"}
 
 
 def check_expected_cos2(answer, P=400) -> Feedback:
@@ -74,6 +78,7 @@ def check_squared_cosine(fn) -> Feedback:
     ])
 
 
+@functools.lru_cache(maxsize=4)
 def measured_doubling(n_in=(16, 32), seeds=(0, 1, 2)) -> dict:
     """Cost ratios when P about doubles on the round bowl.
 
@@ -90,31 +95,18 @@ def _classify(ratio) -> str:
     return "same" if ratio < 1.4 else ("double" if ratio < 2.9 else "quadruple")
 
 
-def invalid_choice(answers: dict, choices) -> Feedback | None:
-    """The Feedback for the first unanswered or invalid prediction in `answers`, else None."""
-    if any(value is None for value in answers.values()):
-        return NO_ANSWER
-    for name, value in answers.items():
-        if value not in choices:
-            return Feedback(False, f"{name} must be one of {', '.join(map(repr, choices))}; "
-                                   f"got {value!r}.")
-    return None
-
-
 def check_doubling(random_search=None, gradient_descent=None) -> Feedback:
     """Predict ("same", "double", "quadruple") what doubling P does to each method's cost."""
-    problem = invalid_choice({"random_search": random_search,
-                              "gradient_descent": gradient_descent}, CHOICES)
-    if problem is not None:
-        return problem
-    m = measured_doubling()
+    given = as_choices({"random_search": random_search, "gradient_descent": gradient_descent},
+                       CHOICES, synonyms=SYNONYMS)
+    if isinstance(given, Feedback):
+        return given
+    m = dict(measured_doubling())
     seen = {"random_search": _classify(m["random"]), "gradient_descent": _classify(m["gradient"])}
     report = (f"from P = {m['P'][0]} to P = {m['P'][1]}, random search needed "
               f"{m['random']:.2f} times as many loss evaluations and gradient descent "
               f"{m['gradient']:.2f} times as many forward passes.")
-    wrong = [name for name, value in (("random_search", random_search),
-                                      ("gradient_descent", gradient_descent))
-             if value != seen[name]]
+    wrong = [name for name, value in given.items() if value != seen[name]]
     if not wrong:
         return Feedback(True, "both predictions match the measurement: " + report)
     hints = {"random_search": "each random try finds the downhill direction about 1/P as well "

@@ -11,10 +11,10 @@ import numpy as np
 
 from ..figures.worked_example import one_update, worked_network
 from ..losses import half_mse
-from .checking import NO_ANSWER, Feedback, check_function, check_scalar
+from .checking import NO_ANSWER, check_choice, check_function, check_scalar
 
 __all__ = ["check_hidden_error", "check_hidden_z", "check_lr_prediction", "check_output_error",
-           "check_choice", "sigmoid_gradient_reference"]
+           "sigmoid_gradient_reference"]
 
 
 def _trace():
@@ -80,25 +80,16 @@ def check_hidden_error(fn):
                           diagnoses=diagnoses)
 
 
-def check_choice(answer, options, truth, why_right, why_wrong):
-    """A multiple-choice prediction: `truth` is the option the computation selects."""
-    if answer is None:
-        return NO_ANSWER
-    if not isinstance(answer, str) or answer.strip().lower() not in options:
-        return Feedback(False, f"answer with one of {', '.join(repr(o) for o in options)}; "
-                               f"got {answer!r}.")
-    if answer.strip().lower() == truth:
-        return Feedback(True, why_right)
-    return Feedback(False, why_wrong)
-
-
 LR_OPTIONS = ("higher than before the step", "lower than after the step at 0.5",
               "between the two")
+LR_SYNONYMS = {"higher": LR_OPTIONS[0], "lower": LR_OPTIONS[1], "between": LR_OPTIONS[2]}
 
 
 def check_lr_prediction(answer, lr=5.0):
     """Exercise 4: predict the loss after one step at learning rate `lr` (default 5),
     compared with the loss before the step and after the step at 0.5; then verify."""
+    if answer is None:
+        return NO_ANSWER
     net, X, Y = worked_network()
     before = half_mse(net.forward(X), Y)
     at_half = one_update(net, X, Y, 0.5).loss_after
@@ -115,4 +106,4 @@ def check_lr_prediction(answer, lr=5.0):
         right = f"the computation agrees: the loss after one step at {lr:g} is {truth}."
     wrong = ("run one_update(net, X, Y, lr) at both learning rates and compare the losses: "
              "ask whether ŷ can overshoot a target of 1 through a sigmoid.")
-    return check_choice(answer, LR_OPTIONS, truth, right, wrong)
+    return check_choice(answer, LR_OPTIONS, truth, right, wrong, synonyms=LR_SYNONYMS)
