@@ -105,12 +105,7 @@ def as_matrix(value, name: str, dtype, rows: int | None = None, what: str = "") 
             and value.shape[1] > 0 and (rows is None or value.shape[0] == rows)
             and all_finite(value)):
         return value
-    if isinstance(value, (str, bytes, dict)) or value is None:
-        raise TypeError(f"{name} must be a 2-D array of numbers; got {describe(value)}")
-    try:
-        arr = np.asarray(value)
-    except (ValueError, TypeError) as exc:  # ragged nested lists
-        raise ValueError(f"{name} must be a rectangular 2-D array of numbers: {exc}") from None
+    arr = _as_array(value, name)
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
     ):
@@ -135,6 +130,44 @@ def as_matrix(value, name: str, dtype, rows: int | None = None, what: str = "") 
         bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} must be finite; it holds {bad} NaN or infinite value(s)")
     return arr
+
+
+def _as_array(value, name: str) -> np.ndarray:
+    """np.asarray(value), refusing what it would silently misread, with clear errors."""
+    if isinstance(value, (str, bytes, dict, set, frozenset)) or value is None:
+        raise TypeError(f"{name} must be a 2-D array of numbers; got {describe(value)}")
+    if isinstance(value, np.ma.MaskedArray):
+        # np.asarray drops the mask: the hidden entries would be used as data
+        raise TypeError(
+            f"{name} must be a plain array, not a masked array (its masked entries would be "
+            f"used as data); pass {name}.filled(value) or drop the masked examples first"
+        )
+    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a PyTorch tensor
+        try:
+            value = value.detach().cpu().numpy()
+        except Exception as exc:  # e.g. a dtype NumPy lacks: say so instead of a raw error
+            raise TypeError(
+                f"{name}: could not turn the {type(value).__name__} into a NumPy array "
+                f"({exc}); pass a NumPy array of float64 or float32"
+            ) from None
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular 2-D array of numbers: {exc}") from None
+    except Exception as exc:  # an object whose __array__ raises something else
+        raise TypeError(f"{name} could not be read as an array of numbers "
+                        f"({type(exc).__name__}: {exc})") from None
+
+
+def as_float_matrix(value, name: str) -> np.ndarray:
+    """A finite 2-D float array with at least one column: float32 stays float32, other
+    real numbers become float64. For functions of any shape (the losses)."""
+    if (type(value) is np.ndarray and value.ndim == 2 and value.dtype.type in FLOAT_DTYPES
+            and value.shape[1] > 0 and all_finite(value)):
+        return value
+    arr = _as_array(value, name)
+    dtype = arr.dtype if arr.dtype.type in FLOAT_DTYPES else np.float64
+    return as_matrix(arr, name, dtype)
 
 
 def check_same_examples(X: np.ndarray, Y: np.ndarray) -> None:

@@ -73,8 +73,10 @@ def loss_value(net, X, Y) -> float:
     """
     A = X
     for l in range(1, net.L + 1):
-        A = net._f[l - 1](net.params[f"W{l}"] @ A + net.params[f"b{l}"])
-    return net._loss.value(A, Y)
+        Z = net.params[f"W{l}"] @ A + net.params[f"b{l}"]
+        A = net._f[l - 1](Z)
+    # from the logits Z{L} where the loss is fused with the last activation (bce)
+    return net._loss.output_value(Z, A, Y, net.activation_names[-1])
 
 
 def _layer_pair_floats(net, m: int) -> int:
@@ -152,12 +154,19 @@ def jvp(net, X, Y, tangent) -> tuple:
             dZ = (np.zeros_like(Z) + db) if dZ is None else dZ + db
         f = net._f[l - 1]
         A_new = f(Z)
+        dZ_L = dZ  # the tangent of Z{l}; the last one is kept for a fused loss
         dA = None if dZ is None else f.derivative(Z, A_new) * dZ
         A = A_new
-    loss = net._loss.value(A, Y)
+    activation = net.activation_names[-1]
+    loss = net._loss.output_value(Z, A, Y, activation)
     if dA is None:
         return loss, 0.0
-    # for softmax_ce the last activation is the identity and `gradient` is dL/dZ = dL/dA
+    # where the loss is fused with the last activation (bce after sigmoid, softmax_ce after
+    # the identity), dL/dZ{L} from the logits times the tangent of Z{L}: the route through
+    # dL/dA would multiply 1/(a (1 - a)) by a (1 - a), which is inf * 0 once sigma(z) = 1
+    delta = net._loss.output_delta(A, Y, activation, Z=Z)
+    if delta is not None:
+        return loss, float(np.sum(delta * dZ_L))
     return loss, float(np.sum(net._loss.gradient(A, Y) * dA))
 
 

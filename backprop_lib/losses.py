@@ -3,14 +3,19 @@
 Each loss is the mean over the m examples of a batch (the columns), so the gradient
 dA_L = dL/dA_L carries the factor 1/m: every later gradient is the derivative of exactly
 the number `value` returns. Chapter "The worked 2-2-1 example" explains the 1/2 in
-half_mse; chapter "The algorithm for L layers" explains where 1/m belongs and why
-softmax with cross-entropy gives the output error y_hat - y.
+half_mse; chapter "The algorithm for L layers" explains where 1/m belongs, why
+softmax with cross-entropy gives the output error y_hat - y, and why binary
+cross-entropy is computed from the logits Z_L.
 
 For two pairs, the derivative of the loss and of the last activation multiply into a
-simpler and more accurate expression for dZ_L, which `output_delta` returns:
+simpler and more accurate expression for dZ_L, computed from the logits Z_L:
 
-* sigmoid + bce:        dZ_L = (a - y) / (n_L m)
+* sigmoid + bce:         dZ_L = (sigma(z) - y) / (n_L m),  L = mean(softplus(z) - y z)
 * identity + softmax_ce: dZ_L = (softmax(z) - y) / m
+
+The public functions check their arguments (2-D, finite, the same shape, no broadcasting,
+each loss's domain); `Loss` objects hold the unchecked versions, for a Network that has
+validated its data once.
 """
 
 from __future__ import annotations
@@ -20,46 +25,93 @@ from typing import Callable
 
 import numpy as np
 
-from ._checks import check_choice
+from ._checks import as_float_matrix, check_choice
+from .activations import sigmoid
+
+# ---------------------------------------------------------------------- argument checks
 
 
-def half_mse(A, Y):
-    """L = (1/m) sum_i 1/2 ||a_i - y_i||^2, summed over output units."""
+def _pair(A, Y, a_name="A", y_name="Y"):
+    """A and Y as float arrays of one dtype and of the same 2-D shape (no broadcasting)."""
+    A = as_float_matrix(A, a_name)
+    Y = as_float_matrix(Y, y_name)
+    if A.shape != Y.shape:
+        raise ValueError(
+            f"{a_name} and {y_name} must have the same shape (n_L, m), one column per "
+            f"example; got {a_name} {A.shape} and {y_name} {Y.shape} (nothing is broadcast)"
+        )
+    if A.dtype != Y.dtype:  # float32 only when both are
+        A, Y = A.astype(np.float64), Y.astype(np.float64)
+    return A, Y
+
+
+def _in_unit_interval(V, name, why):
+    if (V < 0).any() or (V > 1).any():
+        raise ValueError(f"{name} must lie in [0, 1] ({why}); "
+                         f"got values from {V.min():.6g} to {V.max():.6g}")
+
+
+def _check_bce(A, Y):
+    A, Y = _pair(A, Y)
+    _in_unit_interval(A, "A", "probabilities sigma(z); for logits use bce_with_logits")
+    _in_unit_interval(Y, "Y", "targets: 0, 1 or a probability")
+    return A, Y
+
+
+def _check_logits(Z, Y):
+    Z, Y = _pair(Z, Y, "Z")
+    _in_unit_interval(Y, "Y", "targets: 0, 1 or a probability")
+    return Z, Y
+
+
+def _check_softmax_targets(Z, Y):
+    Z, Y = _pair(Z, Y, "Z")
+    if (Y < 0).any():
+        raise ValueError(f"Y must hold probabilities (>= 0) for softmax_ce; got {Y.min():.6g}")
+    sums = Y.sum(axis=0)
+    if not np.allclose(sums, 1, atol=1e-6):
+        raise ValueError(
+            "Y must hold one-hot (or probability) columns that sum to 1, one column per "
+            f"example; column sums range from {sums.min():.6g} to {sums.max():.6g}"
+        )
+    return Z, Y
+
+
+# ---------------------------------------------------------------------- half_mse and mse
+# Unchecked versions first (what a Network calls), then the checked public functions.
+
+
+def _half_mse(A, Y):
     D = (A - Y).ravel()
     return 0.5 * float(np.dot(D, D)) / A.shape[1]
 
 
-def half_mse_gradient(A, Y):
-    """dL/dA = (A - Y) / m."""
+def _half_mse_gradient(A, Y):
     D = A - Y
     D /= A.shape[1]
     return D
 
 
-def half_mse_value_and_gradient(A, Y):
-    """(L, dL/dA) of half_mse at once: both start from A - Y, computed a single time."""
-    D = A - Y
+def _half_mse_value_and_gradient(A, Y):
+    D = A - Y  # both start from A - Y, computed a single time
     flat = D.ravel()
     value = 0.5 * float(np.dot(flat, flat)) / A.shape[1]
     D /= A.shape[1]
     return value, D
 
 
-def mse(A, Y):
-    """L = mean of (a - y)^2 over all n_L * m entries, as numpy.mean and torch MSELoss."""
+def _mse(A, Y):
     D = (A - Y).ravel()
     return float(np.dot(D, D)) / A.size
 
 
-def mse_gradient(A, Y):
-    """dL/dA = 2 (A - Y) / (n_L m)."""
+def _mse_gradient(A, Y):
     D = A - Y
     D *= 2 / A.size
     return D
 
 
-def mse_value_and_gradient(A, Y):
-    """(L, dL/dA) of mse at once: both start from A - Y, computed a single time."""
+def _mse_value_and_gradient(A, Y):
     D = A - Y
     flat = D.ravel()
     value = float(np.dot(flat, flat)) / A.size
@@ -67,42 +119,193 @@ def mse_value_and_gradient(A, Y):
     return value, D
 
 
-def bce(A, Y):
-    """L = -mean(y log a + (1 - y) log(1 - a)) over all entries, as torch BCELoss.
+def half_mse(A, Y):
+    """L = (1/m) sum_i 1/2 ||a_i - y_i||^2, summed over output units."""
+    return _half_mse(*_pair(A, Y))
 
-    Unlike torch, the logarithm is not clamped at -100: an output of exactly 0 or 1
-    on the wrong side gives an infinite loss, which is the honest value.
-    """
+
+def half_mse_gradient(A, Y):
+    """dL/dA = (A - Y) / m."""
+    return _half_mse_gradient(*_pair(A, Y))
+
+
+def half_mse_value_and_gradient(A, Y):
+    """(L, dL/dA) of half_mse at once: both start from A - Y, computed a single time."""
+    return _half_mse_value_and_gradient(*_pair(A, Y))
+
+
+def mse(A, Y):
+    """L = mean of (a - y)^2 over all n_L * m entries, as numpy.mean and torch MSELoss."""
+    return _mse(*_pair(A, Y))
+
+
+def mse_gradient(A, Y):
+    """dL/dA = 2 (A - Y) / (n_L m)."""
+    return _mse_gradient(*_pair(A, Y))
+
+
+def mse_value_and_gradient(A, Y):
+    """(L, dL/dA) of mse at once: both start from A - Y, computed a single time."""
+    return _mse_value_and_gradient(*_pair(A, Y))
+
+
+# ---------------------------------------------------------------------- binary cross-entropy
+
+
+def _bce(A, Y):
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(Y > 0, Y * np.log(A), 0) + np.where(Y < 1, (1 - Y) * np.log1p(-A), 0)
     return -float(np.sum(terms)) / A.size
 
 
-def bce_gradient(A, Y):
-    """dL/dA = (a - y) / (a (1 - a)) / (n_L m)."""
+def _bce_gradient(A, Y):
     with np.errstate(divide="ignore", invalid="ignore"):
         return (A - Y) / (A * (1 - A)) / A.size
 
 
-def log_softmax(Z):
-    """log softmax over the output units (rows), shifted by the column max for stability."""
+def bce(A, Y):
+    """L = -mean(y log a + (1 - y) log(1 - a)) over all entries, as torch BCELoss, from the
+    probabilities A; chapter "The algorithm for L layers".
+
+    For a learner who has only probabilities. It fails where the logits are large: once
+    |z| > about 37 (float64; 17 in float32), a = sigma(z) rounds to exactly 1 (or 1 - a
+    loses all its digits), and a wrong answer's log(1 - a) becomes -inf though the true
+    loss is only about |z|. A Network with loss "bce" never calls this: it uses
+    `bce_with_logits` on Z_L. Unlike torch, the logarithm is not clamped at -100: an
+    output of exactly 0 or 1 on the wrong side gives an infinite loss, the honest value
+    for that A.
+    """
+    return _bce(*_check_bce(A, Y))
+
+
+def bce_gradient(A, Y):
+    """dL/dA = (a - y) / (a (1 - a)) / (n_L m), from the probabilities A (see `bce`: it is
+    infinite or NaN where a is exactly 0 or 1)."""
+    return _bce_gradient(*_check_bce(A, Y))
+
+
+def _bce_logit_parts(Z, Y):
+    """(L, dL/dZ) of binary cross-entropy from the logits Z, sharing one exponential.
+
+    Per entry, with s = sigma(-|z|) = e^-|z| / (1 + e^-|z|), which is exact at any size:
+        loss:  softplus(z) - y z = max(z, 0) - y z + log1p(e^-|z|)
+               written as (1 - y) z for z > 0 and -y z otherwise, so no large terms cancel;
+        dL/dz: sigma(z) - y = (1 - y) - s for z > 0, s - y otherwise,
+               so a confident right answer keeps its tiny gradient (-s, not 1 - 1 = 0).
+    """
+    e = np.abs(Z)
+    np.negative(e, out=e)
+    with np.errstate(under="ignore"):  # e^-|z| below the smallest float is 0: still exact
+        np.exp(e, out=e)
+    positive = Z > 0
+    linear = np.where(positive, (1 - Y) * Z, -Y * Z)
+    value = float(np.sum(linear) + np.sum(np.log1p(e))) / Z.size
+    s = e / (1 + e)
+    dZ = np.where(positive, (1 - Y) - s, s - Y)
+    dZ /= Z.size
+    return value, dZ
+
+
+def _bce_with_logits(Z, Y):
+    e = np.abs(Z)
+    np.negative(e, out=e)
+    with np.errstate(under="ignore"):
+        np.exp(e, out=e)
+    linear = np.where(Z > 0, (1 - Y) * Z, -Y * Z)
+    return float(np.sum(linear) + np.sum(np.log1p(e))) / Z.size
+
+
+def _bce_with_logits_gradient(Z, Y):
+    return _bce_logit_parts(Z, Y)[1]
+
+
+def _bce_dA_from_logits(Z, Y):
+    """dL/dA = (a - y) / (a (1 - a)) / (n_L m) at a = sigma(z), for trace(): a (1 - a) is
+    computed as sigma(|z|) sigma(-|z|), so it does not round to 0 once sigma(z) rounds to 1.
+
+    Finite until the true value leaves the float range (|z| > about 709 in float64 on the
+    wrong side: +-inf there); where e^-|z| underflows to 0 on the right side it is -1/N
+    (y = 1) or +1/N (y = 0), the limit of the formula.
+    """
+    _, dZ = _bce_logit_parts(Z, Y)
+    with np.errstate(under="ignore"):
+        s = sigmoid(-np.abs(Z))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        dA = dZ / (s * (1 - s))
+    flat = s == 0  # |z| so large that e^-|z| is 0: a is exactly 0 or 1
+    if flat.any():
+        pos, y = Z[flat] > 0, Y[flat]
+        wrong = np.where(pos, y < 1, y > 0)  # the side where the true dL/dA is beyond floats
+        sign = np.where(pos, 1.0, -1.0)
+        near = np.where(pos, -y, 1 - y)  # the finite limit where the answer is right
+        dA[flat] = np.where(wrong, sign * np.inf, near / Z.size)
+    return dA
+
+
+def bce_with_logits(Z, Y):
+    """L = mean over all n_L m entries of softplus(z) - y z, the binary cross-entropy of
+    a = sigma(z) computed from the logits Z, as torch's binary_cross_entropy_with_logits;
+    chapter "The algorithm for L layers".
+
+    Finite for every finite z (about |z| on the wrong side, about e^-|z| on the right
+    side), where `bce(sigmoid(Z), Y)` turns infinite once sigma(z) rounds to 1. Each
+    entry is max(z, 0) - y z + log1p(e^-|z|) with the first two terms combined so that
+    nothing large cancels.
+    """
+    return _bce_with_logits(*_check_logits(Z, Y))
+
+
+def bce_with_logits_gradient(Z, Y):
+    """dL/dZ = (sigma(z) - y) / (n_L m) of `bce_with_logits`, the output layer's error dZ_L.
+
+    Written as (1 - y) - sigma(-z) for z > 0, so that a confident right answer (y = 1,
+    z = 40) gets its true gradient -sigma(-40) / (n_L m) ~ -4e-18 / (n_L m) instead of 0.
+    """
+    return _bce_with_logits_gradient(*_check_logits(Z, Y))
+
+
+# ---------------------------------------------------------------------- softmax cross-entropy
+
+
+def _log_softmax(Z):
     shifted = Z - Z.max(axis=0, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
 
 
+def _softmax(Z):
+    return np.exp(_log_softmax(Z))
+
+
+def _softmax_ce(Z, Y):
+    return -float(np.sum(Y * _log_softmax(Z))) / Z.shape[1]
+
+
+def _softmax_ce_gradient(Z, Y):
+    return (_softmax(Z) - Y) / Z.shape[1]
+
+
+def log_softmax(Z):
+    """log softmax over the output units (rows), shifted by the column max for stability."""
+    return _log_softmax(as_float_matrix(Z, "Z"))
+
+
 def softmax(Z):
     """softmax over the output units: each column becomes a probability vector."""
-    return np.exp(log_softmax(Z))
+    return _softmax(as_float_matrix(Z, "Z"))
 
 
 def softmax_ce(Z, Y):
-    """L = (1/m) sum_i -sum_k y_ki log softmax(z_i)_k, on logits Z (last activation identity)."""
-    return -float(np.sum(Y * log_softmax(Z))) / Z.shape[1]
+    """L = (1/m) sum_i -sum_k y_ki log softmax(z_i)_k, on logits Z (last activation identity).
+
+    Y: columns of probabilities (one-hot for labels), the shape of Z. With one output unit
+    the softmax is always 1 and the loss always 0 (a Network refuses that configuration).
+    """
+    return _softmax_ce(*_check_softmax_targets(Z, Y))
 
 
 def softmax_ce_gradient(Z, Y):
     """dL/dZ = (softmax(Z) - Y) / m for targets whose columns sum to 1."""
-    return (softmax(Z) - Y) / Z.shape[1]
+    return _softmax_ce_gradient(*_check_softmax_targets(Z, Y))
 
 
 def identity_prediction(A):
@@ -110,9 +313,27 @@ def identity_prediction(A):
     return A
 
 
+# ---------------------------------------------------------------------- Loss objects
+
+
+@dataclass(frozen=True)
+class FromLogits:
+    """A fused loss computed from the last layer's logits Z_L instead of its output A_L."""
+
+    value: Callable  # L(Z, Y)
+    delta: Callable  # dL/dZ(Z, Y)
+    value_and_delta: Callable  # (L, dL/dZ) sharing their work
+    gradient: Callable  # dL/dA(Z, Y), computed as stably as Z allows (for trace)
+
+
 @dataclass(frozen=True)
 class Loss:
-    """A loss: its value, its derivative dL/dA_L, and what a prediction is."""
+    """A loss: its value, its derivative dL/dA_L, and what a prediction is.
+
+    `value` and `gradient` take (A_L, Y) unchecked (the public functions above check).
+    Where the last activation is `fused_activation` and `from_logits` is set, a network
+    uses `from_logits` on Z_L instead (`output_value`, `output_terms`).
+    """
 
     name: str
     value: Callable
@@ -120,9 +341,11 @@ class Loss:
     predict: Callable = identity_prediction
     fused_activation: str | None = None  # activation whose derivative cancels (see module doc)
     requires_activation: str | None = None
+    from_logits: FromLogits | None = None
 
     def __call__(self, A, Y) -> float:
-        return self.value(A, Y)
+        """The loss of outputs A, with A and Y checked."""
+        return self.value(*_CHECKS.get(self.name, _pair)(A, Y))
 
     def value_and_gradient(self, A, Y):
         """(L, dL/dA): computed together when the two share their work."""
@@ -131,33 +354,67 @@ class Loss:
             return together(A, Y)
         return self.value(A, Y), self.gradient(A, Y)
 
-    def output_delta(self, A, Y, activation: str):
-        """dZ_L in one step where the last activation's derivative cancels, else None."""
-        if activation == self.fused_activation:
-            if self.name == "bce":
-                return (A - Y) / A.size
-            return self.gradient(A, Y)  # softmax_ce: gradient is already dL/dZ
-        return None
+    def _fused(self, activation):
+        return activation == self.fused_activation and self.from_logits is not None
+
+    def output_value(self, Z, A, Y, activation: str) -> float:
+        """L from the last layer's Z and A = f(Z): from Z where f is the fused activation."""
+        if self._fused(activation):
+            return self.from_logits.value(Z, Y)
+        return self.value(A, Y)
+
+    def output_terms(self, Z, A, Y, activation: str, with_dA: bool = False):
+        """(L, dZ_L or None, dA_L or None) from the last layer's Z and A = f(Z).
+
+        dZ_L comes in one step where f is the fused activation (else None: the caller
+        multiplies dA_L by f'). dA_L is computed when with_dA or when dZ_L is None.
+        """
+        if self._fused(activation):
+            loss, dZ = self.from_logits.value_and_delta(Z, Y)
+            return loss, dZ, (self.from_logits.gradient(Z, Y) if with_dA else None)
+        dZ = self.output_delta(A, Y, activation)
+        if dZ is not None and not with_dA:
+            return self.value(A, Y), dZ, None
+        loss, dA = self.value_and_gradient(A, Y)
+        return loss, dZ, dA
+
+    def output_delta(self, A, Y, activation: str, Z=None):
+        """dZ_L in one step where the last activation's derivative cancels, else None.
+
+        Give Z (the logits) for bce: from A alone, sigma(z) - y loses its digits where
+        sigma(z) rounds to 1.
+        """
+        if activation != self.fused_activation:
+            return None
+        if self.from_logits is not None and Z is not None:
+            return self.from_logits.delta(Z, Y)
+        if self.name == "bce":
+            return (A - Y) / A.size
+        return self.gradient(A, Y)  # softmax_ce: gradient is already dL/dZ
 
 
 # Value and gradient computed in one go, looked up by the (value, gradient) pair: a Loss
 # rebuilt with another value or gradient (a planted bug, a scaled loss) cannot reach a
 # shortcut that belongs to the original pair.
 _TOGETHER = {
-    (half_mse, half_mse_gradient): half_mse_value_and_gradient,
-    (mse, mse_gradient): mse_value_and_gradient,
+    (_half_mse, _half_mse_gradient): _half_mse_value_and_gradient,
+    (_mse, _mse_gradient): _mse_value_and_gradient,
 }
 
+_CHECKS = {"bce": _check_bce, "softmax_ce": _check_softmax_targets}
+
 LOSSES = {
-    "half_mse": Loss("half_mse", half_mse, half_mse_gradient),
-    "mse": Loss("mse", mse, mse_gradient),
-    "bce": Loss("bce", bce, bce_gradient, fused_activation="sigmoid",
-                requires_activation="sigmoid"),
+    "half_mse": Loss("half_mse", _half_mse, _half_mse_gradient),
+    "mse": Loss("mse", _mse, _mse_gradient),
+    "bce": Loss("bce", _bce, _bce_gradient, fused_activation="sigmoid",
+                requires_activation="sigmoid",
+                from_logits=FromLogits(_bce_with_logits, _bce_with_logits_gradient,
+                                       _bce_logit_parts, _bce_dA_from_logits)),
     "softmax_ce": Loss(
         "softmax_ce",
-        softmax_ce,
-        softmax_ce_gradient,
-        predict=softmax,
+        _softmax_ce,
+        _softmax_ce_gradient,
+        predict=_softmax,
         fused_activation="identity",
         requires_activation="identity",
     ),

@@ -20,6 +20,8 @@ Every dX is the true partial derivative dL/dX of the batch's mean loss.
 from __future__ import annotations
 
 import copy as _copy
+from collections.abc import Sequence
+from string import ascii_letters
 
 import numpy as np
 
@@ -83,6 +85,12 @@ class Network:
             raise ValueError(
                 f"loss {loss!r} expects the last activation to be {required!r}{why}; "
                 f"got {self.activation_names[-1]!r}"
+            )
+        if loss == "softmax_ce" and self.layer_sizes[-1] < 2:
+            raise ValueError(
+                "loss 'softmax_ce' needs at least 2 output units (layer_sizes[-1]); got 1: "
+                "a softmax over one unit is always 1, so the loss would always be 0 and every "
+                "gradient 0. For two classes use one sigmoid unit with loss 'bce'"
             )
         self.init = check_choice(init, "init", _initializers.INITIALIZERS)
         self.init_scale = check_real(init_scale, "init_scale", low=0.0)
@@ -169,9 +177,36 @@ class Network:
         return X, Y
 
     # ------------------------------------------------------------------ forward
+    def _check_params(self):
+        """A cheap check that every parameter is still an array of its shape and dtype: the
+        dict `params` is the network's own, and a learner may assign to it directly."""
+        expected = self.__dict__.get("_expected")
+        if expected is None:
+            expected = self._expected = list(self.param_shapes().items())
+        params, dtype = self.params, self.dtype
+        for name, shape in expected:
+            p = params.get(name)
+            if not (type(p) is np.ndarray and p.shape == shape and p.dtype == dtype):
+                self._param_error(name, p, shape)
+
+    def _param_error(self, name, p, shape):
+        where = f"net.params[{name!r}] (layer {name.lstrip(ascii_letters)})"
+        if p is None:
+            raise ValueError(f"{where} is missing; expected an array of shape {shape}")
+        if not isinstance(p, np.ndarray):
+            raise TypeError(f"{where} must be a NumPy array of shape {shape} and dtype "
+                            f"{self.dtype}; got {describe(p)} (net.set_params converts)")
+        if p.shape != shape:
+            raise ValueError(f"{where} must have shape {shape}; got {p.shape}")
+        raise TypeError(
+            f"{where} must have the network's dtype {self.dtype}; got {p.dtype} "
+            f"(net.set_params copies values in with the right dtype)"
+        )
+
     def forward(self, X, checked=False):
         """A_L for the examples in the columns of X; keeps Z and A for backward."""
         A = X if checked else self._check_X(X)
+        self._check_params()
         Zs, As = [None], [A]
         for l in range(1, self.L + 1):
             Z = self.params[f"W{l}"] @ A
@@ -187,9 +222,10 @@ class Network:
         return self._loss.predict(self.forward(X))
 
     def loss(self, X, Y) -> float:
-        """The batch's mean loss L."""
+        """The batch's mean loss L (for bce computed from the logits Z_L, see losses)."""
         X, Y = self.check_data(X, Y)
-        return self._loss.value(self.forward(X, checked=True), Y)
+        A_L = self.forward(X, checked=True)
+        return self._loss.output_value(self.cache["Z"][self.L], A_L, Y, self.activation_names[-1])
 
     # ------------------------------------------------------------------ backward
     def _dZ(self, l, dA):
@@ -209,17 +245,17 @@ class Network:
         common (for half_mse both start from A{L} - Y).
 
         Where the last activation's derivative cancels against the loss's, dZ{L} comes in
-        one step (see losses). With keep_all, dA{L} = dL/dA{L} is stored in `out`, for trace().
+        one step, and for sigmoid + bce both come from the logits Z{L} (see losses), so
+        they stay finite and exact however large |z| grows. With keep_all, dA{L} = dL/dA{L}
+        is stored in `out`, for trace().
         """
-        A_L = self.cache["A"][self.L]
-        dZ = self._loss.output_delta(A_L, Y, self.activation_names[-1])
-        if dZ is not None and not keep_all:
-            return self._loss.value(A_L, Y), dZ
-        loss, dA = self._loss.value_and_gradient(A_L, Y)  # bce's silences its own 0/0
+        L = self.L
+        loss, dZ, dA = self._loss.output_terms(self.cache["Z"][L], self.cache["A"][L], Y,
+                                               self.activation_names[-1], with_dA=keep_all)
         if keep_all:
-            out[f"dA{self.L}"] = dA
+            out[f"dA{L}"] = dA
         if dZ is None:
-            dZ = self._dZ(self.L, dA)
+            dZ = self._dZ(L, dA)
         return loss, dZ
 
     def _backward(self, Y, keep_all: bool):
@@ -264,6 +300,12 @@ class Network:
 
         Forward: A0, Z1, A1, ..., ZL, AL, loss. Backward: dAL, dZL, dWL, dbL, dA{L-1}, ...
         down to dZ1, dW1, db1, dA0.
+
+        For sigmoid + bce, dZL comes from the logits, and dAL = (a - y) / (a (1 - a) n_L m)
+        is computed with a (1 - a) = sigma(z) sigma(-z), so it stays finite where sigma(z)
+        rounds to 1 (z > 37): about e^z / (n_L m) for a wrong answer, -1 / (n_L m) for a right
+        one. Where that true value exceeds the largest float (|z| > about 709) it is +-inf;
+        dZL, the loss and every gradient stay finite.
         """
         X, Y = self.check_data(X, Y)
         self.forward(X, checked=True)
@@ -299,10 +341,13 @@ class Trace(dict):
 
 
 def _check_layer_sizes(layer_sizes):
-    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
+    # a sequence has an order; a set or a dict's keys would be silently reordered
+    ordered = isinstance(layer_sizes, Sequence) or (
+        isinstance(layer_sizes, np.ndarray) and layer_sizes.ndim == 1)
+    if isinstance(layer_sizes, (str, bytes)) or not ordered:
         raise TypeError(
-            f"layer_sizes must be a list of positive integers [n_0, ..., n_L]; "
-            f"got {describe(layer_sizes)}"
+            f"layer_sizes must be a list or tuple of positive integers [n_0, ..., n_L], in "
+            f"order (a set or a dict has no order to keep); got {describe(layer_sizes)}"
         )
     sizes = list(layer_sizes)
     if len(sizes) < 2:

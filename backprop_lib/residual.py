@@ -19,8 +19,6 @@ dA{l}: the gradient cannot vanish through the skip path. dW{l} and db{l} are as 
 
 from __future__ import annotations
 
-import numpy as np
-
 from .network import Network
 
 
@@ -46,6 +44,7 @@ class ResidualNetwork(Network):
     def forward(self, X, checked=False):
         """A_L for the columns of X; keeps Z, A and F = f(Z) for the backward pass."""
         A = X if checked else self._check_X(X)
+        self._check_params()
         Zs, As, Fs = [None], [A], [None]
         for l in range(1, self.L + 1):
             Z = self.params[f"W{l}"] @ A
@@ -61,13 +60,9 @@ class ResidualNetwork(Network):
     def _backward(self, Y, keep_all: bool):
         Zs, As, Fs = self.cache["Z"], self.cache["A"], self.cache["F"]
         out = {}
-        A_L = As[self.L]
-        dZ = self._loss.output_delta(A_L, Y, self.activation_names[-1])
-        if dZ is None or keep_all:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                loss, dA = self._loss.value_and_gradient(A_L, Y)
-        else:
-            loss, dA = self._loss.value(A_L, Y), None
+        # the loss and dZ{L} (from the logits Z{L} for sigmoid + bce), as in Network
+        loss, dZ, dA = self._loss.output_terms(Zs[self.L], As[self.L], Y,
+                                               self.activation_names[-1], with_dA=keep_all)
         if keep_all:
             out[f"dA{self.L}"] = dA
         for l in range(self.L, 0, -1):

@@ -9,7 +9,9 @@ Divergence: when the loss or a gradient stops being finite, or the loss grows pa
 `divergence_factor` times max(first loss, 1), training stops, `history.diverged` is set,
 and one DivergenceWarning says so (NumPy's overflow warnings are silenced meanwhile,
 so a slider pushed too far shows one clear message, not a flood). The network is left
-with the last parameters whose loss was finite, so it can still be evaluated.
+with the last parameters whose loss was finite, so it can still be evaluated. The loss
+judged is the network's true loss (binary cross-entropy from the logits, see losses): a
+large but finite loss that training recovers from is not mistaken for divergence.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ def train(
         if batch_size > m:
             raise ValueError(f"batch_size must be at most the number of examples {m}; "
                              f"got {batch_size}")
+    _check_batchnorm_batches(net, m, batch_size)
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
     divergence_factor = check_positive(divergence_factor, "divergence_factor")
@@ -157,6 +160,24 @@ def train(
         if on_divergence == "warn":
             warnings.warn(history.message, DivergenceWarning, stacklevel=2)
     return history
+
+
+def _check_batchnorm_batches(net, m, batch_size):
+    """Refuse, before any parameter moves, mini-batches that batch normalization cannot
+    normalize: a batch of one example has no variance."""
+    from .batchnorm import BatchNormNetwork  # here: batchnorm builds on network, not train
+
+    if not isinstance(net, BatchNormNetwork):
+        return
+    size = batch_size or m
+    last = m % size or size
+    if min(size, last) < 2:
+        raise ValueError(
+            f"batch_size={batch_size} with m={m} examples leaves a mini-batch of "
+            f"{min(size, last)} example; batch normalization needs at least 2 examples in "
+            f"every mini-batch (a batch of one has no variance): choose a batch_size >= 2 "
+            f"whose remainder m % batch_size is not 1"
+        )
 
 
 def _frobenius(g) -> float:

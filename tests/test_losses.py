@@ -172,3 +172,111 @@ def test_a_loss_rebuilt_with_another_gradient_takes_no_shortcut():
     value, grad = mixed.value_and_gradient(A, Y)
     assert value == losses.mse(A, Y)
     np.testing.assert_array_equal(grad, losses.half_mse_gradient(A, Y))
+
+
+# ---------------------------------------------------------------- bce from the logits
+
+FAR_Z = [-1000.0, -700.0, -300.0, -100.0, -40.0, -37.0, -5.0, -1e-3, 0.0, 1e-3, 5.0, 37.0,
+         40.0, 100.0, 300.0, 700.0, 1000.0]
+
+
+def exact_bce_entry(z, y):
+    """softplus(z) - y z per entry, written independently: log1p(e^-|z|) + max(z, 0) - y z,
+    with max(z, 0) - y z evaluated exactly for the labels 0 and 1."""
+    if y in (0.0, 1.0):
+        linear = {(True, 1.0): 0.0, (True, 0.0): z, (False, 1.0): -z, (False, 0.0): 0.0}[
+            (z > 0, y)]
+    else:
+        linear = max(z, 0.0) - y * z
+    return math.log1p(math.exp(-abs(z))) + linear
+
+
+def exact_bce_dz(z, y):
+    """sigma(z) - y, with sigma(-z) = 1 / (1 + e^z) written out for the right side."""
+    if y == 1.0:
+        return -1.0 / (1.0 + math.exp(min(z, 709.0))) if z < 709 else -math.exp(-z)
+    if y == 0.0:
+        return 1.0 / (1.0 + math.exp(min(-z, 709.0))) if -z < 709 else math.exp(z)
+    return 1.0 / (1.0 + math.exp(-z)) - y if z > -709 else -y
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+def test_bce_with_logits_is_exact_at_every_logit(y):
+    for z in FAR_Z:
+        Z, Y = np.array([[z]]), np.array([[y]])
+        expected = exact_bce_entry(z, y)
+        got = losses.bce_with_logits(Z, Y)
+        assert math.isfinite(got)
+        # soft targets: max(z, 0) - y z itself rounds, relative to |z|
+        tol = 4e-16 if y in (0.0, 1.0) else 4e-16 * (1 + abs(z) / max(expected, 1e-300))
+        assert got == pytest.approx(expected, rel=tol, abs=0), (z, y)
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_bce_with_logits_gradient_is_exact_at_every_logit(y):
+    Z = np.array([FAR_Z])
+    Y = np.full_like(Z, y)
+    g = losses.bce_with_logits_gradient(Z, Y)
+    for z, gz in zip(FAR_Z, g[0], strict=True):
+        expected = exact_bce_dz(z, y) / Z.size
+        assert gz == pytest.approx(expected, rel=4e-16, abs=0), (z, y)
+    # a confident right answer keeps its tiny gradient: not 1 - 1 = 0
+    assert losses.bce_with_logits_gradient(np.array([[40.0]]), np.array([[1.0]]))[0, 0] == \
+        pytest.approx(-math.exp(-40.0), rel=1e-15)
+
+
+def test_bce_from_probabilities_fails_where_the_logits_form_does_not():
+    Z, Y = np.array([[40.0, -40.0]]), np.array([[0.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert losses.bce(act.sigmoid(Z), Y) == math.inf  # sigma(40) rounds to exactly 1
+        assert losses.bce_with_logits(Z, Y) == pytest.approx(40.0, rel=1e-15)
+
+
+def test_bce_with_logits_equals_bce_where_the_probability_is_accurate():
+    rng = np.random.default_rng(4)
+    Z, Y = rng.standard_normal((3, 20)) * 4, rng.random((3, 20))
+    assert losses.bce_with_logits(Z, Y) == pytest.approx(losses.bce(act.sigmoid(Z), Y),
+                                                         rel=1e-13)
+    np.testing.assert_allclose(losses.bce_with_logits_gradient(Z, Y),
+                               (act.sigmoid(Z) - Y) / Z.size, rtol=1e-12, atol=1e-18)
+
+
+def test_bce_with_logits_float32_stays_float32_and_finite():
+    Z = np.array([[-700, -90, -40, 0, 40, 90, 700]], dtype=np.float32)
+    Y = np.array([[1, 0, 1, 1, 0, 1, 0]], dtype=np.float32)
+    g = losses.bce_with_logits_gradient(Z, Y)
+    assert g.dtype == np.float32 and np.all(np.isfinite(g))
+    expected = sum(exact_bce_entry(float(z), float(y)) for z, y in zip(Z[0], Y[0], strict=True))
+    assert losses.bce_with_logits(Z, Y) == pytest.approx(expected / 7, rel=1e-6)
+
+
+def test_loss_object_uses_the_logits_where_sigmoid_is_last():
+    bce = losses.get("bce")
+    Z, Y = np.array([[50.0, -50.0, 2.0]]), np.array([[0.0, 0.0, 1.0]])
+    A = act.sigmoid(Z)
+    assert bce.output_value(Z, A, Y, "sigmoid") == losses.bce_with_logits(Z, Y)
+    loss, dZ, dA = bce.output_terms(Z, A, Y, "sigmoid", with_dA=True)
+    assert loss == losses.bce_with_logits(Z, Y)
+    np.testing.assert_array_equal(dZ, losses.bce_with_logits_gradient(Z, Y))
+    # dA = (a - y) / (a (1 - a) n_L m): for y = 0 that is (1 + e^z) / 3, finite at z = 50
+    np.testing.assert_allclose(dA[0], [(1 + math.exp(50)) / 3, (1 + math.exp(-50)) / 3,
+                                       -(1 + math.exp(-2)) / 3], rtol=1e-14)
+    assert bce.output_delta(A, Y, "sigmoid", Z=Z) is not None
+    assert bce.output_terms(Z, A, Y, "sigmoid")[2] is None  # dA only when asked
+
+
+def test_trace_dA_at_logits_beyond_the_float_range():
+    Z = np.array([[800.0, 800.0, -800.0, -800.0, 715.0, 710.0]])
+    Y = np.array([[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]])
+    dA = losses.get("bce").from_logits.gradient(Z, Y)
+    # right answers: the limits -1/N and +1/N; wrong ones: beyond the floats, +-inf, except
+    # e^710 / 6, which still is a float
+    np.testing.assert_array_equal(dA[0, :5], [-1 / 6, np.inf, 1 / 6, -np.inf, np.inf])
+    assert dA[0, 5] == pytest.approx(math.exp(710 - math.log(6)), rel=1e-13)
+
+
+def test_checked_loss_call_equals_unchecked_value():
+    for name in LOSSES:
+        A, Y = sample(name)
+        assert losses.get(name)(A, Y) == losses.get(name).value(A, Y)

@@ -5,6 +5,8 @@ import pytest
 from helpers import LOSSES, last_activation, rel, targets
 
 import backprop_lib as bp
+from backprop_lib.batchnorm import BatchNormNetwork
+from backprop_lib.residual import ResidualNetwork
 
 
 def make(loss="half_mse", sizes=(3, 4, 2), hidden="tanh", seed=0, m=5, dtype=np.float64):
@@ -202,3 +204,80 @@ def test_permuting_hidden_units_permutes_gradients():
     np.testing.assert_allclose(gt["db1"], g["db1"][perm], rtol=1e-12)
     np.testing.assert_allclose(gt["dW2"], g["dW2"][:, perm], rtol=1e-12)
     np.testing.assert_allclose(gt["db2"], g["db2"], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- bce from the logits
+
+
+def far_bce(cls=bp.Network, scale=60.0, sizes=(2, 3, 3, 1), **kw):
+    """A tanh/sigmoid bce network whose output logits are about +-scale, half of them on the
+    wrong side: sigma(z) rounds to 0 or 1 there, so a loss from probabilities is infinite."""
+    net = cls(list(sizes), activations=["tanh"] * (len(sizes) - 2) + ["sigmoid"], loss="bce",
+              seed=1, **kw)
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((sizes[0], 8))
+    Y = np.array([[0, 1, 0, 1, 1, 0, 1, 0]], dtype=float)
+    L = net.L
+    net.params[f"W{L}"][...] = 0.1
+    net.params[f"b{L}"][...] = scale  # Z_L about scale for every example
+    return net, X, Y
+
+
+@pytest.mark.parametrize("cls", [bp.Network, ResidualNetwork, BatchNormNetwork])
+def test_bce_network_loss_comes_from_the_logits(cls):
+    net, X, Y = far_bce(cls)
+    loss = net.loss(X, Y)
+    Z = net.cache["Z"][net.L]
+    assert np.abs(Z).min() > 55  # far past sigma(z) = 1.0
+    assert loss == bp.losses.bce_with_logits(Z, Y)
+    assert 25 < loss < 35  # half the examples cost about 60, half about e^-60
+    value, grads = net.loss_and_gradients(X, Y)
+    assert value == pytest.approx(loss, rel=1e-15)
+    assert all(np.all(np.isfinite(g)) for g in grads.values())
+
+
+@pytest.mark.parametrize("cls", [bp.Network, ResidualNetwork, BatchNormNetwork])
+def test_bce_network_gradients_equal_central_differences_at_large_logits(cls):
+    net, X, Y = far_bce(cls, scale=45.0)
+    check = bp.gradcheck(net, X, Y)
+    assert check.max_relative_error < 1e-6, check.errors
+
+
+def test_bce_trace_gives_finite_dA_and_exact_dZ_at_large_logits():
+    net, X, Y = far_bce(scale=60.0)
+    t = net.trace(X, Y)
+    Z, L = t["Z3"], net.L
+    assert t["loss"] == bp.losses.bce_with_logits(Z, Y)
+    np.testing.assert_array_equal(t["dZ3"], bp.losses.bce_with_logits_gradient(Z, Y))
+    # dA = (1 + e^z) / m for y = 0, -(1 + e^-z) / m for y = 1: finite, if huge
+    expected = np.where(Y == 0, 1 + np.exp(Z), -(1 + np.exp(-Z))) / Z.size
+    np.testing.assert_allclose(t[f"dA{L}"], expected, rtol=1e-13)
+    for key, value in t.items():
+        assert np.all(np.isfinite(value)), key
+
+
+def test_alternatives_evaluate_the_loss_from_the_logits():
+    net, X, Y = far_bce(scale=60.0)
+    X, Y = net.check_data(X, Y)
+    assert bp.alternatives.loss_value(net, X, Y) == pytest.approx(net.loss(X, Y), rel=1e-15)
+    tangent = {k: np.random.default_rng(2).standard_normal(v.shape)
+               for k, v in net.params.items()}
+    loss, slope = bp.alternatives.jvp(net, X, Y, tangent)
+    grads = net.gradients(X, Y)
+    expected = sum(float(np.sum(grads["d" + k] * v)) for k, v in tangent.items())
+    assert np.isfinite(loss) and loss == pytest.approx(net.loss(X, Y), rel=1e-15)
+    assert np.isfinite(slope) and slope == pytest.approx(expected, rel=1e-10)
+
+
+def test_half_mse_mse_and_softmax_gradients_are_unchanged_bit_for_bit():
+    """The fused and unfused paths compute what they computed before the logits form."""
+    for loss in ("half_mse", "mse", "softmax_ce"):
+        net, X, Y = make(loss)
+        A = net.forward(X)
+        out = {"half_mse": (A - Y) / A.shape[1], "mse": (A - Y) * (2 / A.size),
+               "softmax_ce": (bp.losses.softmax(A) - Y) / A.shape[1]}[loss]
+        t = net.trace(X, Y)
+        if loss == "softmax_ce":
+            np.testing.assert_array_equal(t["dZ2"], out)
+        else:
+            np.testing.assert_array_equal(t["dA2"], out)

@@ -104,10 +104,12 @@ def loss_from_Z(net, l, Y):
     Y = np.asarray(Y, dtype=Z.dtype)
 
     def f():
-        A = net._f[l - 1](Z)
+        Zk = Z
+        A = net._f[l - 1](Zk)
         for k in range(l + 1, net.L + 1):
-            A = net._f[k - 1](net.params[f"W{k}"] @ A + net.params[f"b{k}"])
-        return net._loss.value(A, Y)
+            Zk = net.params[f"W{k}"] @ A + net.params[f"b{k}"]
+            A = net._f[k - 1](Zk)
+        return net._loss.output_value(Zk, A, Y, net.activation_names[-1])  # as net.loss
 
     return Z, f
 
