@@ -94,3 +94,16 @@ def test_figure_2_spans_learning_rates_from_0_01_to_100():
     # "for learning rates from 0.01 to 100"
     assert one_step.SWEEP_LRS[0] == pytest.approx(0.01)
     assert one_step.SWEEP_LRS[-1] == pytest.approx(100)
+
+
+def test_next_chapter_too_large_a_rate_overshoots_then_recovers():
+    # "In the next chapter, with many examples that pull the weights in different
+    # directions, a learning rate that is too large makes the steps overshoot: the loss
+    # leaps up before gradient descent brings it back down."
+    from backprop_lib.figures import training
+
+    r = training.compute(lr=10.0, init="xavier")
+    assert not r.diverged
+    assert r.loss.max() > 10 * r.loss[0] and r.loss[-1] < 0.01 * r.loss[0]
+    calm = training.compute(lr=1.0, init="xavier")
+    assert calm.loss.max() == calm.loss[0]  # at 1 there is no leap
