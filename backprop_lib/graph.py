@@ -22,7 +22,8 @@ of k edges costs k of them), which `chain_rule_costs` compares without enumerati
 z = sum_j w_j a_j + b, a = f(z), and the loss 1/2 sum_i (a_i - y_i)^2, the "half_mse" loss of
 backprop_lib for m = 1, so its gradients equal `Network.gradients` on the same weights.
 
-A micrograd program runs unchanged: `Value` is another name for `Node`, `.data` for `.value`:
+micrograd's engine names work here too: `Value` is another name for `Node`, `.data` for
+`.value`, and `z.relu()`, `z.tanh()`, `z.exp()`, `z.log()` and `z.backward()` are methods:
 
     a = Value(-4.0); b = Value(2.0); c = a + b; d = a * b + b**3; g = (c - d) ** 2 / 2.0
     g.backward(); a.grad, b.grad          # dg/da, dg/db
@@ -30,7 +31,8 @@ A micrograd program runs unchanged: `Value` is another name for `Node`, `.data` 
 A leaf you make (`Node(x)`, `Value(x)`, `parameter(x)`) gets its gradient; `constant(x)`
 and the plain numbers mixed into an expression (the 2 of `2 * x`) are data: no gradient
 flows to them and their `.grad` is None. The file needs only the Python standard library,
-so it also runs in a web page's Python (Pyodide), where NumPy is absent.
+so it also runs in a web page's Python (Pyodide), where NumPy is absent; there
+`NetworkGraph.gradients` and `depth_costs` return lists instead of NumPy arrays.
 """
 
 from __future__ import annotations
@@ -142,8 +144,7 @@ class Node:
         """a / b, with d/da = 1/b and d/db = -a/b^2 = -(a/b)/b."""
         other = _operand(other, "/")
         if other.value == 0.0:
-            raise ValueError(f"division by zero: the divisor {other.name or other.op or 'node'} "
-                             f"is 0")
+            raise ValueError(f"division by zero: {self.value} / 0")
         q = self.value / other.value
         return Node(q, (self, other), (1.0 / other.value, -q / other.value), "/")
 
@@ -157,15 +158,16 @@ class Node:
                             "both nodes write exp(b * log(a))")
         if not _is_real(n):
             raise TypeError(f"the exponent of ** must be a real number; got {_describe(n)}")
-        n, a = float(n), self.value
+        a = self.value
         try:
+            n = float(n)
             value = a ** n
             d = 0.0 if n == 0.0 else n * a ** (n - 1.0)
         except ZeroDivisionError:
             raise ValueError(f"{a} ** {n} or its derivative is infinite (0 to a negative "
                              f"power)") from None
         except OverflowError:
-            raise ValueError(f"{a} ** {n} overflows a float") from None
+            raise ValueError(f"x ** n overflows a float (x = {a})") from None
         if isinstance(value, complex) or isinstance(d, complex):
             raise ValueError(f"{a} ** {n} is not a real number (a negative base needs a "
                              f"whole exponent)")

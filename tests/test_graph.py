@@ -279,6 +279,18 @@ def test_user_leaves_get_gradients_and_data_is_the_value():
     assert x.value == 4.0 and x.data == 4.0
 
 
+def test_a_micrograd_style_training_loop():
+    # rebuild the expression each step, read .grad, move .data: as micrograd's demo does
+    w, b = g.Value(0.0), g.Value(0.0)
+    data = [(1.0, 3.0), (2.0, 5.0), (-1.0, -1.0)]  # y = 2x + 1
+    for _ in range(300):
+        loss = sum((w * x + b - y) ** 2 for x, y in data) / len(data)
+        loss.backward()
+        for p in (w, b):
+            p.data -= 0.1 * p.grad
+    assert w.data == pytest.approx(2.0, abs=1e-6) and b.data == pytest.approx(1.0, abs=1e-6)
+
+
 def test_network_graph_with_relu_reaches_both_sides_of_the_kink():
     params = _random_params([3, 4, 2], seed=7)
     G = g.network_graph(params, [0.4, -1.2, 0.9], [0.1, -0.3],
@@ -320,6 +332,8 @@ def test_bad_input_to_the_operations():
         g.Value(0.0) ** 0.5  # the value is 0 but its derivative is infinite
     with pytest.raises(ValueError, match="overflows"):
         g.Value(1e200) ** 2
+    with pytest.raises(ValueError, match="overflows"):
+        x ** 10**400  # the exponent itself is too large for a float
     with pytest.raises(ValueError, match="overflows a float: z must be at most 709.78"):
         g.Value(710.0).exp()
     with pytest.raises(TypeError, match="inputs of \\+ must be Nodes or real numbers"):
