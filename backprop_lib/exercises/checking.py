@@ -29,6 +29,7 @@ no answer, however odd, ends in a traceback:
 
 from __future__ import annotations
 
+import decimal
 import numbers
 import re
 from dataclasses import dataclass
@@ -86,11 +87,11 @@ def _short(value, limit=60) -> str:
 
 
 def _not_text(name, answer) -> Feedback:
-    text = answer.decode("latin-1") if isinstance(answer, bytes) else str(answer)
-    if _ARITHMETIC.fullmatch(text.strip() or "x"):
-        return Feedback(False, f"give a number, not a string ({text.strip()!r} -> "
-                               f"{text.strip()}).")
-    return Feedback(False, f"{name} must be a number, not a string; got {_short(answer)}.")
+    kind = "bytes" if isinstance(answer, bytes) else "a string"
+    text = (answer.decode("latin-1") if isinstance(answer, bytes) else str(answer)).strip()
+    if _ARITHMETIC.fullmatch(text or "x"):
+        return Feedback(False, f"give a number, not {kind} ({_short(answer)} -> {text}).")
+    return Feedback(False, f"{name} must be a number, not {kind}; got {_short(answer)}.")
 
 
 def to_array(answer, name="your answer", *, allow_bool=False):
@@ -114,12 +115,9 @@ def to_array(answer, name="your answer", *, allow_bool=False):
     try:
         arr = np.asarray(answer)
     except Exception:  # a ragged list, or an object whose __array__ fails (torch grad)
-        item = getattr(answer, "item", None)
-        if callable(item):
-            try:
-                return to_array(item(), name, allow_bool=allow_bool)
-            except Exception:
-                pass
+        item = _item(answer)
+        if item is not None:
+            return to_array(item, name, allow_bool=allow_bool)
         return Feedback(False, f"{name} must be a number or an array of numbers; "
                                f"{type(answer).__name__} {_short(answer)} could not be read as "
                                "one (rows of unequal length?).")
@@ -127,7 +125,8 @@ def to_array(answer, name="your answer", *, allow_bool=False):
     if kind == "b":
         if allow_bool:
             return arr.astype(np.float64), 0.0
-        return Feedback(False, f"{name} must be numbers, not True/False values.")
+        what = "a number" if arr.size == 1 else "numbers"
+        return Feedback(False, f"{name} must be {what}, not True/False.")
     if kind in "iu":
         return arr.astype(np.float64), 0.0
     if kind == "f":
@@ -158,7 +157,10 @@ def _python_number(answer, name):
                                    "real number.")
         answer = answer.real
     try:
-        return np.asarray(float(answer)), 0.0
+        value = float(answer)
+        if np.isinf(value) and isinstance(answer, decimal.Decimal) and answer.is_finite():
+            raise OverflowError  # a finite Decimal beyond the float range
+        return np.asarray(value), 0.0
     except OverflowError:
         return Feedback(False, f"{name} is too large to be a floating-point number "
                                "(more than 1e308).")
@@ -167,30 +169,42 @@ def _python_number(answer, name):
 
 
 def _object_array(arr, name, allow_bool):
-    """An array of Python objects (huge ints, Fractions, nested odd things), entry by entry."""
+    """An array of Python objects (huge ints, Fractions, tensors), entry by entry."""
     out = np.empty(arr.shape, dtype=np.float64)
     eps = 0.0
     for index, item in np.ndenumerate(arr):
-        if isinstance(item, (list, tuple, np.ndarray)) or item is None:
-            return Feedback(False, f"{name} must be an array of numbers; an entry is "
-                                   f"{_short(item)}.")
+        if not isinstance(item, (numbers.Number, np.generic, str, bytes)):
+            item = _item(item)  # a tensor-like object NumPy could not read: ask it for .item()
+            if item is None:
+                return Feedback(False, f"{name} must be a number or an array of numbers; "
+                                       f"got {type(arr.reshape(-1)[0]).__name__}.")
         got = to_array(item, name, allow_bool=allow_bool)
         if isinstance(got, Feedback):
             return got
-        if got[0].size != 1:
-            return Feedback(False, f"{name} must be an array of numbers; an entry is an array.")
         out[index] = got[0].reshape(-1)[0]
         eps = max(eps, got[1])
     return out, eps
 
 
+def _item(obj):
+    """obj.item() when obj has it and it returns a plain number, else None."""
+    item = getattr(obj, "item", None)
+    if not callable(item) or isinstance(obj, np.ndarray):
+        return None
+    try:
+        value = item()
+    except Exception:
+        return None
+    return value if isinstance(value, (numbers.Number, np.generic)) else None
+
+
 def tolerance_text(rtol, atol) -> str:
     """The tolerance a comparison actually used, in words."""
     if rtol == 0:
-        return f"absolute {atol:g}"
+        return f"absolute {atol:.2g}"
     if atol <= 1e-12:
-        return f"relative {rtol:g}"
-    return f"relative {rtol:g} or absolute {atol:.2g}"
+        return f"relative {rtol:.2g}"
+    return f"relative {rtol:.2g} or absolute {atol:.2g}"
 
 
 def _close(a, b, rtol, atol) -> bool:
@@ -301,7 +315,8 @@ def check_count(answer, expected, *, name="your count", diagnoses=(), praise="th
                                f"{values.shape}.")
     value = float(values.reshape(-1)[0])
     if not np.isfinite(value):
-        return Feedback(False, f"{name} must be a whole number; got {value}.")
+        what = "NaN" if np.isnan(value) else "infinite"
+        return Feedback(False, f"{name} is {what}: a count is a whole number.")
     if not value.is_integer():
         return Feedback(False, f"{name} must be a whole number: {value:g} is not a count.")
     count = int(value)
@@ -453,6 +468,11 @@ def check_function(fn, reference, inputs, *, name="your function", rtol=1e-7, at
                                 for o, e in zip(outputs, expected, strict=True)):
                 return Feedback(False, message)
     for i, (out, exp) in enumerate(zip(outputs, expected, strict=True)):
+        if out is None:
+            return Feedback(False, f"{name} returned None {where(i)}: is a return statement "
+                                   "missing?")
+        if isinstance(out, (str, bytes)):
+            return Feedback(False, f"{name} returned text {where(i)}; return numbers.")
         verdict = check_array(out, exp, name=f"{name}'s output {where(i)}", rtol=rtol,
                               atol=atol)
         if not verdict.ok:

@@ -131,6 +131,8 @@ def check_bn_input_grad(fn):
 
 
 def _returns_pair(fn, args, name):
+    if not callable(fn):
+        return Feedback(False, f"{name} must be a function; got {type(fn).__name__}.")
     try:
         with np.errstate(all="ignore"):
             out = fn(*[np.copy(a) for a in args])
@@ -139,8 +141,12 @@ def _returns_pair(fn, args, name):
     except Exception as exc:  # a learner's bug: report it, do not crash the notebook
         return Feedback(False, f"{name} raised {type(exc).__name__}: {str(exc)[:200]}, "
                                "on test input 1.")
+    if out is None:
+        return Feedback(False, f"{name} returned None on test input 1: is a return statement "
+                               "missing?")
     if not isinstance(out, (tuple, list)) or len(out) != 2:
-        return Feedback(False, f"{name} must return a pair (dgamma, dbeta).")
+        return Feedback(False, f"{name} must return a pair (dgamma, dbeta); got "
+                               f"{type(out).__name__}.")
     n = args[0].shape[0]
     for label, part in zip(("dgamma", "dbeta"), out, strict=True):
         shape = np.shape(part)
