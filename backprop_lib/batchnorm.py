@@ -27,26 +27,31 @@ running = 0.9 running + 0.1 batch, with the unbiased batch variance, as PyTorch 
 `predict` and `forward(X, training=False)` use the running averages, so a prediction for
 one example does not depend on which other examples share its batch.
 
-The running averages are updated only by `loss_and_gradients` (a training step), never by
-`loss` or `forward`, so a gradient check can evaluate the loss thousands of times without
-changing the network.
+The running averages are updated only by `loss_and_gradients` (a training step, which
+`gradients` also takes), never by `loss` or `forward`. A check must not change the network
+it checks: `gradcheck` and the diagnostics run inside `unchanged_statistics(net)`, which
+puts the running averages back exactly as they were, so `predict` gives the same numbers
+after a check as before it, while `train` goes on updating them.
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import numpy as np
 
 from ._checks import check_real, describe
 from .network import Network, Trace
 
-__all__ = ["BatchNormNetwork", "batchnorm_backward", "batchnorm_forward"]
+__all__ = ["BatchNormNetwork", "batchnorm_backward", "batchnorm_forward", "unchanged_statistics"]
 
 
 def batchnorm_forward(Z, gamma, beta, eps=1e-5):
     """Normalize each row of Z over its columns, then scale by gamma and shift by beta.
 
     Returns (Ztilde, cache) where cache = (Zhat, inv_std, gamma, mu, var) serves
-    `batchnorm_backward`.
+    `batchnorm_backward`. Z keeps its floating dtype; an integer Z is computed in float64
+    (gamma and beta are cast to that dtype, never to integers).
     """
     Z, gamma, beta = _check_bn_inputs(Z, gamma, beta)
     eps = check_real(eps, "eps", low=0.0, low_open=True)
@@ -74,8 +79,8 @@ def _forward(Z, gamma, beta, eps):
 
 def batchnorm_backward(dZtilde, cache):
     """(dZ, dgamma, dbeta) from dZtilde = dL/dZtilde and the cache of the forward pass."""
-    Zhat, inv_std, gamma, _, _ = cache
-    dZtilde = np.asarray(dZtilde)
+    Zhat, inv_std, gamma = _check_cache(cache)
+    dZtilde = _as_float_matrix(dZtilde, "dZtilde", Zhat.dtype)
     if dZtilde.shape != Zhat.shape:
         raise ValueError(
             f"dZtilde must have the shape of the forward pass's Z, {Zhat.shape}; "
@@ -89,18 +94,82 @@ def batchnorm_backward(dZtilde, cache):
     return dZ, dgamma, dbeta
 
 
+def _as_float_matrix(value, name, dtype=None):
+    """value as a finite real array of `dtype` (default: its own floating dtype, float64 for
+    integers), or a TypeError/ValueError naming `name`."""
+    if value is None or isinstance(value, (str, bytes, dict, set)):
+        raise TypeError(f"{name} must be an array of real numbers; got {describe(value)}")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of real numbers: {exc}") from None
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} must be a plain array: a masked array's hidden entries "
+                        "would be used as numbers; pass value.filled(...) instead")
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+    if dtype is None:
+        dtype = arr.dtype if arr.dtype.kind == "f" else np.float64
+    arr = arr.astype(dtype, copy=False)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite; it holds NaN or infinite values")
+    return arr
+
+
+def _check_cache(cache):
+    """(Zhat, inv_std, gamma) from the cache of `batchnorm_forward`, or a clear TypeError."""
+    if not (isinstance(cache, tuple) and len(cache) == 5
+            and all(isinstance(c, np.ndarray) for c in cache) and cache[0].ndim == 2):
+        raise TypeError("cache must be the second value returned by batchnorm_forward, a tuple "
+                        f"(Zhat, inv_std, gamma, mu, var) of arrays; got {describe(cache)}")
+    return cache[0], cache[1], cache[2]
+
+
 def _check_bn_inputs(Z, gamma, beta):
-    if not isinstance(Z, np.ndarray) or Z.ndim != 2:
+    Z = _as_float_matrix(Z, "Z")
+    if Z.ndim != 2:
         raise ValueError(f"Z must be a 2-D array (features, examples); got {describe(Z)}")
     n = Z.shape[0]
+    if Z.shape[1] == 0:
+        raise ValueError(f"Z must hold at least one example (column); got shape {Z.shape}")
     out = [Z]
     for name, v in (("gamma", gamma), ("beta", beta)):
-        arr = np.asarray(v, dtype=Z.dtype)
+        arr = _as_float_matrix(v, name, Z.dtype)  # Z's float dtype: integers would truncate
         if arr.shape != (n, 1):
             raise ValueError(f"{name} must have shape ({n}, 1), one entry per feature of Z; "
                              f"got shape {arr.shape}")
         out.append(arr)
     return out
+
+
+@contextmanager
+def unchanged_statistics(net):
+    """Within this block, whatever runs on `net` leaves its running statistics as they were.
+
+        with unchanged_statistics(net):
+            grads = net.gradients(X, Y)   # would update the running averages; here it does not
+
+    On leaving (also through an exception) every array of `net.running` gets back its
+    values, bit for bit, and the dict its arrays. A network without `running` (a plain
+    Network) has nothing to keep, and the block changes nothing. `gradcheck` and the
+    diagnostics use it, so that checking a network does not change what it predicts.
+    """
+    running = getattr(net, "running", None)
+    if not isinstance(running, dict):
+        yield net
+        return
+    arrays = dict(running)
+    values = {k: np.array(v, copy=True) for k, v in arrays.items()}
+    try:
+        yield net
+    finally:
+        for k, v in arrays.items():
+            if isinstance(v, np.ndarray) and v.flags.writeable:
+                np.copyto(v, values[k])
+        running.clear()
+        running.update(arrays)
+        if net.running is not running:  # a new dict was assigned: put the old one back
+            net.running = running
 
 
 class BatchNormNetwork(Network):

@@ -15,7 +15,10 @@ leaky ReLU layer the same test finds units that are merely inactive: their gradi
 
 Every function works with any network that has `L`, `params`, `layer_sizes`,
 `activation_names`, `check_data`, `forward` (keeping `cache["Z"]`), `gradients` and `trace`:
-`backprop_lib.Network` and `backprop_lib.residual.ResidualNetwork`. NumPy only.
+`backprop_lib.Network`, `backprop_lib.residual.ResidualNetwork` and
+`backprop_lib.batchnorm.BatchNormNetwork`. None of them changes the network: a
+BatchNormNetwork's running statistics are put back as they were (so `predict` is unchanged).
+NumPy only.
 """
 
 from __future__ import annotations
@@ -23,20 +26,27 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import describe
+from .batchnorm import unchanged_statistics
 
 RECTIFIERS = ("relu", "leaky_relu")
 
 
-def _check_net(net):
-    for attr in ("L", "params", "check_data", "forward", "gradients"):
+def _check_net(net, *more):
+    for attr in ("L", "params", "check_data", "forward", "gradients", *more):
         if not hasattr(net, attr):
             raise TypeError(f"net must be a backprop_lib Network; got {describe(net)}")
+
+
+def _gradients(net, X, Y) -> dict:
+    """net.gradients(X, Y), leaving the network's running statistics as they were."""
+    with unchanged_statistics(net):
+        return net.gradients(X, Y)
 
 
 def layer_gradient_norms(net, X, Y) -> np.ndarray:
     """||dW{l}|| (Frobenius norm) for l = 1, ..., L, at the batch (X, Y), as an array."""
     _check_net(net)
-    grads = net.gradients(X, Y)
+    grads = _gradients(net, X, Y)
     return np.array([np.linalg.norm(grads[f"dW{l}"]) for l in range(1, net.L + 1)])
 
 
@@ -46,7 +56,7 @@ def first_last_ratio(norms) -> float:
     Far below 1: the gradient vanishes on its way back; far above 1: it explodes.
     Returns inf when only the last norm is 0, and nan when both are.
     """
-    arr = np.asarray(norms, dtype=np.float64)
+    arr = _as_norms(norms)
     if arr.ndim != 1 or arr.size < 2:
         raise ValueError(f"norms must be a 1-D array of at least 2 per-layer norms; "
                          f"got shape {arr.shape}")
@@ -56,6 +66,19 @@ def first_last_ratio(norms) -> float:
     if last == 0:
         return float("nan") if first == 0 else float("inf")
     return float(first / last)
+
+
+def _as_norms(norms) -> np.ndarray:
+    """norms as a float64 array, or a TypeError that says what came."""
+    if norms is None or isinstance(norms, (str, bytes, dict, set)):
+        raise TypeError(f"norms must be a 1-D array of per-layer norms; got {describe(norms)}")
+    try:
+        arr = np.asarray(norms)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise ValueError(f"norms must be a 1-D array of per-layer norms: {exc}") from None
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"norms must hold real numbers, one norm per layer; got dtype {arr.dtype}")
+    return arr.astype(np.float64)
 
 
 def gradient_ratio(net, X, Y) -> float:
@@ -69,11 +92,12 @@ def backward_factors(net, X, Y) -> np.ndarray:
 
     Entry 0 is the last layer's factor. Their product is ||dA1|| / ||dA{L}||.
     """
-    _check_net(net)
+    _check_net(net, "trace")
     if net.L < 2:
         raise ValueError("net must have at least 2 layers to measure backward factors; "
                          f"got L = {net.L}")
-    trace = net.trace(X, Y)
+    with unchanged_statistics(net):
+        trace = net.trace(X, Y)
     norms = {l: np.linalg.norm(trace[f"dA{l}"]) for l in range(1, net.L + 1)}
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.array([norms[l - 1] / norms[l] for l in range(net.L, 1, -1)])
@@ -86,9 +110,10 @@ def inactive_units(net, X) -> dict:
     For relu these units are dead on X (output 0, gradient 0); for leaky_relu they are
     only inactive (output 0.01 Z, gradient 0.01 times what it would be).
     """
-    _check_net(net)
+    _check_net(net, "activation_names")
     X = net._check_X(X) if hasattr(net, "_check_X") else X
-    net.forward(X)
+    with unchanged_statistics(net):
+        net.forward(X)
     Zs = net.cache["Z"]
     return {
         l: np.all(Zs[l] <= 0, axis=1)
@@ -108,15 +133,20 @@ def dead_unit_fraction(net, X) -> float:
 
 def frozen_unit_fraction(net, X, Y) -> float:
     """The fraction of hidden relu / leaky_relu units that receive no gradient at all on
-    (X, Y): their row of dW{l} and their entry of db{l} are exactly 0, so gradient descent
-    cannot change their incoming weights. A dead relu unit is frozen; a leaky one is not.
+    (X, Y): their row of dW{l} and their entry of db{l} (of dgamma{l} and dbeta{l} in a
+    BatchNormNetwork) are exactly 0, so gradient descent cannot change their incoming
+    weights. A dead relu unit is frozen; a leaky one is not.
     Returns 0.0 when the network has no hidden rectifier layer.
     """
-    _check_net(net)
-    grads = net.gradients(X, Y)
-    frozen = [
-        np.all(grads[f"dW{l}"] == 0, axis=1) & (grads[f"db{l}"][:, 0] == 0)
-        for l in range(1, net.L)
-        if net.activation_names[l - 1] in RECTIFIERS
-    ]
+    _check_net(net, "activation_names")
+    grads = _gradients(net, X, Y)
+    frozen = []
+    for l in range(1, net.L):
+        if net.activation_names[l - 1] not in RECTIFIERS:
+            continue
+        mask = np.all(grads[f"dW{l}"] == 0, axis=1)
+        for key in (f"db{l}", f"dgamma{l}", f"dbeta{l}"):  # the unit's own parameters
+            if key in grads:
+                mask &= grads[key][:, 0] == 0
+        frozen.append(mask)
     return float(np.mean(np.concatenate(frozen))) if frozen else 0.0

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_positive, describe
+from ._checks import check_int, check_positive, describe
 
 __all__ = ["Finding", "GradientMonitor", "GradientWarning"]
 
@@ -83,14 +83,29 @@ class GradientMonitor:
 
     def __call__(self, epoch, net, history) -> bool:
         """The callback `train` calls after each epoch; True asks it to stop."""
-        new = self.observe(epoch, history.grad_norms[-1])
+        grad_norms = getattr(history, "grad_norms", None)
+        if not isinstance(grad_norms, np.ndarray) or grad_norms.ndim != 2 or not len(grad_norms):
+            raise TypeError("history must be the History that train passes to its callback, "
+                            f"with at least one row of grad_norms; got {describe(history)}")
+        new = self.observe(epoch, grad_norms[-1])
         return self.stop and bool(new)
 
     def observe(self, epoch, norms) -> list:
         """Record one epoch's per-layer norms and return the new findings."""
-        g = np.asarray(norms, dtype=np.float64).reshape(-1)
+        epoch = check_int(epoch, "epoch", low=0)
+        if norms is None or isinstance(norms, (str, bytes, dict, set)):
+            raise TypeError(f"norms must be an array of per-layer norms; got {describe(norms)}")
+        try:
+            g = np.asarray(norms)
+        except (TypeError, ValueError) as exc:  # ragged nested lists
+            raise ValueError(f"norms must be an array of per-layer norms: {exc}") from None
+        if g.dtype.kind not in "fiu":
+            raise TypeError(f"norms must hold real numbers, one per layer; got dtype {g.dtype}")
+        g = g.astype(np.float64).reshape(-1)
         if g.size == 0 or not np.isfinite(g).all():
             raise ValueError(f"norms must be finite, one per layer; got {describe(norms)}")
+        if (g < 0).any():
+            raise ValueError(f"norms must be non-negative (they are norms); got {describe(norms)}")
         if self._norms and g.size != len(self._norms[0]):
             raise ValueError(f"norms must have one entry per layer ({len(self._norms[0])}); "
                              f"got {g.size}")

@@ -7,7 +7,10 @@ Chapter "Optimizers" explains each. They share one interface, stated once here:
 `params` is a dict of arrays by name ("W1", "b1", ...) updated in place; `grads` holds
 "dW1", "db1", ... of the same shapes. State (velocities, moment estimates, the step count)
 is kept per parameter name inside the optimizer, so one optimizer serves one network.
-`opt.reset()` forgets it.
+`opt.reset()` forgets it (the step count too), which lets the optimizer start afresh on
+another network; `step` refuses to go on with state of another shape than a parameter.
+Parameters must be writable float32 or float64 arrays: in float16, Adam's eps (1e-8) and
+the squared gradients underflow or overflow, and an integer array cannot take a step.
 
 The default formulas are the original ones, which PyTorch's torch.optim also uses:
 
@@ -28,11 +31,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_positive, check_real, describe
+from ._checks import FLOAT_DTYPES, check_positive, check_real, describe
 
 
 class Optimizer:
     """Base class: validates the step's arguments and keeps per-name state."""
+
+    STATE_SUFFIXES = ("",)  # the state of parameter `name` is state[name + suffix]
 
     def __init__(self, lr):
         self.lr = check_positive(lr, "lr")
@@ -40,13 +45,31 @@ class Optimizer:
         self.t = 0  # steps taken
 
     def reset(self) -> None:
+        """Forget the state and the step count, as if the optimizer were new."""
         self.state = {}
         self.t = 0
 
     def step(self, params, grads) -> None:
         """Update every array in `params` in place from the matching entry of `grads`."""
         _check_step(params, grads)
+        self._check_state(params)
         self._step(params, grads)
+
+    def _check_state(self, params) -> None:
+        """State kept for a parameter of another shape: this optimizer served another network."""
+        if not self.state or not self.STATE_SUFFIXES:
+            return
+        suffix = self.STATE_SUFFIXES[0]  # a parameter's state arrays are made together
+        state = self.state
+        for name, w in params.items():
+            kept = state.get(name + suffix)
+            if kept is not None and kept.shape != w.shape:
+                raise ValueError(
+                    f"params[{name!r}] has shape {w.shape}, but this optimizer keeps state "
+                    f"of shape {kept.shape} for {name!r} from the arrays it stepped before: "
+                    "one optimizer serves one network. Create a new optimizer for this "
+                    "network, or call reset() on this one first"
+                )
 
     def _step(self, params, grads) -> None:
         """`step` without validating its arguments, for a loop that checked them once."""
@@ -65,6 +88,8 @@ class Optimizer:
 
 class SGD(Optimizer):
     """w -= lr g."""
+
+    STATE_SUFFIXES = ()  # SGD keeps no state
 
     def update(self, name, w, g):
         subtract_scaled(w, g, self.lr)
@@ -139,6 +164,8 @@ class Adam(Optimizer):
         self.bias_correction = bool(bias_correction)
         self.eps_inside = bool(eps_inside)
 
+    STATE_SUFFIXES = (".m", ".v")
+
     def update(self, name, w, g):
         m = self._zeros(name + ".m", w)
         v = self._zeros(name + ".v", w)
@@ -159,25 +186,50 @@ OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Adam
 
 
 def _check_step(params, grads):
+    """Names, types, shapes, dtypes and flags: one cheap comparison each, no pass over the data."""
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict of arrays by name; got {describe(params)}")
     if not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict of arrays by name; got {describe(grads)}")
     for name, w in params.items():
-        key = "d" + name
-        if key not in grads:
-            raise ValueError(
-                f"grads must hold {key!r} for parameter {name!r}; got keys {sorted(grads)}"
-            )
-        g = grads[key]
-        if not isinstance(w, np.ndarray):
-            raise TypeError(f"params[{name!r}] must be a numpy array; got {describe(w)}")
-        if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiub":
-            raise TypeError(
-                f"grads[{key!r}] must be a numpy array of real numbers; got {describe(g)}"
-            )
-        if np.shape(g) != w.shape:
-            raise ValueError(
-                f"grads[{key!r}] must have the shape of params[{name!r}], {w.shape}; "
-                f"got {np.shape(g)}"
-            )
+        g = grads.get("d" + name) if type(name) is str else None
+        if (type(w) is np.ndarray and type(g) is np.ndarray and g.shape == w.shape
+                and w.dtype.char in "fd" and g.dtype.kind in "fiub" and w.flags.writeable):
+            continue  # the common case, decided without building a message
+        _explain_step(name, w, g, grads)
+
+
+def _explain_step(name, w, g, grads):
+    """The error for a parameter that failed the quick test of `_check_step`."""
+    if not isinstance(name, str):
+        raise TypeError(f"params must be keyed by parameter names such as 'W1'; "
+                        f"got key {describe(name)}")
+    key = "d" + name
+    if key not in grads:
+        raise ValueError(f"grads must hold {key!r} for parameter {name!r}; "
+                         f"got keys {sorted(map(str, grads))}")
+    if not isinstance(w, np.ndarray) or isinstance(w, np.ma.MaskedArray):
+        raise TypeError(f"params[{name!r}] must be a numpy array; got {describe(w)}")
+    if w.dtype.type not in FLOAT_DTYPES:
+        why = ("in float16 Adam's eps (1e-8) and the squared gradients underflow or "
+               "overflow" if w.dtype == np.float16 else "an integer array cannot hold w - lr g")
+        raise TypeError(
+            f"params[{name!r}] must be a float32 or float64 array ({why}); got dtype "
+            f"{w.dtype}: convert it first, e.g. params[{name!r}] = w.astype(np.float64)"
+        )
+    if not w.flags.writeable:
+        raise ValueError(
+            f"params[{name!r}] is read-only, and the optimizer updates it in place; "
+            f"pass a writable array, e.g. params[{name!r}] = w.copy()"
+        )
+    if (not isinstance(g, np.ndarray) or isinstance(g, np.ma.MaskedArray)
+            or g.dtype.kind not in "fiub"):
+        raise TypeError(
+            f"grads[{key!r}] must be a numpy array of real numbers; got {describe(g)}"
+        )
+    if g.shape != w.shape:
+        raise ValueError(
+            f"grads[{key!r}] must have the shape of params[{name!r}], {w.shape}; "
+            f"got {g.shape}"
+        )
+    # a subclass of ndarray that passes every test above (np.matrix, a memmap): accepted

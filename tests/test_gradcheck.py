@@ -157,3 +157,59 @@ def test_relu_kink_can_fool_the_check():
     X, Y = [[1e-7]], [[1.0]]
     check = bp.gradcheck(net, X, Y, eps=1e-6)
     assert check.errors["b1"] > 1e-3
+
+
+def test_abs_errors_are_the_largest_entry_difference():
+    net, X, Y = small_problem()
+    check = bp.gradcheck(net, X, Y)
+    for name in check.errors:
+        diff = np.abs(check.analytic["d" + name] - check.numeric["d" + name]).max()
+        assert check.abs_errors[name] == diff
+    assert check.max_abs_error == max(check.abs_errors.values())
+    L = net.loss(X, Y)
+    assert check.rounding_error == pytest.approx(np.finfo(np.float64).eps * L / 1e-6, rel=1e-12)
+    # the default table is unchanged (the chapters print it); absolute=True adds a column
+    assert check.table().splitlines()[0].split() == ["parameter", "relative", "error"]
+    lines = check.table(absolute=True).splitlines()
+    assert lines[0].split() == ["parameter", "relative", "error", "absolute", "error"]
+    assert float(lines[1].split()[2]) == pytest.approx(check.abs_errors["W1"], rel=0.01)
+    assert lines[-1].startswith("rounding error of the step")
+
+
+def test_tiny_gradients_fail_the_relative_test_but_their_absolute_error_is_rounding():
+    """The module docstring's claim: init="small" gives gradients of 1e-9 whose relative
+    error reaches 1e-2 although backpropagation is right; the absolute error stays at the
+    step's rounding error u |L| / eps."""
+    net = bp.Network([3, 4, 4, 2], ["tanh", "tanh", "sigmoid"], loss="bce", init="small",
+                     seed=34)
+    rng = np.random.default_rng(34)
+    X, Y = rng.standard_normal((3, 6)), (rng.random((2, 6)) > 0.5).astype(float)
+    check = bp.gradcheck(net, X, Y)
+    assert np.abs(check.analytic["db1"]).max() < 1e-8  # tiny gradients
+    assert check.errors["b1"] > 1e-3 and not check.passed()
+    assert check.max_abs_error < 3 * check.rounding_error
+    assert check.rounding_error < 1e-9
+
+
+def test_gradient_zero_by_construction_scores_about_one():
+    """beta1 of a batch-normalized network whose layer 2 normalizes again through identity
+    layers: a shift of Ztilde1 is removed by layer 2's mean, so dL/dbeta1 = 0 exactly; both
+    estimates are rounding noise and the relative error is about 1."""
+    from backprop_lib.batchnorm import BatchNormNetwork
+
+    net = BatchNormNetwork([3, 4, 4, 2], ["identity"] * 3, loss="half_mse", seed=0)
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((3, 6)), rng.standard_normal((2, 6))
+    check = bp.gradcheck(net, X, Y)
+    assert check.errors["beta1"] > 0.5
+    assert check.abs_errors["beta1"] < 1e-14 < check.rounding_error
+    assert max(e for k, e in check.errors.items() if k != "beta1") < 1e-7
+
+
+def test_numerical_gradient_accepts_any_real_scalar_and_restores_x():
+    x = np.array([1.0, 2.0])
+    num = bp.numerical_gradient(lambda: np.array(np.sum(x**2)), x)  # a 0-d array
+    np.testing.assert_allclose(num, 2 * x, rtol=1e-8)
+    with pytest.raises(TypeError, match=r"f must return a scalar.*shape \(2,\)"):
+        bp.numerical_gradient(lambda: x**2, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
