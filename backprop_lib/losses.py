@@ -65,6 +65,11 @@ def _check_logits(Z, Y):
 
 
 def _check_softmax_targets(Z, Y):
+    if np.ndim(Y) == 1 and np.ndim(Z) == 2:  # class labels instead of one-hot columns
+        raise ValueError(
+            f"Y must hold one-hot columns of the shape of Z {np.shape(Z)}; got a 1-D array "
+            f"of shape {np.shape(Y)}: for class labels use np.eye(K)[labels].T"
+        )
     Z, Y = _pair(Z, Y, "Z")
     if (Y < 0).any():
         raise ValueError(f"Y must hold probabilities (>= 0) for softmax_ce; got {Y.min():.6g}")
@@ -188,8 +193,8 @@ def _bce_logit_parts(Z, Y):
     """(L, dL/dZ) of binary cross-entropy from the logits Z, sharing one exponential.
 
     Per entry, with s = sigma(-|z|) = e^-|z| / (1 + e^-|z|), which is exact at any size:
-        loss:  softplus(z) - y z = max(z, 0) - y z + log1p(e^-|z|)
-               written as (1 - y) z for z > 0 and -y z otherwise, so no large terms cancel;
+        loss:  softplus(z) - y z = max(z, 0) - y z + log1p(e^-|z|), where for y = 0 or 1
+               max(z, 0) - y z is exactly 0, z or -z: no digits lost however large |z|;
         dL/dz: sigma(z) - y = (1 - y) - s for z > 0, s - y otherwise,
                so a confident right answer keeps its tiny gradient (-s, not 1 - 1 = 0).
     """
@@ -197,11 +202,11 @@ def _bce_logit_parts(Z, Y):
     np.negative(e, out=e)
     with np.errstate(under="ignore"):  # e^-|z| below the smallest float is 0: still exact
         np.exp(e, out=e)
-    positive = Z > 0
-    linear = np.where(positive, (1 - Y) * Z, -Y * Z)
+    linear = np.maximum(Z, 0)
+    linear -= Y * Z
     value = float(np.sum(linear) + np.sum(np.log1p(e))) / Z.size
     s = e / (1 + e)
-    dZ = np.where(positive, (1 - Y) - s, s - Y)
+    dZ = np.where(Z > 0, (1 - Y) - s, s - Y)
     dZ /= Z.size
     return value, dZ
 
@@ -211,7 +216,8 @@ def _bce_with_logits(Z, Y):
     np.negative(e, out=e)
     with np.errstate(under="ignore"):
         np.exp(e, out=e)
-    linear = np.where(Z > 0, (1 - Y) * Z, -Y * Z)
+    linear = np.maximum(Z, 0)
+    linear -= Y * Z
     return float(np.sum(linear) + np.sum(np.log1p(e))) / Z.size
 
 
@@ -249,8 +255,8 @@ def bce_with_logits(Z, Y):
 
     Finite for every finite z (about |z| on the wrong side, about e^-|z| on the right
     side), where `bce(sigmoid(Z), Y)` turns infinite once sigma(z) rounds to 1. Each
-    entry is max(z, 0) - y z + log1p(e^-|z|) with the first two terms combined so that
-    nothing large cancels.
+    entry is max(z, 0) - y z + log1p(e^-|z|): for labels 0 and 1 the first two terms are
+    exactly 0, z or -z, so nothing large cancels.
     """
     return _bce_with_logits(*_check_logits(Z, Y))
 
