@@ -26,12 +26,18 @@ def _as_float(z):
 
 
 def sigmoid(z):
-    """sigma(z) = 1 / (1 + e^(-z)), exact to the last digit for every z, with no warning.
+    """sigma(z) = 1 / (1 + e^(-z)), within 2 ulp of the correctly rounded value for every
+    z in float64 (3 ulp in float32), with no warning; chapter "The algorithm for L layers".
 
-    The formula as written is accurate everywhere (for z = -40 it gives 4.248e-18 with
-    full relative precision). It only breaks where e^(-z) overflows, below z = -709 in
-    float64 (-88 in float32): there 1 / (1 + inf) would be 0, so those few entries take
-    sigma(z) = e^z / (1 + e^z) = e^z, which is exact at that size. Whether any e^(-z)
+    Measured against mpmath at 200 bits and a 50-digit Decimal reference (z from -745 to
+    40; -104 to 20 in float32): about 29% of float64 values are not correctly rounded,
+    0.4% are off by 2 ulp and none by more; in float32, 38% are off, 2% by 2 ulp or more,
+    3 in 36,000 by 3 ulp. Three roundings (exp, the addition, the reciprocal) make those
+    few ulp. The relative precision holds for tiny values too (for z = -40 it gives
+    4.248e-18, where 1 - sigma(40) would give 0). The formula only breaks where e^(-z)
+    overflows, below z = -709 in float64 (-88 in float32): there 1 / (1 + inf) would be 0,
+    so those few entries take sigma(z) = e^z / (1 + e^z), which is e^z to within rounding
+    at that size. Whether any e^(-z)
     overflowed is read from the processor's overflow flag (np.errstate), so the common
     case makes no extra pass over the array. The steps work in place on one array: the
     sigmoid of a 1024 x 512 layer costs about half a fresh-array version.
