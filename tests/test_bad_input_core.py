@@ -335,6 +335,10 @@ def test_frozen_units_of_a_batchnorm_network_are_counted_not_a_key_error():
     assert dg.frozen_unit_fraction(net, X, Y) == 0.0
     net.params["beta1"][:2] = -1e6  # two units below zero on every example: dead and frozen
     assert dg.frozen_unit_fraction(net, X, Y) == 0.5
+    # zero inputs: every row of dW1 is 0, but beta1 still gets a gradient, so nothing is frozen
+    net.params["beta1"][...] = 1.0
+    assert not np.any(net.gradients(np.zeros((3, 6)), Y)["dW1"])
+    assert dg.frozen_unit_fraction(net, np.zeros((3, 6)), Y) == 0.0
 
 
 class FakeHistory:

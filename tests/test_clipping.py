@@ -66,3 +66,19 @@ def test_zero_gradients():
     g = {"dW1": np.zeros((2, 2))}
     assert clipping.global_norm(g) == 0.0
     np.testing.assert_array_equal(clipping.clip_by_norm(g, 1.0)["dW1"], 0.0)
+
+
+def test_integer_gradients_are_clipped_as_floats_not_zeroed():
+    out = clipping.clip_by_norm({"dW1": np.array([3, 4])}, 1.0)
+    assert out["dW1"].dtype == np.float64
+    np.testing.assert_allclose(out["dW1"], [0.6, 0.8], rtol=1e-15)
+
+
+def test_lists_are_read_as_arrays_and_empty_or_non_finite_gradients_refused():
+    assert clipping.global_norm({"dW1": [[3.0], [4.0]]}) == 5.0
+    np.testing.assert_allclose(clipping.clip_by_norm({"dW1": [3.0, 4.0]}, 2.5)["dW1"], [1.5, 2.0])
+    with pytest.raises(ValueError, match="at least one"):
+        clipping.clip_by_norm({}, 1.0)
+    with pytest.raises(ValueError, match=r"finite.*'db1'"):
+        clipping.clip_by_norm({"dW1": np.ones(2), "db1": np.array([np.inf])}, 1.0)
+    assert clipping.global_norm({"dW1": np.array([np.inf, 1.0])}) == np.inf

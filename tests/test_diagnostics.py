@@ -82,3 +82,11 @@ def test_bad_input():
         dg.backward_factors(net, X, Y[:, :])
     with pytest.raises(ValueError, match="X"):
         dg.dead_unit_fraction(bp.Network([3, 4, 1], ["relu", "identity"]), X[:2])
+
+
+def test_first_last_ratio_refuses_what_is_not_a_list_of_numbers():
+    with pytest.raises(TypeError, match="norms must hold real numbers"):
+        dg.first_last_ratio(["a", "b"])
+    with pytest.raises(TypeError, match="norms"):
+        dg.first_last_ratio(None)
+    assert dg.first_last_ratio(np.array([4, 2])) == 2.0  # integers are numbers

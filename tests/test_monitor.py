@@ -75,3 +75,12 @@ def test_bad_input():
     mon.observe(0, [1.0, 1.0])
     with pytest.raises(ValueError, match="one entry per layer"):
         mon.observe(1, [1.0, 1.0, 1.0])
+
+
+def test_observe_refuses_what_is_not_a_list_of_norms():
+    with pytest.raises(TypeError, match="norms must hold real numbers"):
+        GradientMonitor().observe(0, ["a", "b"])
+    with pytest.raises(ValueError, match="non-negative"):
+        GradientMonitor().observe(0, [1.0, -1.0])
+    with pytest.raises(TypeError, match="epoch"):
+        GradientMonitor().observe(0.5, [1.0])

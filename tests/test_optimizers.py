@@ -212,3 +212,31 @@ def test_sgd_update_of_a_non_contiguous_view_lands_in_the_array():
     view = base.T  # not C-contiguous: reshape(-1) would copy, so the plain path must be used
     subtract_scaled(view, np.ones_like(view), 0.5)
     assert np.all(base == 0.5)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.startswith("sgd")])
+def test_reuse_on_other_shapes_is_refused_until_reset(case):
+    """A notebook cell re-run with a new network but the old optimizer: a clear error naming
+    the parameter and both shapes, before anything moves; reset() starts afresh."""
+    o = CASES[case][0]()
+    o.step({"W1": np.ones((2, 3))}, {"dW1": np.ones((2, 3))})
+    other = {"W1": np.ones((4, 5))}
+    with pytest.raises(ValueError, match=r"params\['W1'\] has shape \(4, 5\).*\(2, 3\)"):
+        o.step(other, {"dW1": np.ones((4, 5))})
+    assert o.t == 1 and np.all(other["W1"] == 1)
+    o.reset()
+    o.step(other, {"dW1": np.ones((4, 5))})
+    fresh = CASES[case][0]()
+    again = {"W1": np.ones((4, 5))}
+    fresh.step(again, {"dW1": np.ones((4, 5))})
+    np.testing.assert_array_equal(other["W1"], again["W1"])  # reset is as good as new
+
+
+def test_step_checks_do_not_copy_or_change_the_update():
+    """The checks compare shapes, dtypes and flags only: the arrays updated are the caller's."""
+    w = np.ones((3, 2))
+    g = np.full((3, 2), 2.0)
+    opt.Adam(lr=0.1).step({"W1": w}, {"dW1": g})
+    ref = ref_adam(1.0, [2.0], 0.1, 0.9, 0.999, 1e-8)
+    np.testing.assert_array_equal(w, np.full((3, 2), ref))
+    np.testing.assert_array_equal(g, 2.0)
