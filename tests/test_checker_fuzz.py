@@ -25,6 +25,10 @@ from backprop_lib.exercises import worked_example as we_ex
 from backprop_lib.exercises.checking import Feedback
 from backprop_lib.figures.worked_example import worked_network
 
+# A checker's own warnings would print in the notebook under the verdict; the learner's
+# NaN warnings are silenced by the checker.
+pytestmark = pytest.mark.filterwarnings("error")
+
 
 class Tensor:
     """What a CPU torch tensor offers the checkers: __array__ and .item()."""
