@@ -79,7 +79,10 @@ def regression_1d(m=100, noise=0.1, seed=0):
 
 def one_hot(labels, n_classes):
     """Labels 0..n_classes-1 as one-hot columns of shape (n_classes, m)."""
-    labels = np.asarray(labels)
+    try:
+        labels = np.asarray(labels)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise ValueError(f"labels must be a 1-D array of integers: {exc}") from None
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be a 1-D array of integers; got {labels.dtype} "
                          f"of shape {labels.shape}")
@@ -87,7 +90,11 @@ def one_hot(labels, n_classes):
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(f"labels must lie in 0..{n_classes - 1}; "
                          f"got {labels.min()}..{labels.max()}")
-    Y = np.zeros((n_classes, labels.size))
+    try:
+        Y = np.zeros((n_classes, labels.size))
+    except (ValueError, MemoryError):  # a dimension NumPy cannot allocate
+        raise ValueError(f"n_classes must be small enough for a ({n_classes}, {labels.size}) "
+                         f"array of float64; got {n_classes}") from None
     Y[labels, np.arange(labels.size)] = 1.0
     return Y
 

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_choice, check_int
+from ._checks import check_choice, check_int, check_real, describe
 
 
 def weight_std(scheme: str, n_in: int, n_out: int) -> float:
@@ -46,6 +46,10 @@ INITIALIZERS = {
 
 def initialize(layer_sizes, scheme: str, scale: float, rng: np.random.Generator, dtype):
     """A dict W1, b1, ..., WL, bL for the given sizes [n_0, n_1, ..., n_L]."""
+    scale = check_real(scale, "init_scale", low=0.0)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0); "
+                        f"got {describe(rng)}")
     params = {}
     for l in range(1, len(layer_sizes)):
         n_in, n_out = layer_sizes[l - 1], layer_sizes[l]

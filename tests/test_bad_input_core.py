@@ -413,3 +413,44 @@ def test_float32_params_with_integer_gradients_step():
     optimizers.SGD(lr=0.5).step(p, {"dW1": np.array([[1, 2]])})
     assert p["W1"].dtype == np.float32
     np.testing.assert_array_equal(p["W1"], [[0.5, 0.0]])
+
+
+def rng():
+    return np.random.default_rng(0)
+
+
+OTHER = [
+    ("one-hot-ragged", lambda: bp.data.one_hot([[0, 1], [1]], 2), ValueError,
+     "labels must be a 1-D array of integers"),
+    ("one-hot-strings", lambda: bp.data.one_hot(["a", "b"], 2), ValueError,
+     "labels must be a 1-D array of integers"),
+    ("one-hot-bools", lambda: bp.data.one_hot([True, False], 2), ValueError,
+     "labels must be a 1-D array of integers"),
+    ("one-hot-classes-bool", lambda: bp.data.one_hot([0, 1], True), TypeError, "n_classes"),
+    ("one-hot-classes-huge", lambda: bp.data.one_hot([0, 1], 10**30), ValueError,
+     "n_classes must be small enough"),
+    ("initialize-scale-nan", lambda: bp.initializers.initialize([2, 1], "he", float("nan"),
+                                                                rng(), np.float64),
+     ValueError, "init_scale must be finite"),
+    ("initialize-scale-negative", lambda: bp.initializers.initialize([2, 1], "he", -1.0, rng(),
+                                                                     np.float64),
+     ValueError, "init_scale must be >= 0"),
+    ("initialize-rng-int", lambda: bp.initializers.initialize([2, 1], "he", 1.0, 0, np.float64),
+     TypeError, "rng must be a numpy.random.Generator"),
+    ("weight-std-n-out-float", lambda: bp.initializers.weight_std("he", 2, 2.0), TypeError,
+     "n_out must be an integer"),
+    ("weight-std-scheme-none", lambda: bp.initializers.weight_std(None, 2, 2), TypeError, "init"),
+    ("two-moons-m-bool", lambda: bp.data.two_moons(m=True), TypeError, "m must be an integer"),
+]
+
+
+@pytest.mark.parametrize("case", OTHER, ids=ids(OTHER))
+def test_other(case):
+    _, call, exc, match = case
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_one_hot_of_unsigned_labels_is_right():
+    np.testing.assert_array_equal(bp.data.one_hot(np.array([1, 0], np.uint8), 2),
+                                  [[0.0, 1.0], [1.0, 0.0]])
