@@ -280,3 +280,18 @@ def test_checked_loss_call_equals_unchecked_value():
     for name in LOSSES:
         A, Y = sample(name)
         assert losses.get(name)(A, Y) == losses.get(name).value(A, Y)
+
+
+def test_softmax_ce_is_finite_and_exact_at_huge_logits_too():
+    """The other fused pair: softmax_ce works on the logits, shifted by the column max."""
+    Z = np.array([[1000.0, -1000.0], [0.0, 0.0], [-1000.0, 1000.0]])
+    Y = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    # column 1: -log softmax(z)_2 = 1000 + log(1 + e^-1000 + e^-2000); column 2: log(1 + ...)
+    assert losses.softmax_ce(Z, Y) == pytest.approx(1000.0 / 2, rel=1e-15)
+    g = losses.softmax_ce_gradient(Z, Y)
+    np.testing.assert_array_equal(g, np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.0]]) / 2)
+    from backprop_lib.network import Network
+
+    net = Network([1, 3], activations="identity", loss="softmax_ce")
+    net.set_params({"W1": [[1000.0], [0.0], [-1000.0]], "b1": [0.0, 0.0, 0.0]})
+    assert net.loss([[1.0, -1.0]], Y) == pytest.approx(500.0, rel=1e-15)

@@ -208,3 +208,25 @@ def test_divergence_leaves_the_last_finite_parameters():
     assert history.diverged
     assert all(np.isfinite(w).all() for w in net.params.values())
     assert np.isfinite(net.loss(X, Y))
+
+
+def test_a_bce_loss_that_spikes_through_saturated_sigmoids_is_not_divergence():
+    """Divergence is judged on the true loss, from the logits: at lr 10 on two moons the
+    output logits pass 40, where sigma(z) is exactly 1.0, and the loss leaps to about 14
+    before it falls again. A loss computed from sigma(z) would have been infinite there."""
+    X, Y = bp.data.two_moons(m=200, noise=0.15, seed=0)
+    net = bp.Network([2, 16, 1], activations=["tanh", "sigmoid"], loss="bce", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DivergenceWarning, no RuntimeWarning
+        h = bp.train(net, X, Y, optimizer=SGD(lr=10.0), epochs=60)
+    assert not h.diverged and np.isfinite(h.loss).all()
+    assert h.loss.max() > 10 and h.loss[-1] < 0.1
+    assert h.loss.max() == pytest.approx(13.884, abs=1e-3)
+
+
+def test_a_bce_loss_that_really_explodes_is_still_divergence():
+    X, Y = bp.data.two_moons(m=50, noise=0.15, seed=0)
+    net = bp.Network([2, 16, 1], activations=["relu", "sigmoid"], loss="bce", seed=0)
+    h = bp.train(net, 100 * X, Y, optimizer=SGD(lr=1e4), epochs=50, on_divergence="ignore",
+                 divergence_factor=10.0)
+    assert h.diverged and "loss grew" in h.message and "batch_size" not in h.message
