@@ -152,7 +152,8 @@ def unchanged_statistics(net):
     On leaving (also through an exception) every array of `net.running` gets back its
     values, bit for bit, and the dict its arrays. A network without `running` (a plain
     Network) has nothing to keep, and the block changes nothing. `gradcheck` and the
-    diagnostics use it, so that checking a network does not change what it predicts.
+    diagnostics use it, so that checking a network does not change what it predicts
+    (chapter "Practical tips" checks a BatchNormNetwork's gradients).
     """
     running = getattr(net, "running", None)
     if not isinstance(running, dict):

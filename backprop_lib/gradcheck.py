@@ -11,17 +11,20 @@ relative error
 
 which, unlike the absolute difference ||g - n||, does not depend on the scale of the loss.
 
-Thresholds. In float64 at eps = 1e-6, a correct gradient of ordinary size (entries of 1e-4
-or more) typically gives 1e-7 or less, and 1e-4 or more means a bug, with three exceptions:
+Thresholds. In float64 at eps = 1e-6, a correct gradient whose entries are not small
+(about 1e-2 or more for a loss near 1) typically gives 1e-7 or less, and 1e-4 or more
+means a bug, unless the two points w +- eps straddle a kink such as ReLU at 0. Small
+gradients raise the relative error although the code is correct:
 
-- a kink: the two points w +- eps straddle one, such as ReLU at 0;
-- tiny gradients: each loss value carries a rounding error of about u |L| (u = 2.2e-16 in
-  float64), so the numerical derivative carries one of about u |L| / eps, about 1e-10 for
-  a loss near 1, whatever the gradient. Gradients of 1e-8 to 1e-9 (as with init="small")
-  then give relative errors up to about 0.1 although the code is correct;
+- rounding: each loss value carries a rounding error of about u |L| (u = 2.2e-16, the
+  machine epsilon of float64), so a numerical derivative carries one of about u |L| / eps,
+  about 2e-10 for a loss near 1, whatever the size of the gradient. The relative error is
+  then about (u |L| / eps) / |g|: 1e-6 for gradients of 1e-4, and up to about 0.1 for
+  gradients of 1e-8 to 1e-9 (as with init="small");
 - gradients that are exactly zero by construction (beta of a batch-normalized layer whose
-  output is normalized again, through identity layers): g and n are both rounding noise,
-  and the relative error is about 1 (exactly 1 when one of them is exactly 0).
+  output is normalized again, through identity layers: the next layer's mean removes any
+  shift): g and n are both rounding noise, and the relative error is about 1 (exactly 1
+  when one of them is exactly 0), so `passed()` is False.
 
 What to do then: check at a scale where the gradients are not tiny (another
 initialization or data), and read the absolute error, `GradCheck.abs_errors`, against the
@@ -144,7 +147,8 @@ def numerical_gradients(net, X, Y, eps=1e-6, names=None):
 
 @dataclass
 class GradCheck:
-    """The result of `gradcheck`: relative errors per parameter and overall.
+    """The result of `gradcheck` (chapter "Gradient checking"): relative errors per
+    parameter and overall.
 
     errors[name] is the relative error of parameter `name` (see the module docstring for
     what tiny gradients do to it); abs_errors[name] the largest |g - n| over the entries
