@@ -243,3 +243,14 @@ def test_no_chapter_checker_imports_from_another_chapter():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.level == 1:
                 assert node.module in (None, "checking"), (path.name, node.module)
+
+
+def test_a_function_returning_several_values_is_judged_value_by_value():
+    fb = op_ex.check_adam_step(lambda *a, **k: _adam(*a, **k)[:2])
+    assert "must return the tuple (w, m, v); it returned a tuple of 2" in fb.message
+
+    def v_flat(*a, **k):
+        w, m, v = _adam(*a, **k)
+        return w, m, np.ravel(v)[:1]
+
+    assert "your adam_step's v on test input" in op_ex.check_adam_step(v_flat).message

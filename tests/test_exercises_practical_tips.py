@@ -54,7 +54,7 @@ def test_bn_param_grads():
         "swapped": lambda d, Zh: (d.sum(axis=1, keepdims=True),
                                   (d * Zh).sum(axis=1, keepdims=True)),
         "keepdims=True": lambda d, Zh: ((d * Zh).sum(axis=1), d.sum(axis=1)),
-        "must return a pair": lambda d, Zh: (d * Zh).sum(axis=1, keepdims=True),
+        "must return the tuple (dgamma, dbeta)": lambda d, Zh: (d * Zh).sum(axis=1, keepdims=True),
     }
     for hint, fn in wrong.items():
         fb = ex.check_bn_param_grads(fn)

@@ -430,14 +430,15 @@ def judge_pair(answer, choices, truth, what, praise, hints, *, synonyms=None) ->
 
 
 def check_function(fn, reference, inputs, *, name="your function", rtol=1e-7, atol=1e-12,
-                   diagnoses=(), notes=None,
+                   diagnoses=(), notes=None, returns=None,
                    praise="it agrees with the reference on every test input."):
     """Call a learner's function on each input tuple and compare it with the reference.
 
     Whatever the learner's code raises is reported, never re-raised. diagnoses:
     (wrong_function, message) pairs; a learner's function that agrees with a wrong_function
     on every input (NaN matching NaN) gets that message. notes: a short description of each
-    input, added to any message about that input.
+    input, added to any message about that input. returns: the names of the values the
+    function must return as a tuple, such as ("w", "m", "v"), each judged on its own.
     """
     if fn is None:
         return NO_ANSWER
@@ -473,15 +474,34 @@ def check_function(fn, reference, inputs, *, name="your function", rtol=1e-7, at
                                    "missing?")
         if isinstance(out, (str, bytes)):
             return Feedback(False, f"{name} returned text {where(i)}; return numbers.")
-        verdict = check_array(out, exp, name=f"{name}'s output {where(i)}", rtol=rtol,
-                              atol=atol)
-        if not verdict.ok:
-            return verdict
+        if returns is None:
+            out, exp, labels = [out], [exp], ["output"]
+        elif not isinstance(out, (tuple, list)) or len(out) != len(returns):
+            return Feedback(False, f"{name} must return the tuple ({', '.join(returns)}); "
+                                   f"it returned {_what(out)} {where(i)}.")
+        else:
+            labels = returns
+        for part, right, label in zip(out, exp, labels, strict=True):
+            if part is None:
+                return Feedback(False, f"{name}'s {label} is None {where(i)}.")
+            verdict = check_array(part, right, name=f"{name}'s {label} {where(i)}", rtol=rtol,
+                                  atol=atol)
+            if not verdict.ok:
+                return verdict
     return Feedback(True, praise)
+
+
+def _what(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"one {type(value).__name__}"
 
 
 def _same(a, b, rtol, atol) -> bool:
     """Whether two outputs agree (NaN agreeing with NaN); False when one cannot be read."""
+    if isinstance(b, tuple):  # a reference returning several values: compare each
+        return (isinstance(a, (tuple, list)) and len(a) == len(b)
+                and all(_same(x, y, rtol, atol) for x, y in zip(a, b, strict=True)))
     a, b = to_array(a, allow_bool=True), to_array(b, allow_bool=True)
     if isinstance(a, Feedback) or isinstance(b, Feedback):
         return False

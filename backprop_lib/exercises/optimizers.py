@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import surfaces
 from ..optimizers import Adam, Momentum
-from .checking import NO_ANSWER, Feedback, as_choice, check_function, check_scalar, to_array
+from .checking import Feedback, as_choice, check_function, check_scalar, to_array
 
 # ---------------------------------------------------------------- 1. the article's first step
 
@@ -114,8 +114,6 @@ def _swapped_moments(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
 
 def check_adam_step(fn) -> Feedback:
     """fn(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8) -> (w, m, v) after step t."""
-    if fn is None:
-        return NO_ANSWER
     diagnoses = [
         (_wrong(bias_correction=False),
          "your step has no bias correction: divide m by 1 - beta1**t and v by 1 - beta2**t "
@@ -129,7 +127,7 @@ def check_adam_step(fn) -> Feedback:
                            "w, m and v in that order, (w, m, v)."),
     ]
     return check_function(fn, reference_adam_step, _adam_inputs(), name="your adam_step",
-                          rtol=1e-7, diagnoses=diagnoses,
+                          rtol=1e-7, diagnoses=diagnoses, returns=("w", "m", "v"),
                           praise="your step matches backprop_lib's Adam on every test input, "
                                  "including the first step and a later one.")
 
