@@ -90,7 +90,8 @@ def backward_factors(net, X, Y) -> np.ndarray:
     """||dA{l-1}|| / ||dA{l}|| for l = L, ..., 2 (in that order): the factor by which each
     layer of the backward pass scales the gradient on its way to the input.
 
-    Entry 0 is the last layer's factor. Their product is ||dA1|| / ||dA{L}||.
+    Entry 0 is the last layer's factor. Their product is ||dA1|| / ||dA{L}||. A factor is
+    inf where only ||dA{l}|| is 0 and nan where both norms are (the gradient has died out).
     """
     _check_net(net, "trace")
     if net.L < 2:
