@@ -254,3 +254,44 @@ def test_a_function_returning_several_values_is_judged_value_by_value():
         return w, m, np.ravel(v)[:1]
 
     assert "your adam_step's v on test input" in op_ex.check_adam_step(v_flat).message
+
+
+CHAPTERS = ["why_gradients", "chain_rule", "worked_example", "l_layers", "vanishing_exploding",
+            "dead_neurons", "optimizers", "gradient_checking", "alternatives", "practical_tips"]
+
+
+def _listed_diagnoses(monkeypatch):
+    """(checker, wrong answer, message) for every diagnosis every chapter's checkers list."""
+    import importlib
+
+    out = []
+    for chapter in CHAPTERS:
+        module = importlib.import_module(f"backprop_lib.exercises.{chapter}")
+        for name in dir(module):
+            checker = getattr(module, name)
+            if not name.startswith("check_") or checker.__module__ != module.__name__:
+                continue
+            seen = []
+            with monkeypatch.context() as patch:
+                for helper in ("check_scalar", "check_count", "check_array", "check_function"):
+                    if hasattr(module, helper):
+                        real = getattr(module, helper)
+
+                        def spy(*args, _real=real, _seen=seen, **kwargs):
+                            _seen.extend(kwargs.get("diagnoses", ()))
+                            return _real(*args, **kwargs)
+
+                        patch.setattr(module, helper, spy)
+                try:
+                    checker(None)
+                except TypeError:  # a checker of two answers
+                    pass
+            out += [(checker, wrong, message) for wrong, message in seen]
+    return out
+
+
+def test_every_listed_diagnosis_is_the_message_its_mistake_gets(monkeypatch):
+    listed = _listed_diagnoses(monkeypatch)
+    assert len(listed) >= 90, len(listed)  # 93 when written
+    for checker, wrong, message in listed:
+        assert checker(wrong).message == message, (checker.__name__, message)

@@ -12,8 +12,8 @@ How an exercise looks in a chapter notebook (see book/intro.md, "Exercises"):
 
 A checker returns a Feedback, which displays as one line: a tick and what was right, or
 "Not yet" and the most specific hint the checker can give. Hints come from diagnoses: a
-list of (wrong_value, message) pairs, each the result of one typical mistake. Messages
-never contain the expected value.
+list of (wrong_value, message) pairs, each the result of one typical mistake, tried before
+the generic ones (shape, sign, a constant factor). Messages never contain the expected value.
 
 Every answer goes through one of four readers, so every chapter accepts the same forms and
 no answer, however odd, ends in a traceback:
@@ -226,7 +226,7 @@ def check_array(answer, expected, *, name="your answer", rtol=1e-6, atol=1e-12,
     Generic diagnoses: a transposed shape, a sum over the wrong axis (the shape says so),
     a flipped sign, a factor 2 or 1/2, and with `m` (the number of examples) a missing or
     doubled 1/m. diagnoses: (wrong_value, message) pairs specific to the exercise, tried
-    after the generic checks.
+    before the generic sign and factor checks (after the shape check).
     """
     exp = np.asarray(expected, dtype=np.float64)
     got = to_array(answer, name, allow_bool=np.asarray(expected).dtype.kind == "b")
@@ -263,6 +263,10 @@ def _shape_feedback(name, got, exp) -> Feedback:
 def _judge(got, exp, name, rtol, atol, diagnoses, m, praise) -> Feedback:
     if _close(got, exp, rtol, atol):
         return Feedback(True, praise)
+    for wrong, message in diagnoses:  # the exercise's own diagnoses say most: they go first
+        wrong = np.asarray(wrong, dtype=np.float64)
+        if wrong.shape == got.shape and _close(got, wrong, rtol, atol):
+            return Feedback(False, message)
     if np.any(exp != 0) and _close(got, -exp, rtol, atol):
         return Feedback(False, "the sign is flipped: check which way a difference goes "
                                "(y_hat - y or y - y_hat) and that a step goes against the "
@@ -276,10 +280,6 @@ def _judge(got, exp, name, rtol, atol, diagnoses, m, praise) -> Feedback:
         ]
     for factor, message in factors:
         if np.any(exp != 0) and _close(got, factor * exp, rtol, atol):
-            return Feedback(False, message)
-    for wrong, message in diagnoses:
-        wrong = np.asarray(wrong, dtype=np.float64)
-        if wrong.shape == got.shape and _close(got, wrong, rtol, atol):
             return Feedback(False, message)
     return Feedback(False, f"{name} is not right yet (tolerance: {tolerance_text(rtol, atol)}). "
                            "Recompute it step by step.")
