@@ -103,9 +103,14 @@ def check_path_count(answer) -> Feedback:
         hint="follow W1_11 forward layer by layer and count the ways to continue at each step.")
 
 
-@functools.lru_cache(maxsize=4)
 def measured_growth(width=3, depths=(4, 5, 6)) -> dict:
     """Successive ratios and differences of each cost when the depth grows by one."""
+    cached = _measured_growth(width, tuple(depths))
+    return {key: {k: v.copy() for k, v in part.items()} for key, part in cached.items()}
+
+
+@functools.lru_cache(maxsize=4)  # the checker counts once per session, not once per answer
+def _measured_growth(width, depths):
     c = graph.depth_costs(list(depths), width=width)
     out = {}
     for key in ("naive", "backprop"):

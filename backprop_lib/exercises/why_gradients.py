@@ -78,14 +78,18 @@ def check_squared_cosine(fn) -> Feedback:
     ])
 
 
-@functools.lru_cache(maxsize=4)
 def measured_doubling(n_in=(16, 32), seeds=(0, 1, 2)) -> dict:
     """Cost ratios when P about doubles on the round bowl.
 
     Returns {"P": (P1, P2), "random": ratio, "gradient": ratio}.
     """
-    st = search.scaling_study(list(n_in), seeds=seeds, hidden=0, whiten=True, fraction=0.01,
-                              lr=0.5)
+    return dict(_measured_doubling(tuple(n_in), tuple(seeds)))
+
+
+@functools.lru_cache(maxsize=4)  # the checker measures once per session, not once per answer
+def _measured_doubling(n_in, seeds):
+    st = search.scaling_study(list(n_in), seeds=list(seeds), hidden=0, whiten=True,
+                              fraction=0.01, lr=0.5)
     return {"P": tuple(int(p) for p in st["P"]),
             "random": float(st["random"][1] / st["random"][0]),
             "gradient": float(st["gradient_forward"][1] / st["gradient_forward"][0])}
@@ -101,7 +105,7 @@ def check_doubling(random_search=None, gradient_descent=None) -> Feedback:
                        CHOICES, synonyms=SYNONYMS)
     if isinstance(given, Feedback):
         return given
-    m = dict(measured_doubling())
+    m = measured_doubling()
     seen = {"random_search": _classify(m["random"]), "gradient_descent": _classify(m["gradient"])}
     report = (f"from P = {m['P'][0]} to P = {m['P'][1]}, random search needed "
               f"{m['random']:.2f} times as many loss evaluations and gradient descent "
