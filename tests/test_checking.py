@@ -295,3 +295,15 @@ def test_every_listed_diagnosis_is_the_message_its_mistake_gets(monkeypatch):
     assert len(listed) >= 90, len(listed)  # 93 when written
     for checker, wrong, message in listed:
         assert checker(wrong).message == message, (checker.__name__, message)
+
+
+def test_the_checkers_own_references_agree_with_the_library():
+    from backprop_lib import losses
+
+    rng = np.random.default_rng(0)
+    A, Y, Z = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    np.testing.assert_allclose(ll_ex.softmax(Z), losses.softmax(Z), rtol=1e-13, atol=0)
+    fb = gc_ex.check_mse_gradient(losses.mse_gradient)
+    assert fb.ok, fb
+    assert "article's derivative" in gc_ex.check_mse_gradient(losses.half_mse_gradient).message
+    np.testing.assert_allclose(losses.mse_gradient(A, Y), 2 * (A - Y) / A.size, rtol=1e-13)
