@@ -225,6 +225,7 @@ class BatchNormNetwork(Network):
     def forward(self, X, checked=False, training=True):
         """A_L; training=True normalizes by the batch's statistics, False by the running ones."""
         A = X if checked else self._check_X(X)
+        self._check_params()  # a learner may assign to net.params directly
         # cache["Z"][l] is what the activation is applied to (Ztilde{l} in a hidden layer),
         # as in Network, so that Network._dZ serves the backward pass; "Zlin" is W{l} A{l-1}.
         cache = {"Zlin": [None], "Zhat": [None], "Z": [None], "bn": [None], "A": [A]}

@@ -262,3 +262,10 @@ def test_unchanged_statistics_restores_after_an_error_and_ignores_plain_networks
     plain = bp.Network([3, 2], "identity")
     with unchanged_statistics(plain) as same:
         assert same is plain
+
+
+def test_forward_names_a_directly_assigned_parameter_of_the_wrong_shape():
+    net = BatchNormNetwork([2, 3, 1], seed=0)
+    net.params["W1"] = np.zeros((2, 2))
+    with pytest.raises(ValueError, match=r"net.params\['W1'\].*shape \(3, 2\)"):
+        net.forward(np.zeros((2, 4)))
