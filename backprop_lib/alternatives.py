@@ -64,6 +64,7 @@ class Estimate:
 def _check_net(net):
     if not (hasattr(net, "params") and hasattr(net, "check_data") and hasattr(net, "_f")):
         raise TypeError(f"net must be a backprop_lib.Network; got {describe(net)}")
+    net._check_params()  # a parameter assigned directly gets a named error, not a matmul one
 
 
 def loss_value(net, X, Y) -> float:

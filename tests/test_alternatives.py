@@ -235,3 +235,12 @@ def test_measured_memory_backprop_grows_with_depth_a_forward_pass_does_not():
         alt.peak_bytes(3)
     with pytest.raises(ValueError, match="method must be one of"):
         alt.pass_peak_bytes("guess", net, X, Y)
+
+
+@pytest.mark.parametrize("method", ["backprop", "finite_differences", "forward_mode"])
+def test_a_directly_assigned_parameter_of_the_wrong_shape_is_named(method):
+    net = bp.Network([2, 3, 1], activations=["tanh", "sigmoid"], loss="bce", seed=0)
+    X, Y = np.zeros((2, 4)), np.ones((1, 4))
+    net.params["W2"] = np.zeros((3, 3))
+    with pytest.raises(ValueError, match=r"net.params\['W2'\].*shape \(1, 3\)"):
+        alt.gradient(method, net, X, Y)
