@@ -1,10 +1,18 @@
-"""Two small helpers for showing results in a chapter notebook, shared by every chapter.
+"""Small helpers for showing results in a chapter notebook, shared by every chapter.
 
+A chapter must read the same in JupyterLab and in the HTML book, and JupyterLab renders only
+CommonMark, tables and $math$ in a Markdown cell (no MyST roles or directives). So whatever
+the notebook computes reaches the page as a cell's output:
+
+- `prose(text, numbers)`: a paragraph that quotes computed numbers, as Markdown output
+  (`{{name}}` is replaced by `numbers["name"]`); the cell's input is hidden in both readers.
 - `as_image(fig)`: a Figure made with `backprop_lib.plots.figure` (no pyplot) as an IPython
-  PNG Image, which myst-nb can glue (`glue("fig-name", as_image(fig), display=False)`) and
-  a {glue:figure} directive can caption.
+  PNG Image, displayed by the cell and followed by its caption, `prose("**Figure N.** ...")`.
+- `listing(obj)`: the library's source of a function or method as a Python code block, so a
+  listing in the book is always the library's current code.
 - `markdown_table(header, rows)`: a Markdown table from already formatted strings, shown
   with `IPython.display.Markdown` (deterministic text that strict nbval compares).
+- `attempt(check, *answers)`: an exercise's checker, or a reminder while an answer is None.
 
 First used by chapters "Vanishing and exploding gradients" and "Dead neurons and slow
 convergence"; other chapters may import them instead of keeping their own copies.
@@ -12,7 +20,85 @@ convergence"; other chapters may import them instead of keeping their own copies
 
 from __future__ import annotations
 
+import functools
+import inspect
 import io
+import re
+import textwrap
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([\w.-]+)\s*\}\}")
+
+#: What an exercise cell shows before the learner has written an answer.
+NO_ANSWER_YET = ("*No answer yet: write it above (in place of `None` or `raise "
+                 "NotImplementedError`) and run this cell.*")
+
+
+def prose(text, numbers=None):
+    """Markdown output for a paragraph that quotes numbers the notebook computed.
+
+    text: Markdown ($math$ allowed), dedented; each `{{name}}` is replaced by
+    `str(numbers[name])`. Braces of LaTeX such as `\\frac{a}{b}` stay as they are.
+    First used by chapter "The worked 2-2-1 example".
+    """
+    from IPython.display import Markdown
+
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str of Markdown; got {type(text).__name__}")
+    numbers = {} if numbers is None else numbers
+    missing = sorted({m.group(1) for m in _PLACEHOLDER.finditer(text)} - set(numbers))
+    if missing:
+        raise ValueError(f"numbers has no value for {', '.join(missing)} (the text quotes "
+                         f"{{{{name}}}} for each); it has {sorted(numbers)}")
+    body = _PLACEHOLDER.sub(lambda m: str(numbers[m.group(1)]), textwrap.dedent(text))
+    return Markdown(body.strip() + "\n")
+
+
+def listing(obj):
+    """The source of a library function, class or method, as a Markdown Python code block.
+
+    First used by chapter "L layers" (the listing of `Network.forward`).
+    """
+    from IPython.display import Markdown
+
+    try:
+        source = inspect.getsource(obj)
+    except TypeError as error:
+        raise TypeError(f"obj must be a function, class or method defined in Python; got "
+                        f"{type(obj).__name__}") from error
+    return Markdown("```python\n" + textwrap.dedent(source).rstrip() + "\n```\n")
+
+
+def attempt(check, *answers):
+    """check(*answers), or a short reminder while the learner has not answered yet.
+
+    Not answered yet: an answer is still None, or a function to write still raises
+    NotImplementedError. A checker says "Not yet" then; a reminder reads better above a
+    solution. First used by chapter "The worked 2-2-1 example".
+    """
+    from IPython.display import Markdown
+
+    if not callable(check):
+        raise TypeError(f"check must be an exercise checker (a function); got "
+                        f"{type(check).__name__}")
+    if not answers:
+        raise TypeError("attempt needs the answer (or answers) to check after check")
+    if any(a is None for a in answers):
+        return Markdown(NO_ANSWER_YET)
+    unwritten = []
+    feedback = check(*[_noting_stub(a, unwritten) if callable(a) else a for a in answers])
+    return Markdown(NO_ANSWER_YET) if unwritten else feedback
+
+
+def _noting_stub(function, unwritten):
+    """function, noting in `unwritten` when a call raises NotImplementedError (a stub)."""
+    @functools.wraps(function)
+    def noted(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except NotImplementedError:
+            unwritten.append(function)
+            raise
+    return noted
 
 
 def as_image(fig, dpi=None):
