@@ -20,12 +20,16 @@ A chapter writes two functions and makes one call:
 
 Two ways the same call shows itself:
 
-- In a live kernel (the default): ipywidgets controls (a log-scale slider for a LogSlider)
-  over one figure made once. Each change calls `compute` (cached) and `draw` with the
-  existing artists, then shows the re-rendered PNG and its description. The cell's output
-  also carries a text/plain summary (the description of the default frame), which is what
-  strict nbval compares (nbval skips widget views and images), and a small image/png of
-  the default frame for viewers that cannot show widgets (a notebook on GitHub).
+- In a live kernel (the default): ipywidgets controls over one figure made once. Each
+  change calls `compute` (cached) and `draw` with the existing artists, then shows the
+  re-rendered PNG (drawn at twice its displayed size, so it is sharp on a 2x screen) and its
+  description. The cell gets two outputs. First the fallback: a PNG of the default frame
+  with a text/plain summary (the description of the default frame), which is what strict
+  nbval compares (nbval skips widget views and images) and what a viewer without the live
+  widget shows: GitHub, or JupyterLab after the notebook is saved and reopened with a new
+  kernel (JupyterLab renders a saved widget view whose model is gone as "Loading widget...",
+  so the view must not share an output with the fallback). Then the widget view alone; the
+  live widget carries a CSS rule that hides the fallback output just above it.
 - In the book build (environment variable BACKPROP_BOOK_STATIC=1, set by tools/build_book.py):
   no ipywidgets at all. Every frame of the grid is computed and drawn at build time into a
   small PNG, and one self-contained HTML output holds plain HTML controls (<input type=range>
@@ -147,11 +151,10 @@ class _Numeric(Control):
 class LogSlider(_Numeric):
     """A positive number on a log scale, such as a learning rate.
 
-    Live: an ipywidgets FloatLogSlider that moves in steps of 1/100 of a decade between the
-    first and last values; compute receives the value rounded to 2 significant digits, so
-    that grid values such as 0.3 or 3e-3 are hit exactly (10**-0.52 = 0.302 -> 0.3) and
-    neighbouring positions that round alike share one cached result. Static: a range input
-    over `values`.
+    Live and static alike, a slider over `values` (usually spaced evenly in log, 1-3-10):
+    one key press moves one grid value, and the readout is the plain number (100, 0.003).
+    compute receives the value rounded to 2 significant digits, so a value such as
+    10**-0.52 = 0.302 set from code is read as the grid's 0.3.
     """
 
     kind = "log"
@@ -166,13 +169,10 @@ class LogSlider(_Numeric):
     def normalize(self, value):
         return float(f"{float(value):.2g}")
 
-    def widget(self):
-        import ipywidgets as W
-
-        lo, hi = math.log10(self.values[0]), math.log10(self.values[-1])
-        return W.FloatLogSlider(value=self.default, base=10, min=round(lo, 2), max=round(hi, 2),
-                                step=0.01, description=self.label, readout_format=".2g",
-                                continuous_update=True, style={"description_width": "initial"})
+    # A FloatLogSlider cannot step through a 1-3-10 grid (its steps are even in log10) and
+    # reads 100 as 1.0e+2, so the live control is the same selection slider as Slider's.
+    def widget(self, label_width="initial"):
+        return _selection_slider(self, label_width)
 
 
 class Slider(_Numeric):
@@ -183,12 +183,16 @@ class Slider(_Numeric):
 
     kind = "slider"
 
-    def widget(self):
-        import ipywidgets as W
+    def widget(self, label_width="initial"):
+        return _selection_slider(self, label_width)
 
-        return W.SelectionSlider(options=[(self.fmt(v), v) for v in self.values],
-                                 value=self.default, description=self.label,
-                                 continuous_update=True, style={"description_width": "initial"})
+
+def _selection_slider(control, label_width):
+    import ipywidgets as W
+
+    return W.SelectionSlider(options=[(control.fmt(v), v) for v in control.values],
+                             value=control.default, description=control.label,
+                             continuous_update=True, style={"description_width": label_width})
 
 
 class Choice(Control):
@@ -199,12 +203,16 @@ class Choice(Control):
 
     kind = "choice"
 
-    def widget(self):
+    def widget(self, label_width="initial"):
         import ipywidgets as W
 
         cls = W.ToggleButtons if len(self.values) <= 5 else W.Dropdown
+        # ToggleButtons wrap their label onto a line of its own unless kept in one row.
+        layout = W.Layout(flex_flow="row nowrap") if cls is W.ToggleButtons else None
+        kwargs = {"layout": layout} if layout is not None else {}
         return cls(options=[(self.fmt(v), v) for v in self.values], value=self.default,
-                   description=self.label, style={"description_width": "initial"})
+                   description=self.label, style={"description_width": label_width},
+                   **kwargs)
 
 
 # --------------------------------------------------------------------------- the grid
@@ -344,6 +352,12 @@ def frame_store():
 
 
 BENCH_ENV = "BACKPROP_FIGURE_BENCH"  # set by tools/bench.py: where to record timings
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+# Inside the live widget (an ipywidgets HTML): while the widget is shown, the fallback
+# output just above it (the default frame's PNG) is hidden. Without a live widget (a saved
+# notebook reopened, GitHub) the rule is absent and the fallback shows.
+_LIVE_CSS = "<style>.jp-OutputArea-child:has(+ .jp-OutputArea-child .bp-live){display:none}</style>"
 
 
 def is_static():
@@ -452,15 +466,19 @@ class Interactive:
         self.draw_count += 1
         return self.artists
 
-    def png(self, colors=None):
+    def png(self, colors=None, scale=1):
         """The current figure as PNG bytes; with colors, quantized to a small palette.
 
-        Without colors (the live view) the PNG is encoded fast rather than small.
+        scale: pixels per displayed pixel (the live view renders at 2, for 2x screens, and
+        shows the image at its 1x size). Without colors the PNG is encoded fast rather than
+        small.
         """
         from PIL import Image
 
         if self.fig is None:
             self.update()
+        if self.fig.dpi != self.dpi * scale:
+            self.fig.set_dpi(self.dpi * scale)  # the frozen layout is in figure units
         canvas = self.fig.canvas
         canvas.draw()
         img = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
@@ -482,26 +500,40 @@ class Interactive:
             self._widget = self._build_widget()
         return self._widget
 
+    LIVE_SCALE = 2  # live PNGs have twice the displayed pixels: sharp on a 2x screen
+
+    def size_px(self):
+        """(width, height) of the figure as displayed, in CSS pixels."""
+        return (int(round(self.figsize[0] * self.dpi)), int(round(self.figsize[1] * self.dpi)))
+
     def _build_widget(self):
         import ipywidgets as W
 
         self.update(**self.defaults())
-        self._controls = {c.name: c.widget() for c in self.controls}
-        width = int(round(self.figsize[0] * self.dpi))
-        self._image = W.Image(value=self.png(), format="png",
-                              layout=W.Layout(width=f"{width}px", max_width="100%"))
+        # One label width for every control of the figure, so that the tracks line up.
+        label_width = f"{max(len(c.label) for c in self.controls) + 2}ch"
+        self._controls = {c.name: c.widget(label_width) for c in self.controls}
+        width, _ = self.size_px()
+        self._image = W.Image(value=self.png(scale=self.LIVE_SCALE), format="png",
+                              layout=W.Layout(width=f"{width}px", max_width="100%",
+                                              height="auto"))
         self._caption = W.HTML(value=self._caption_html())
         for c in self.controls:
             self._controls[c.name].observe(self._on_change, names="value")
-        return W.VBox([W.VBox(list(self._controls.values())), self._image, self._caption])
+        box = W.VBox([W.HTML(_LIVE_CSS), W.VBox(list(self._controls.values())), self._image,
+                      self._caption])
+        box.add_class("bp-live")
+        return box
 
     def _caption_html(self):
-        return f'<p style="max-width:40em" aria-live="polite">{html.escape(self.alt_text())}</p>'
+        # The widget area sets a 28 px line height (one control row); text wants its own.
+        return ('<p style="max-width:40em;line-height:1.4;margin:0.3em 0" aria-live="polite">'
+                f"{html.escape(self.alt_text())}</p>")
 
     def _on_change(self, change=None):
         params = {name: w.value for name, w in self._controls.items()}
         self.update(**params)
-        self._image.value = self.png()
+        self._image.value = self.png(scale=self.LIVE_SCALE)
         self._caption.value = self._caption_html()
 
     def summary(self):
@@ -540,24 +572,36 @@ class Interactive:
         return _player_html(self, frames_json)
 
     # display
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def outputs(self):
+        """The outputs the cell gets, as a list of (data, metadata) pairs.
+
+        Static: one, the HTML player with the text summary. Live: the fallback (the default
+        frame's PNG, shown at the figure's size, and the text summary), then the widget
+        view alone (see the module's docstring for why they are separate).
+        """
         if is_static():
             frames_dir, frames_url = frame_store()
             html_text = self.static_html(frames_dir=frames_dir, frames_url=frames_url)
-            return {"text/html": html_text, "text/plain": self.summary()}
-        bundle = dict(self.widget._repr_mimebundle_())
-        bundle["text/plain"] = self.summary()
-        # A small picture of the default frame for viewers without a kernel or widgets
-        # (a notebook on GitHub; the widget view wins wherever widgets render).
-        bundle["image/png"] = base64.b64encode(self._default_png()).decode("ascii")
-        return bundle
+            return [({"text/html": html_text, "text/plain": self.summary()}, {})]
+        width, height = self.size_px()
+        fallback = {"image/png": base64.b64encode(self._default_png()).decode("ascii"),
+                    "text/plain": self.summary()}
+        view = {WIDGET_VIEW: self.widget._repr_mimebundle_()[WIDGET_VIEW]}
+        return [(fallback, {"image/png": {"width": width, "height": height}}), (view, {})]
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # Only the first output: a single bundle holding a widget view would hide the
+        # fallback behind "Loading widget..." once the notebook is saved and reopened.
+        return self.outputs()[0]
 
     def _default_png(self):
         shown = self.params
         self.update(**self.defaults())
-        data = self.png(colors=48)
+        data = self.png(colors=self.FALLBACK_COLORS, scale=self.LIVE_SCALE)
         self.update(**shown)
         return data
+
+    FALLBACK_COLORS = 64
 
     def _ipython_display_(self):
         if self._displayed:
@@ -571,7 +615,8 @@ class Interactive:
         self._displayed = True
         if os.environ.get(BENCH_ENV):
             self._record_benchmark(os.environ[BENCH_ENV])
-        display(self._repr_mimebundle_(), raw=True)
+        for data, metadata in self.outputs():
+            display(data, metadata=metadata, raw=True)
 
     def show(self):
         """Display now if running under IPython; return self either way."""
@@ -601,7 +646,7 @@ class Interactive:
             t0 = clock()
             self.update(**params)
             if render:
-                self.png()
+                self.png(scale=self.LIVE_SCALE)
             times.append(1e3 * (clock() - t0))
         return np.array(times)
 

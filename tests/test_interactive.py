@@ -109,9 +109,35 @@ def test_default_is_the_middle_value_when_not_given():
     assert ia.Slider("k", [1, 2, 3, 4, 5]).default == 3
     lr = ia.LogSlider("lr", [1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 3.0])
     assert lr.normalize(0.123456) == 0.12
-    # every grid value is reachable by the live slider's steps of 1/100 decade
+    # a grid value computed through logs (10**-0.52 = 0.302) is read as the grid value
     for v in lr.values:
         assert lr.normalize(10 ** (round(math.log10(v), 2))) == v
+
+
+def test_log_slider_steps_one_grid_value_per_key_press_with_plain_readouts():
+    lr = ia.LogSlider("lr", [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0],
+                      default=0.1, label="learning rate")
+    w = lr.widget()
+    # A selection slider: the track positions are exactly the grid (ArrowRight = index + 1)
+    assert [v for _, v in w.options] == list(lr.values)
+    assert w.index == lr.values.index(0.1)
+    w.index += 1  # what one ArrowRight does in the browser
+    assert w.value == 0.3
+    labels = [label for label, _ in w.options]
+    assert labels[0] == "0.003" and labels[-1] == "100" and labels[1] == "0.01"
+    assert not any("e" in label for label in labels)  # no 1.0e+2, no 3.0e-3
+
+
+def test_controls_of_a_figure_share_one_label_width():
+    fig = Toy().figure()
+    _ = fig.widget
+    widths = {name: w.style.description_width for name, w in fig._controls.items()}
+    assert len(set(widths.values())) == 1, widths
+    longest = max(len(c.label) for c in controls3())
+    assert widths["lr"] == f"{longest + 2}ch"
+    # ToggleButtons keep their label on the row of their buttons, as the sliders do
+    assert fig._controls["init"].layout.flex_flow == "row nowrap"
+    assert "line-height:1.4" in fig._caption.value  # the caption is not double-spaced
 
 
 # ------------------------------------------------------------------------------ the grid
@@ -207,7 +233,7 @@ def test_live_widget_change_redraws_same_artists_and_image():
 
     assert isinstance(box, W.VBox)
     kinds = {name: type(w).__name__ for name, w in fig._controls.items()}
-    assert kinds == {"lr": "FloatLogSlider", "init": "ToggleButtons", "scale": "SelectionSlider"}
+    assert kinds == {"lr": "SelectionSlider", "init": "ToggleButtons", "scale": "SelectionSlider"}
     artists, image, caption = fig.artists, fig._image.value, fig._caption.value
     draws = fig.draw_count
     fig._controls["lr"].value = 1.0
@@ -217,22 +243,75 @@ def test_live_widget_change_redraws_same_artists_and_image():
     assert bytes(fig._image.value) != bytes(image)
     assert bytes(fig._image.value).startswith(b"\x89PNG")
     assert fig._caption.value != caption and "lr 1 he 1" in fig._caption.value
-    # A continuous log slider may land between grid values: compute gets it rounded.
-    fig._controls["lr"].value = 0.0316227766
+    # A value set from code between grid values: compute gets it rounded.
+    fig.update(lr=0.0316227766)
     assert fig.params["lr"] == 0.032
 
 
-def test_live_output_has_widget_and_deterministic_text(monkeypatch):
+def png_size(data):
+    from PIL import Image
+
+    return Image.open(io.BytesIO(data)).size
+
+
+def test_live_image_has_twice_the_pixels_it_is_shown_at():
+    fig = Toy().figure()  # figsize (4, 2) at 80 dpi: shown at 320 x 160 CSS pixels
+    assert fig.size_px() == (320, 160)
+    _ = fig.widget
+    assert png_size(bytes(fig._image.value)) == (640, 320)
+    assert fig._image.layout.width == "320px"  # displayed at the 1x size
+    fig._controls["lr"].value = 1.0
+    assert png_size(bytes(fig._image.value)) == (640, 320)
+    # the static book's frames keep their 1x size
+    assert png_size(fig.png(colors=48)) == (320, 160)
+    assert png_size(fig.png(scale=2)) == (640, 320)
+
+
+def test_live_outputs_are_a_fallback_then_the_widget_view_alone(monkeypatch):
+    """A saved notebook keeps the fallback in an output of its own.
+
+    JupyterLab prefers a widget view over every other type of the same output, and shows
+    "Loading widget..." for it once the kernel that made it is gone; so the view must be
+    alone in its output and the fallback (PNG and text) in the one before it.
+    """
     monkeypatch.delenv(ia.STATIC_ENV, raising=False)
-    bundle = Toy().figure()._repr_mimebundle_()
-    assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "text/plain",
-                           "image/png"}
-    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
-    again = Toy().figure()._repr_mimebundle_()
-    assert bundle["text/plain"] == again["text/plain"]
+    fig = Toy().figure()
+    (fallback, meta), (view, view_meta) = fig.outputs()
+    assert set(fallback) == {"image/png", "text/plain"}
+    assert set(view) == {ia.WIDGET_VIEW} and view_meta == {}
+    assert view[ia.WIDGET_VIEW]["model_id"] == fig.widget.model_id
+    png = base64.b64decode(fallback["image/png"])
+    assert png_size(png) == (640, 320)  # sharp on a 2x screen too
+    assert meta == {"image/png": {"width": 320, "height": 160}}  # shown at the 1x size
+    # the live widget hides the fallback just above it (and only while it is shown)
+    css = fig.widget.children[0].value
+    assert ".jp-OutputArea-child:has(+ .jp-OutputArea-child .bp-live)" in css
+    assert "display:none" in css and "bp-live" in fig.widget._dom_classes
+    # the object's own mime bundle is the fallback, never a widget view
+    assert fig._repr_mimebundle_() == (fallback, meta)
+    again = Toy().figure().outputs()[0][0]
+    assert fallback["text/plain"] == again["text/plain"]
     assert "At learning rate 0.1, initialization xavier, init scale 1: lr 0.1 xavier 1 y0" \
-        in bundle["text/plain"]
-    assert not re.search(r"0x[0-9a-f]{6,}", bundle["text/plain"])  # no addresses
+        in fallback["text/plain"]
+    assert not re.search(r"0x[0-9a-f]{6,}", fallback["text/plain"])  # no addresses
+
+
+def test_display_sends_the_two_outputs_in_order(monkeypatch):
+    monkeypatch.delenv(ia.STATIC_ENV, raising=False)
+    sent = []
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda data, metadata=None, raw=False: sent.append((data, metadata, raw)))
+    fig = Toy().figure()
+    fig.display()
+    assert [set(d) for d, _, _ in sent] == [{"image/png", "text/plain"}, {ia.WIDGET_VIEW}]
+    assert all(raw for _, _, raw in sent)
+    assert sent[0][1] == {"image/png": {"width": 320, "height": 160}}
+    sent.clear()
+    monkeypatch.setenv(ia.STATIC_ENV, "1")
+    Toy().figure().display()
+    assert [set(d) for d, _, _ in sent] == [{"text/html", "text/plain"}]
 
 
 # ------------------------------------------------------------------------------ static path
@@ -247,7 +326,7 @@ def test_static_output_is_a_self_contained_player(monkeypatch):
     monkeypatch.setenv(ia.STATIC_ENV, "1")
     toy = Toy()
     fig = toy.figure()
-    bundle = fig._repr_mimebundle_()
+    bundle, _ = fig._repr_mimebundle_()
     assert set(bundle) == {"text/html", "text/plain"}  # no ipywidgets at all
     html = bundle["text/html"]
     assert not re.search(r"https?://|//cdn|require\.js", html)
@@ -361,18 +440,25 @@ def test_training_with_zero_init_cannot_break_symmetry():
     assert r.accuracy == 0.5 and np.allclose(r.proba, r.proba[0, 0])
 
 
-def test_training_divergence_is_a_message_not_nans_or_warnings():
+def test_training_at_the_top_learning_rate_recovers_and_divergence_draws_a_message():
+    import dataclasses
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # BCE from the logits: lr 10 is a spike in the loss that recovers (chapter 4)
         r = training.compute(lr=10.0, init="xavier", scale=1.0)
-        assert r.diverged and "diverged" in r.message
-        assert np.all(np.isfinite(r.loss))  # only completed epochs
-        fig = training.interactive()
+        assert not r.diverged and np.all(np.isfinite(r.loss)) and r.loss.max() > r.loss[0]
+        # a run that did diverge (as bp.train reports it) is drawn as a note, not NaNs
+        broken = dataclasses.replace(r, loss=r.loss[:3], diverged=True, accuracy=float("nan"),
+                                     message="diverged in epoch 3",
+                                     proba=np.full_like(r.proba, np.nan))
+        fig = ia.Interactive(lambda lr: broken if lr == 10.0 else training.compute(lr=lr),
+                             training.draw, [training.CONTROLS[0]], alt=training.alt)
         artists = fig.update(lr=10.0)
         assert artists["note"].get_visible() and "diverged" in artists["note"].get_text()
         assert np.all(np.isfinite(artists["curve"].get_ydata()))
         assert "diverged" in fig.alt_text({"lr": 10.0})
-        fig.png()
+        fig.png(scale=2)
         fig.update(lr=1.0)
         assert not artists["note"].get_visible()
 
