@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 NOTEBOOKS = $(shell $(PYTHON) tools/toc_notebooks.py)
 
-.PHONY: help book test lab fast notebooks lint bench clean
+.PHONY: help book test test-torch lab fast notebooks lint bench clean
 
 help:
 	@echo "make book       build the HTML book into _build/html (offline, warnings are errors)"
 	@echo "make test       unit, property and reference tests, strict nbval, browser test"
+	@echo "make test-torch the tests against PyTorch (installs it in .venv-bench, not .venv)"
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make fast       the quick everyday check: unit tests without the slow ones"
 	@echo "make notebooks  re-execute every notebook in place after a library change"
@@ -52,8 +53,9 @@ lab: $(VENV)/.installed-base
 notebooks: $(VENV)/.installed-base
 	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
 
-# PyTorch enters only this environment, never the learner's .venv. On the project's machines
-# pip finds the local CPU wheel of torch 2.13.0; elsewhere set TORCH_SPEC (e.g. a CPU build).
+# PyTorch enters only this environment, never the learner's .venv: `make bench` and
+# `make test-torch` use it. On the project's machines pip finds the local CPU wheel of
+# torch 2.13.0 (for Python 3.11); elsewhere set TORCH_SPEC (e.g. a CPU build).
 TORCH_SPEC ?= torch==2.13.0
 BENCH_VENV := .venv-bench
 
@@ -62,6 +64,17 @@ $(BENCH_VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check -q install \
 		-c constraints.txt -r requirements.txt -e . "$(TORCH_SPEC)" "threadpoolctl>=3.1,<4"
 	@touch $@
+
+$(BENCH_VENV)/.installed-dev: $(BENCH_VENV)/.installed requirements-dev.txt constraints.txt
+	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check -q install \
+		-c constraints.txt -r requirements-dev.txt
+	@touch $@
+
+# Every test conftest.py marks `torch` (the files that import torch, the tests that
+# importorskip it). BACKPROP_REQUIRE_TORCH=1 makes a torch that fails to import an error
+# here, where `make test` reports these tests as skipped.
+test-torch: $(BENCH_VENV)/.installed-dev
+	BACKPROP_REQUIRE_TORCH=1 $(BENCH_VENV)/bin/python -m pytest -m torch tests
 
 # OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, set on some machines to work around old OpenBLAS
 # bugs, make a current NumPy pick a slower kernel (seen: 214 against 320 GFLOP/s): the

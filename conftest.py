@@ -7,6 +7,11 @@ another key, application/papermill.record/image/png, which nbval 0.11 would comp
 for byte; treat them like every other image. Their text/plain record is still compared.
 """
 
+import inspect
+import os
+
+import pytest
+
 try:
     import nbval.plugin as _nbval
 except ImportError:  # nbval is a test dependency only
@@ -26,14 +31,43 @@ if _nbval is not None and not getattr(_nbval.IPyNbFile, "_skips_glued_images", F
     _nbval.IPyNbFile._skips_glued_images = True
 
 
+def pytest_configure(config):
+    """`make test-torch` sets BACKPROP_REQUIRE_TORCH=1: there a missing torch is an error,
+    not the skip that `make test` (whose .venv has no torch) reports."""
+    if os.environ.get("BACKPROP_REQUIRE_TORCH") == "1":
+        try:
+            import torch  # noqa: F401
+        except ImportError as error:
+            raise pytest.UsageError(
+                f"BACKPROP_REQUIRE_TORCH=1 but torch cannot be imported ({error}); "
+                "`make test-torch` installs it into .venv-bench") from error
+
+
+def uses_torch(item):
+    """True for a test of a module that imported torch (`torch = pytest.importorskip(...)`
+    at the top) or whose own code calls pytest.importorskip("torch")."""
+    module = getattr(item, "module", None)
+    if getattr(getattr(module, "torch", None), "__name__", None) == "torch":
+        return True
+    function = getattr(item, "function", None)
+    try:
+        return function is not None and 'importorskip("torch")' in inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+
+
 def pytest_collection_modifyitems(config, items):
-    """Collect the browser test first.
+    """Mark every test that needs torch `torch` (`make test-torch` runs `-m torch`), and
+    collect the browser test first.
 
     It is the longest file by far (it builds the whole book, then drives every page), and
     pytest-xdist hands out whole files: started last, it would run alone on one core at the
     end. `make test` passes --no-loadscope-reorder so that xdist keeps this order instead of
     starting with the files that hold the most tests.
     """
+    for item in items:
+        if uses_torch(item):
+            item.add_marker(pytest.mark.torch)
     first = [item for item in items if item.path.name == "test_browser.py"]
     if first:
         rest = [item for item in items if item.path.name != "test_browser.py"]
