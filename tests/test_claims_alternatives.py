@@ -40,3 +40,18 @@ def test_backprop_memory_grows_with_depth_others_do_not():
             for d in (2, 16)}
     assert kept[16][0] > 6 * kept[2][0]
     assert kept[16][1] == kept[2][1] and kept[16][2] == kept[2][2]
+
+
+def test_losses_along_is_the_true_loss_where_the_sigmoid_saturates():
+    """Offsetting the output bias by +-60 puts every logit past 37, where sigma(z) rounds to
+    0 or 1: the loss along the line is still the network's own (from the logits), finite
+    and about 60 on the wrong side, not the probability form's infinity."""
+    net, X, Y = fa.problem(8)
+    Xc, Yc = net.check_data(X, Y)
+    ts = [-60.0, 0.0, 60.0]
+    got = fa.losses_along(net, Xc, Yc, f"b{net.L}", (0, 0), ts)
+    for t, value in zip(ts, got, strict=True):
+        twin = net.copy()
+        twin.params[f"b{net.L}"][0, 0] += t
+        assert np.isfinite(value) and abs(value - twin.loss(X, Y)) <= 1e-12 * abs(value)
+    assert got[0] > 20 and got[2] > 20

@@ -130,8 +130,10 @@ def losses_along(net, X, Y, name, index, ts):
     Z = Z[None] + ts[:, None, None] * direction[None]
     A = net._f[layer - 1](Z)
     for l in range(layer + 1, net.L + 1):
-        A = net._f[l - 1](net.params[f"W{l}"] @ A + net.params[f"b{l}"])
-    return np.array([net._loss.value(a, Y) for a in A])
+        Z = net.params[f"W{l}"] @ A + net.params[f"b{l}"]
+        A = net._f[l - 1](Z)
+    last = net.activation_names[-1]  # BCE from the logits Z_L: finite where sigma(z) rounds to 1
+    return np.array([net._loss.output_value(z, a, Y, last) for z, a in zip(Z, A, strict=True)])
 
 
 T_GRID = np.linspace(-2.0, 2.0, 81)
