@@ -218,8 +218,8 @@ def test_listing_shows_the_librarys_current_source():
 
 
 def test_attempt_reminds_until_an_answer_is_written():
-    def check(*answers):
-        return f"checked {answers}"
+    def check(*answers, **options):
+        return f"checked {answers} {options}"
 
     def stub(x):
         raise NotImplementedError
@@ -236,7 +236,8 @@ def test_attempt_reminds_until_an_answer_is_written():
 
     assert nbh.attempt(check, None).data == nbh.NO_ANSWER_YET
     assert nbh.attempt(check, 1, None).data == nbh.NO_ANSWER_YET
-    assert nbh.attempt(check, 1, 2) == "checked (1, 2)"
+    assert nbh.attempt(check, 1, 2) == "checked (1, 2) {}"
+    assert nbh.attempt(check, 1, P=400) == "checked (1,) {'P': 400}"
     assert nbh.attempt(check_function, stub).data == nbh.NO_ANSWER_YET
     assert nbh.attempt(check_function, written) == "Correct"
     with pytest.raises(TypeError, match="check must be"):

@@ -68,8 +68,8 @@ def listing(obj):
     return Markdown("```python\n" + textwrap.dedent(source).rstrip() + "\n```\n")
 
 
-def attempt(check, *answers):
-    """check(*answers), or a short reminder while the learner has not answered yet.
+def attempt(check, *answers, **options):
+    """check(*answers, **options), or a short reminder while the learner has not answered yet.
 
     Not answered yet: an answer is still None, or a function to write still raises
     NotImplementedError. A checker says "Not yet" then; a reminder reads better above a
@@ -85,7 +85,8 @@ def attempt(check, *answers):
     if any(a is None for a in answers):
         return Markdown(NO_ANSWER_YET)
     unwritten = []
-    feedback = check(*[_noting_stub(a, unwritten) if callable(a) else a for a in answers])
+    feedback = check(*[_noting_stub(a, unwritten) if callable(a) else a for a in answers],
+                     **options)
     return Markdown(NO_ANSWER_YET) if unwritten else feedback
 
 
