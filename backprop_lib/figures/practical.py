@@ -8,7 +8,9 @@ batch normalization.
 - `lr_compute` / `lr_draw` / `lr_show` (interactive: learning rate, initialization, init
   scale): final training loss against the learning rate for three initializations at init
   scale 1 (the chapter's table, computed once), the chosen run marked on it, and the loss
-  curve of the chosen setting. Each frame trains one network, never a whole sweep.
+  curve of the chosen setting. Each frame trains one network, never a whole sweep. No rate
+  of the sweep diverges (the tanh layers bound the output, see `sweep_edges`); at its top
+  training breaks down instead, and the frame says so.
 - `monitor_runs` / `draw_monitor` (static): per-layer gradient norms recorded by
   `backprop_lib.monitor.GradientMonitor` for a healthy and an unhealthy network.
 - `bn_compute` / `bn_draw` / `bn_show` (interactive: learning rate, initialization): a deep
@@ -20,6 +22,7 @@ Compute functions are pure and cached; draw functions update their artists in pl
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,7 +141,7 @@ def draw_normalization(fig, runs):
 
 # --------------------------------------------------------------------------- learning-rate sweep
 
-SWEEP_LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+SWEEP_LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)  # 30: where training breaks down
 SWEEP_EPOCHS = 100
 LR_CONTROLS = [
     ia.LogSlider("lr", list(SWEEP_LRS), default=0.3, label="learning rate"),
@@ -175,11 +178,31 @@ def sweep(scale=1.0, lrs=SWEEP_LRS, inits=INITS):
             for init in inits}
 
 
+FAIL_LOSS = math.log(2)  # the loss of answering one half for every example (balanced classes)
+
+
+def broke_down(history) -> bool:
+    """Whether a run of the sweep failed: it diverged, or its final loss is above both ln 2
+    (worse than answering one half for everything) and its first loss (training made it
+    worse). A run stuck at ln 2 from the start, as "small" at low rates, has not broken down.
+    """
+    return history.diverged or history.final_loss > max(FAIL_LOSS, history.loss[0])
+
+
 def sweep_edges(table, lrs=SWEEP_LRS):
-    """From a `sweep` table: (the best learning rate of each init, the smallest learning rate
-    at which any init diverged, or None if none did)."""
+    """From a `sweep` table: (the best learning rate of each init, the edge: the smallest
+    learning rate at which some init, at a rate above its own best, diverged or ended with a
+    loss above ln 2; None if none did).
+
+    On the chapter's 2-16-16-1 tanh network no rate diverges: |z| of the output is at most
+    the sum of |W3| plus |b3| (the tanh units lie in [-1, 1]), and one SGD step moves each
+    entry of W3 by at most lr, so the loss stays finite. At the edge the steps are too long
+    for the loss to settle: over the second half of the budget it still jumps by a factor of
+    ten or more and stays above where it started (chapter "Practical tips").
+    """
     best = {init: lrs[int(np.nanargmin(losses))] for init, losses in table.items()}
-    failing = [lr for i, lr in enumerate(lrs) if any(np.isnan(v[i]) for v in table.values())]
+    failing = [lr for init, losses in table.items() for lr, v in zip(lrs, losses, strict=True)
+               if lr > best[init] and not v <= FAIL_LOSS]  # NaN (diverged) fails too
     return best, (min(failing) if failing else None)
 
 
@@ -196,6 +219,7 @@ class LRFrame:
     diverged: bool
     stopped_epoch: int | None
     final_loss: float
+    broke_down: bool = False  # `broke_down`: diverged, or ended above ln 2 and its start
 
 
 def lr_compute(lr=0.3, init="xavier", scale=1.0):
@@ -206,10 +230,21 @@ def lr_compute(lr=0.3, init="xavier", scale=1.0):
     """
     h, _ = train_moons(lr, init, scale)
     return LRFrame(float(lr), init, float(scale), sweep(SWEEP_SCALE), h.loss, h.diverged,
-                   h.stopped_epoch, final_loss(h))
+                   h.stopped_epoch, final_loss(h), broke_down(h))
 
 
-LOSS_CAP = 2.0  # the top of the sweep panel; diverged runs are drawn there as crosses
+LOSS_CAP = 100.0  # the top of the loss axes: above the jumps of the breakdown (to ~60);
+#                   diverged runs are drawn there as crosses
+
+
+def _outcome(r) -> str:
+    """What the chosen run of an LRFrame did, in words, for its alt text."""
+    if r.diverged:
+        return f"diverges in epoch {r.stopped_epoch}"
+    if r.broke_down:
+        return (f"does not settle: its loss ends at {r.final_loss:.4g} after {SWEEP_EPOCHS} "
+                f"epochs, above its start and above ln 2 = {FAIL_LOSS:.3f} (answering one half)")
+    return f"reaches a training loss of {r.final_loss:.4f} after {SWEEP_EPOCHS} epochs"
 
 
 def lr_draw(fig, r, artists):
@@ -217,7 +252,7 @@ def lr_draw(fig, r, artists):
         left, right = fig.subplots(1, 2)
         left.set_xscale("log")
         left.set_yscale("log")
-        left.set_ylim(3e-3, LOSS_CAP * 1.3)
+        left.set_ylim(1e-3, LOSS_CAP * 1.3)  # he at lr 10 ends at 0.0022
         left.set_xlim(SWEEP_LRS[0] / 1.5, SWEEP_LRS[-1] * 1.5)
         left.set_xlabel("learning rate")
         left.set_ylabel(f"loss after {SWEEP_EPOCHS} epochs")
@@ -228,15 +263,18 @@ def lr_draw(fig, r, artists):
             (crosses[init],) = left.plot([], [], "x", color=INIT_COLORS[init], markersize=7)
         (marker,) = left.plot([], [], "o", markersize=10, markerfacecolor="none",
                               markeredgecolor=BLACK, markeredgewidth=1.5)
+        left.axhline(FAIL_LOSS, color=BLACK, linestyle=":", linewidth=1)
+        left.text(SWEEP_LRS[0], FAIL_LOSS * 1.1, "ln 2", fontsize=7, va="bottom")
+        crossed = any(np.isnan(v).any() for v in r.sweep.values())  # say x only if one is drawn
         left.legend(fontsize=7, loc="lower left", title_fontsize=7,
-                    title=f"init scale {SWEEP_SCALE:g}; x = diverged")
+                    title=f"init scale {SWEEP_SCALE:g}" + ("; x = diverged" if crossed else ""))
         right.set_yscale("log")
         right.set_xlim(0, SWEEP_EPOCHS)
-        right.set_ylim(3e-3, LOSS_CAP * 1.3)
+        right.set_ylim(1e-3, LOSS_CAP * 1.3)
         right.set_xlabel("epoch")
         right.set_ylabel("training loss (BCE)")
         (curve,) = right.plot([], [], color=BLUE)
-        note = right.text(0.5, 0.5, "", transform=right.transAxes, ha="center", va="center",
+        note = right.text(0.5, 0.15, "", transform=right.transAxes, ha="center", va="center",
                           color=WARNING_COLOR, fontsize=9, fontweight="bold")
         title = right.set_title("")
         plots.sparse_log_ticks(left, right)
@@ -254,14 +292,18 @@ def lr_draw(fig, r, artists):
     a["marker"].set_data([r.lr], [y])
     a["curve"].set_data(np.arange(len(r.loss)), np.minimum(r.loss, LOSS_CAP))
     a["curve"].set_color(INIT_COLORS[r.init])
-    a["note"].set_text(f"diverged in epoch {r.stopped_epoch}" if r.diverged else "")
+    if r.diverged:
+        a["note"].set_text(f"diverged in epoch {r.stopped_epoch}")
+    elif r.broke_down:
+        a["note"].set_text(f"does not settle:\nloss ends at {r.final_loss:.3g}")
+    else:
+        a["note"].set_text("")
     a["title"].set_text(f"lr {r.lr:g}, {r.init} x {r.scale:g}")
     return a
 
 
 def lr_alt(params, r) -> str:
-    what = (f"diverges in epoch {r.stopped_epoch}" if r.diverged
-            else f"reaches a training loss of {r.final_loss:.4f} after {SWEEP_EPOCHS} epochs")
+    what = _outcome(r)
     return (f"Learning-rate sweep at init scale {SWEEP_SCALE:g}, and the chosen run: with "
             f"learning rate {r.lr:g} and {r.init} initialization at scale {r.scale:g} the "
             f"2-16-16-1 network {what}.")
