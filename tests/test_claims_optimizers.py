@@ -151,3 +151,27 @@ def test_network_lessons():
     m03 = fo.network_race(0.3).histories["Momentum"].final_loss
     s3 = fo.network_race(3.0).histories["SGD"].final_loss
     assert m03 <= s3
+
+
+def test_network_race_never_diverges_and_rmsprop_spikes_at_the_top():
+    """Figure 4's prose: no run of its grid diverges (the tanh layer bounds the output);
+    at the largest learning rates RMSprop's loss jumps to tens within the first six epochs
+    and comes back down. Over five network seeds, each initialization, lr 1 and 3."""
+    from backprop_lib.network import Network
+    from backprop_lib.train import train
+
+    X, Y = fo.moons()
+    spikes = []
+    for lr in (1.0, 3.0):
+        for init in ("small", "xavier", "he"):
+            for seed in range(5):
+                for name, opt in fo.four_optimizers(lr).items():
+                    net = Network(fo.NET_SIZES, activations=["tanh", "sigmoid"], loss="bce",
+                                  init=init, seed=seed)
+                    h = train(net, X, Y, optimizer=opt, epochs=fo.NET_EPOCHS, seed=0,
+                              on_divergence="ignore")
+                    assert not h.diverged, (lr, init, seed, name)
+                    if name == "RMSprop" and lr == 3.0:
+                        assert h.loss.argmax() < 6 and h.loss[-1] < h.loss.max() / 5
+                        spikes.append(h.loss.max())
+    assert 10 < min(spikes) and max(spikes) < 35  # "to between 10 and about 30"

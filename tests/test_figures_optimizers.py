@@ -5,7 +5,9 @@ import warnings
 import numpy as np
 import pytest
 
+from backprop_lib import plots
 from backprop_lib.figures import optimizers as fo
+from backprop_lib.train import History
 
 SPECS = {"race": fo.RACE, "momentum": fo.MOMENTUM, "adam": fo.ADAM}
 
@@ -52,13 +54,35 @@ def test_switching_surface_redraws_the_contours():
     assert fig.artists["left"].get_xlim() == (-2.0, 2.0)
 
 
-def test_network_divergence_is_written_not_plotted():
-    r = fo.network_race(lr=3.0)
-    assert r.histories["RMSprop"].diverged
+def test_network_spike_at_the_top_rate_is_drawn_not_called_divergence():
+    """At the grid's largest lr no optimizer diverges: RMSprop's loss spikes and comes back
+    down, the spike lies inside the axes, and no divergence is written."""
     fig = fo.NETWORK.interactive()
-    fig.update(lr=3.0)
-    assert "RMSprop diverged in epoch" in fig.artists["warning"].get_text()
-    assert all(np.isfinite(line.get_ydata()).all() for line in fig.artists["curves"].values())
+    for init in ("small", "xavier", "he"):
+        r = fo.network_race(lr=3.0, init=init)
+        assert not any(h.diverged for h in r.histories.values())
+        rms = r.histories["RMSprop"].loss
+        assert rms[:5].max() > 10 and rms[-1] < rms.max() / 5
+        fig.update(lr=3.0, init=init)
+        assert fig.artists["warning"].get_text() == ""
+        assert "diverges" not in fig.alt_text(fig.params)
+        y = fig.artists["curves"]["RMSprop"].get_ydata()
+        assert np.isfinite(y).all() and y.max() < fig.artists["ax"].get_ylim()[1]
+
+
+def test_network_divergence_is_written_not_plotted():
+    """No frame of the grid diverges, so a diverged History is built by hand (what train
+    leaves: the losses of the completed epochs, diverged, stopped_epoch)."""
+    r = fo.network_race(lr=3.0)
+    histories = dict(r.histories)
+    histories["RMSprop"] = History(loss=np.array([0.7, 30.0]), diverged=True, stopped_epoch=2)
+    broken = fo.NetworkRuns(r.lr, r.init, r.scale, histories)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        artists = fo.draw_network(plots.figure((6, 3)), broken, None)
+    assert artists["warning"].get_text() == "RMSprop diverged in epoch 2"
+    assert "RMSprop diverges in epoch 2" in fo.network_alt({}, broken)
+    assert all(np.isfinite(line.get_ydata()).all() for line in artists["curves"].values())
 
 
 def test_momentum_conventions_in_the_figure_are_the_equivalent_pair():
