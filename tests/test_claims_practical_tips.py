@@ -74,6 +74,8 @@ def test_learning_rate_sweep_claims():
         assert all(losses[i] <= LN2 for i, lr in enumerate(lrs) if best_by_init[k] < lr < edge)
         assert losses[lrs.index(edge)] > LN2
     assert 1 <= lrs.index(edge) - lrs.index(best) <= 3  # "N steps of the grid below"
+    # "every rate up to 10 ends nearly as low" (within a factor 1.5 of the best)
+    assert all(xavier[i] < 1.5 * xavier.min() for i, lr in enumerate(lrs) if best <= lr <= 10)
     # "small" initialization: the loss stays near ln 2 for small learning rates
     small = table["small"]
     assert np.all(np.abs(small[:3] - LN2) < 1e-3)
