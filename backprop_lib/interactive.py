@@ -23,13 +23,16 @@ Two ways the same call shows itself:
 - In a live kernel (the default): ipywidgets controls over one figure made once. Each
   change calls `compute` (cached) and `draw` with the existing artists, then shows the
   re-rendered PNG (drawn at twice its displayed size, so it is sharp on a 2x screen) and its
-  description. The cell gets two outputs. First the fallback: a PNG of the default frame
-  with a text/plain summary (the description of the default frame), which is what strict
-  nbval compares (nbval skips widget views and images) and what a viewer without the live
-  widget shows: GitHub, or JupyterLab after the notebook is saved and reopened with a new
-  kernel (JupyterLab renders a saved widget view whose model is gone as "Loading widget...",
-  so the view must not share an output with the fallback). Then the widget view alone; the
-  live widget carries a CSS rule that hides the fallback output just above it.
+  description. The cell gets three outputs. The fallback, in the middle: a PNG of the
+  default frame with a text/plain summary (the description of the default frame), which is
+  what strict nbval compares (nbval skips widget views and images) and what a viewer without
+  the live widget shows: GitHub, or JupyterLab after the notebook is saved and reopened with
+  a new kernel. Last, the widget view alone: JupyterLab prefers a widget view over every
+  other type of its output and, once the kernel that made it is gone, shows it as "Loading
+  widget..." or "Error displaying widget", so it must not share an output with the fallback.
+  First, a CSS rule (an HTML output with only a <style>, itself hidden) for JupyterLab: while
+  the live widget is shown the fallback is hidden; while it is not (loading, or its model is
+  gone), the dead view is hidden and the fallback shows.
 - In the book build (environment variable BACKPROP_BOOK_STATIC=1, set by tools/build_book.py):
   no ipywidgets at all. Every frame of the grid is computed and drawn at build time into a
   small PNG, and one self-contained HTML output holds plain HTML controls (<input type=range>
@@ -135,6 +138,11 @@ class Control:
                 f"default={self.default!r}, label={self.label!r})")
 
 
+    def row(self, widget, label_width):
+        """The control as one row of the live view (the widget itself for most controls)."""
+        return widget
+
+
 class _Numeric(Control):
     def _check_values(self, values):
         for v in values:
@@ -190,9 +198,12 @@ class Slider(_Numeric):
 def _selection_slider(control, label_width):
     import ipywidgets as W
 
+    # Wide enough for a track beside the shared label width (ipywidgets' 300 px is not).
+    width = "initial" if label_width == "initial" else f"calc({label_width} + 22em)"
     return W.SelectionSlider(options=[(control.fmt(v), v) for v in control.values],
                              value=control.default, description=control.label,
-                             continuous_update=True, style={"description_width": label_width})
+                             continuous_update=True, style={"description_width": label_width},
+                             layout=W.Layout(width=width, max_width="100%"))
 
 
 class Choice(Control):
@@ -206,13 +217,24 @@ class Choice(Control):
     def widget(self, label_width="initial"):
         import ipywidgets as W
 
-        cls = W.ToggleButtons if len(self.values) <= 5 else W.Dropdown
-        # ToggleButtons wrap their label onto a line of its own unless kept in one row.
-        layout = W.Layout(flex_flow="row nowrap") if cls is W.ToggleButtons else None
-        kwargs = {"layout": layout} if layout is not None else {}
-        return cls(options=[(self.fmt(v), v) for v in self.values], value=self.default,
-                   description=self.label, style={"description_width": label_width},
-                   **kwargs)
+        options = [(self.fmt(v), v) for v in self.values]
+        if len(self.values) > 5:
+            return W.Dropdown(options=options, value=self.default, description=self.label,
+                              style={"description_width": label_width})
+        return W.ToggleButtons(options=options, value=self.default, tooltips=[],
+                               style={"button_width": "auto"})
+
+    def row(self, widget, label_width):
+        """The control as one row: ToggleButtons put their own label on a line above the
+        buttons, so they get a label like the sliders' instead (same width, right-aligned).
+        """
+        import ipywidgets as W
+
+        if not isinstance(widget, W.ToggleButtons):
+            return widget
+        label = W.HTML(f'<span style="display:block;text-align:right;padding-right:8px">'
+                       f"{html.escape(self.label)}</span>", layout=W.Layout(width=label_width))
+        return W.HBox([label, widget], layout=W.Layout(align_items="center"))
 
 
 # --------------------------------------------------------------------------- the grid
@@ -354,10 +376,19 @@ def frame_store():
 BENCH_ENV = "BACKPROP_FIGURE_BENCH"  # set by tools/bench.py: where to record timings
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
-# Inside the live widget (an ipywidgets HTML): while the widget is shown, the fallback
-# output just above it (the default frame's PNG) is hidden. Without a live widget (a saved
-# notebook reopened, GitHub) the rule is absent and the fallback shows.
-_LIVE_CSS = "<style>.jp-OutputArea-child:has(+ .jp-OutputArea-child .bp-live){display:none}</style>"
+# JupyterLab's outputs of a live figure: [style] [fallback PNG] [widget view]. While the
+# widget is live (.bp-live) the fallback is hidden; otherwise the view is (it would read
+# "Loading widget..."). The rule only matches outputs that follow a .bp-style output.
+_CHILD = ".jp-OutputArea-child"
+_STYLE_HTML = (
+    '<style class="bp-style">'
+    f"{_CHILD}:has(.bp-style){{display:none}}"
+    f"{_CHILD}:has(.bp-style)+{_CHILD}:has(+{_CHILD} .bp-live){{display:none}}"
+    f"{_CHILD}:has(.bp-style)+{_CHILD}+{_CHILD}:not(:has(.bp-live)){{display:none}}"
+    "</style>")
+# The same first rule inside the live widget (an ipywidgets HTML), for an output area whose
+# style output was not rendered: the fallback just above a live widget is hidden.
+_LIVE_CSS = f"<style>{_CHILD}:has(+ {_CHILD} .bp-live){{display:none}}</style>"
 
 
 def is_static():
@@ -520,8 +551,8 @@ class Interactive:
         self._caption = W.HTML(value=self._caption_html())
         for c in self.controls:
             self._controls[c.name].observe(self._on_change, names="value")
-        box = W.VBox([W.HTML(_LIVE_CSS), W.VBox(list(self._controls.values())), self._image,
-                      self._caption])
+        rows = [c.row(self._controls[c.name], label_width) for c in self.controls]
+        box = W.VBox([W.HTML(_LIVE_CSS), W.VBox(rows), self._image, self._caption])
         box.add_class("bp-live")
         return box
 
@@ -575,9 +606,9 @@ class Interactive:
     def outputs(self):
         """The outputs the cell gets, as a list of (data, metadata) pairs.
 
-        Static: one, the HTML player with the text summary. Live: the fallback (the default
-        frame's PNG, shown at the figure's size, and the text summary), then the widget
-        view alone (see the module's docstring for why they are separate).
+        Static: one, the HTML player with the text summary. Live: a hidden CSS rule, the
+        fallback (the default frame's PNG, shown at the figure's size, and the text
+        summary), then the widget view alone (see the module's docstring for why).
         """
         if is_static():
             frames_dir, frames_url = frame_store()
@@ -587,12 +618,13 @@ class Interactive:
         fallback = {"image/png": base64.b64encode(self._default_png()).decode("ascii"),
                     "text/plain": self.summary()}
         view = {WIDGET_VIEW: self.widget._repr_mimebundle_()[WIDGET_VIEW]}
-        return [(fallback, {"image/png": {"width": width, "height": height}}), (view, {})]
+        return [({"text/html": _STYLE_HTML}, {}),
+                (fallback, {"image/png": {"width": width, "height": height}}), (view, {})]
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        # Only the first output: a single bundle holding a widget view would hide the
-        # fallback behind "Loading widget..." once the notebook is saved and reopened.
-        return self.outputs()[0]
+        # Only the fallback: a single bundle holding a widget view would hide it behind
+        # "Loading widget..." once the notebook is saved and reopened.
+        return self.outputs()[-1 if is_static() else 1]
 
     def _default_png(self):
         shown = self.params
