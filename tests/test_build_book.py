@@ -50,3 +50,26 @@ def test_prune_removes_source_maps_and_catalogues(tmp_path):
     write(tmp_path, "_static/locales/de/LC_MESSAGES/sphinx.mo", "z" * 5)
     assert build_book.prune(tmp_path) == 15
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["a.js"]
+
+
+def test_broken_anchors_finds_links_to_missing_targets(tmp_path):
+    write(tmp_path, "book/references.html", '<p id="ref-a">A</p><section id="top"></section>')
+    write(tmp_path, "book/ch.html",
+          '<a class="reference internal" href="references.html#ref-a">ok</a>'
+          '<a href="references.html#ref-gone">gone</a><a href="#here">self</a>'
+          '<span id="here"></span><a href="https://example.org/#x">outside</a>'
+          '<a href="missing.html#y">no page</a>')
+    assert sorted((str(p), h) for p, h in build_book.broken_anchors(tmp_path)) == [
+        ("book/ch.html", "missing.html#y"),
+        ("book/ch.html", "references.html#ref-gone"),
+    ]
+
+
+def test_raw_markup_finds_myst_shown_as_text(tmp_path):
+    write(tmp_path, "a.html", "<p>The loss is {glue:text}`loss` and {ref}`x &lt;ref-x&gt;`</p>"
+          "<pre>```{literalinclude} ../x.py</pre>")
+    write(tmp_path, "b.html",
+          "<p>$\\frac{1}{2}$ and {1: 2}</p><script>var a = '{glue:x}';</script>")
+    found = [(str(p), s[:12]) for p, s in build_book.raw_markup(tmp_path)]
+    assert found == [("a.html", "{glue:text}`"), ("a.html", "{ref}`x &lt;"),
+                     ("a.html", "```{literali")]

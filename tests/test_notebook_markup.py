@@ -110,6 +110,8 @@ def problems(name):
             if jup.get("source_hidden") is not True or jup.get("outputs_hidden") is not True:
                 out.append(f"{where}: a solution needs jupyter.source_hidden and "
                            f"outputs_hidden true; has {jup}")
+            if cell["metadata"].get("collapsed") is not True:  # nbformat's own field for it
+                out.append(f"{where}: a solution's output needs metadata collapsed true")
             if text(cell).split("\n", 1)[0] != SOLUTION_FIRST_LINE:
                 out.append(f"{where}: a solution's first line (shown collapsed) must be "
                            f"{SOLUTION_FIRST_LINE!r}")

@@ -15,8 +15,10 @@
    notebooks in parallel, one process per core (tools/parallel_multitoc.py).
 4. Remove what no page loads (source maps, the theme's message catalogues), check that no
    page, script or stylesheet loads anything from another host and that no page embeds an
-   ipywidgets view (inert without a kernel), and print the total size of _build/html and
-   the largest pages.
+   ipywidgets view (inert without a kernel), that every link to a page's #anchor finds
+   that anchor (_config.yml lets MyST's own check of such links go quiet, because it knows
+   only heading anchors) and that no page shows raw MyST markup, and print the total size
+   of _build/html and the largest pages.
 
 Usage: python tools/build_book.py [--quiet] [--toc FILE]. Exit status 0 only when all of
 this passed. --toc builds another table of contents (tests use it for a smaller book).
@@ -47,6 +49,39 @@ _LOADS = [
     re.compile(r"""url\(\s*["']?((?:https?:)?//[^"')\s]+)""", re.I),
     re.compile(r"""@import\s+["']((?:https?:)?//[^"']+)""", re.I),
 ]
+
+
+_HREF = re.compile(r'<a\b[^>]*?\shref\s*=\s*"([^"#:]*\.html)?#([^"]+)"', re.I)
+_ID = re.compile(r'\sid\s*=\s*"([^"]+)"', re.I)
+# MyST markup that reached a page as text: a role, a directive fence or a glue placeholder.
+_RAW_MYST = re.compile(r"\{(?:glue:\w+|glue|ref|numref|doc|eq|literalinclude)\}`|```\{|\{glue:")
+
+
+def broken_anchors(html_dir):
+    """(page, href) for each link to page#anchor (or #anchor) whose anchor is not there."""
+    html_dir = pathlib.Path(html_dir)
+    ids, found = {}, []
+    for page in sorted(html_dir.rglob("*.html")):
+        for target, anchor in _HREF.findall(page.read_text(errors="replace")):
+            dest = (page.parent / target).resolve() if target else page.resolve()
+            if dest not in ids:
+                ids[dest] = set(_ID.findall(dest.read_text(errors="replace"))) \
+                    if dest.exists() else set()
+            if anchor not in ids[dest]:
+                found.append((page.relative_to(html_dir), f"{target}#{anchor}"))
+    return found
+
+
+def raw_markup(html_dir):
+    """(page, snippet) for each page that shows MyST markup as text."""
+    html_dir = pathlib.Path(html_dir)
+    found = []
+    for page in sorted(html_dir.rglob("*.html")):
+        text = page.read_text(errors="replace")
+        body = re.sub(r"<(script|style)\b.*?</\1>", "", text, flags=re.S | re.I)
+        for m in _RAW_MYST.finditer(body):
+            found.append((page.relative_to(html_dir), body[m.start():m.start() + 60]))
+    return found
 
 
 def copy_mathjax():
@@ -152,6 +187,14 @@ def build(quiet=False, toc=None):
         print("build_book: ipywidgets views reached these pages (show figures with "
               "backprop_lib.interactive, which renders a static player in the book): "
               + ", ".join(map(str, widgets)), file=sys.stderr)
+        return 1
+    anchors = broken_anchors(HTML)
+    for page, href in anchors:
+        print(f"build_book: {page} links to {href}, which is not there", file=sys.stderr)
+    markup = raw_markup(HTML)
+    for page, snippet in markup:
+        print(f"build_book: {page} shows raw MyST markup: {snippet!r}", file=sys.stderr)
+    if anchors or markup:
         return 1
     total, pages = sizes(HTML)
     print(f"build_book: built in {time.perf_counter() - start:.1f} s; _build/html is "
