@@ -46,10 +46,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 INTERACTIVE = "04_l_layers.ipynb"
-# Chapters whose MyST conversion (issue 13, item 1) is still under way: their raw-markup
-# check is an expected failure until the notebook is converted (strict=False: it passes
-# as soon as it is).
-UNCONVERTED: set[str] = set()
 
 
 def toc_notebooks():
@@ -254,9 +250,18 @@ def open_notebook(page, name):
     return nid
 
 
+CLOSE_ALL_JS = """async () => {
+  const app = window.jupyterapp;
+  // Closing a notebook whose kernel is still starting makes JupyterLab throw ("Disposed"):
+  // let each kernel come up first.
+  for (const w of app.shell.widgets('main'))
+    if (w.sessionContext) await w.sessionContext.ready;
+  await app.commands.execute('application:close-all');
+}"""
+
+
 def close_all(page):
-    page.evaluate("async () => { await window.jupyterapp.commands.execute("
-                  "'application:close-all'); }")
+    page.evaluate(CLOSE_ALL_JS)
 
 
 def shot(page, name):
@@ -278,11 +283,7 @@ def reports(app):
 
 
 @pytest.mark.parametrize("name", toc_notebooks())
-def test_rendered_markdown_shows_no_raw_myst(reports, name, request):
-    if name in UNCONVERTED:
-        request.applymarker(pytest.mark.xfail(
-            reason="MyST conversion of this chapter (issue 13 item 1) not finished",
-            strict=False))
+def test_rendered_markdown_shows_no_raw_myst(reports, name):
     found = reports[name]["markup"]
     assert not found, (f"{name}: raw MyST markup visible in JupyterLab ({len(found)}):\n"
                        + "\n".join(f"  cell {i}: {text}" for i, text in found))
