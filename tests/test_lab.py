@@ -41,6 +41,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 import lab  # noqa: E402  (tools/lab.py)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Tests that start JupyterLab (slow) and drive it in Chromium (browser); `make fast` skips
+# them, and runs the two checks of tools/lab.py's command line.
+SLOW = pytest.mark.slow  # the browser tests carry browser and slow
 SHOTS = os.environ.get("BACKPROP_LAB_SHOTS")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -163,6 +166,7 @@ def get_json(url, wait=15):
             time.sleep(0.3)
 
 
+@SLOW
 def test_lab_starts_as_root_or_user_and_prints_the_address(server):
     assert server["address"].startswith(server["base"] + "/lab?token=")
     if os.geteuid() == 0:
@@ -283,12 +287,16 @@ def reports(app):
 
 
 @pytest.mark.parametrize("name", toc_notebooks())
+@pytest.mark.browser
+@pytest.mark.slow
 def test_rendered_markdown_shows_no_raw_myst(reports, name):
     found = reports[name]["markup"]
     assert not found, (f"{name}: raw MyST markup visible in JupyterLab ({len(found)}):\n"
                        + "\n".join(f"  cell {i}: {text}" for i, text in found))
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_every_image_renders_in_every_notebook(reports):
     broken = {name: [img for img in r["images"] if img["w"] == 0] for name, r in reports.items()}
     broken = {k: v for k, v in broken.items() if v}
@@ -347,6 +355,8 @@ def ran(app, reports):
     return page, nid
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_interactive_chapter_runs_and_a_key_press_redraws_the_figure(ran):
     page, nid = ran
     before = page.evaluate(FIGURE_JS, nid)
@@ -379,6 +389,8 @@ def solution_index(name):
     pytest.fail(f"{name} has no cell tagged solution")
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_a_solution_opens_when_its_placeholder_is_clicked(ran):
     page, nid = ran
     index, lines = solution_index(INTERACTIVE)
@@ -393,6 +405,8 @@ def test_a_solution_opens_when_its_placeholder_is_clicked(ran):
     shot(page, "lab_04_solution_opened")
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_no_page_errors_while_reading_and_running(app, ran):
     # (before the save-and-shut-down test: JupyterLab itself may log errors while a
     # notebook closes as its kernel shuts down)
@@ -430,6 +444,8 @@ def first_figure_cell(book, name):
     return None
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_saved_and_reopened_with_a_new_kernel_the_figure_shows_its_fallback(ran, server):
     page, nid = ran
     page.evaluate(SAVE_AND_SHUT_JS, nid)
