@@ -45,7 +45,8 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # them, and runs the two checks of tools/lab.py's command line.
 SLOW = pytest.mark.slow  # the browser tests carry browser and slow
 SHOTS = os.environ.get("BACKPROP_LAB_SHOTS")
-CHROMIUM = "/usr/bin/chromium"
+# Debian's package (`apt-get install chromium`); another Chromium on PATH also works.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 INTERACTIVE = "04_l_layers.ipynb"
