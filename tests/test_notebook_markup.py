@@ -115,6 +115,14 @@ def problems(name):
             if text(cell).split("\n", 1)[0] != SOLUTION_FIRST_LINE:
                 out.append(f"{where}: a solution's first line (shown collapsed) must be "
                            f"{SOLUTION_FIRST_LINE!r}")
+            if "with folded(" not in text(cell):
+                out.append(f"{where}: a solution runs inside `with folded():` (Run All in "
+                           f"JupyterLab unhides outputs; a folded one still gives nothing away)")
+            for o in cell.get("outputs", []):
+                shown = "".join(o.get("data", {}).get("text/html", ""))
+                if not shown.startswith("<details>"):
+                    out.append(f"{where}: a solution's output is not folded: "
+                               f"{o.get('output_type')} {str(o.get('data', o.get('text')))[:60]!r}")
             before = cs[i - 1]
             if before["cell_type"] != "code" or "attempt(" not in text(before):
                 out.append(f"{where}: the learner's cell before a solution calls "
@@ -244,3 +252,20 @@ def test_attempt_reminds_until_an_answer_is_written():
     assert nbh.attempt(check_function, written) == "Correct"
     with pytest.raises(TypeError, match="check must be"):
         nbh.attempt(None, 1)
+
+
+def test_folded_collects_prints_and_displays_under_one_line():
+    from IPython.testing.globalipapp import start_ipython
+
+    ip = start_ipython()
+    ip.run_cell("from backprop_lib.figures.notebook import folded")
+    result = ip.run_cell("with folded('Open me'):\n    print('x < 1')\n"
+                         "    display({'a': 1})\n")
+    assert result.success
+    with pytest.raises(TypeError, match="summary must be a str"):
+        with nbh.folded(3):
+            pass
+    shown = nbh._Folded("Open me", "x < 1\n", [])
+    assert shown._repr_html_() == ("<details><summary>Open me</summary>"
+                                   "<pre>x &lt; 1\n</pre></details>")
+    assert repr(shown) == "Open me\nx < 1"

@@ -13,6 +13,9 @@ the notebook computes reaches the page as a cell's output:
 - `markdown_table(header, rows)`: a Markdown table from already formatted strings, shown
   with `IPython.display.Markdown` (deterministic text that strict nbval compares).
 - `attempt(check, *answers)`: an exercise's checker, or a reminder while an answer is None.
+- `folded()`: a solution's output (its prints and the checker's verdict) folded under one
+  line, so that Run All in JupyterLab, which unhides every output it produces, shows
+  nothing of a solution until the learner opens it.
 
 First used by chapters "Vanishing and exploding gradients" and "Dead neurons and slow
 convergence"; other chapters may import them instead of keeping their own copies.
@@ -20,7 +23,10 @@ convergence"; other chapters may import them instead of keeping their own copies
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import functools
+import html
 import inspect
 import io
 import re
@@ -100,6 +106,56 @@ def _noting_stub(function, unwritten):
             unwritten.append(function)
             raise
     return noted
+
+
+#: The one line a folded solution output shows.
+FOLDED_SUMMARY = "Output of the solution (click to open)"
+
+
+@contextlib.contextmanager
+def folded(summary=FOLDED_SUMMARY):
+    """Collect what the block prints and displays, then show it folded under `summary`.
+
+    Use `display(...)` for a value inside the block (a `with` body shows no last value).
+    In HTML (JupyterLab, the book) it is a <details> element; as text, the summary then
+    the output. First used by chapter "Why gradients" (every solution cell).
+    """
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    if not isinstance(summary, str):
+        raise TypeError(f"summary must be a str; got {type(summary).__name__}")
+    with capture_output(display=True) as captured:
+        yield
+    display(_Folded(summary, captured.stdout + captured.stderr, captured.outputs))
+
+
+class _Folded:
+    """What `folded` collected, shown as <details> (HTML) or as plain text."""
+
+    def __init__(self, summary, text, outputs):
+        self.summary, self.text, self.outputs = summary, text, outputs
+
+    def __repr__(self):
+        parts = [self.summary, self.text.rstrip("\n")]
+        parts += [o.data.get("text/plain", "") for o in self.outputs]
+        return "\n".join(p for p in parts if p)
+
+    def _repr_html_(self):
+        parts = [f"<pre>{html.escape(self.text)}</pre>"] if self.text else []
+        for o in self.outputs:
+            data = o.data
+            if "text/html" in data:
+                parts.append(data["text/html"])
+            elif "image/png" in data:
+                png = data["image/png"]
+                if isinstance(png, bytes):
+                    png = base64.b64encode(png).decode("ascii")
+                parts.append(f'<img alt="" src="data:image/png;base64,{png}">')
+            else:
+                parts.append(f"<pre>{html.escape(data.get('text/plain', ''))}</pre>")
+        return (f"<details><summary>{html.escape(self.summary)}</summary>"
+                + "".join(parts) + "</details>")
 
 
 def as_image(fig, dpi=None):
