@@ -193,8 +193,9 @@ def _bce_logit_parts(Z, Y):
     """(L, dL/dZ) of binary cross-entropy from the logits Z, sharing one exponential.
 
     Per entry, with s = sigma(-|z|) = e^-|z| / (1 + e^-|z|), which is exact at any size:
-        loss:  softplus(z) - y z = max(z, 0) - y z + log1p(e^-|z|), where for y = 0 or 1
-               max(z, 0) - y z is exactly 0, z or -z: no digits lost however large |z|;
+        loss:  softplus(z) - y z = max(z, 0) - y z + log1p(e^-|z|), where max(z, 0) - y z
+               is computed as (1 - y) z or -y z (exactly 0, z or -z for y = 0 or 1): no
+               digits lost however large |z|, for soft labels too;
         dL/dz: sigma(z) - y = (1 - y) - s for z > 0, s - y otherwise,
                so a confident right answer keeps its tiny gradient (-s, not 1 - 1 = 0).
     """
@@ -202,9 +203,7 @@ def _bce_logit_parts(Z, Y):
     np.negative(e, out=e)
     with np.errstate(under="ignore"):  # e^-|z| below the smallest float is 0: still exact
         np.exp(e, out=e)
-    linear = np.maximum(Z, 0)
-    linear -= Y * Z
-    value = float(np.sum(linear) + np.sum(np.log1p(e))) / Z.size
+    value = float(np.sum(_bce_linear(Z, Y)) + np.sum(np.log1p(e))) / Z.size
     s = e / (1 + e)
     dZ = np.where(Z > 0, (1 - Y) - s, s - Y)
     dZ /= Z.size
@@ -216,9 +215,13 @@ def _bce_with_logits(Z, Y):
     np.negative(e, out=e)
     with np.errstate(under="ignore"):
         np.exp(e, out=e)
-    linear = np.maximum(Z, 0)
-    linear -= Y * Z
-    return float(np.sum(linear) + np.sum(np.log1p(e))) / Z.size
+    return float(np.sum(_bce_linear(Z, Y)) + np.sum(np.log1p(e))) / Z.size
+
+
+def _bce_linear(Z, Y):
+    """max(z, 0) - y z, written (1 - y) z for z > 0 and -y z otherwise: one rounding each,
+    where z - y z would cancel for a soft label (z = 78, y = 0.9: 78 - 70.2)."""
+    return np.where(Z > 0, (1 - Y) * Z, -Y * Z)
 
 
 def _bce_with_logits_gradient(Z, Y):
