@@ -13,7 +13,7 @@ help:
 	@echo "make book       build the HTML book into _build/html (offline, warnings are errors)"
 	@echo "make test       unit, property and reference tests, strict nbval, browser test"
 	@echo "make test-torch the tests against PyTorch (installs it in .venv-bench, not .venv)"
-	@echo "make lab        open the notebooks in JupyterLab"
+	@echo "make lab        open the notebooks in JupyterLab (options: LAB_ARGS=\"--port 9999 --no-browser\")"
 	@echo "make fast       the quick everyday check: unit tests without the slow ones"
 	@echo "make notebooks  re-execute every notebook in place after a library change"
 	@echo "make bench      benchmarks against PyTorch (installs it in .venv-bench)"
@@ -47,8 +47,11 @@ test: $(VENV)/.installed-dev
 fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests
 
+# Options for jupyter lab, e.g. make lab LAB_ARGS="--port 9999 --no-browser". tools/lab.py
+# adds --allow-root only when run as root and prints the address to open.
+LAB_ARGS ?=
 lab: $(VENV)/.installed-base
-	$(BIN)/jupyter lab book/
+	$(BIN)/python tools/lab.py $(LAB_ARGS)
 
 notebooks: $(VENV)/.installed-base
 	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)

@@ -58,7 +58,7 @@ def uses_torch(item):
 
 def pytest_collection_modifyitems(config, items):
     """Mark every test that needs torch `torch` (`make test-torch` runs `-m torch`), and
-    collect the browser test first.
+    collect the two browser tests (the book's, JupyterLab's) first.
 
     It is the longest file by far (it builds the whole book, then drives every page), and
     pytest-xdist hands out whole files: started last, it would run alone on one core at the
@@ -68,7 +68,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if uses_torch(item):
             item.add_marker(pytest.mark.torch)
-    first = [item for item in items if item.path.name == "test_browser.py"]
+    long_files = ("test_browser.py", "test_lab.py")  # the two that drive Chromium
+    first = [item for name in long_files for item in items if item.path.name == name]
     if first:
-        rest = [item for item in items if item.path.name != "test_browser.py"]
+        rest = [item for item in items if item.path.name not in long_files]
         items[:] = first + rest
