@@ -154,7 +154,8 @@ class _Folded:
                 parts.append(f'<img alt="" src="data:image/png;base64,{png}">')
             else:
                 parts.append(f"<pre>{html.escape(data.get('text/plain', ''))}</pre>")
-        return (f"<details><summary>{html.escape(self.summary)}</summary>"
+        # A newline after the summary: JupyterLab shows the first line of a hidden output.
+        return (f"<details><summary>{html.escape(self.summary)}</summary>\n"
                 + "".join(parts) + "</details>")
 
 
