@@ -161,7 +161,7 @@ def test_network_race_never_diverges_and_rmsprop_spikes_at_the_top():
     from backprop_lib.train import train
 
     X, Y = fo.moons()
-    spikes = []
+    spikes, ends = [], []
     for lr in (1.0, 3.0):
         for init in ("small", "xavier", "he"):
             for seed in range(5):
@@ -174,4 +174,7 @@ def test_network_race_never_diverges_and_rmsprop_spikes_at_the_top():
                     if name == "RMSprop" and lr == 3.0:
                         assert h.loss.argmax() < 6 and h.loss[-1] < h.loss.max() / 5
                         spikes.append(h.loss.max())
-    assert 10 < min(spikes) and max(spikes) < 35  # "to between 10 and about 30"
+                        ends.append(h.loss[-1])
+    assert 10 < min(spikes) and max(spikes) < 35  # "to peaks between 10 and 35"
+    # "but it often ends no better than chance, above ln 2"
+    assert sum(e > np.log(2) for e in ends) >= len(ends) // 3
