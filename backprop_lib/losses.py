@@ -73,13 +73,18 @@ def _check_softmax_targets(Z, Y):
     Z, Y = _pair(Z, Y, "Z")
     if (Y < 0).any():
         raise ValueError(f"Y must hold probabilities (>= 0) for softmax_ce; got {Y.min():.6g}")
+    check_columns_sum_to_one(Y)
+    return Z, Y
+
+
+def check_columns_sum_to_one(Y, for_what="one column per example"):
+    """softmax_ce's targets: one-hot (or probability) columns, each summing to 1."""
     sums = Y.sum(axis=0)
     if not np.allclose(sums, 1, atol=1e-6):
         raise ValueError(
-            "Y must hold one-hot (or probability) columns that sum to 1, one column per "
-            f"example; column sums range from {sums.min():.6g} to {sums.max():.6g}"
+            f"Y must hold one-hot (or probability) columns that sum to 1, {for_what}; "
+            f"column sums range from {sums.min():.6g} to {sums.max():.6g}"
         )
-    return Z, Y
 
 
 # ---------------------------------------------------------------------- half_mse and mse

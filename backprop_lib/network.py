@@ -168,12 +168,7 @@ class Network:
         if self.loss_name in ("bce", "softmax_ce") and ((Y < 0).any() or (Y > 1).any()):
             raise ValueError(f"Y must lie in [0, 1] for loss {self.loss_name!r}")
         if self.loss_name == "softmax_ce":
-            sums = Y.sum(axis=0)
-            if not np.allclose(sums, 1, atol=1e-6):
-                raise ValueError(
-                    "Y must hold one-hot (or probability) columns that sum to 1 for loss "
-                    f"'softmax_ce'; column sums range from {sums.min():.3g} to {sums.max():.3g}"
-                )
+            _losses.check_columns_sum_to_one(Y, "for loss 'softmax_ce'")
         return X, Y
 
     # ------------------------------------------------------------------ forward
