@@ -32,8 +32,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed-base requirements-dev.txt constraints
 	$(PIP) install -c constraints.txt -r requirements-dev.txt
 	@touch $@
 
+# Where outputs are made or compared, NumPy and OpenBLAS use the same kernels on every
+# x86-64 machine, so that strict nbval sees the same digits (tools/reproducible.py).
+PINNED := $(BIN)/python tools/reproducible.py
+
 book: $(VENV)/.installed-base
-	$(BIN)/python tools/build_book.py
+	$(PINNED) $(BIN)/python tools/build_book.py
 
 # One pytest run: unit, property, reference and browser tests plus strict nbval on every
 # notebook of _toc.yml. --dist loadfile keeps each notebook's cells in one worker (one
@@ -41,11 +45,11 @@ book: $(VENV)/.installed-base
 # first and --no-loadscope-reorder keeps first (else xdist would start it last).
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check backprop_lib tests tools
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env \
+	$(PINNED) $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env \
 		tests $(NOTEBOOKS)
 
 fast: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests
+	$(PINNED) $(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests
 
 # Options for jupyter lab, e.g. make lab LAB_ARGS="--port 9999 --no-browser". tools/lab.py
 # adds --allow-root only when run as root and prints the address to open.
@@ -54,7 +58,7 @@ lab: $(VENV)/.installed-base
 	$(BIN)/python tools/lab.py $(LAB_ARGS)
 
 notebooks: $(VENV)/.installed-base
-	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
+	$(PINNED) $(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
 
 # PyTorch enters only this environment, never the learner's .venv: `make bench` and
 # `make test-torch` use it. On the project's machines pip finds the local CPU wheel of

@@ -12,6 +12,19 @@ import os
 
 import pytest
 
+from tools import reproducible
+
+# nbval's kernels start after this: they get the pinned NumPy and OpenBLAS kernels whatever
+# started pytest. This process's own NumPy is pinned only if pytest was started pinned
+# (`make test` and `make fast` do), which the header of the run says.
+_STARTED_PINNED = reproducible.is_applied()
+reproducible.apply()
+
+
+def pytest_report_header(config):
+    return ("kernels: NumPy and OpenBLAS pinned (tools/reproducible.py)" if _STARTED_PINNED
+            else "kernels: this process's NumPy is not pinned (run `make test`); nbval's are")
+
 try:
     import nbval.plugin as _nbval
 except ImportError:  # nbval is a test dependency only

@@ -34,6 +34,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import reproducible  # noqa: E402  (tools/reproducible.py, beside this file)
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
@@ -152,8 +155,10 @@ def build(quiet=False, toc=None):
         if stale.exists():
             shutil.rmtree(stale)
     copy_mathjax()
-    env = dict(os.environ, **{STATIC_ENV: "1", "BACKPROP_BOOK_FRAMES": str(HTML / "frames"),
-                              "BACKPROP_BOOK_SOURCE": str(ROOT)})
+    # The pinned kernels: the numbers the pages print are the committed ones.
+    env = dict(reproducible.apply(dict(os.environ)),
+               **{STATIC_ENV: "1", "BACKPROP_BOOK_FRAMES": str(HTML / "frames"),
+                  "BACKPROP_BOOK_SOURCE": str(ROOT)})
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     # `jupyter-book build --all --warningiserror --nitpick --keep-going`, plus parallel
     # reading (one process per core, at most 4), which its command line does not offer.

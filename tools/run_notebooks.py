@@ -11,7 +11,9 @@ Normalizing keeps diffs small and outputs reproducible:
   (the HTML book shows build-time players instead, and nbval skips widget views anyway),
   and they would bloat git; the text and image fallbacks of the same output are kept;
 - the build-only environment variable BACKPROP_BOOK_STATIC is removed, so the committed
-  outputs are the live ones.
+  outputs are the live ones;
+- the kernels run with tools/reproducible.py's pinned NumPy and OpenBLAS kernels, so that
+  the same outputs come out on every x86-64 machine.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import sys
 import time
 
 import nbformat
+import reproducible
 from nbclient import NotebookClient
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -70,6 +73,7 @@ def run(path: pathlib.Path, timeout: int = 120) -> float:
 
 def main(paths) -> int:
     os.environ.pop("BACKPROP_BOOK_STATIC", None)
+    reproducible.apply()  # the kernels started below compute what strict nbval will see
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     for p in paths:
         seconds = run(pathlib.Path(p))
