@@ -23,16 +23,18 @@ Two ways the same call shows itself:
 - In a live kernel (the default): ipywidgets controls over one figure made once. Each
   change calls `compute` (cached) and `draw` with the existing artists, then shows the
   re-rendered PNG (drawn at twice its displayed size, so it is sharp on a 2x screen) and its
-  description. The cell gets three outputs. The fallback, in the middle: a PNG of the
-  default frame with a text/plain summary (the description of the default frame), which is
-  what strict nbval compares (nbval skips widget views and images) and what a viewer without
-  the live widget shows: GitHub, or JupyterLab after the notebook is saved and reopened with
-  a new kernel. Last, the widget view alone: JupyterLab prefers a widget view over every
-  other type of its output and, once the kernel that made it is gone, shows it as "Loading
-  widget..." or "Error displaying widget", so it must not share an output with the fallback.
-  First, a CSS rule (an HTML output with only a <style>, itself hidden) for JupyterLab: while
-  the live widget is shown the fallback is hidden; while it is not (loading, or its model is
-  gone), the dead view is hidden and the fallback shows.
+  description. The cell gets four outputs. The fallback, second: a PNG of the default
+  frame with a text/plain summary (the description of the default frame), which is what
+  strict nbval compares (nbval skips widget views and images) and what a viewer without the
+  live widget shows: GitHub, or JupyterLab after the notebook is saved and reopened with a
+  new kernel. JupyterLab shows one type of an output (there, the PNG), so the default
+  frame's description in words follows in an output of its own. Last, the widget view
+  alone: JupyterLab prefers a widget view over every other type of its output and, once
+  the kernel that made it is gone, shows it as "Loading widget..." or "Error displaying
+  widget", so it must not share an output with the fallback. First, a CSS rule (an HTML
+  output with only a <style>, itself hidden) for JupyterLab: while the live widget is shown
+  the fallback and its description are hidden (the widget shows its own); while it is not
+  (loading, or its model is gone), the dead view is hidden and the fallback shows.
 - In the book build (environment variable BACKPROP_BOOK_STATIC=1, set by tools/build_book.py):
   no ipywidgets at all. Every frame of the grid is computed and drawn at build time into a
   small PNG, and one self-contained HTML output holds plain HTML controls (<input type=range>
@@ -376,19 +378,24 @@ def frame_store():
 BENCH_ENV = "BACKPROP_FIGURE_BENCH"  # set by tools/bench.py: where to record timings
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
-# JupyterLab's outputs of a live figure: [style] [fallback PNG] [widget view]. While the
-# widget is live (.bp-live) the fallback is hidden; otherwise the view is (it would read
-# "Loading widget..."). The rule only matches outputs that follow a .bp-style output.
+# JupyterLab's outputs of a live figure: [style] [fallback PNG] [description] [widget view].
+# While the widget is live (.bp-live) the fallback and its description are hidden (the
+# widget shows its own); otherwise the view is (it would read "Loading widget...") and the
+# two show. The rules only match outputs that follow a .bp-style output.
 _CHILD = ".jp-OutputArea-child"
 _STYLE_HTML = (
     '<style class="bp-style">'
     f"{_CHILD}:has(.bp-style){{display:none}}"
-    f"{_CHILD}:has(.bp-style)+{_CHILD}:has(+{_CHILD} .bp-live){{display:none}}"
-    f"{_CHILD}:has(.bp-style)+{_CHILD}+{_CHILD}:not(:has(.bp-live)){{display:none}}"
+    f"{_CHILD}:has(.bp-style)+{_CHILD}:has(+{_CHILD}+{_CHILD} .bp-live){{display:none}}"
+    f"{_CHILD}:has(.bp-style)+{_CHILD}+{_CHILD}:has(+{_CHILD} .bp-live){{display:none}}"
+    f"{_CHILD}:has(.bp-style)+{_CHILD}+{_CHILD}+{_CHILD}:not(:has(.bp-live)){{display:none}}"
     "</style>")
-# The same first rule inside the live widget (an ipywidgets HTML), for an output area whose
-# style output was not rendered: the fallback just above a live widget is hidden.
-_LIVE_CSS = f"<style>{_CHILD}:has(+ {_CHILD} .bp-live){{display:none}}</style>"
+# The same rules inside the live widget (an ipywidgets HTML), for an output area whose
+# style output was not rendered: the description just above a live widget, and the
+# fallback above that description, are hidden.
+_LIVE_CSS = (f"<style>{_CHILD}:has(.bp-desc):has(+ {_CHILD} .bp-live),"
+             f"{_CHILD}:has(+ {_CHILD} .bp-desc):has(+ {_CHILD} + {_CHILD} .bp-live)"
+             "{display:none}</style>")
 
 
 def is_static():
@@ -608,7 +615,8 @@ class Interactive:
 
         Static: one, the HTML player with the text summary. Live: a hidden CSS rule, the
         fallback (the default frame's PNG, shown at the figure's size, and the text
-        summary), then the widget view alone (see the module's docstring for why).
+        summary), the default frame's description in words, then the widget view alone
+        (see the module's docstring for why).
         """
         if is_static():
             frames_dir, frames_url = frame_store()
@@ -617,9 +625,14 @@ class Interactive:
         width, height = self.size_px()
         fallback = {"image/png": base64.b64encode(self._default_png()).decode("ascii"),
                     "text/plain": self.summary()}
+        # JupyterLab shows one type of each output, the PNG: the words get their own.
+        words = self.alt_text(self.defaults())
+        description = {"text/html": f'<p class="bp-desc">{html.escape(words)}</p>',
+                       "text/plain": words}
         view = {WIDGET_VIEW: self.widget._repr_mimebundle_()[WIDGET_VIEW]}
         return [({"text/html": _STYLE_HTML}, {}),
-                (fallback, {"image/png": {"width": width, "height": height}}), (view, {})]
+                (fallback, {"image/png": {"width": width, "height": height}}),
+                (description, {}), (view, {})]
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # Only the fallback: a single bundle holding a widget view would hide it behind

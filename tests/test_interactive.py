@@ -274,16 +274,23 @@ def test_live_image_has_twice_the_pixels_it_is_shown_at():
     assert png_size(fig.png(scale=2)) == (640, 320)
 
 
-def test_live_outputs_are_a_css_rule_a_fallback_then_the_widget_view_alone(monkeypatch):
+def test_live_outputs_are_a_css_rule_a_fallback_its_words_then_the_widget_view_alone(
+        monkeypatch):
     """A saved notebook keeps the fallback in an output of its own.
 
     JupyterLab prefers a widget view over every other type of the same output, and shows
     "Loading widget..." for it once the kernel that made it is gone; so the view must be
-    alone in its output and the fallback (PNG and text) in the one before it.
+    alone in its output and the fallback (PNG and text) before it. JupyterLab shows only the
+    PNG of the fallback, so its description in words is an output of its own.
     """
     monkeypatch.delenv(ia.STATIC_ENV, raising=False)
     fig = Toy().figure()
-    (style, style_meta), (fallback, meta), (view, view_meta) = fig.outputs()
+    (style, style_meta), (fallback, meta), (words, words_meta), (view, view_meta) = \
+        fig.outputs()
+    assert set(words) == {"text/html", "text/plain"} and words_meta == {}
+    assert words["text/plain"] == fig.alt_text(fig.defaults())
+    assert words["text/html"] == f'<p class="bp-desc">{words["text/plain"]}</p>'
+    assert words["text/plain"] in fallback["text/plain"]
     assert set(fallback) == {"image/png", "text/plain"}
     # a CSS rule, the same text every time (strict nbval compares it), hidden itself
     assert set(style) == {"text/html"} and style_meta == {}
@@ -292,18 +299,22 @@ def test_live_outputs_are_a_css_rule_a_fallback_then_the_widget_view_alone(monke
     assert css.startswith('<style class="bp-style">') and css.endswith("</style>")
     child = ".jp-OutputArea-child"
     assert f"{child}:has(.bp-style){{display:none}}" in css
-    # live: the fallback after the style output is hidden when the view after it is live
-    assert f"{child}:has(.bp-style)+{child}:has(+{child} .bp-live){{display:none}}" in css
+    # live: the fallback and its words after the style output are hidden when the view
+    # after them is live
+    assert f"{child}:has(.bp-style)+{child}:has(+{child}+{child} .bp-live){{display:none}}" in css
+    assert f"{child}:has(.bp-style)+{child}+{child}:has(+{child} .bp-live){{display:none}}" in css
     # reopened: the view that is not live (its model gone) is hidden, the fallback shows
-    assert f"{child}:has(.bp-style)+{child}+{child}:not(:has(.bp-live)){{display:none}}" in css
+    assert (f"{child}:has(.bp-style)+{child}+{child}+{child}:not(:has(.bp-live))"
+            "{display:none}") in css
     assert set(view) == {ia.WIDGET_VIEW} and view_meta == {}
     assert view[ia.WIDGET_VIEW]["model_id"] == fig.widget.model_id
     png = base64.b64decode(fallback["image/png"])
     assert png_size(png) == (640, 320)  # sharp on a 2x screen too
     assert meta == {"image/png": {"width": 320, "height": 160}}  # shown at the 1x size
-    # the live widget hides the fallback just above it (and only while it is shown)
+    # the live widget hides the words and the fallback just above it (only while shown)
     css = fig.widget.children[0].value
-    assert ".jp-OutputArea-child:has(+ .jp-OutputArea-child .bp-live)" in css
+    assert f"{child}:has(.bp-desc):has(+ {child} .bp-live)" in css
+    assert f"{child}:has(+ {child} .bp-desc):has(+ {child} + {child} .bp-live)" in css
     assert "display:none" in css and "bp-live" in fig.widget._dom_classes
     # the object's own mime bundle is the fallback, never a widget view
     assert fig._repr_mimebundle_() == (fallback, meta)
@@ -314,7 +325,7 @@ def test_live_outputs_are_a_css_rule_a_fallback_then_the_widget_view_alone(monke
     assert not re.search(r"0x[0-9a-f]{6,}", fallback["text/plain"])  # no addresses
 
 
-def test_display_sends_the_two_outputs_in_order(monkeypatch):
+def test_display_sends_the_four_outputs_in_order(monkeypatch):
     monkeypatch.delenv(ia.STATIC_ENV, raising=False)
     sent = []
     import IPython.display
@@ -324,7 +335,7 @@ def test_display_sends_the_two_outputs_in_order(monkeypatch):
     fig = Toy().figure()
     fig.display()
     assert [set(d) for d, _, _ in sent] == [{"text/html"}, {"image/png", "text/plain"},
-                                             {ia.WIDGET_VIEW}]
+                                             {"text/html", "text/plain"}, {ia.WIDGET_VIEW}]
     assert all(raw for _, _, raw in sent)
     assert sent[1][1] == {"image/png": {"width": 320, "height": 160}}
     sent.clear()

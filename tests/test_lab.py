@@ -6,7 +6,8 @@ runtime and data folders, serving a copy of book/ so that nothing run or saved h
 the committed notebooks. Then, in headless Chromium through Playwright:
 - every notebook of _toc.yml opens; its rendered Markdown shows no raw MyST markup (roles
   such as {glue:text} or {ref}, ```{directive} fences, ::: blocks), reported cell by cell;
-  every image renders (naturalWidth > 0);
+  every image renders (naturalWidth > 0); every live figure shows its fallback PNG and its
+  description in words, and no dead widget view;
 - chapter 04_l_layers runs (Run All, kernel idle, no error output); its first live figure
   has hidden the fallback above it, draws at twice its displayed width, and one ArrowRight
   on a slider changes its image and caption;
@@ -245,7 +246,19 @@ REPORT_JS = """(id) => {
   const images = [...node.querySelectorAll('.jp-OutputArea-output img, .jp-RenderedMarkdown img')]
     .map(img => ({cell: cells.findIndex(c => c.contains(img)), w: img.naturalWidth,
                   src: img.src.slice(0, 40)}));
-  return {cells: cells.length, markup, images};
+  // Each live figure's outputs as committed: [style] [fallback PNG] [words] (the view is not
+  // saved). JupyterLab drops the <style> of an untrusted notebook, so find them by words.
+  const shown = (el) => !!el && getComputedStyle(el).display !== 'none' && el.offsetHeight > 0;
+  const figures = [...node.querySelectorAll('.jp-OutputArea-child .bp-desc')].map(desc => {
+    const words = desc.closest('.jp-OutputArea-child');
+    const png = words.previousElementSibling, view = words.nextElementSibling;
+    const img = png && png.querySelector('img');
+    return {cell: cells.findIndex(c => c.contains(desc)),
+            png: shown(png) && !!img && img.naturalWidth > 0,
+            words: shown(words) ? words.innerText.trim().slice(0, 80) : '',
+            deadView: shown(view) ? view.innerText.trim().slice(0, 60) : ''};
+  });
+  return {cells: cells.length, markup, images, figures};
 }"""
 
 
@@ -305,6 +318,19 @@ def test_every_image_renders_in_every_notebook(reports):
     assert sum(len(r["images"]) for r in reports.values()) > 10  # the figures were seen
 
 
+@pytest.mark.browser
+@pytest.mark.slow
+def test_every_committed_figure_shows_its_image_and_its_words(reports):
+    """Before Run All, a live figure is its fallback: the PNG and its description in words
+    (the same words the HTML book prints under the figure), and no dead widget view."""
+    figures = {name: r["figures"] for name, r in reports.items() if r["figures"]}
+    assert sum(len(f) for f in figures.values()) > 5, f"too few live figures seen: {figures}"
+    bad = {name: [f for f in found if not f["png"] or len(f["words"]) < 20 or f["deadView"]]
+           for name, found in figures.items()}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, f"figures shown without their image or words, or with a dead view: {bad}"
+
+
 RUN_ALL_JS = """async (id) => {
   const app = window.jupyterapp;
   app.shell.activateById(id);
@@ -330,10 +356,13 @@ FIGURE_JS = """(id) => {
   if (!live) return null;
   const img = live.querySelector('img.widget-image');
   const child = live.closest('.jp-OutputArea-child');
-  const prev = child && child.previousElementSibling;
+  const words = child && child.previousElementSibling;
+  const prev = words && words.previousElementSibling;
+  const hidden = (el) => !!el && getComputedStyle(el).display === 'none';
   return {src: img.src, natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
           caption: live.querySelector('.widget-html-content p')?.textContent || '',
-          fallbackHidden: !!prev && getComputedStyle(prev).display === 'none',
+          fallbackHidden: hidden(prev) && !!prev.querySelector('img'),
+          wordsHidden: hidden(words) && !!words.querySelector('.bp-desc'),
           errors: [...node.querySelectorAll('[data-mime-type="application/vnd.jupyter.error"]')]
             .map(e => e.innerText.slice(0, 300))};
 }"""
@@ -363,6 +392,7 @@ def test_interactive_chapter_runs_and_a_key_press_redraws_the_figure(ran):
     before = page.evaluate(FIGURE_JS, nid)
     assert before is not None and not before["errors"], before
     assert before["fallbackHidden"], "the fallback PNG above the live figure is still shown"
+    assert before["wordsHidden"], "the fallback's description above the live figure shows"
     assert before["natural"] >= 1.9 * before["shown"] > 0, before  # sharp on a 2x screen
     live = page.locator(f"#{nid} .bp-live").first
     live.scroll_into_view_if_needed()
@@ -431,7 +461,7 @@ OUTPUTS_JS = """([id, index]) => {
     const img = child.querySelector('img');
     return {mime: out && out.dataset.mimeType, text: child.innerText.trim().slice(0, 120),
             visible: getComputedStyle(child).display !== 'none' && child.offsetHeight > 0,
-            img: img ? img.naturalWidth : null};
+            img: img ? img.naturalWidth : null, desc: !!child.querySelector('.bp-desc')};
   });
 }"""
 
@@ -459,5 +489,7 @@ def test_saved_and_reopened_with_a_new_kernel_the_figure_shows_its_fallback(ran,
     shot(page, "lab_04_reopened_fresh_kernel")
     shown = [o for o in outputs if o["visible"]]
     assert any(o["img"] for o in shown), f"no fallback image shows: {outputs}"
+    words = [o for o in shown if o["desc"]]
+    assert words and len(words[0]["text"]) > 20, f"no description under the fallback: {outputs}"
     assert not any("Loading widget" in o["text"] or "Error displaying" in o["text"]
                    for o in shown), f"a dead widget view shows: {outputs}"

@@ -33,7 +33,8 @@ MYST = [
     (re.compile(r"\{\{"), "a substitution ({{name}})"),
 ]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
-LABEL = re.compile(r"^\(([\w.-]+)\)=[ \t]*$", re.M)
+# A page's targets are plain HTML anchors, which CommonMark and the book build both keep.
+ANCHOR = re.compile(r'<a id="([\w.-]+)"></a>')
 
 
 def toc_notebooks():
@@ -146,8 +147,8 @@ def _all_output_text(cell):
 
 
 def anchors(page):
-    """The targets a link may name in `page`: its (label)= targets."""
-    return set(LABEL.findall(page.read_text())) if page.suffix == ".md" else set()
+    """The targets a link may name in `page`: its <a id="..."></a> anchors."""
+    return set(ANCHOR.findall(page.read_text())) if page.suffix == ".md" else set()
 
 
 def bad_links(markdown):
@@ -162,8 +163,37 @@ def bad_links(markdown):
         if not page.exists():
             found.append(f"link to a missing page {target!r}")
         elif anchor and anchor not in anchors(page):
-            found.append(f"link {target!r}: {path} has no target ({anchor})=")
+            found.append(f'link {target!r}: {path} has no anchor <a id="{anchor}"></a>')
     return found
+
+
+def linked_pages():
+    """The book's Markdown pages that the table of contents or a notebook links to."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = {toc["root"]} | {ch["file"] for part in toc["parts"] for ch in part["chapters"]}
+    found = {BOOK / pathlib.Path(p).with_suffix(".md").name for p in pages
+             if (ROOT / (p + ".md")).exists()}
+    for name in NOTEBOOKS:
+        for cell in cells(name):
+            for source in [text(cell), *markdown_outputs(cell)]:
+                found |= {BOOK / t.split("#")[0] for t in LINK.findall(source)
+                          if t.split("#")[0].endswith(".md") and ":" not in t}
+    return sorted(found)
+
+
+@pytest.mark.parametrize("page", linked_pages(), ids=lambda p: p.name)
+def test_linked_pages_read_the_same_in_jupyterlab(page):
+    """A link in a notebook opens its page in JupyterLab, which shows CommonMark only: the
+    pages hold no MyST, their targets are HTML anchors, and their own links resolve."""
+    markdown = page.read_text()
+    found = [f"{what}: {snippet!r}" for what, snippet in myst_found(markdown)]
+    found += bad_links(markdown)
+    assert not found, f"{page.name}:\n" + "\n".join(found)
+
+
+def test_the_pages_notebooks_link_to_are_checked():
+    names = {p.name for p in linked_pages()}
+    assert {"intro.md", "references.md"} <= names, names
 
 
 def test_the_table_of_contents_lists_the_chapters():
@@ -203,7 +233,8 @@ def test_the_scan_finds_each_kind_of_myst_markup():
 def test_links_must_name_a_page_and_a_target_that_exist():
     assert bad_links("[a](references.md#ref-rumelhart1986) [b](#local)") == []
     assert bad_links("[a](references.md#ref-nobody)") == [
-        "link 'references.md#ref-nobody': references.md has no target (ref-nobody)="]
+        "link 'references.md#ref-nobody': references.md has no anchor "
+        '<a id="ref-nobody"></a>']
     assert bad_links("[a](nowhere.md)") == ["link to a missing page 'nowhere.md'"]
 
 

@@ -34,6 +34,22 @@ import textwrap
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w.-]+)\s*\}\}")
 
+
+def _markdown(body):
+    """IPython Markdown that shows itself as a display, not as the cell's result: a result
+    gets an "Out [n]:" prompt in JupyterLab, odd beside a paragraph whose input is hidden.
+    Its text/plain is the Markdown itself (what strict nbval compares, and what a viewer
+    without Markdown shows)."""
+    from IPython.display import Markdown
+
+    class _Shown(Markdown):
+        def _ipython_display_(self):
+            from IPython.display import display
+
+            display({"text/markdown": self.data, "text/plain": self.data}, raw=True)
+
+    return _Shown(body)
+
 #: What an exercise cell shows before the learner has written an answer.
 NO_ANSWER_YET = ("*No answer yet: write it above (in place of `None` or `raise "
                  "NotImplementedError`) and run this cell.*")
@@ -46,8 +62,6 @@ def prose(text, numbers=None):
     `str(numbers[name])`. Braces of LaTeX such as `\\frac{a}{b}` stay as they are.
     First used by chapter "The worked 2-2-1 example".
     """
-    from IPython.display import Markdown
-
     if not isinstance(text, str):
         raise TypeError(f"text must be a str of Markdown; got {type(text).__name__}")
     numbers = {} if numbers is None else numbers
@@ -56,7 +70,7 @@ def prose(text, numbers=None):
         raise ValueError(f"numbers has no value for {', '.join(missing)} (the text quotes "
                          f"{{{{name}}}} for each); it has {sorted(numbers)}")
     body = _PLACEHOLDER.sub(lambda m: str(numbers[m.group(1)]), textwrap.dedent(text))
-    return Markdown(body.strip() + "\n")
+    return _markdown(body.strip() + "\n")
 
 
 def listing(obj):
@@ -64,14 +78,12 @@ def listing(obj):
 
     First used by chapter "L layers" (the listing of `Network.forward`).
     """
-    from IPython.display import Markdown
-
     try:
         source = inspect.getsource(obj)
     except TypeError as error:
         raise TypeError(f"obj must be a function, class or method defined in Python; got "
                         f"{type(obj).__name__}") from error
-    return Markdown("```python\n" + textwrap.dedent(source).rstrip() + "\n```\n")
+    return _markdown("```python\n" + textwrap.dedent(source).rstrip() + "\n```\n")
 
 
 def attempt(check, *answers, **options):
