@@ -121,7 +121,8 @@ def problems(name):
                            f"JupyterLab unhides outputs; a folded one still gives nothing away)")
             for o in cell.get("outputs", []):
                 shown = "".join(o.get("data", {}).get("text/html", ""))
-                if not shown.startswith("<details><summary>") or "</summary>\n" not in shown:
+                # JupyterLab shows a hidden output's first line: plain words, not tags
+                if not shown.startswith(nbh.FOLDED_HEADING + "\n<details><summary>"):
                     out.append(f"{where}: a solution's output is not folded: "
                                f"{o.get('output_type')} {str(o.get('data', o.get('text')))[:60]!r}")
             before = cs[i - 1]
@@ -297,6 +298,6 @@ def test_folded_collects_prints_and_displays_under_one_line():
         with nbh.folded(3):
             pass
     shown = nbh._Folded("Open me", "x < 1\n", [])
-    assert shown._repr_html_() == ("<details><summary>Open me</summary>\n"
+    assert shown._repr_html_() == ("Output of the solution:\n<details><summary>Open me</summary>\n"
                                    "<pre>x &lt; 1\n</pre></details>")
-    assert repr(shown) == "Open me\nx < 1"
+    assert repr(shown) == "Output of the solution:\nx < 1"

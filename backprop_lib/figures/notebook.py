@@ -120,8 +120,11 @@ def _noting_stub(function, unwritten):
     return noted
 
 
-#: The one line a folded solution output shows.
-FOLDED_SUMMARY = "Output of the solution (click to open)"
+#: What a folded solution output's <details> shows until it is opened.
+FOLDED_SUMMARY = "click to open"
+#: The folded output's first line, plain text: JupyterLab shows the first line of a hidden
+#: output's HTML as its placeholder, tags and all.
+FOLDED_HEADING = "Output of the solution:"
 
 
 @contextlib.contextmanager
@@ -129,8 +132,8 @@ def folded(summary=FOLDED_SUMMARY):
     """Collect what the block prints and displays, then show it folded under `summary`.
 
     Use `display(...)` for a value inside the block (a `with` body shows no last value).
-    In HTML (JupyterLab, the book) it is a <details> element; as text, the summary then
-    the output. First used by chapter "Why gradients" (every solution cell).
+    In HTML (JupyterLab, the book) it is FOLDED_HEADING, then a <details> element; as text,
+    FOLDED_HEADING then the output. First used by chapter "Why gradients" (every solution cell).
     """
     from IPython.display import display
     from IPython.utils.capture import capture_output
@@ -149,7 +152,7 @@ class _Folded:
         self.summary, self.text, self.outputs = summary, text, outputs
 
     def __repr__(self):
-        parts = [self.summary, self.text.rstrip("\n")]
+        parts = [FOLDED_HEADING, self.text.rstrip("\n")]  # as text there is nothing to click
         parts += [o.data.get("text/plain", "") for o in self.outputs]
         return "\n".join(p for p in parts if p)
 
@@ -166,8 +169,7 @@ class _Folded:
                 parts.append(f'<img alt="" src="data:image/png;base64,{png}">')
             else:
                 parts.append(f"<pre>{html.escape(data.get('text/plain', ''))}</pre>")
-        # A newline after the summary: JupyterLab shows the first line of a hidden output.
-        return (f"<details><summary>{html.escape(self.summary)}</summary>\n"
+        return (f"{FOLDED_HEADING}\n<details><summary>{html.escape(self.summary)}</summary>\n"
                 + "".join(parts) + "</details>")
 
 
