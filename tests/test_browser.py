@@ -4,7 +4,8 @@ Builds the book with tools/build_book.py (or reuses a build newer than every sou
 under CI=true, which always builds afresh), serves _build/html on 127.0.0.1, and opens every
 page through Playwright. On every page: no request leaves the page's own origin (each is
 aborted and counted), no console error, no failed local load, MathJax typeset all math,
-and every image in the article has a real alt text (not a file name) or a caption.
+no raw Markdown table or TeX shows in the text, and every image in the article has a real
+alt text (not a file name) or a caption.
 On every static player (backprop_lib.interactive): moving each control from the keyboard
 changes the frame's image and its description, and the snapping rule holds. The book is
 also opened straight from disk (file://) and a player driven there, and a player is checked
@@ -214,6 +215,33 @@ def math_report(page):
     }""")
 
 
+# Markdown and TeX that did not render, as a reader sees the text (code, typeset math and
+# scripts left out): a table row still in pipes, a table rule, a stray $ or \( \), a TeX
+# command. The ways these showed up before (chapter 8's table, chapter 9's formula).
+RAW_MARKUP_JS = r"""() => {
+  // innerText needs layout (a detached copy has no line breaks): hide what is left out.
+  const style = document.createElement('style');
+  style.textContent = 'pre, code, script, .MathJax, .MathJax_Display, .MathJax_Preview,'
+    + ' .MathJax_SVG, mjx-container, .bp-player {display: none !important}';
+  document.head.appendChild(style);
+  const text = (document.querySelector('article') || document.body).innerText;
+  style.remove();
+  const found = [];
+  const tex = /\$|\\[()[\]]|\\(frac|mathcal|sum|sigma|theta|big)\b/;
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (/^\|.*\|.*\|$/.test(t)) found.push('raw table row: ' + t.slice(0, 80));
+    else if (/\|\s*:?-{3,}:?\s*\|/.test(t)) found.push('raw table rule: ' + t.slice(0, 80));
+    if (tex.test(t)) found.push('raw TeX: ' + t.slice(0, 100));
+  }
+  return found;
+}"""
+
+
+def raw_markup(page):
+    return page.evaluate(RAW_MARKUP_JS)
+
+
 def frame(player):
     img = player.locator("img")
     caption = player.locator("figcaption").inner_text()
@@ -289,6 +317,7 @@ def page_reports(chromium, server, book):
         for rel in pages(book):
             page = visit.open(f"{server}/{rel}")
             reports[rel] = {"math": math_report(page), "undescribed": undescribed_images(page),
+                            "raw": raw_markup(page),
                             "solutions": solution_report(page), "players": player_report(page)}
             reports[rel]["problems"] = visit.take_problems(rel)
     return reports
@@ -311,6 +340,22 @@ def test_every_page_offline_without_errors_with_math(page_reports):
             problems.append(f"{rel}: image without alt text or caption: {src[:80]}")
     assert len(page_reports) > 10, f"only {len(page_reports)} pages were visited"
     assert not problems, "\n".join(problems)
+
+
+def test_no_page_shows_raw_markdown_tables_or_tex(page_reports):
+    found = [f"{rel}: {what}" for rel, r in page_reports.items() for what in r.get("raw", [])]
+    assert not found, "\n".join(found)
+
+
+def test_the_raw_markup_scan_finds_what_it_looks_for(chromium):
+    page = chromium.new_page()
+    page.set_content("<article><p>| case | largest |</p><p>|---|---|</p>"
+                     "<p>a run-on e_k ,2N passes, whatever $P$ is</p><p>\\(x\\) and \\frac</p>"
+                     "<pre>| code | stays |</pre><p>a norm ||dW1|| in words</p></article>")
+    found = raw_markup(page)
+    page.close()
+    assert len(found) == 4, found  # two table lines, two lines of TeX; not the code or norm
+    assert not any("code" in f or "norm" in f for f in found), found
 
 
 def test_math_is_typeset_somewhere(page_reports):

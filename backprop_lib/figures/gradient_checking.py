@@ -179,13 +179,12 @@ def verdict_rows(cases, eps=1e-6, threshold=ARTICLE_THRESHOLD):
 
 
 def rows_markdown(rows):
-    """A Markdown table of `verdict_rows`, numbers in scientific notation."""
-    head = list(rows[0])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for r in rows:
-        cells = [f"{v:.1e}" if isinstance(v, float) else str(v) for v in r.values()]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    """A Markdown table of `verdict_rows`, numbers in scientific notation (a "|" in a header
+    such as "largest |g|" is escaped, so it cannot split the cell)."""
+    from .notebook import markdown_table
+
+    cells = [[f"{v:.1e}" if isinstance(v, float) else str(v) for v in r.values()] for r in rows]
+    return markdown_table(list(rows[0]), cells)
 
 
 def place_on_kink(net, X, offset, unit=0, example=0):
