@@ -10,7 +10,7 @@ NOTEBOOKS = $(shell $(PYTHON) tools/toc_notebooks.py)
 .PHONY: help book test test-torch lab fast notebooks lint bench clean
 
 help:
-	@echo "make book       build the HTML book into _build/html (offline, warnings are errors)"
+	@echo "make book       build the HTML book into _build/html (offline; a Sphinx warning fails it)"
 	@echo "make test       unit, property and reference tests, strict nbval, browser test"
 	@echo "make test-torch the tests against PyTorch (installs it in .venv-bench, not .venv)"
 	@echo "make lab        open the notebooks in JupyterLab (options: LAB_ARGS=\"--port 9999 --no-browser\")"
@@ -24,11 +24,13 @@ $(BIN)/python:
 
 # The learner's install: what reading, running and building need.
 $(VENV)/.installed-base: $(BIN)/python requirements.txt constraints.txt pyproject.toml
+	@echo "make: installing what reading, running and building need into $(VENV) (a few minutes, quietly)"
 	$(PIP) install -c constraints.txt -r requirements.txt -e .
 	@touch $@
 
 # What only the tests add.
 $(VENV)/.installed-dev: $(VENV)/.installed-base requirements-dev.txt constraints.txt
+	@echo "make: installing what the tests add into $(VENV)"
 	$(PIP) install -c constraints.txt -r requirements-dev.txt
 	@touch $@
 

@@ -73,3 +73,23 @@ def test_raw_markup_finds_myst_shown_as_text(tmp_path):
     found = [(str(p), s[:12]) for p, s in build_book.raw_markup(tmp_path)]
     assert found == [("a.html", "{glue:text}`"), ("a.html", "{ref}`x &lt;"),
                      ("a.html", "```{literali")]
+
+
+def test_the_build_prints_one_line_per_notebook_and_every_warning():
+    line = build_book.progress_line
+    executed = ("\x1b[01m/x/book/03_worked_example.ipynb: Executed notebook in 10.85 seconds "
+                "[mystnb]\x1b[39;49;00m\n")
+    assert line(executed) == "build_book: executed 03_worked_example.ipynb in 10.8 s"
+    assert line("/x/book/03_worked_example.ipynb: Executing notebook using local CWD [mystnb]") \
+        is None
+    assert line("[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All "
+                "communication ...") is None
+    assert line("\x1b[01mreading sources... \x1b[39;49;00m[ 33%]") is None
+    warning = "/x/book/04_l_layers.ipynb:12: WARNING: undefined label"
+    assert line(warning) == warning  # every other warning, and every error, still shows
+    assert line("Traceback (most recent call last):") == "Traceback (most recent call last):"
+    assert line("reading sources... [ 33%]", verbose=True) == "reading sources... [ 33%]"
+    # the configuration dumps hold 'error' in option names: not a warning
+    assert line("myst-nb v1.4.0: NbParserConfig(execution_allow_errors=False, "
+                "render_error_lexer='ipythontb')") is None
+    assert line("ValueError: x must be finite") == "ValueError: x must be finite"

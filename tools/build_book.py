@@ -20,8 +20,10 @@
    only heading anchors) and that no page shows raw MyST markup, and print the total size
    of _build/html and the largest pages.
 
-Usage: python tools/build_book.py [--quiet] [--toc FILE]. Exit status 0 only when all of
-this passed. --toc builds another table of contents (tests use it for a smaller book).
+Usage: python tools/build_book.py [--quiet] [--verbose] [--toc FILE]. Exit status 0 only
+when all of this passed. It prints one line per executed notebook and every warning or
+error; Sphinx's whole output goes to _build/book.log (--verbose prints it too). --toc
+builds another table of contents (tests use it for a smaller book).
 """
 
 from __future__ import annotations
@@ -148,7 +150,44 @@ def prune(html_dir):
     return removed
 
 
-def build(quiet=False, toc=None):
+LOG = BUILD / "book.log"
+# Printed by every notebook kernel that ipykernel starts (localhost only, made and ended by
+# the build itself): not a problem of the book, and alarming to read.
+_KERNEL_TCP = "Kernel is running over TCP without encryption"
+_EXECUTED = re.compile(r"^(?P<path>\S+\.ipynb): Executed notebook in (?P<s>[\d.]+) seconds")
+_ALARM = re.compile(r"\bWARNING\b|\bERROR\b|\w+Error\b|Exception|Traceback|\bfailed\b")
+
+
+def progress_line(line, verbose=False):
+    """What the build prints for one line of Sphinx's output, or None for nothing: one line
+    per executed notebook, every warning or error, the rest only with verbose."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", line.rstrip("\n"))  # Sphinx's colours
+    if _KERNEL_TCP in text:
+        return None
+    executed = _EXECUTED.search(text)
+    if executed:
+        name = pathlib.Path(executed["path"]).name
+        return f"build_book: executed {name} in {float(executed['s']):.1f} s"
+    if verbose or _ALARM.search(text):
+        return text
+    return None
+
+
+def run_filtered(command, env, verbose=False):
+    """Run the build, print its progress lines, keep its whole output in LOG."""
+    BUILD.mkdir(parents=True, exist_ok=True)
+    with open(LOG, "w") as log, subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, bufsize=1) as proc:
+        for line in proc.stdout:
+            log.write(line)
+            shown = progress_line(line, verbose)
+            if shown is not None:
+                print(shown, flush=True)
+    return proc.returncode
+
+
+def build(quiet=False, toc=None, verbose=False):
     start = time.perf_counter()
     # Start from nothing: Sphinx never deletes pages that left the table of contents.
     for stale in (HTML, BUILD / ".doctrees", BUILD / "jupyter_execute"):
@@ -177,9 +216,10 @@ def build(quiet=False, toc=None):
         f"    force_all=True, jobs={jobs}, quiet={quiet!r}))\n"
     )
     print(f"build_book: building {toc_path.name} with {jobs} reader process(es)")
-    status = subprocess.call([sys.executable, "-c", code], cwd=ROOT, env=env)
+    status = run_filtered([sys.executable, "-c", code], env, verbose)
     if status != 0:
-        print(f"build_book: jupyter-book build failed (exit status {status})", file=sys.stderr)
+        print(f"build_book: jupyter-book build failed (exit status {status}); its whole "
+              f"output is in {LOG.relative_to(ROOT)}", file=sys.stderr)
         return status
     prune(HTML)
     remote = remote_loads(HTML)
@@ -213,9 +253,11 @@ def main(argv):
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="less output from Sphinx")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print all of Sphinx's output (it is in _build/book.log anyway)")
     parser.add_argument("--toc", help="a table of contents other than _toc.yml")
     args = parser.parse_args(argv)
-    return build(quiet=args.quiet, toc=args.toc)
+    return build(quiet=args.quiet, toc=args.toc, verbose=args.verbose)
 
 
 if __name__ == "__main__":
