@@ -143,38 +143,67 @@ def test_eps_inside_is_a_hundred_times_slower_at_1e_minus_6():
     assert r["eps outside"][0] / r["eps inside"][0] == pytest.approx(99, rel=0.01)
 
 
-def test_network_lessons():
-    """Best lr: SGD at the top of the grid, Adam ten times lower; momentum at 0.3 is at
-    least as good as SGD at 3 ('compare its row at 0.3 with SGD's at 3')."""
+@pytest.fixture(scope="module")
+def net_finals():
+    return fo.network_finals()  # Xavier, every lr of the table, every seed of NET_SEEDS
+
+
+def test_network_lessons(net_finals):
+    """'Best learning rate in this grid, by the mean: SGD 3, Momentum 3, RMSprop 0.3, Adam 0.3'
+    and 'each momentum row's mean is within ...% of SGD's at a ten times larger learning rate'.
+    Means over the seeds, not one seed's digits: the best rates hold whatever the kernels."""
     rows, best = fo.network_table()
-    assert best["SGD"][0] == 3.0 and best["Adam"][0] == 0.3
-    m03 = fo.network_race(0.3).histories["Momentum"].final_loss
-    s3 = fo.network_race(3.0).histories["SGD"].final_loss
-    assert m03 <= s3
+    assert {k: lr for k, (lr, _) in best.items()} == \
+        {"SGD": 3.0, "Momentum": 3.0, "RMSprop": 0.3, "Adam": 0.3}
+    means = {lr: {k: f.mean() for k, f in per.items()} for lr, per in net_finals.items()}
+    for name, (lr, mean) in best.items():  # a clear winner, not a coin toss between rows
+        runner_up = min(m[name] for other, m in means.items() if other != lr)
+        assert mean < runner_up / 1.5, (name, lr, mean, runner_up)
+    ratios = fo.momentum_vs_sgd(net_finals)
+    assert sorted(ratios) == [0.003, 0.01, 0.03, 0.1, 0.3]
+    assert all(0.7 < r < 1.3 for r in ratios.values()), ratios
+    # and not because every row is alike: at the same rate momentum is clearly ahead
+    assert all(means[lr]["Momentum"] < 0.9 * means[lr]["SGD"] for lr in ratios)
 
 
-def test_network_race_never_diverges_and_rmsprop_spikes_at_the_top():
-    """Figure 4's prose: no run of its grid diverges (the tanh layer bounds the output);
-    at the largest learning rates RMSprop's loss jumps to tens within the first six epochs
-    and comes back down. Over five network seeds, each initialization, lr 1 and 3."""
-    from backprop_lib.network import Network
-    from backprop_lib.train import train
-
-    X, Y = fo.moons()
-    spikes, ends = [], []
+def test_no_setting_of_the_network_figure_diverges():
+    """Figure 5's caption: 'No setting of these controls diverges, for this seed or any other
+    the table below uses'. Every frame at seed 0; every seed at the two top rates, where the
+    loss spikes (the lower rates stay far from the divergence threshold)."""
+    for lr in fo.NETWORK.controls[0].values:
+        for init in fo.NETWORK.controls[1].values:
+            for scale in fo.NETWORK.controls[2].values:
+                r = fo.network_race(lr, init, scale)
+                assert not any(h.diverged for h in r.histories.values()), (lr, init, scale)
     for lr in (1.0, 3.0):
         for init in ("small", "xavier", "he"):
-            for seed in range(5):
-                for name, opt in fo.four_optimizers(lr).items():
-                    net = Network(fo.NET_SIZES, activations=["tanh", "sigmoid"], loss="bce",
-                                  init=init, seed=seed)
-                    h = train(net, X, Y, optimizer=opt, epochs=fo.NET_EPOCHS, seed=0,
-                              on_divergence="ignore")
-                    assert not h.diverged, (lr, init, seed, name)
-                    if name == "RMSprop" and lr == 3.0:
-                        assert h.loss.argmax() < 6 and h.loss[-1] < h.loss.max() / 5
-                        spikes.append(h.loss.max())
-                        ends.append(h.loss[-1])
-    assert 10 < min(spikes) and max(spikes) < 35  # "to peaks between 10 and 35"
-    # "but it often ends no better than chance, above ln 2"
-    assert sum(e > np.log(2) for e in ends) >= len(ends) // 3
+            for seed in fo.NET_SEEDS:
+                r = fo.network_race(lr, init, seed=seed)
+                assert not any(h.diverged for h in r.histories.values()), (lr, init, seed)
+
+
+def test_rmsprop_at_the_top_rate_spikes_never_settles_and_ends_by_chance():
+    """'it jumps to between .. and .. within the first 6 epochs, and in .. of the .. runs it
+    still spikes above 2 in the last 50 epochs ... anything from .. to .., worse than chance in
+    .. of the .. runs': the regime, not the digits, which change with the CPU's rounding. The
+    bounds leave room for that (45 runs: 44-45 still spiking, 21-27 above chance, the highest
+    end 4.6-6.3 under four different kernel settings)."""
+    top = fo.spike_regime(lr=3.0)
+    assert top.runs == 3 * len(fo.NET_SEEDS) >= 15 and not top.diverged.any()
+    assert top.early_peak.min() > 5 and 20 < top.early_peak.max() < 50  # "jumps to tens"
+    assert (top.tail_peak > 2.0).mean() >= 0.9  # never settles
+    above = (top.final > np.log(2)).mean()
+    assert 0.25 <= above <= 0.75  # "a matter of chance"
+    assert top.final.min() < 0.01 and top.final.max() > 2 * np.log(2)  # "near zero to several
+    # times chance"; at 0.3 the same runs settle: no spike left in the second half
+    calm = fo.spike_regime(lr=0.3)
+    assert (calm.tail_peak > 2.0).mean() < 0.1 and np.median(calm.final) < 0.01
+
+
+def test_rmsprop_at_the_top_rate_is_chaotic_not_just_noisy():
+    """'multiplying the first layer's initial weights by 1 + 1e-12 ... moves the final loss at
+    learning rate 3 by more than 0.1 in .. of the .. Xavier runs; at 0.3, by at most ..'."""
+    wild, calm = fo.nudge_effect(3.0), fo.nudge_effect(0.3)
+    assert fo.NUDGE <= 1e-12 and len(wild) == len(fo.NET_SEEDS)
+    assert (wild > 0.1).mean() >= 0.5
+    assert calm.max() < 1e-6

@@ -375,22 +375,73 @@ class NetworkRuns:
     histories: dict  # optimizer name -> History
 
 
-def network_race(lr=0.1, init="xavier", scale=1.0):
-    """Train the same 2-8-1 network (tanh, sigmoid, bce) with each optimizer at one lr.
+#: Weight seeds over which the chapter reports the network race (the figure shows seed 0).
+NET_SEEDS = tuple(range(15))
+NET_EARLY = 6  # "the first epochs": where the top rates' spike happens
+NUDGE = 1e-12  # relative change of the initial W1 in `nudge_effect`: rounding-sized
 
-    No setting of the NETWORK grid diverges: the tanh layer bounds the output by the sum of
-    |W2| and |b2|, which grows by a bounded step per epoch. At lr 1 and 3 RMSprop's loss
-    spikes to tens in the first epochs, then comes back down (chapter "Optimizers").
+
+@functools.lru_cache(maxsize=4096)
+def network_run(name, lr, init="xavier", scale=1.0, seed=0, nudge=0.0):
+    """History of one optimizer training the 2-8-1 network (tanh, sigmoid, bce) on moons().
+
+    Cached (the table, the regime and the figure share runs): treat the History as read-only.
+
+    `nudge` multiplies the initial W1 by (1 + nudge): a change in the 12th digit when it is
+    NUDGE, about what another CPU's rounding does to a run, to tell chaos from a trend.
     """
     lr = check_positive(lr, "lr")
     X, Y = moons()
-    histories = {}
-    for name, opt in four_optimizers(lr).items():
-        net = Network(NET_SIZES, activations=["tanh", "sigmoid"], loss="bce", init=init,
-                      init_scale=scale, seed=0)
-        histories[name] = train(net, X, Y, optimizer=opt, epochs=NET_EPOCHS, seed=0,
-                                on_divergence="ignore")
+    net = Network(NET_SIZES, activations=["tanh", "sigmoid"], loss="bce", init=init,
+                  init_scale=scale, seed=seed)
+    if nudge:
+        net.params["W1"] *= 1.0 + check_real(nudge, "nudge")
+    return train(net, X, Y, optimizer=four_optimizers(lr)[name], epochs=NET_EPOCHS, seed=0,
+                 on_divergence="ignore")
+
+
+def network_race(lr=0.1, init="xavier", scale=1.0, seed=0):
+    """Train the same 2-8-1 network (tanh, sigmoid, bce) with each optimizer at one lr.
+
+    No setting of the NETWORK grid diverges, for any of NET_SEEDS: the tanh layer bounds the
+    output by the sum of |W2| and |b2|, which grows by a bounded step per epoch. At lr 3
+    RMSprop's loss spikes to tens in the first epochs and never settles; where it ends is
+    chaotic (see `spike_regime` and `nudge_effect`, chapter "Optimizers").
+    """
+    lr = check_positive(lr, "lr")
+    histories = {name: network_run(name, lr, init, scale, seed) for name in STYLES}
     return NetworkRuns(lr, init, float(scale), histories)
+
+
+@dataclass
+class Regime:
+    """One optimizer at one lr over several initializations and seeds, one entry per run."""
+
+    lr: float
+    early_peak: np.ndarray  # the largest loss in the first NET_EARLY epochs
+    tail_peak: np.ndarray  # the largest loss in the last half of the epochs
+    final: np.ndarray  # the loss after the last epoch
+    diverged: np.ndarray
+
+    @property
+    def runs(self):
+        return len(self.final)
+
+
+def spike_regime(lr=3.0, name="RMSprop", inits=("small", "xavier", "he"), seeds=NET_SEEDS):
+    """How `name` behaves at `lr` over every init and seed: spike, tail and end of each run."""
+    hs = [network_run(name, lr, init, seed=s) for init in inits for s in seeds]
+    half = NET_EPOCHS // 2
+    return Regime(float(lr), np.array([h.loss[:NET_EARLY].max() for h in hs]),
+                  np.array([h.loss[half:].max() for h in hs]),
+                  np.array([h.final_loss for h in hs]), np.array([h.diverged for h in hs]))
+
+
+def nudge_effect(lr, name="RMSprop", init="xavier", seeds=NET_SEEDS, nudge=NUDGE):
+    """|final loss - final loss with W1 nudged by a factor 1 + nudge|, one entry per seed."""
+    return np.array([abs(network_run(name, lr, init, seed=s).final_loss
+                         - network_run(name, lr, init, seed=s, nudge=nudge).final_loss)
+                     for s in seeds])
 
 
 def draw_network(fig, r, artists):
@@ -495,21 +546,54 @@ def race_table(surface="quadratic", lrs=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3)):
     return rows
 
 
-def network_table(lrs=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), init="xavier", scale=1.0):
-    """Rows (lr, then the final training loss per optimizer) and each optimizer's best lr."""
-    rows, best = [], {}
+def network_finals(lrs=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), init="xavier", scale=1.0,
+                   seeds=NET_SEEDS):
+    """{lr: {optimizer: final losses over the seeds}}, np.inf where a run diverged."""
+    out = {}
     for lr in lrs:
-        r = network_race(lr, init, scale)
+        out[lr] = {name: [] for name in STYLES}
+        for seed in seeds:
+            for name, h in network_race(lr, init, scale, seed).histories.items():
+                out[lr][name].append(np.inf if h.diverged else h.final_loss)
+        out[lr] = {name: np.array(v) for name, v in out[lr].items()}
+    return out
+
+
+def network_table(lrs=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), init="xavier", scale=1.0,
+                  seeds=NET_SEEDS):
+    """Rows (lr, then 'mean (min-max)' of the final loss over the seeds per optimizer) and
+    each optimizer's best lr by that mean: {name: (lr, mean)}.
+
+    One seed's final loss is chaotic where the loss never settles (RMSprop at lr 3: a change
+    in the last bit of rounding moves it anywhere in its range); the mean over many seeds
+    and the range are what a reader can rely on.
+    """
+    finals = network_finals(lrs, init, scale, seeds)
+    rows, best = [], {}
+    for lr, per in finals.items():
         cells = []
-        for name, h in r.histories.items():
-            if h.diverged:
-                cells.append(f"diverges (epoch {h.stopped_epoch})")
+        for name, f in per.items():
+            if not np.isfinite(f).all():
+                cells.append(f"diverges in {np.sum(~np.isfinite(f))} of {len(f)} runs")
                 continue
-            cells.append(f"{h.final_loss:.3f}")
-            if name not in best or h.final_loss < best[name][1]:
-                best[name] = (lr, h.final_loss)
+            cells.append(f"{f.mean():.3f} ({f.min():.3f}-{f.max():.3f})")
+            if name not in best or f.mean() < best[name][1]:
+                best[name] = (lr, float(f.mean()))
         rows.append([f"{lr:g}"] + cells)
     return rows, best
+
+
+def momentum_vs_sgd(finals, beta=0.9):
+    """{lr: mean final loss of Momentum at lr / that of SGD at lr / (1 - beta)}, for each lr
+    of `finals` (from network_finals) whose partner is in the grid too: near 1 when momentum
+    behaves as SGD with a 1 / (1 - beta) times larger rate."""
+    grid = {round(lr, 9): lr for lr in finals}
+    out = {}
+    for lr in finals:
+        partner = grid.get(round(lr / (1 - beta), 9))
+        if partner is not None:
+            out[lr] = float(finals[lr]["Momentum"].mean() / finals[partner]["SGD"].mean())
+    return out
 
 
 def as_image(fig, dpi=80):
