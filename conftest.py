@@ -9,39 +9,24 @@ for byte; treat them like every other image. Their text/plain record is still co
 
 import inspect
 import os
+import sys
 
 import pytest
 
 from tools import reproducible
 
-# nbval's kernels start after this: they get the pinned NumPy and OpenBLAS kernels whatever
-# started pytest. This process's own NumPy is pinned only if pytest was started pinned
-# (`make test` and `make fast` do), which the header of the run says.
-_STARTED_PINNED = reproducible.is_applied()
+# Set before this process imports NumPy (it reads the settings once, at import) and before
+# nbval starts its kernels: the tests and the notebooks see the pinned kernels whatever
+# started pytest, unless something imported NumPy before this file, which the run's header
+# then says.
+_PINNED_HERE = reproducible.is_applied() or "numpy" not in sys.modules
 reproducible.apply()
 
 
 def pytest_report_header(config):
-    return ("kernels: NumPy and OpenBLAS pinned (tools/reproducible.py)" if _STARTED_PINNED
-            else "kernels: this process's NumPy is not pinned (run `make test`); nbval's are")
-
-try:
-    import nbval.plugin as _nbval
-except ImportError:  # nbval is a test dependency only
-    _nbval = None
-
-GLUED_IMAGE = "application/papermill.record/image/png"
-
-if _nbval is not None and not getattr(_nbval.IPyNbFile, "_skips_glued_images", False):
-    _init = _nbval.IPyNbFile.__init__
-
-    def _init_skipping_glued_images(self, *args, **kwargs):
-        _init(self, *args, **kwargs)
-        if "image/png" in self.skip_compare:  # only where nbval skips images at all
-            self.skip_compare = self.skip_compare + (GLUED_IMAGE,)
-
-    _nbval.IPyNbFile.__init__ = _init_skipping_glued_images
-    _nbval.IPyNbFile._skips_glued_images = True
+    return ("kernels: NumPy and OpenBLAS pinned (tools/reproducible.py)" if _PINNED_HERE
+            else "kernels: NumPy was imported before conftest.py, so this process's is not "
+                 "pinned (nbval's kernels are); run `make test`")
 
 
 def pytest_configure(config):

@@ -132,9 +132,9 @@ def pages(book):
 class Visit:
     """One browser page with every request outside `origin` aborted and recorded."""
 
-    def __init__(self, browser, origin, color_scheme="light"):
+    def __init__(self, browser, origin, color_scheme="light", width=1200):
         self.context = browser.new_context(color_scheme=color_scheme,
-                                           viewport={"width": 1200, "height": 900})
+                                           viewport={"width": width, "height": 900})
         self.remote, self.errors = [], []
         self.origin = origin
         self.context.route("**/*", self._route)
@@ -499,6 +499,43 @@ def test_players_readable_in_light_and_dark_mode(chromium, server, book, scheme)
                 ratio = _contrast(_rgb(color), _rgb(background))
                 assert ratio >= 4.5, (selector, color, background, ratio)
         assert not visit.errors, visit.errors
+
+
+# At phone width: how far the page scrolls sideways, and each display equation that is
+# wider than its box but cannot be scrolled there (its right-hand terms cut off).
+PHONE_JS = """() => {
+  const clipped = [];
+  for (const box of document.querySelectorAll('article div.math')) {
+    const shown = box.querySelector('.MathJax_Display') || box;
+    const inner = shown.querySelector('span.math > span') || shown;
+    const need = inner.getBoundingClientRect().width;
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(shown).overflowX)
+      && shown.scrollWidth >= need - 1;
+    if (need > shown.clientWidth + 1 && !scrolls)
+      clipped.push(Math.round(need) + ' px in ' + shown.clientWidth + ' px: '
+                   + box.textContent.trim().slice(0, 40));
+  }
+  return {sideways: document.documentElement.scrollWidth - window.innerWidth, clipped};
+}"""
+
+
+def test_at_phone_width_wide_equations_scroll_in_their_box(chromium, server, book):
+    """At 390 px no page scrolls sideways and no display equation is cut off: one wider
+    than the screen scrolls inside its own box (chapter 3's backward pass lost its right
+    column before)."""
+    found, wide = [], 0
+    with Visit(chromium, server, width=390) as visit:
+        for rel in pages(book):
+            page = visit.open(f"{server}/{rel}")
+            report = page.evaluate(PHONE_JS)
+            wide += page.evaluate("""() => [...document.querySelectorAll(
+                'article div.math .MathJax_Display')].filter(m => m.scrollWidth > m.clientWidth
+                ).length""")
+            if report["sideways"] > 0:
+                found.append(f"{rel}: the page scrolls {report['sideways']} px sideways")
+            found += [f"{rel}: equation cut off, {c}" for c in report["clipped"]]
+    assert not found, "\n".join(found)
+    assert wide > 0, "no equation is wider than a phone: the check above tested nothing"
 
 
 def test_the_checks_catch_remote_requests_and_console_errors(chromium, server, book):

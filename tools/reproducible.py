@@ -7,6 +7,7 @@ check's 1.37e-10 on one machine is 2.22e-10 on another, and a training run at a 
 rate where the loss is chaotic ends somewhere else. So wherever outputs are made or
 compared (`make notebooks`, `make test`, `make fast`, `make book`), both libraries use the
 AVX2/FMA kernels that every x86-64-v3 CPU (Intel Haswell, AMD Zen and later) has.
+conftest.py sets them too, before pytest imports NumPy, so a bare `pytest` is pinned.
 
 A learner's own kernel in JupyterLab is not pinned: there the last digits of a rounding
 error may differ, and the chapters' claims (tested on their meaning, not their digits) hold.
