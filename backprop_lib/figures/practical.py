@@ -7,8 +7,10 @@ batch normalization.
   per-feature inputs.
 - `lr_compute` / `lr_draw` / `lr_show` (interactive: learning rate, initialization, init
   scale): final training loss against the learning rate for three initializations at init
-  scale 1 (the chapter's table, computed once), the chosen run marked on it, and the loss
-  curve of the chosen setting. Each frame trains one network, never a whole sweep. No rate
+  scale 1 (seed 0, computed once), the chosen run marked on it, and the loss curve of the
+  chosen setting. The chapter's table prints the chaotic cells of that sweep (`is_chaotic`:
+  the final loss moves when the initial weights change in their 12th digit) as spreads over
+  SWEEP_SEEDS (`sweep_cell`), and counts of breakdowns as ranges over NUDGES. Each frame trains one network, never a whole sweep. No rate
   of the sweep diverges (the tanh layers bound the output, see `sweep_edges`); at its top
   training breaks down instead, and the frame says so.
 - `monitor_runs` / `draw_monitor` (static): per-layer gradient norms recorded by
@@ -151,18 +153,31 @@ LR_CONTROLS = [
 LR_JOINT = ("lr", "init")
 
 
-@functools.lru_cache(maxsize=512)
-def train_moons(lr, init, scale, epochs=SWEEP_EPOCHS):
+NUDGE = 1e-12  # the relative change of the initial weights of a `nudged` run
+
+
+def _nudge(net, nudge):
+    """Multiply every initial parameter by (1 + nudge * NUDGE): a change in the 12th digit,
+    a stand-in for another CPU's rounding (whose kernels differ in the last bits)."""
+    if nudge:
+        net.set_params({k: w * (1 + nudge * NUDGE) for k, w in net.params.items()})
+    return net
+
+
+@functools.lru_cache(maxsize=1024)
+def train_moons(lr, init, scale, epochs=SWEEP_EPOCHS, seed=0, nudge=0):
     """Train a 2-16-16-1 tanh network (BCE, full-batch SGD) on the standardized moons.
 
-    Returns (history, net). Divergence is recorded in the history, never warned.
+    seed: the weights' seed (the chapter's table and figure use 0); nudge: an integer k,
+    the initial weights times (1 + k * NUDGE) (0: as drawn). Returns (history, net).
+    Divergence is recorded in the history, never warned.
     """
     lr = check_positive(lr, "lr")
     init = check_choice(init, "init", INITS)
     scale = check_real(scale, "scale", low=0.0, low_open=True)
     X, Y = standard_moons()
-    net = Network([2, 16, 16, 1], ["tanh", "tanh", "sigmoid"], "bce", init=init,
-                  init_scale=scale, seed=0)
+    net = _nudge(Network([2, 16, 16, 1], ["tanh", "tanh", "sigmoid"], "bce", init=init,
+                         init_scale=scale, seed=seed), nudge)
     return train(net, X, Y, optimizers.SGD(lr), epochs=epochs, on_divergence="ignore"), net
 
 
@@ -204,6 +219,118 @@ def sweep_edges(table, lrs=SWEEP_LRS):
     failing = [lr for init, losses in table.items() for lr, v in zip(lrs, losses, strict=True)
                if lr > best[init] and not v <= FAIL_LOSS]  # NaN (diverged) fails too
     return best, (min(failing) if failing else None)
+
+
+# --- chaos at the top of the sweep. Above some rate the final loss depends on the last bits
+# of rounding: with the AVX-512 kernels of one CPU a cell of the table is 0.0434, with the
+# AVX2 kernels of another 0.145. Such a cell is no number to quote; the chapter reports it
+# as a spread over weight seeds, and counts of breakdowns as ranges over nudged copies.
+
+SWEEP_SEEDS = (0, 1, 2, 3, 4)  # the weight seeds over which chaotic cells are reported
+NUDGES = (0, 1, 2, 3, 4)  # the nudged copies over which a count is given as a range
+CHAOS_TOLERANCE = 1e-3  # relative change of the final loss that makes a cell chaotic
+
+
+def is_chaotic(lr, init, scale=1.0, seed=0, nudges=NUDGES):
+    """Whether the final loss of (lr, init, seed) moves by more than CHAOS_TOLERANCE
+    (relative) when the initial weights change in their 12th digit (`NUDGE`).
+
+    A stable run changes by about NUDGE times a modest factor, ~1e-11; a chaotic one
+    amplifies the change exponentially, so the test does not hang on the tolerance.
+    """
+    finals = np.array([train_moons(lr, init, scale, seed=seed, nudge=k)[0].final_loss
+                       for k in nudges])
+    return bool(np.ptp(finals) > CHAOS_TOLERANCE * np.abs(finals).min())
+
+
+@dataclass(frozen=True)
+class Spread:
+    """One (lr, init) of the sweep over weight seeds."""
+
+    lr: float
+    init: str
+    losses: np.ndarray  # the final loss of each seed (NaN where diverged)
+    broke_down: np.ndarray  # bool per seed: `broke_down`
+
+    @property
+    def n(self):
+        return len(self.losses)
+
+
+@functools.lru_cache(maxsize=64)
+def spread(lr, init, scale=1.0, seeds=SWEEP_SEEDS):
+    """The final losses and breakdowns of (lr, init) over `seeds`."""
+    runs = [train_moons(lr, init, scale, seed=s)[0] for s in seeds]
+    return Spread(float(lr), init, np.array([final_loss(h) for h in runs]),
+                  np.array([broke_down(h) for h in runs]))
+
+
+def sweep_cell(lr, init, scale=1.0):
+    """The table's text for (lr, init): the seed-0 loss where it is stable; where it is
+    chaotic, the range over SWEEP_SEEDS and how many of them break down."""
+    if not is_chaotic(lr, init, scale):
+        h = train_moons(lr, init, scale)[0]
+        return "diverged" if h.diverged else f"{h.final_loss:.4f}"
+    sp = spread(lr, init, scale)
+    k = int(sp.broke_down.sum())
+    settled = sp.losses[~sp.broke_down]
+    if k == 0:
+        return f"chaotic: {_g2(settled.min())} to {_g2(settled.max())}"
+    text = f"chaotic: {k}/{sp.n} break down"
+    if len(settled) == 1:
+        return text + f", one ends at {_g2(settled[0])}"
+    return text + (f", the others end at {_g2(settled.min())} to {_g2(settled.max())}"
+                   if len(settled) else "")
+
+
+def first_chaotic(init, scale=1.0, lrs=SWEEP_LRS):
+    """The smallest rate of `lrs` whose cell is chaotic for `init` (None if none is)."""
+    return next((lr for lr in lrs if is_chaotic(lr, init, scale)), None)
+
+
+def _g2(x):
+    """Two significant digits, never in exponent notation (0.00094, 0.26, 1.3)."""
+    digits = max(1, 1 - int(math.floor(math.log10(abs(x))))) if x else 1
+    return f"{x:.{digits}f}"
+
+
+def breakdown_count(lr, seeds=SWEEP_SEEDS, nudges=NUDGES, inits=INITS):
+    """How many of the len(inits) * len(seeds) runs at `lr` break down, for each nudge:
+    returns (smallest, largest) over the nudged copies. The count moves with rounding where
+    the runs are chaotic; its range over nudges says by how much."""
+    counts = [int(sum(broke_down(train_moons(lr, init, 1.0, seed=s, nudge=k)[0])
+                      for init in inits for s in seeds)) for k in nudges]
+    return min(counts), max(counts)
+
+
+def edges_over_seeds(seeds=SWEEP_SEEDS, lrs=SWEEP_LRS):
+    """For each seed, `sweep_edges` of its own table: (sorted set of Xavier's best rates,
+    sorted set of edges) over `seeds`."""
+    bests, edges = set(), set()
+    for s in seeds:
+        table = {init: np.array([final_loss(train_moons(lr, init, 1.0, seed=s)[0])
+                                 for lr in lrs]) for init in INITS}
+        best, edge = sweep_edges(table, lrs)
+        bests.add(best["xavier"])
+        edges.add(edge)
+    return sorted(bests), sorted(e for e in edges if e is not None)
+
+
+def relu_divergences(lr=SWEEP_LRS[-1], init="he", seeds=SWEEP_SEEDS):
+    """How many of `seeds` diverge at `lr` when the sweep's tanh layers are ReLU instead."""
+    X, Y = standard_moons()
+    n = 0
+    for s in seeds:
+        net = Network([2, 16, 16, 1], ["relu", "relu", "sigmoid"], "bce", init=init, seed=s)
+        n += train(net, X, Y, optimizers.SGD(lr), epochs=SWEEP_EPOCHS,
+                   on_divergence="ignore").diverged
+    return int(n)
+
+
+def count_range(lo_hi) -> str:
+    """(lo, hi) -> "lo" if equal, else "lo to hi"."""
+    lo, hi = lo_hi
+    return f"{lo}" if lo == hi else f"{lo} to {hi}"
 
 
 SWEEP_SCALE = 1.0  # the init scale of the sweep drawn behind every frame (the chapter's table)
@@ -373,10 +500,11 @@ BN_CONTROLS = [
 BN_JOINT = ("lr", "init")
 
 
-@functools.lru_cache(maxsize=64)
-def train_bn_pair(lr, init, epochs=BN_EPOCHS):
+@functools.lru_cache(maxsize=256)
+def train_bn_pair(lr, init, epochs=BN_EPOCHS, seed=0, nudge=0):
     """The same deep ReLU network trained without and with batch normalization.
 
+    seed, nudge: as in `train_moons` (the figure uses seed 0, no nudge).
     Returns a dict "plain"/"batchnorm" -> (history, training accuracy in inference mode).
     """
     lr = check_positive(lr, "lr")
@@ -384,8 +512,8 @@ def train_bn_pair(lr, init, epochs=BN_EPOCHS):
     X, Y = standard_moons()
     out = {}
     for name, cls in (("plain", Network), ("batchnorm", BatchNormNetwork)):
-        net = cls(BN_LAYERS, ["relu"] * (len(BN_LAYERS) - 2) + ["sigmoid"], "bce", init=init,
-                  seed=0)
+        net = _nudge(cls(BN_LAYERS, ["relu"] * (len(BN_LAYERS) - 2) + ["sigmoid"], "bce",
+                         init=init, seed=seed), nudge)
         h = train(net, X, Y, optimizers.SGD(lr), epochs=epochs, on_divergence="ignore")
         out[name] = (h, accuracy(net, X, Y))
     return out
@@ -449,6 +577,23 @@ def bn_alt(params, r) -> str:
                          f"and the training accuracy {acc:.2f}")
     return (f"Loss curves at learning rate {r.lr:g} with {r.init} initialization: "
             + "; ".join(parts) + ".")
+
+
+BN_FAIL_LOSS = 0.6  # a run fails if it diverges, ends above this loss or below BN_FAIL_ACC
+BN_FAIL_ACC = 0.8
+
+
+def bn_fails(history, acc) -> bool:
+    """Whether a run of the batch-norm figure failed to learn."""
+    return history.diverged or history.final_loss > BN_FAIL_LOSS or acc < BN_FAIL_ACC
+
+
+def bn_fail_count(lr, name="batchnorm", seeds=SWEEP_SEEDS, nudges=NUDGES, inits=INITS):
+    """How many of the len(inits) * len(seeds) runs of `name` ("plain" or "batchnorm") fail
+    at `lr`: (smallest, largest) over the nudged copies, as in `breakdown_count`."""
+    counts = [int(sum(bn_fails(*train_bn_pair(lr, init, seed=s, nudge=k)[name])
+                      for init in inits for s in seeds)) for k in nudges]
+    return min(counts), max(counts)
 
 
 def bn_interactive():
