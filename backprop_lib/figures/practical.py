@@ -10,7 +10,8 @@ batch normalization.
   scale 1 (seed 0, computed once), the chosen run marked on it, and the loss curve of the
   chosen setting. The chapter's table prints the chaotic cells of that sweep (`is_chaotic`:
   the final loss moves when the initial weights change in their 12th digit) as spreads over
-  SWEEP_SEEDS (`sweep_cell`), and counts of breakdowns as ranges over NUDGES. Each frame trains one network, never a whole sweep. No rate
+  SWEEP_SEEDS (`sweep_cell`), and counts of breakdowns as ranges over NUDGES. Each frame
+  trains one network, never a whole sweep. No rate
   of the sweep diverges (the tanh layers bound the output, see `sweep_edges`); at its top
   training breaks down instead, and the frame says so.
 - `monitor_runs` / `draw_monitor` (static): per-layer gradient norms recorded by
