@@ -101,6 +101,10 @@ class Network:
             self.layer_sizes, self.init, self.init_scale, rng, self.dtype
         )
         self.cache = None  # the forward pass's Z and A, kept for the backward pass
+        # Each layer's parameter and gradient names, formatted once: every pass looks them
+        # up, and formatting f"W{l}" anew costs about 70 ns a time, a few percent of a
+        # 2-2-1 network's step.
+        self._names = [(f"W{l}", f"b{l}", f"dW{l}", f"db{l}") for l in range(1, self.L + 1)]
 
     # ------------------------------------------------------------------ parameters
     def param_shapes(self) -> dict:
@@ -202,11 +206,12 @@ class Network:
         """A_L for the examples in the columns of X; keeps Z and A for backward."""
         A = X if checked else self._check_X(X)
         self._check_params()
+        params = self.params
         Zs, As = [None], [A]
-        for l in range(1, self.L + 1):
-            Z = self.params[f"W{l}"] @ A
-            Z += self.params[f"b{l}"]  # in place: one temporary fewer
-            A = self._f[l - 1](Z)
+        for (w_name, b_name, _, _), f in zip(self._names, self._f, strict=True):  # l = 1..L
+            Z = params[w_name] @ A
+            Z += params[b_name]  # in place: one temporary fewer
+            A = f(Z)
             Zs.append(Z)
             As.append(A)
         self.cache = {"Z": Zs, "A": As}
@@ -261,15 +266,15 @@ class Network:
         loss, dZ = self._loss_and_output_delta(Y, out, keep_all)
         dA = None  # dA{l} for the layer below, set at the end of each step
         for l in range(self.L, 0, -1):
+            w_name, _, dw_name, db_name = self._names[l - 1]
             if l < self.L:
                 dZ = self._dZ(l, dA)
-            W = self.params[f"W{l}"]
-            out[f"dW{l}"] = dZ @ As[l - 1].T
-            out[f"db{l}"] = dZ.sum(axis=1, keepdims=True)
+            out[dw_name] = dZ @ As[l - 1].T
+            out[db_name] = dZ.sum(axis=1, keepdims=True)
             if keep_all:
                 out[f"dZ{l}"] = dZ
             if l > 1 or keep_all:
-                dA = W.T @ dZ
+                dA = self.params[w_name].T @ dZ
                 if keep_all:
                     out[f"dA{l - 1}"] = dA
         return loss, out
@@ -287,7 +292,9 @@ class Network:
             X, Y = self.check_data(X, Y)
         self.forward(X, checked=True)
         loss, out = self._backward(Y, keep_all=False)
-        grads = {k: out[k] for l in range(1, self.L + 1) for k in (f"dW{l}", f"db{l}")}
+        grads = {}
+        for _, _, dw_name, db_name in self._names:  # in the order of params: dW1, db1, ...
+            grads[dw_name], grads[db_name] = out[dw_name], out[db_name]
         return loss, grads
 
     def trace(self, X, Y) -> "Trace":

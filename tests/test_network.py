@@ -281,3 +281,20 @@ def test_half_mse_mse_and_softmax_gradients_are_unchanged_bit_for_bit():
             np.testing.assert_array_equal(t["dZ2"], out)
         else:
             np.testing.assert_array_equal(t["dA2"], out)
+
+
+def test_gradients_and_cache_are_fresh_arrays_the_caller_may_keep():
+    """Each call returns new arrays: gradients and cached Z, A kept from one call are not
+    overwritten by the next (no buffer is reused across calls)."""
+    net, X, Y = make(sizes=(3, 5, 4, 2), m=6)
+    loss1, grads1 = net.loss_and_gradients(X, Y)
+    kept = {k: v.copy() for k, v in grads1.items()}
+    Z1, A1 = net.cache["Z"][1], net.cache["A"][1]
+    Z1_kept, A1_kept = Z1.copy(), A1.copy()
+    loss2, grads2 = net.loss_and_gradients(2 * X, Y)
+    assert loss2 != loss1
+    for k, v in grads1.items():
+        np.testing.assert_array_equal(v, kept[k])
+        assert not np.shares_memory(v, grads2[k])
+    np.testing.assert_array_equal(Z1, Z1_kept)
+    np.testing.assert_array_equal(A1, A1_kept)
