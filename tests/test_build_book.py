@@ -93,3 +93,85 @@ def test_the_build_prints_one_line_per_notebook_and_every_warning():
     assert line("myst-nb v1.4.0: NbParserConfig(execution_allow_errors=False, "
                 "render_error_lexer='ipythontb')") is None
     assert line("ValueError: x must be finite") == "ValueError: x must be finite"
+
+
+def test_the_notebooks_zip_holds_what_runs_them(tmp_path):
+    """On a small hand-made source tree: the zip holds the toc's pages, the Markdown pages
+    they link to (and those pages' links), the package's .py files, what pip and make need,
+    and a README with the commands; nothing else, and the same bytes on every build."""
+    import zipfile
+
+    src = tmp_path / "src"
+    write(src, "_toc.yml", "format: jb-book\nroot: book/intro\nchapters:\n"
+          "  - file: book/01_a\n  # - file: book/03_later\n  - file: book/02_b.ipynb\n")
+    write(src, "book/intro.md", "# Intro\n")
+    write(src, "book/01_a.ipynb", '{"cells": [{"source": "See [x](references.md#ref-x)."}]}')
+    write(src, "book/02_b.ipynb", "{}")
+    write(src, "book/03_later.ipynb", "{}")
+    write(src, "book/references.md", "[more](history.md)\n")
+    write(src, "book/history.md", "back to [refs](references.md)\n")
+    write(src, "book/unlinked.md", "not a page\n")
+    write(src, "backprop_lib/__init__.py", "X = 1\n")
+    write(src, "backprop_lib/figures/plot.py", "Y = 2\n")
+    write(src, "backprop_lib/__pycache__/x.cpython-311.pyc", "junk")
+    for name in build_book.ZIP_FILES:
+        write(src, name, name)
+    write(src, "tests/test_x.py", "not for learners")
+    members = build_book.zip_members(src, repository="https://example.org/o/r")
+    assert sorted(members) == sorted(
+        ["book/intro.md", "book/01_a.ipynb", "book/02_b.ipynb", "book/references.md",
+         "book/history.md", "backprop_lib/__init__.py", "backprop_lib/figures/plot.py",
+         "README.md", *build_book.ZIP_FILES])
+    readme = members["README.md"].decode()
+    assert "make lab" in readme and "-c constraints.txt -r requirements.txt -e ." in readme
+    assert "jupyter lab book/" in readme and "https://example.org/o/r" in readme
+    assert "example.org" not in build_book.zip_members(src)["README.md"].decode()
+
+    first, second = tmp_path / "a" / "book.zip", tmp_path / "b" / "book.zip"
+    size = build_book.write_zip(first, members)
+    build_book.write_zip(second, dict(reversed(list(members.items()))))
+    assert size == first.stat().st_size and first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        infos = archive.infolist()
+        assert [i.filename for i in infos] == sorted(f"backprop-book/{n}" for n in members)
+        assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in infos)
+        assert archive.read("backprop-book/backprop_lib/figures/plot.py") == b"Y = 2\n"
+    assert not list(first.parent.glob("*.partial"))
+
+
+def test_the_real_zip_holds_every_chapter_and_the_package():
+    members = build_book.zip_members()
+    toc = build_book.toc_pages(ROOT, ROOT / "_toc.yml")
+    chapters = {p.relative_to(ROOT).as_posix() for p in toc}
+    assert {"book/02_chain_rule.ipynb", "book/intro.md", "book/references.md"} <= chapters
+    assert chapters <= set(members)
+    assert {"backprop_lib/__init__.py", "pyproject.toml", "requirements.txt", "constraints.txt",
+            "Makefile", "tools/lab.py", "README.md"} <= set(members)
+    # pyproject.toml names its readme; pip install -e . fails without that file.
+    assert 'readme = "README.md"' not in members["pyproject.toml"].decode() \
+        or "README.md" in members
+    assert not any(n.startswith(("tests/", ".venv", "_build")) for n in members)
+
+
+def test_the_repository_address_is_a_setting_left_out_while_unset(tmp_path):
+    config = write(tmp_path, "_config.yml", "title: x\nrepository:\n  url: \"\"\n")
+    assert build_book.repository_url(config) == ""
+    assert build_book.repository_text("") == ""
+    assert build_book.repository_url(write(tmp_path, "b.yml", "title: x\n")) == ""
+    config.write_text("repository:\n  url: https://github.com/o/backprop-book\n")
+    url = build_book.repository_url(config)
+    assert url == "https://github.com/o/backprop-book"
+    text = build_book.repository_text(url)
+    assert f"git clone {url} backprop-book" in text and f"<{url}>" in text
+    # The introduction holds the marker where the address goes, and no placeholder.
+    intro = (ROOT / "book" / "intro.md").read_text()
+    assert build_book.REPOSITORY_MARKER in intro
+    assert "<this repository>" not in intro
+    assert build_book.repository_url() == "" or build_book.repository_url().startswith("http")
+
+
+def test_the_zip_button_is_a_relative_link_to_the_zip():
+    button = build_book.zip_button(lambda target, rel: "../" + target)
+    assert button["type"] == "link" and button["url"] == "../_downloads/backprop-book.zip"
+    assert button["label"] == "download-notebooks-button"

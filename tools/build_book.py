@@ -19,6 +19,18 @@
    that anchor (_config.yml lets MyST's own check of such links go quiet, because it knows
    only heading anchors) and that no page shows raw MyST markup, and print the total size
    of _build/html and the largest pages.
+5. Write _build/html/_downloads/backprop-book.zip: the notebooks of the table of contents
+   as they are in book/ (with their outputs), the Markdown pages they link to, the
+   backprop_lib package, pyproject.toml, the requirements, the Makefile with tools/lab.py
+   (`make lab` works in the unzipped folder) and a README with the commands; the same
+   bytes for the same sources (fixed timestamps, sorted entries). A notebook alone cannot
+   run: it imports backprop_lib.
+
+This file is also a Sphinx extension of the build (_config.yml, local_extensions): it puts
+a button for that zip in the header of every page (the theme's header_buttons), and it
+reads `repository: url:` of _config.yml: when set, the theme's repository button shows
+and the introduction's run instructions say `git clone <url>` (where book/intro.md holds
+REPOSITORY_MARKER); while unset, neither appears.
 
 Usage: python tools/build_book.py [--quiet] [--verbose] [--toc FILE]. Exit status 0 only
 when all of this passed. It prints one line per executed notebook and every warning or
@@ -35,6 +47,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import reproducible  # noqa: E402  (tools/reproducible.py, beside this file)
@@ -241,11 +254,157 @@ def build(quiet=False, toc=None, verbose=False):
         print(f"build_book: {page} shows raw MyST markup: {snippet!r}", file=sys.stderr)
     if anchors or markup:
         return 1
+    zip_bytes = write_zip(HTML / ZIP_URL, zip_members(ROOT, toc_path, repository_url()))
     total, pages = sizes(HTML)
     print(f"build_book: built in {time.perf_counter() - start:.1f} s; _build/html is "
           f"{total / 1e6:.1f} MB; largest pages: "
-          + ", ".join(f"{p} {s / 1e3:.0f} kB" for s, p in pages[:3]))
+          + ", ".join(f"{p} {s / 1e3:.0f} kB" for s, p in pages[:3])
+          + f"; the notebooks' zip {ZIP_URL} is {zip_bytes / 1e3:.0f} kB")
     return 0
+
+
+ZIP_NAME = "backprop-book.zip"
+ZIP_URL = "_downloads/" + ZIP_NAME  # relative to _build/html
+ZIP_FOLDER = "backprop-book"  # the one folder the zip unpacks into
+# Besides the pages: what `pip install -e .` and `make lab` need in the unzipped folder.
+ZIP_FILES = ["pyproject.toml", "requirements.txt", "constraints.txt", "LICENSE", "Makefile",
+             "tools/lab.py"]
+_MD_LINK = re.compile(r"\]\(([\w.-]+\.md)(?:#[^)]*)?\)")
+ZIP_README = """\
+Backpropagation, computed and moved: the notebooks
+==================================================
+
+book/          the chapters as Jupyter notebooks, with their outputs, and the pages they link to
+backprop_lib/  the small package every notebook imports
+requirements.txt, constraints.txt   what they need (constraints.txt: the versions last tested)
+
+With Python 3.11 or newer, in this folder:
+
+    make lab
+
+creates .venv, installs what is needed (a few minutes) and opens JupyterLab on book/.
+Without make, the same in two commands:
+
+    python3 -m venv .venv && .venv/bin/pip install -c constraints.txt -r requirements.txt -e .
+    .venv/bin/jupyter lab book/
+
+(on Windows: .venv\\Scripts\\pip and .venv\\Scripts\\jupyter; as root, add --allow-root to
+jupyter lab, which make lab does by itself). In a running notebook the sliders recompute live.
+Only `make lab` of the Makefile works here: building the HTML book and the tests need the
+book's whole source{where}.
+"""
+
+
+def toc_pages(root, toc):
+    """The pages of a table of contents that exist: book/NN.ipynb or .md, in its order."""
+    found = []
+    for entry in re.findall(r"^\s*-?\s*(?:file|root):\s*(\S+)", pathlib.Path(toc).read_text(),
+                            flags=re.M):
+        for path in ([root / entry] if pathlib.Path(entry).suffix else
+                     [root / (entry + ".ipynb"), root / (entry + ".md")]):
+            if path.is_file():
+                found.append(path)
+                break
+    return found
+
+
+def zip_members(root=ROOT, toc=None, repository=""):
+    """{name in the zip: bytes} of the notebooks' zip (see the module's docstring, 5)."""
+    root = pathlib.Path(root)
+    pages = toc_pages(root, toc or root / "_toc.yml")
+    # The Markdown pages a page links to (references.md), and the pages those link to.
+    todo, seen = list(pages), set(pages)
+    while todo:
+        text = todo.pop().read_text(encoding="utf-8")
+        for name in _MD_LINK.findall(text):
+            linked = root / "book" / name
+            if linked.is_file() and linked not in seen:
+                seen.add(linked)
+                todo.append(linked)
+    files = set(seen)
+    files |= {p for p in (root / "backprop_lib").rglob("*.py") if "__pycache__" not in p.parts}
+    files |= {root / name for name in ZIP_FILES if (root / name).is_file()}
+    members = {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
+    where = f" ({repository})" if repository else ""
+    # pyproject.toml names README.md as the package's readme: pip needs the file.
+    members["README.md"] = ZIP_README.format(where=where).encode()
+    return members
+
+
+def write_zip(dest, members, folder=ZIP_FOLDER):
+    """Write members ({name: bytes}) into dest under one folder, the same bytes every time:
+    sorted entries, a fixed timestamp and mode, deflate at level 9. Returns dest's size."""
+    dest = pathlib.Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")
+    with zipfile.ZipFile(partial, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(f"{folder}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
+            info.create_system = 3  # Unix, so that the mode below means what it says
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, members[name], compresslevel=9)
+    partial.replace(dest)
+    return dest.stat().st_size
+
+
+def repository_url(config=ROOT / "_config.yml"):
+    """`repository: url:` of _config.yml, "" while unset."""
+    import yaml
+
+    data = yaml.safe_load(pathlib.Path(config).read_text()) or {}
+    return str((data.get("repository") or {}).get("url") or "").strip()
+
+
+# Where book/intro.md's run instructions take the repository's address: an HTML comment,
+# which JupyterLab does not show. The build replaces it (source-read, below).
+REPOSITORY_MARKER = "<!-- build_book: the repository's address, from _config.yml -->"
+
+
+def repository_text(url):
+    """The Markdown that stands for REPOSITORY_MARKER: nothing while no address is set."""
+    if not url:
+        return ""
+    return (f"The source is also in the book's repository, <{url}>:\n\n"
+            f"```bash\ngit clone {url} backprop-book && cd backprop-book\nmake lab\n```\n")
+
+
+def zip_button(pathto):
+    """The header button (sphinx-book-theme's header_buttons) that offers the zip."""
+    return {"type": "link", "url": pathto(ZIP_URL, 1), "icon": "fas fa-download",
+            "text": ".zip", "label": "download-notebooks-button",
+            "tooltip": "Download the notebooks with the backprop_lib package they import, "
+                       "its requirements and how to run them (one zip)"}
+
+
+def _config_inited(app, config):
+    url = repository_url()
+    app.backprop_repository_url = url  # read by the two handlers below
+    if url:
+        # Jupyter Book's `repository:` and `html: use_repository_button` do not reach the
+        # theme, whose options _config.yml sets in full under sphinx: config:.
+        config.html_theme_options["repository_url"] = url
+        config.html_theme_options["use_repository_button"] = True
+
+
+def _source_read(app, docname, source):
+    if REPOSITORY_MARKER in source[0]:
+        source[0] = source[0].replace(REPOSITORY_MARKER,
+                                      repository_text(getattr(app, "backprop_repository_url", "")))
+
+
+def _page_context(app, pagename, templatename, context, doctree):
+    if "header_buttons" in context:
+        context["header_buttons"].insert(0, zip_button(context["pathto"]))
+
+
+def setup(app):
+    """Sphinx extension: the zip's button on every page and the repository's address."""
+    app.connect("config-inited", _config_inited)
+    app.connect("source-read", _source_read)
+    # After sphinx-book-theme's own header buttons (priority 501) have been listed.
+    app.connect("html-page-context", _page_context, priority=502)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 def main(argv):
