@@ -134,6 +134,7 @@ def check_pass_prediction(answer):
              "doubles" if abs(forward - growth) < 0.01 else "stays the same")
     return judge_pair(
         answer, CHOICES, truth, what="(reverse mode, forward mode)", synonyms=SYNONYMS,
+        labels=("reverse mode", "forward mode"),
         praise=f"measured: P grew by {growth:.2f}x, reverse-mode passes by {reverse:.2f}x, "
                f"forward-mode passes by {forward:.2f}x.",
         hints=("reconsider reverse mode: how many backward passes does one scalar loss "

@@ -60,6 +60,32 @@ class Feedback:
         return f'<p style="color:{colour};font-weight:600">{mark} {text}</p>'
 
 
+
+class Probe:
+    """A stand-in answer that asks a checker what kind of answer it reads (for
+    `exercises.in_page`, which builds the HTML book's in-page checker from the Python one).
+
+    The readers note what they would read into `found` (one dict per answer slot): a
+    number, count, shape or array reader stops the checker there (by raising Probed); a
+    text-choice reader answers with the first choice, so that a checker reading several
+    choices one after the other reaches them all.
+    """
+
+    def __init__(self, index=0):
+        self.index, self.found = index, []
+
+    def __repr__(self):
+        return f"Probe({self.index})"
+
+
+class Probed(Exception):
+    """Raised by a reader given a Probe whose checker need not run further."""
+
+
+def _probed(answer, **what):
+    answer.found.append(what)
+    raise Probed(what["kind"])
+
 NO_ANSWER = Feedback(False, "no answer yet: replace None with your answer and run the cell again.")
 
 # Constant factors whose presence betrays a classic slip, with what the slip usually is.
@@ -229,6 +255,10 @@ def check_array(answer, expected, *, name="your answer", rtol=1e-6, atol=1e-12,
     before the generic sign and factor checks (after the shape check).
     """
     exp = np.asarray(expected, dtype=np.float64)
+    if isinstance(answer, Probe):
+        _probed(answer, kind="array", name=name, expected=exp, rtol=rtol, atol=atol,
+                diagnoses=diagnoses, m=m, praise=praise,
+                boolean=np.asarray(expected).dtype.kind == "b")
     got = to_array(answer, name, allow_bool=np.asarray(expected).dtype.kind == "b")
     if isinstance(got, Feedback):
         return got
@@ -260,34 +290,47 @@ def _shape_feedback(name, got, exp) -> Feedback:
     return Feedback(False, f"{name} has shape {got.shape}; expected {exp.shape}.{hint}")
 
 
-def _judge(got, exp, name, rtol, atol, diagnoses, m, praise) -> Feedback:
-    if _close(got, exp, rtol, atol):
-        return Feedback(True, praise)
-    for wrong, message in diagnoses:  # the exercise's own diagnoses say most: they go first
-        wrong = np.asarray(wrong, dtype=np.float64)
-        if wrong.shape == got.shape and _close(got, wrong, rtol, atol):
-            return Feedback(False, message)
-    if np.any(exp != 0) and _close(got, -exp, rtol, atol):
-        return Feedback(False, "the sign is flipped: check which way a difference goes "
-                               "(y_hat - y or y - y_hat) and that a step goes against the "
-                               "gradient.")
-    factors = list(FACTORS)
-    if m is not None and m > 1:
-        factors += [
-            (float(m), f"your answer is {m} times too large: the mean over the m = {m} examples "
-                       "needs a factor 1/m."),
-            (1.0 / m, f"your answer is {m} times too small: 1/m was applied twice."),
-        ]
-    for factor, message in factors:
-        if np.any(exp != 0) and _close(got, factor * exp, rtol, atol):
-            return Feedback(False, message)
+def _candidates(exp, diagnoses, m, praise):
+    """The values an answer is compared with, in order, each with its verdict: the expected
+    value first, then the exercise's own diagnoses, then a flipped sign and the constant
+    factors. `_judge` and the in-page checker (`exercises.in_page`) both read this list."""
+    out = [(exp, Feedback(True, praise))]
+    out += [(np.asarray(wrong, dtype=np.float64), Feedback(False, message))
+            for wrong, message in diagnoses]  # the exercise's own diagnoses say most
+    if np.any(exp != 0):
+        out.append((-exp, Feedback(False, "the sign is flipped: check which way a difference "
+                                          "goes (y_hat - y or y - y_hat) and that a step goes "
+                                          "against the gradient.")))
+        factors = list(FACTORS)
+        if m is not None and m > 1:
+            factors += [
+                (float(m), f"your answer is {m} times too large: the mean over the m = {m} "
+                           "examples needs a factor 1/m."),
+                (1.0 / m, f"your answer is {m} times too small: 1/m was applied twice."),
+            ]
+        out += [(factor * exp, Feedback(False, message)) for factor, message in factors]
+    return out
+
+
+def _not_right(name, rtol, atol) -> Feedback:
     return Feedback(False, f"{name} is not right yet (tolerance: {tolerance_text(rtol, atol)}). "
                            "Recompute it step by step.")
+
+
+def _judge(got, exp, name, rtol, atol, diagnoses, m, praise) -> Feedback:
+    for value, verdict in _candidates(exp, diagnoses, m, praise):
+        if value.shape == got.shape and _close(got, value, rtol, atol):
+            return verdict
+    return _not_right(name, rtol, atol)
 
 
 def check_scalar(answer, expected, *, name="your answer", rtol=1e-4, atol=1e-12,
                  diagnoses=(), m=None, praise="that is right.") -> Feedback:
     """Like check_array for a single number (a number, or anything holding exactly one)."""
+    if isinstance(answer, Probe):
+        _probed(answer, kind="number", name=name, rtol=rtol, atol=atol, diagnoses=diagnoses,
+                m=m, praise=praise,
+                expected=float(np.asarray(expected, dtype=np.float64).reshape(-1)[0]))
     got = to_array(answer, name)
     if isinstance(got, Feedback):
         return got
@@ -306,6 +349,8 @@ def check_count(answer, expected, *, name="your count", diagnoses=(), praise="th
     diagnoses: (wrong_count, message) pairs, tried before the factors 2 and 1/2; hint: the
     message for any other wrong count.
     """
+    if isinstance(answer, Probe):
+        _probed(answer, kind="count", name=name, expected=expected, diagnoses=diagnoses)
     got = to_array(answer, name)
     if isinstance(got, Feedback):
         return got
@@ -338,6 +383,8 @@ def as_shape(answer, name="the shape"):
     """Read a shape: a tuple of two ints, or a Feedback (None, sets, strings, 2.5 refused)."""
     if answer is None:
         return NO_ANSWER
+    if isinstance(answer, Probe):
+        _probed(answer, kind="shape", name=name)
     usage = f"write {name} as a tuple of two integers, like (4, 6)"
     if isinstance(answer, np.ndarray) and answer.ndim == 1:
         entries = answer.tolist()
@@ -374,6 +421,9 @@ def as_choice(answer, choices, *, name=None, synonyms=None):
     """
     if answer is None:
         return NO_ANSWER
+    if isinstance(answer, Probe):
+        answer.found.append({"kind": "choice", "name": name, "options": tuple(choices)})
+        return choices[0]
     listed = ", ".join(repr(c) for c in choices)
     ask = f"{name} must be one of {listed}" if name else f"answer with one of {listed}"
     if isinstance(answer, (bytes, bytearray)):
@@ -410,11 +460,18 @@ def check_choice(answer, options, truth, why_right, why_wrong, *, synonyms=None)
     return Feedback(True, why_right) if got == truth else Feedback(False, why_wrong)
 
 
-def judge_pair(answer, choices, truth, what, praise, hints, *, synonyms=None) -> Feedback:
+def judge_pair(answer, choices, truth, what, praise, hints, *, synonyms=None,
+               labels=("the first word", "the second word")) -> Feedback:
     """A "predict, then verify" answer made of two words from `choices`, against the
-    measured `truth`; hints[i] is the message when word i is wrong."""
+    measured `truth`; hints[i] is the message when word i is wrong. labels: what each word
+    is about (they name the two menus of the HTML book's in-page checker)."""
     if answer is None:
         return NO_ANSWER
+    if isinstance(answer, Probe):
+        for label in labels:
+            answer.found.append({"kind": "choice", "name": label, "options": tuple(choices),
+                                 "pair": True})
+        raise Probed("pair")
     usage = f"answer must be a pair of words from {list(choices)}: {what}."
     if isinstance(answer, np.ndarray):
         answer = answer.tolist()

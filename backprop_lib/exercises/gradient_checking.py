@@ -125,6 +125,7 @@ def check_scaling_prediction(answer):
     return judge_pair(
         answer, CHOICES, (_describe(abs_ratio), _describe(rel_ratio)), synonyms=SYNONYMS,
         what="one for the absolute difference, one for the relative error",
+        labels=("the absolute difference", "the relative error"),
         praise=f"measured: the absolute difference changed by a factor {abs_ratio:.3g}, "
                f"the relative error by {rel_ratio:.3g}.",
         hints=("think about the absolute difference again: both gradients are multiplied "

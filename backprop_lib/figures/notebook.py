@@ -12,7 +12,8 @@ the notebook computes reaches the page as a cell's output:
   listing in the book is always the library's current code.
 - `markdown_table(header, rows)`: a Markdown table from already formatted strings, shown
   with `IPython.display.Markdown` (deterministic text that strict nbval compares).
-- `attempt(check, *answers)`: an exercise's checker, or a reminder while an answer is None.
+- `attempt(check, *answers)`: an exercise's checker, or a reminder while an answer is None
+  (in the book build, a field that judges the answer in the page instead).
 - `folded()`: a solution's output (its prints and the checker's verdict) folded under one
   line, so that Run All in JupyterLab, which unhides every output it produces, shows
   nothing of a solution until the learner opens it.
@@ -92,20 +93,57 @@ def attempt(check, *answers, **options):
     Not answered yet: an answer is still None, or a function to write still raises
     NotImplementedError. A checker says "Not yet" then; a reminder reads better above a
     solution. First used by chapter "The worked 2-2-1 example".
-    """
-    from IPython.display import Markdown
 
+    In the book build (no kernel behind the page, see `interactive.is_static`) the reminder
+    is replaced: an exercise with a number, count, shape, small array or choice as its
+    answer gets a field that judges the reader's answer in the page
+    (`exercise_page.form_html`), and one whose answer is code says it is done in the
+    notebook version of the chapter.
+    """
     if not callable(check):
         raise TypeError(f"check must be an exercise checker (a function); got "
                         f"{type(check).__name__}")
     if not answers:
         raise TypeError("attempt needs the answer (or answers) to check after check")
     if any(a is None for a in answers):
-        return Markdown(NO_ANSWER_YET)
+        return _unanswered(check, answers, options)
     unwritten = []
     feedback = check(*[_noting_stub(a, unwritten) if callable(a) else a for a in answers],
                      **options)
-    return Markdown(NO_ANSWER_YET) if unwritten else feedback
+    return _unanswered(check, answers, options) if unwritten else feedback
+
+
+def _unanswered(check, answers, options):
+    """The reminder in a kernel; in the book, the in-page checker or the note on code."""
+    from IPython.display import Markdown
+
+    from ..interactive import is_static
+
+    if not is_static():
+        return Markdown(NO_ANSWER_YET)
+    from ..exercises import in_page
+    from . import exercise_page
+
+    spec = None
+    if not any(callable(a) for a in answers):
+        spec = in_page.spec(check, len(answers), **options)
+    if spec is None:
+        return _Html(exercise_page.function_note(), exercise_page.FUNCTION_NOTE)
+    return _Html(exercise_page.form_html(spec),
+                 "This exercise's checker runs in the HTML book's page.")
+
+
+class _Html:
+    """An output holding HTML (with a plain-text stand-in), shown as the cell's result."""
+
+    def __init__(self, html_text, text):
+        self.html, self.text = html_text, text
+
+    def _repr_html_(self):
+        return self.html
+
+    def __repr__(self):
+        return self.text
 
 
 def _noting_stub(function, unwritten):
