@@ -42,12 +42,17 @@ Two ways the same call shows itself:
   inline JavaScript that swap frame and description. It needs no server and no network,
   so it works from file:// as well.
 
-The grid of settings (`frames`): the controls named in `joint` are varied together (their
-full product, the other controls at their defaults); every other control is varied one at
-a time, all the rest at their defaults. When a reader of the static book picks a
-combination that is not in the grid, the player keeps the control just moved and resets the
-others to their defaults (first the one-at-a-time controls, then, if still needed, the joint
-ones), moves those controls visibly, and says so in a note below the figure (`snap`).
+The grid of settings (`frames`): any two controls combine. The grid holds every pair of
+values of every pair of controls, the other controls at their defaults, plus the full
+product of the controls named in `joint` (for a chapter that wants more than pairs). When
+a reader of the static book sets a third control so that the combination is not in the
+grid, the player keeps the control just moved and the one moved before it, resets the
+others to their defaults (the least recently moved first, only as many as needed), moves
+those controls visibly, and says so in a note below the figure (`snap`, `snap_note`).
+
+Frames are PNGs with twice the displayed pixels (sharp on a 2x screen, shown at their 1x
+size), quantized to a small palette; text in a figure is at least `MIN_TEXT_PX` CSS pixels
+as displayed (smaller font sizes are raised when the figure is drawn).
 
 Chapter "A worked example" and chapter "The algorithm for L layers" use this module
 (through backprop_lib.figures). This module imports matplotlib and ipywidgets; the
@@ -83,6 +88,7 @@ __all__ = [
     "is_static",
     "show",
     "snap",
+    "snap_note",
 ]
 
 
@@ -270,8 +276,9 @@ def frames(*args, controls=None, joint=()):
 
     Call as `frames(controls, joint)` or `frames(compute, controls, joint)` (compute is then
     checked to accept every control name). First the full product of the `joint` controls
-    (others at their defaults), then each other control through its values, the rest at
-    their defaults. No setting appears twice.
+    (the others at their defaults), then every control alone through its values, then
+    every pair of controls through every pair of their values, the rest at their defaults:
+    any two controls combine. No setting appears twice.
     """
     args = list(args)
     compute = args.pop(0) if args and callable(args[0]) else None
@@ -297,24 +304,32 @@ def frames(*args, controls=None, joint=()):
     for combo in itertools.product(*(by_name[j].values for j in joint)):
         add({**default, **dict(zip(joint, combo, strict=True))})
     for c in controls:
-        if c.name not in joint:
-            for v in c.values:
-                add({**default, c.name: v})
+        for v in c.values:
+            add({**default, c.name: v})
+    for a, b in itertools.combinations(controls, 2):
+        for va, vb in itertools.product(a.values, b.values):
+            add({**default, a.name: va, b.name: vb})
     return grid
 
 
-def snap(params, changed, controls, joint=()):
+def snap(params, changed, controls, joint=(), moved=()):
     """The grid setting the static player shows after the reader moves control `changed`.
 
-    If `params` is in the grid it is returned unchanged. Otherwise the control `changed`
-    keeps its value and the others go back to their defaults: first every control outside
-    `joint`, then, if that is not enough, the joint ones too. (The player in the HTML book
-    implements the same rule in JavaScript.)
+    moved: the names of the controls moved before, oldest first (repeats allowed; the
+    player passes the order of the reader's moves). If `params` is in the grid it is
+    returned unchanged. Otherwise `changed` and the control moved just before it keep
+    their values, and the others go back to their defaults one at a time (never-moved
+    controls first, then the least recently moved) until the setting is in the grid; since
+    the grid holds every pair, at most the two kept ones stay off their defaults. (The
+    player in the HTML book implements the same rule in JavaScript.)
     """
     controls, joint = _check_controls(controls, joint)
     names = [c.name for c in controls]
     if changed not in names:
         raise ValueError(f"changed must be one of {names}; got {changed!r}")
+    for n in moved:
+        if n not in names:
+            raise ValueError(f"moved must name controls among {names}; got {n!r}")
     for c in controls:
         if c.name not in params:
             raise ValueError(f"params must set every control {names}; {c.name!r} is missing")
@@ -323,15 +338,44 @@ def snap(params, changed, controls, joint=()):
     params = {n: params[n] for n in names}
     if tuple(params.values()) in grid:
         return params
-    for c in controls:
-        if c.name != changed and c.name not in joint:
-            params[c.name] = c.default
-    if tuple(params.values()) in grid:
-        return params
-    for c in controls:
-        if c.name != changed:
-            params[c.name] = c.default
+    history = []  # distinct names, least recently moved first, without `changed`
+    for n in moved:
+        if n in history:
+            history.remove(n)
+        if n != changed:
+            history.append(n)
+    keep = {changed, *history[-1:]}
+    order = [n for n in names if n not in history] + history
+    for c in sorted(controls, key=lambda c: order.index(c.name)):
+        if c.name in keep:
+            continue
+        params[c.name] = c.default
+        if tuple(params.values()) in grid:
+            break
     return params
+
+
+#: The note under a static player whose other controls went back to their defaults: the
+#: first part, then the reset controls' labels, then one of the endings.
+SNAP_NOTE = {
+    "lead": "This page has a frame for every pair of settings, not for every combination, so ",
+    "one": " went back to its default.",
+    "many": " went back to their defaults.",
+    "tail": " In the notebook, any combination works.",
+}
+
+
+def snap_note(reset_labels):
+    """The note the player shows when the controls labelled `reset_labels` were reset."""
+    labels = list(reset_labels)
+    if not labels:
+        return ""
+    if len(labels) == 1:
+        names = labels[0]
+    else:
+        names = ", ".join(labels[:-1]) + " and " + labels[-1]
+    ending = SNAP_NOTE["one"] if len(labels) == 1 else SNAP_NOTE["many"]
+    return SNAP_NOTE["lead"] + names + ending + SNAP_NOTE["tail"]
 
 
 def _as_tuple(x, what, expected):
@@ -494,6 +538,7 @@ class Interactive:
             self.fig = plots.figure(self.figsize, dpi=self.dpi)
             with plots.style():
                 self.artists = self.draw(self.fig, result, None)
+            self._raise_small_text()  # before the layout, which makes room for it
             # Lay the figure out once, then freeze it: later frames only move data, and
             # skipping the layout engine halves the cost of each redraw.
             self.fig.canvas.draw()
@@ -501,8 +546,28 @@ class Interactive:
         else:
             with plots.style():
                 self.artists = self.draw(self.fig, result, self.artists)
+            self._raise_small_text()
         self.draw_count += 1
         return self.artists
+
+    MIN_TEXT_PX = 10  # the smallest text in a figure, in CSS pixels as displayed
+
+    def min_text_pt(self):
+        """The smallest font size (points) that shows at MIN_TEXT_PX at the figure's size."""
+        return self.MIN_TEXT_PX * 72 / self.dpi
+
+    def _raise_small_text(self):
+        """Raise every text of the figure smaller than min_text_pt() to that size.
+
+        Figures set small sizes for legends and notes (7 or 8 pt), which at 80 dpi show at
+        8-9 CSS pixels: too small to read, blurrier still on a phone.
+        """
+        from matplotlib.text import Text
+
+        floor = self.min_text_pt() - 1e-9
+        for text in self.fig.findobj(Text):
+            if text.get_fontsize() < floor:
+                text.set_fontsize(self.min_text_pt())
 
     def png(self, colors=None, scale=1):
         """The current figure as PNG bytes; with colors, quantized to a small palette.
@@ -582,8 +647,13 @@ class Interactive:
                 f"{self.alt_text(self.defaults())}")
 
     # the static player
+    STATIC_SCALE = 2  # frames have twice the displayed pixels, as the live PNGs
+
     def static_html(self, colors=48, frames_dir=None, frames_url=None):
         """One HTML player over the grid (no ipywidgets, no network).
+
+        Each frame is a PNG at STATIC_SCALE times the displayed size (shown at 1x through
+        the image's width and height), quantized to `colors` colours.
 
         By default every frame is inlined as a data: URL, so the HTML stands alone. With
         frames_dir and frames_url (the book build passes them through the environment, see
@@ -595,7 +665,7 @@ class Interactive:
         for params in self.grid():
             self.update(**params)
             key = ",".join(str(c.index(params[c.name])) for c in self.controls)
-            png = self.png(colors=colors)
+            png = self.png(colors=colors, scale=self.STATIC_SCALE)
             if frames_dir is None:
                 src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
             else:
@@ -745,9 +815,18 @@ _PLAYER_CSS = """
 .bp-player .bp-note{font-size:.85em;font-style:italic;min-height:1.2em;margin:.2em 0}
 .bp-player input:focus-visible,.bp-player select:focus-visible{outline:2px solid #E69F00;
  outline-offset:2px}
+html[data-theme=dark] .cell_output .text_html:has(>.bp-player),
+html[data-theme=dark] .output_area:has(>.bp-player){
+ background:var(--pst-color-background)!important;color:var(--pst-color-text-base)!important;
+ padding:0!important}
+html[data-theme=dark] .bp-player{background:var(--pst-color-background);
+ color:var(--pst-color-text-base)}
+html[data-theme=dark] .bp-player img{background:#fff!important;padding:0!important;
+ border-radius:2px}
 """
 
-# The static player: read the frames, wire the controls, apply the snapping rule of `snap`.
+# The static player: read the frames, wire the controls, apply the snapping rule of `snap`
+# (the reader's moves are remembered, least recent first, in `moved`).
 _PLAYER_JS = """
 (function(){
 var root=document.currentScript.parentNode;
@@ -755,24 +834,34 @@ var spec=JSON.parse(root.querySelector('script[type="application/json"]').textCo
 var inputs=spec.controls.map(function(c){
  return root.querySelector('[data-bp-name="'+c.name+'"]');});
 var img=root.querySelector('img'),cap=root.querySelector('figcaption'),
- note=root.querySelector('.bp-note');
+ note=root.querySelector('.bp-note'),moved=[];
 function idx(){return inputs.map(function(el){return parseInt(el.value,10);});}
 function setIdx(v){inputs.forEach(function(el,i){el.value=String(v[i]);label(i);});}
 function label(i){var c=spec.controls[i],el=inputs[i];if(c.kind==='choice')return;
  var t=c.labels[parseInt(el.value,10)];el.setAttribute('aria-valuetext',t);
  root.querySelector('output[data-bp-for="'+c.name+'"]').textContent=t;}
 function snap(v,changed){
- if(spec.frames[v.join(',')])return [v,false];
- var w=v.slice();spec.controls.forEach(function(c,i){if(i!==changed&&!c.joint)w[i]=c.default;});
- if(spec.frames[w.join(',')])return [w,true];
- spec.controls.forEach(function(c,i){if(i!==changed)w[i]=c.default;});return [w,true];}
-function show(changed){var r=snap(idx(),changed),v=r[0],f=spec.frames[v.join(',')];
- setIdx(v);img.src=f.src;img.alt=f.alt;cap.textContent=f.alt;
- note.textContent=r[1]?spec.snapNote:'';preload(v);}
+ if(spec.frames[v.join(',')])return v;
+ var hist=moved.filter(function(i){return i!==changed;}),
+  keep=[changed].concat(hist.slice(-1)),w=v.slice(),order=[];
+ spec.controls.forEach(function(c,i){if(hist.indexOf(i)<0)order.push(i);});
+ order=order.concat(hist);
+ for(var k=0;k<order.length;k++){var i=order[k];if(keep.indexOf(i)>=0)continue;
+  w[i]=spec.controls[i].default;if(spec.frames[w.join(',')])break;}
+ return w;}
+function noteFor(v,w){var n=spec.note,reset=[];
+ spec.controls.forEach(function(c,i){if(v[i]!==w[i])reset.push(c.label);});
+ if(!reset.length)return '';
+ var names=reset.length===1?reset[0]:reset.slice(0,-1).join(', ')+' and '+reset[reset.length-1];
+ return n.lead+names+(reset.length===1?n.one:n.many)+n.tail;}
+function show(changed){var v=idx(),w=snap(v,changed),f=spec.frames[w.join(',')];
+ if(changed>=0){moved=moved.filter(function(i){return i!==changed;});moved.push(changed);}
+ setIdx(w);img.src=f.src;img.alt=f.alt;cap.textContent=f.alt;
+ note.textContent=noteFor(v,w);preload(w);}
 // Fetch the frames one step away on every control, so the next move shows at once.
 function preload(v){spec.controls.forEach(function(c,i){[-1,1].forEach(function(d){
  var w=v.slice();w[i]+=d;if(w[i]<0||w[i]>=c.labels.length)return;
- var f=spec.frames[snap(w,i)[0].join(',')];
+ var f=spec.frames[snap(w,i).join(',')];
  if(f&&f.src.slice(0,5)!=='data:')new Image().src=f.src;
 });});}
 inputs.forEach(function(el,i){el.addEventListener('input',function(){show(i);});});
@@ -790,14 +879,14 @@ def _player_html(fig, frames_json):
     start = [c.index(c.default) for c in controls]
     spec = {
         "controls": [
-            {"name": c.name, "kind": c.kind, "labels": [c.fmt(v) for v in c.values],
+            {"name": c.name, "label": c.label, "kind": c.kind,
+             "labels": [c.fmt(v) for v in c.values],
              "default": c.index(c.default), "joint": c.name in joint}
             for c in controls
         ],
         "frames": frames_json,
         "start": start,
-        "snapNote": ("This combination was not computed for the book, so the other controls "
-                     "went back to their defaults. Run the notebook to try any combination."),
+        "note": SNAP_NOTE,
     }
     parts = [f'<figure class="bp-player" id="{uid}">', f"<style>{_PLAYER_CSS}</style>",
              '<div class="bp-controls">']

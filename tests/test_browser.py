@@ -7,7 +7,8 @@ aborted and counted), no console error, no failed local load, MathJax typeset al
 no raw Markdown table or TeX shows in the text, and every image in the article has a real
 alt text (not a file name) or a caption.
 On every static player (backprop_lib.interactive): moving each control from the keyboard
-changes the frame's image and its description, and the snapping rule holds. The book is
+changes the frame's image and its description; any two controls combine, and a third
+resets the others visibly as backprop_lib.interactive.snap says. The book is
 also opened straight from disk (file://) and a player driven there, and a player is checked
 in the theme's dark mode.
 
@@ -34,7 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
-SOURCES = ["book", "backprop_lib", "_config.yml", "_toc.yml", "tools/build_book.py"]
+SOURCES = ["book", "backprop_lib", "_config.yml", "_toc.yml", "_templates", "tools"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -390,34 +391,123 @@ def test_every_control_of_every_player_changes_its_figure(page_reports, book):
     assert not problems, "\n".join(problems)
 
 
-def test_player_snaps_back_to_computed_settings(chromium, server, book):
-    """Moving a one-at-a-time control while a joint one is off its default resets the joint one."""
+SPEC_OF = ("el => JSON.parse(el.querySelector('script[type=\"application/json\"]')"
+           ".textContent)")
+
+
+def _state(player, spec):
+    """(control indices, output texts of the sliders, note) as the player shows them."""
+    values = player.evaluate("""el => Array.from(el.querySelectorAll('[data-bp-name]'))
+        .map(c => parseInt(c.value, 10))""")
+    outputs = player.evaluate("""el => Object.fromEntries(Array.from(
+        el.querySelectorAll('output[data-bp-for]')).map(o => [o.dataset.bpFor, o.textContent]))""")
+    for c, v in zip(spec["controls"], values, strict=True):
+        if c["kind"] != "choice":
+            assert outputs[c["name"]] == c["labels"][v], (c["name"], outputs, v)
+    return values, player.locator(".bp-note").inner_text().strip()
+
+
+def _off_default(c, other=False):
+    """An index other than the default: the first or the last (the other end with other)."""
+    ends = [0, len(c["labels"]) - 1]
+    ends = ends[::-1] if other else ends
+    return ends[0] if ends[0] != c["default"] else ends[1]
+
+
+def _index_controls(spec):
+    """The player's controls as ia controls over indices, for ia.snap (same rule as the JS)."""
+    from backprop_lib import interactive as ia
+
+    controls = [ia.Slider(c["name"], list(range(len(c["labels"]))), default=c["default"])
+                for c in spec["controls"]]
+    return controls, tuple(c["name"] for c in spec["controls"] if c["joint"])
+
+
+def test_any_two_controls_combine_and_a_third_resets_the_rest_visibly(chromium, server, book):
+    """Set control i off its default, then control j: both stay (every pair was computed).
+    Then a third control k: k and j stay, the others go back to their defaults as ia.snap
+    says, the controls show it, and the note names the reset controls (no "run" in it).
+    Chapter 3's stepper: step 6, then a new learning rate, keeps step 6."""
+    from backprop_lib import interactive as ia
+
+    problems, pairs, thirds, stepper = [], 0, 0, False
     with Visit(chromium, server) as visit:
         for rel in player_pages(book):
             page = visit.open(f"{server}/{rel}")
-            spec_of = ("el => JSON.parse(el.querySelector('script[type=\"application/json\"]')"
-                       ".textContent)")
             players = page.locator("figure.bp-player")
             for k in range(players.count()):
                 player = players.nth(k)
-                spec = player.evaluate(spec_of)
-                joint = [i for i, c in enumerate(spec["controls"]) if c["joint"]]
-                single = [i for i, c in enumerate(spec["controls"])
-                          if not c["joint"] and len(c["labels"]) > 1]
-                if not joint or not single:
-                    continue
-                controls = player.locator("[data-bp-name]")
-                j, s = controls.nth(joint[0]), controls.nth(single[0])
-                default_j = str(spec["controls"][joint[0]]["default"])
-                _set(j, 0 if default_j != "0" else 1)
-                _set(s, 0 if str(spec["controls"][single[0]]["default"]) != "0" else 1)
-                assert j.evaluate("el => el.value") == default_j
-                assert player.locator(".bp-note").inner_text().strip()
+                spec = player.evaluate(SPEC_OF)
+                ctl = spec["controls"]
+                inputs = player.locator("[data-bp-name]")
+                movable = [i for i, c in enumerate(ctl) if len(c["labels"]) > 1]
+                where = f"{rel} player {k}"
+
+                def reset(movable=movable, inputs=inputs, ctl=ctl):
+                    for i in movable:
+                        _set(inputs.nth(i), ctl[i]["default"])
+
+                for i in movable:
+                    for j in movable:
+                        if i == j:
+                            continue
+                        reset()
+                        vi, vj = _off_default(ctl[i]), _off_default(ctl[j], other=True)
+                        _set(inputs.nth(i), vi)
+                        _set(inputs.nth(j), vj)
+                        values, note = _state(player, spec)
+                        pairs += 1
+                        if values[i] != vi or values[j] != vj or note:
+                            problems.append(f"{where}: {ctl[i]['name']} then {ctl[j]['name']}"
+                                            f" gave {values}, note {note!r}")
+                            continue
+                        key = ",".join(map(str, values))
+                        if player.locator("img").get_attribute("src") != spec["frames"][key]["src"]:
+                            problems.append(f"{where}: frame {key} not shown")
+                        third = [m for m in movable if m not in (i, j)]
+                        if not third:
+                            continue
+                        m = third[0]
+                        vm = _off_default(ctl[m])
+                        before = values
+                        _set(inputs.nth(m), vm)
+                        values, note = _state(player, spec)
+                        thirds += 1
+                        controls, joint = _index_controls(spec)
+                        names = [c["name"] for c in ctl]
+                        expected = ia.snap(dict(zip(names, [*before[:m], vm, *before[m + 1:]],
+                                            strict=True)),
+                                           names[m], controls, joint,
+                                           moved=[*(names[x] for x in movable if x != i and
+                                                    x != j), names[i], names[j]])
+                        expected = [expected[n] for n in names]
+                        if values != expected or values[m] != vm or values[j] != vj:
+                            problems.append(f"{where}: {names[i]}, {names[j]}, then {names[m]}"
+                                            f" gave {values}, expected {expected}")
+                        reset_labels = [ctl[x]["label"] for x in range(len(ctl))
+                                        if values[x] != [*before[:m], vm, *before[m + 1:]][x]]
+                        if note != ia.snap_note(reset_labels) or (reset_labels and not note):
+                            problems.append(f"{where}: note {note!r} for {reset_labels}")
+                        if "run " in note.lower():
+                            problems.append(f"{where}: the note asks to run something: {note!r}")
                 loaded(player)
                 src, alt, caption = frame(player)
-                assert alt == caption
-                return
-        pytest.fail("no player with both a joint and a one-at-a-time control")
+                if alt != caption:
+                    problems.append(f"{where}: alt and caption differ")
+                names = [c["name"] for c in ctl]
+                if "step" in names and "lr" in names:
+                    stepper = True
+                    reset()
+                    s, lr = names.index("step"), names.index("lr")
+                    _set(inputs.nth(s), ctl[s]["labels"].index("6"))
+                    _set(inputs.nth(lr), _off_default(ctl[lr]))
+                    values, note = _state(player, spec)
+                    if ctl[s]["labels"][values[s]] != "6" or note:
+                        problems.append(f"{where}: step 6 then a learning rate gave step "
+                                        f"{ctl[s]['labels'][values[s]]}, note {note!r}")
+    assert pairs > 50 and thirds > 20, (pairs, thirds)  # the players were found and driven
+    assert stepper, "chapter 3's stepper (controls step and lr) was not found"
+    assert not problems, "\n".join(problems[:30])
 
 
 def _rgb(css):
@@ -485,8 +575,8 @@ def test_players_readable_in_light_and_dark_mode(chromium, server, book, scheme)
             not in ("transparent", "rgba(0, 0, 0, 0)")
         src = player.locator("img").get_attribute("src")
         assert _corner_pixel(src, (book / rels[0]).parent) == (255, 255, 255)
-        # Text against the nearest opaque background behind it (the theme puts HTML outputs
-        # on a light panel in dark mode) must reach WCAG AA contrast.
+        # Text against the nearest opaque background behind it must reach WCAG AA contrast
+        # (the theme puts HTML outputs on a light panel in dark mode; the player undoes it).
         for selector in ("figcaption", "label", "output", "select"):
             for el in player.locator(selector).all():
                 color, background = el.evaluate("""el => {
@@ -498,6 +588,11 @@ def test_players_readable_in_light_and_dark_mode(chromium, server, book, scheme)
                 }""")
                 ratio = _contrast(_rgb(color), _rgb(background))
                 assert ratio >= 4.5, (selector, color, background, ratio)
+                # the panel takes the theme's background: no light slab on a dark page
+                page_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+                assert _rgb(background) == _rgb(page_bg), (selector, background, page_bg)
+        # the frame sits on no grey mat (the theme pads images in dark mode)
+        assert player.locator("img").evaluate("el => getComputedStyle(el).padding") == "0px"
         assert not visit.errors, visit.errors
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import math
 import re
@@ -150,26 +151,44 @@ def test_controls_of_a_figure_share_one_label_width():
 # ------------------------------------------------------------------------------ the grid
 
 
-def test_grid_is_the_joint_product_plus_one_at_a_time():
+def every_pair_is_in(grid, controls):
+    """Every pair of values of every pair of controls appears, the others at their defaults."""
+    default = {c.name: c.default for c in controls}
+    for a, b in itertools.combinations(controls, 2):
+        for va, vb in itertools.product(a.values, b.values):
+            if {**default, a.name: va, b.name: vb} not in grid:
+                return False
+    return True
+
+
+def test_grid_holds_every_pair_of_values_of_every_pair_of_controls():
     controls = controls3()
-    grid = ia.frames(controls, ("lr", "init"))
-    assert len(grid) == 4 * 3 + (3 - 1)
-    keys = [tuple(p.values()) for p in grid]
-    assert len(set(keys)) == len(keys)
-    for lr in controls[0].values:
-        for init in controls[1].values:
-            assert {"lr": lr, "init": init, "scale": 1.0} in grid
-    off = [p for p in grid if p["scale"] != 1.0]
-    assert off == [{"lr": 0.1, "init": "xavier", "scale": 0.5},
-                   {"lr": 0.1, "init": "xavier", "scale": 2.0}]
+    for joint in ((), ("lr", "init")):
+        grid = ia.frames(controls, joint)
+        keys = [tuple(p.values()) for p in grid]
+        assert len(set(keys)) == len(keys)
+        assert every_pair_is_in(grid, controls)
+        # nothing more: 1 default + 3 + 2 + 2 alone + 3*2 + 3*2 + 2*2 in pairs
+        assert len(grid) == 1 + (3 + 2 + 2) + (3 * 2 + 3 * 2 + 2 * 2)
+        defaults = {"lr": 0.1, "init": "xavier", "scale": 1.0}
+        assert all(sum(p[k] != v for k, v in defaults.items()) <= 2 for p in grid)
+    # the test itself: a grid of one-at-a-time variations does not pass it
+    alone = [p for p in grid if sum(p[k] != v for k, v in defaults.items()) <= 1]
+    assert not every_pair_is_in(alone, controls)
 
 
-def test_grid_without_joint_varies_each_control_alone():
-    grid = ia.frames(controls3())
-    assert len(grid) == 1 + 3 + 2 + 2
-    defaults = {"lr": 0.1, "init": "xavier", "scale": 1.0}
-    for p in grid:
-        assert sum(p[k] != v for k, v in defaults.items()) <= 1
+def test_grid_adds_the_full_product_of_the_joint_controls():
+    controls = controls3() + [ia.Slider("k", [1, 2, 3], default=1)]
+    grid = ia.frames(controls, ("lr", "init", "scale"))
+    assert every_pair_is_in(grid, controls)
+    for lr, init, scale in itertools.product(*(c.values for c in controls[:3])):
+        assert {"lr": lr, "init": init, "scale": scale, "k": 1} in grid
+    pairs = len(ia.frames(controls))
+    # the triples of the product not already among the pairs: 3 * 2 * 2
+    assert len(grid) == pairs + 3 * 2 * 2
+    assert grid[:4 * 3 * 3] == [dict(zip(("lr", "init", "scale", "k"), (*combo, 1), strict=True))
+                                for combo in itertools.product(*(c.values for c in
+                                                                 controls[:3]))]
 
 
 def test_frames_accepts_compute_first():
@@ -178,26 +197,73 @@ def test_frames_accepts_compute_first():
                                                                              ("lr", "init"))
 
 
-def test_snap_keeps_the_moved_control_and_resets_the_others():
+def test_snap_keeps_the_last_two_controls_moved_and_resets_the_others():
     c, joint = controls3(), ("lr", "init")
-    inside = {"lr": 1.0, "init": "he", "scale": 1.0}
-    assert ia.snap(inside, "lr", c, joint) == inside
-    # a one-at-a-time control moved while the joint ones are off their defaults
-    assert ia.snap({"lr": 1.0, "init": "he", "scale": 2.0}, "scale", c, joint) == \
-        {"lr": 0.1, "init": "xavier", "scale": 2.0}
-    # a joint control moved while a one-at-a-time control is off its default
-    assert ia.snap({"lr": 1.0, "init": "xavier", "scale": 2.0}, "lr", c, joint) == \
-        {"lr": 1.0, "init": "xavier", "scale": 1.0}
+    inside = {"lr": 1.0, "init": "xavier", "scale": 2.0}  # a pair, init at its default
+    assert ia.snap(inside, "scale", c, joint) == inside
+    assert ia.snap(inside, "lr", c, joint, moved=["init", "scale"]) == inside
+    third = {"lr": 1.0, "init": "he", "scale": 2.0}
+    # moved lr, then init, then scale: init and scale stay, lr goes back
+    assert ia.snap(third, "scale", c, joint, moved=["lr", "init"]) == \
+        {"lr": 0.1, "init": "he", "scale": 2.0}
+    # moved init, then lr, then scale: lr and scale stay
+    assert ia.snap(third, "scale", c, joint, moved=["init", "lr"]) == \
+        {"lr": 1.0, "init": "xavier", "scale": 2.0}
+    # the reader went back to lr after init: scale is the older move and is reset
+    assert ia.snap(third, "lr", c, joint, moved=["lr", "scale", "init"]) == \
+        {"lr": 1.0, "init": "he", "scale": 1.0}
+    # no history (a setting made from code): the others go back in their order, as needed
+    assert ia.snap(third, "init", c, joint) == {"lr": 0.1, "init": "he", "scale": 2.0}
+    # every setting and every order of moves lands on the grid, the last two moved kept
+    names = [x.name for x in c]
     grid = [tuple(p.values()) for p in ia.frames(c, joint)]
-    for lr in c[0].values:
-        for scale in c[2].values:
-            for changed in ("lr", "scale"):
-                p = ia.snap({"lr": lr, "init": "he", "scale": scale}, changed, c, joint)
-                assert tuple(p.values()) in grid
+    for values in itertools.product(*(x.values for x in c)):
+        params = dict(zip(names, values, strict=True))
+        for order in itertools.permutations(names):
+            p = ia.snap(params, order[-1], c, joint, moved=order[:-1])
+            assert tuple(p.values()) in grid
+            for n in order[-2:]:
+                assert p[n] == params[n]
     with pytest.raises(ValueError, match="changed must be one of"):
         ia.snap(inside, "momentum", c, joint)
+    with pytest.raises(ValueError, match="moved must name"):
+        ia.snap(inside, "lr", c, joint, moved=["momentum"])
     with pytest.raises(ValueError, match="lr must be one of"):
         ia.snap({**inside, "lr": 0.5}, "lr", c, joint)
+
+
+def test_snap_resets_only_as_many_controls_as_the_grid_needs():
+    controls = controls3() + [ia.Slider("k", [1, 2, 3], default=1)]
+    joint = ("lr", "init", "scale")
+    # inside the product of the joint controls: three off their defaults, nothing reset
+    p = {"lr": 1.0, "init": "he", "scale": 2.0, "k": 1}
+    assert ia.snap(p, "scale", controls, joint, moved=["lr", "init"]) == p
+    # k moved as well: four off their defaults are not in the grid; the least recently
+    # moved (lr) goes back first, then init, which makes a pair (scale and k)
+    q = ia.snap({**p, "k": 3}, "k", controls, joint, moved=["lr", "init", "scale"])
+    assert q == {"lr": 0.1, "init": "xavier", "scale": 2.0, "k": 3}
+    # moved k, lr, init: the oldest, k, goes back, and lr and init stay (a pair)
+    r = ia.snap({"lr": 1.0, "init": "he", "scale": 1.0, "k": 3}, "init", controls, joint,
+                moved=["k", "lr"])
+    assert r == {"lr": 1.0, "init": "he", "scale": 1.0, "k": 1}
+
+
+def test_the_snap_note_names_the_reset_controls_and_sends_no_one_to_run_anything():
+    one = ia.snap_note(["learning rate"])
+    assert one == ("This page has a frame for every pair of settings, not for every "
+                   "combination, so learning rate went back to its default. "
+                   "In the notebook, any combination works.")
+    two = ia.snap_note(["learning rate", "init scale"])
+    assert "learning rate and init scale went back to their defaults" in two
+    assert "initialization, learning rate and init scale" in ia.snap_note(
+        ["initialization", "learning rate", "init scale"])
+    assert ia.snap_note([]) == ""
+    for text in (one, two):
+        assert "run" not in text.lower()  # an HTML reader has no kernel to run
+    # the player gets the same pieces
+    spec = player_spec(Toy().figure().static_html())
+    assert spec["note"] == ia.SNAP_NOTE
+    assert [c["label"] for c in spec["controls"]] == [c.label for c in controls3()]
 
 
 # ------------------------------------------------------------------------------ live path
@@ -386,6 +452,56 @@ def test_static_frames_are_small_pngs(monkeypatch):
     img = Image.open(io.BytesIO(small))
     assert img.size == (320, 160)  # figsize (4, 2) at 80 dpi
     assert img.convert("RGB").getpixel((0, 0)) == (255, 255, 255)  # opaque white, dark mode
+
+
+def test_player_frames_have_twice_the_displayed_pixels_and_stay_small():
+    from PIL import Image
+
+    fig = Toy().figure()
+    html = fig.static_html()
+    # shown at the figure's 1x size: figsize (4, 2) at 80 dpi
+    assert re.search(r'<img [^>]*width="320" height="160"', html)
+    spec = player_spec(html)
+    sizes = []
+    for frame in spec["frames"].values():
+        png = base64.b64decode(frame["src"].split(",", 1)[1])
+        img = Image.open(io.BytesIO(png))
+        assert img.size == (640, 320)  # 2x, sharp on a 2x screen
+        assert img.mode == "P" and len(img.getcolors()) <= 48  # a small palette
+        assert img.convert("RGB").getpixel((0, 0)) == (255, 255, 255)
+        sizes.append(len(png))
+    assert max(sizes) < 20_000  # a simple line plot stays a few kB at 2x
+
+
+def test_small_text_is_raised_to_ten_css_pixels():
+    from matplotlib.text import Text
+
+    def draw(fig, result, artists):
+        if artists is None:
+            ax = fig.add_subplot()
+            (line,) = ax.plot([0, 1], [0, result], label="a legend at 6 pt")
+            ax.legend(fontsize=6)
+            note = ax.text(0.5, 0.5, "", fontsize=7)
+            big = ax.set_title("a title at 12 pt", fontsize=12)
+            return {"line": line, "note": note, "big": big}
+        artists["line"].set_ydata([0, result])
+        artists["note"].set_text(f"y {result:g}")
+        # a text made again on every frame is raised too
+        artists["ax"] = artists["line"].axes
+        artists["line"].axes.legend(fontsize=6)
+        return artists
+
+    for dpi in (80, 100):
+        fig = ia.Interactive(lambda k: k, draw, [ia.Slider("k", [1, 2, 3])], figsize=(4, 2),
+                             dpi=dpi)
+        for k in (1, 2, 3):
+            fig.update(k=k)
+            texts = [t for t in fig.fig.findobj(Text) if t.get_text()]
+            assert texts
+            for t in texts:
+                px = t.get_fontsize() * dpi / 72  # CSS pixels at the displayed size
+                assert px >= 10 - 1e-9, (t.get_text(), px)
+        assert fig.artists["big"].get_fontsize() == 12  # larger text is left alone
 
 
 def test_static_mode_is_read_from_the_environment(monkeypatch):
