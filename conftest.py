@@ -66,7 +66,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if uses_torch(item):
             item.add_marker(pytest.mark.torch)
-    long_files = ("test_browser.py", "test_lab.py")  # the two that drive Chromium
+    # the long ones that drive Chromium, started first
+    long_files = ("test_browser.py", "test_lab.py", "test_accessibility.py")
     first = [item for name in long_files for item in items if item.path.name == name]
     if first:
         rest = [item for item in items if item.path.name not in long_files]

@@ -277,18 +277,19 @@ def drive_player(page, player):
 
 
 def solution_report(page):
-    """For each exercise solution on the page: (hidden at first, shown after a click on it)."""
+    """For each exercise solution on the page: (hidden at first, shown after a click on it,
+    what its toggle said)."""
     solutions = page.locator(".tag_solution")
     report = []
     for i in range(solutions.count()):
         cell = solutions.nth(i)
         code = cell.locator(".cell_input pre").first
         hidden_first = not code.is_visible()
-        shown = None
+        shown, toggle = None, cell.locator("summary").first.inner_text().strip()
         if hidden_first:
             cell.locator("summary").first.click()
             shown = code.is_visible()
-        report.append((hidden_first, shown))
+        report.append((hidden_first, shown, toggle))
     return report
 
 
@@ -655,7 +656,9 @@ def test_exercise_solutions_start_collapsed_and_open_on_click(page_reports, book
         solutions = page_reports[rel]["solutions"]
         if len(solutions) < 3:
             problems.append(f"{rel}: {len(solutions)} solutions, expected at least 3")
-        for i, (hidden_first, shown) in enumerate(solutions, start=1):
+        for i, (hidden_first, shown, toggle) in enumerate(solutions, start=1):
+            if toggle != "Show the solution":  # tools/a11y_markup.py, not "Show code cell"
+                problems.append(f"{rel}: solution {i}'s toggle reads {toggle!r}")
             if not hidden_first:
                 problems.append(f"{rel}: solution {i} is visible before any click")
             elif not shown:
