@@ -697,8 +697,12 @@ class Interactive:
                     "text/plain": self.summary()}
         # JupyterLab shows one type of each output, the PNG: the words get their own.
         words = self.alt_text(self.defaults())
-        description = {"text/html": f'<p class="bp-desc">{html.escape(words)}</p>',
-                       "text/plain": words}
+        # Before the cell runs (a saved notebook) there are no controls: say how to get them.
+        hint = ("Run this cell for the live figure and its controls ("
+                + ", ".join(c.label for c in self.controls) + ").")
+        description = {"text/html": f'<p class="bp-desc">{html.escape(words)}</p>'
+                                    f"<p><em>{html.escape(hint)}</em></p>",
+                       "text/plain": f"{words}\n{hint}"}
         view = {WIDGET_VIEW: self.widget._repr_mimebundle_()[WIDGET_VIEW]}
         return [({"text/html": _STYLE_HTML}, {}),
                 (fallback, {"image/png": {"width": width, "height": height}}),

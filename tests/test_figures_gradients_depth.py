@@ -75,8 +75,12 @@ def test_notebook_helpers():
     assert table.splitlines() == ["| a | b |", "| --- | --- |", "| 1 | x |", "| 2.5 | y |"]
     with pytest.raises(ValueError, match="rows must have 2 cells"):
         notebook.markdown_table(["a", "b"], [[1]])
-    img = notebook.as_image(gd.residual_figure())
+    fig = gd.residual_figure()
+    img = notebook.as_image(fig)
     assert img.data[:8] == b"\x89PNG\r\n\x1a\n"
+    # twice the pixels it is shown with: sharp on a 2x screen
+    shown = round(fig.get_figwidth() * fig.dpi)
+    assert img.width == shown and int.from_bytes(img.data[16:20], "big") == 2 * shown
 
 
 def test_layer_factors_summarize_the_backward_factors():

@@ -354,9 +354,12 @@ def test_live_outputs_are_a_css_rule_a_fallback_its_words_then_the_widget_view_a
     (style, style_meta), (fallback, meta), (words, words_meta), (view, view_meta) = \
         fig.outputs()
     assert set(words) == {"text/html", "text/plain"} and words_meta == {}
-    assert words["text/plain"] == fig.alt_text(fig.defaults())
-    assert words["text/html"] == f'<p class="bp-desc">{words["text/plain"]}</p>'
-    assert words["text/plain"] in fallback["text/plain"]
+    said = fig.alt_text(fig.defaults())
+    hint = ("Run this cell for the live figure and its controls (learning rate, "
+            "initialization, init scale).")
+    assert words["text/plain"] == f"{said}\n{hint}"
+    assert words["text/html"] == f'<p class="bp-desc">{said}</p><p><em>{hint}</em></p>'
+    assert said in fallback["text/plain"]
     assert set(fallback) == {"image/png", "text/plain"}
     # a CSS rule, the same text every time (strict nbval compares it), hidden itself
     assert set(style) == {"text/html"} and style_meta == {}

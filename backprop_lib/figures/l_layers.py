@@ -302,14 +302,10 @@ def count_paths(layer_sizes, l):
 
 
 def regions_image(run, figsize=(7, 3)):
-    """draw_regions as an IPython Image (PNG), which myst-nb's glue can store and show.
+    """draw_regions as an IPython Image (PNG at twice its displayed pixels, notebook.as_image).
 
     A Figure made without pyplot has no PNG formatter in the kernel, so it is rendered here.
     """
-    import io
+    from .notebook import as_image
 
-    from IPython.display import Image
-
-    buf = io.BytesIO()
-    draw_regions(run, figsize).savefig(buf, format="png", facecolor="white")
-    return Image(data=buf.getvalue(), format="png")
+    return as_image(draw_regions(run, figsize))
