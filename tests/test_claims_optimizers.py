@@ -148,6 +148,7 @@ def net_finals():
     return fo.network_finals()  # Xavier, every lr of the table, every seed of NET_SEEDS
 
 
+@pytest.mark.slow  # many seeds: in make test, not make fast
 def test_network_lessons(net_finals):
     """'Best learning rate in this grid, by the mean: SGD 3, Momentum 3, RMSprop 0.3, Adam 0.3'
     and 'each momentum row's mean is within ...% of SGD's at a ten times larger learning rate'.
@@ -166,6 +167,7 @@ def test_network_lessons(net_finals):
     assert all(means[lr]["Momentum"] < 0.9 * means[lr]["SGD"] for lr in ratios)
 
 
+@pytest.mark.slow  # many seeds: in make test, not make fast
 def test_no_setting_of_the_network_figure_diverges():
     """Figure 5's caption: 'No setting of these controls diverges, for this seed or any other
     the table below uses'. Every frame at seed 0; every seed at the two top rates, where the

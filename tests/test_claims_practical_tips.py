@@ -80,6 +80,7 @@ def test_learning_rate_sweep_claims():
     assert np.nanmin(small) < 0.5
 
 
+@pytest.mark.slow  # many seeds: in make test, not make fast
 def test_top_of_the_sweep_is_chaotic_and_the_table_says_so():
     """"At the top of the sweep the outcome is chaotic": the cells at and above each init's
     first chaotic rate move when the initial weights change in their 12th digit, the cells
@@ -137,6 +138,7 @@ def test_sweep_edge_is_a_breakdown_not_a_divergence():
                    for k in pr.INITS for s in pr.SWEEP_SEEDS)
 
 
+@pytest.mark.slow  # many seeds: in make test, not make fast
 def test_sweep_edge_over_seeds():
     """Over five network seeds: no run diverges up to rate 100; the edge is 10 or 30;
     Xavier's best rate is 1 or 10; every init ends above ln 2 at 100."""
@@ -239,6 +241,7 @@ def test_batch_norm_claims():
     assert hx.final_loss > 10 * pr.train_bn_pair(3.0, "xavier")["batchnorm"][0].final_loss
 
 
+@pytest.mark.slow  # many seeds: in make test, not make fast
 def test_batch_norm_at_the_top_is_erratic_over_seeds():
     """Five seeds, three inits: at 10 the plain network fails in all 15 runs and batch norm
     in about half to two thirds of them, a count that moves when the weights are nudged in

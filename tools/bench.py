@@ -17,7 +17,8 @@ machine state):
 - where the time goes: the step's matrix products alone in each library, and the rest;
 - each interactive figure's update (compute and draw) at several settings, p50 and p95,
   and the build-time cost of computing its static frames;
-- with --full (make bench): a forced build of the whole book and `make test` after install.
+- with --full (make bench): a forced build of the whole book and `make test` after install,
+  and each page's bytes on first view and time to typeset its math (tools/page_costs.py).
 """
 
 from __future__ import annotations
@@ -384,6 +385,16 @@ def bench_commands():
     return out
 
 
+def bench_pages():
+    """Each page's bytes on first view and time to typeset its math (tools/page_costs.py,
+    run with .venv's Python, which has Playwright), on the book bench_commands built."""
+    import json
+
+    done = subprocess.run([str(ROOT / ".venv/bin/python"), "tools/page_costs.py", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def cpu_model():
     """The CPU's 'model name' from /proc/cpuinfo (the ratios against PyTorch depend on it)."""
     try:
@@ -431,7 +442,7 @@ def blas_names():
     return numpy_blas, found.group(1) if found else "unknown"
 
 
-def render(rows, peaks, figures, commands, when, where):
+def render(rows, peaks, figures, commands, when, where, page_costs=()):
     lines = [f"Measured on {when} by `make bench` on: {where}.", ""]
     lines.append(f"NumPy matrix-multiply peak measured in the same run: "
                  f"{peaks[np.float32] / 1e9:.0f} GFLOP/s (float32), "
@@ -485,6 +496,16 @@ def render(rows, peaks, figures, commands, when, where):
         for f in figures:
             lines.append(f"| {f['name']} | {f['n']} | {f['p50_ms']:.1f} ms | {f['p95_ms']:.1f} ms "
                          f"| {f['frames']} | {f['build_s']:.2f} s |")
+    if page_costs:
+        lines += ["", "Each page on first view, in headless Chromium with an empty cache and the "
+                  "network cut (tools/page_costs.py): the bytes it loaded (scripts, styles, "
+                  "fonts, the players' first frames) and when MathJax had typeset its math, "
+                  "counted from the start of the navigation.", ""]
+        lines.append("| page | kB on first view | math typeset after |")
+        lines.append("| --- | ---: | ---: |")
+        for c in page_costs:
+            math = "no math" if c["math_ms"] is None else f"{c['math_ms'] / 1000:.1f} s"
+            lines.append(f"| {c['page']} | {c['kB']:.0f} | {math} |")
     if commands:
         lines += ["", "| command | seconds |", "| --- | ---: |"]
         lines += [f"| {k} | {v:.0f} |" for k, v in commands.items()]
@@ -545,8 +566,9 @@ def main(argv=None):
     rows, peaks = bench_steps(rounds=args.rounds, networks=networks)
     figures = [] if args.quick else bench_figures()
     commands = {} if args.quick else bench_commands()
+    pages = [] if args.quick else bench_pages()
     when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    table = render(rows, peaks, figures, commands, when, machine())
+    table = render(rows, peaks, figures, commands, when, machine(), pages)
     print()
     print(table)
     if not args.quick:

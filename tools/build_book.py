@@ -149,17 +149,33 @@ def sizes(html_dir):
     return total, pages
 
 
+# The theme loads Font Awesome twice: as a web font through its stylesheet, and as a 1.5 MB
+# script that swaps each icon for an inline SVG. The web font alone draws the same icons
+# (checked in Chromium: the header's icons look the same), so the script is dropped: 44 %
+# of a page's bytes on first view.
+_FONTAWESOME_JS = re.compile(
+    r'<script[^>]*src="[^"]*scripts/fontawesome\.js[^"]*"[^>]*>\s*</script>\s*')
+
+
 def prune(html_dir):
-    """Remove what no page loads: source maps of the theme's scripts and styles (for
-    developer tools only) and the theme's message catalogues (used while building)."""
+    """Remove what no page needs: source maps of the theme's scripts and styles (for
+    developer tools only), the theme's message catalogues (used while building), and its
+    Font Awesome script (the web font draws the icons), with the tags that load it."""
     removed = 0
-    for path in list(html_dir.glob("_static/**/*.map")) + list(html_dir.glob("_static/locales")):
+    doomed = (list(html_dir.glob("_static/**/*.map")) + list(html_dir.glob("_static/locales"))
+              + list(html_dir.glob("_static/scripts/fontawesome.js*")))
+    for path in doomed:
         removed += sum(f.stat().st_size for f in ([path] if path.is_file() else path.rglob("*"))
                        if f.is_file())
         if path.is_dir():
             shutil.rmtree(path)
         else:
             path.unlink()
+    for page in html_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        pruned = _FONTAWESOME_JS.sub("", text)
+        if pruned != text:
+            page.write_text(pruned, encoding="utf-8")
     return removed
 
 
