@@ -1,6 +1,9 @@
 """Every checker of chapter "Backpropagation against its alternatives" accepts its reference
 solution and rejects typical wrong answers with the specific hint."""
 
+import json
+import pathlib
+
 import numpy as np
 
 from backprop_lib.exercises import alternatives as ex
@@ -8,7 +11,7 @@ from backprop_lib.exercises import alternatives as ex
 
 def test_unanswered():
     for check in (ex.check_fd_passes, ex.check_layer_tangent, ex.check_es_estimate,
-                  ex.check_pass_prediction):
+                  ex.check_pass_prediction, ex.check_jacobian_passes):
         assert str(check(None)).startswith("Not yet: no answer yet")
 
 
@@ -64,3 +67,53 @@ def test_pass_prediction():
     assert "forward mode" in ex.check_pass_prediction(
         ("stays the same", "stays the same")).message
     assert "pair of words" in ex.check_pass_prediction(("same",)).message
+
+
+def test_jacobian_passes():
+    n_in, n_out = ex.JACOBIAN_INPUTS, ex.JACOBIAN_OUTPUTS
+    # An independent check of the claim behind the answer, on a small tanh network with
+    # those inputs and outputs: n_out backward passes (seeds dA = e_k) give the whole
+    # Jacobian (it matches central differences), and no fewer can, since k passes give k
+    # vector-Jacobian products u^T J and the Jacobian has rank n_out.
+    rng = np.random.default_rng(5)
+    W1, b1 = rng.standard_normal((16, n_in)) / np.sqrt(n_in), rng.standard_normal((16, 1))
+    W2, b2 = rng.standard_normal((n_out, 16)) / 4, rng.standard_normal((n_out, 1))
+    x = rng.standard_normal((n_in, 1))
+
+    def f(x):
+        return W2 @ np.tanh(W1 @ x + b1) + b2
+
+    A1 = np.tanh(W1 @ x + b1)  # the one forward pass, kept
+    rows = []
+    for k in range(n_out):  # one backward pass per output
+        dA2 = np.eye(n_out)[:, [k]]
+        dZ1 = (W2.T @ dA2) * (1 - A1 ** 2)
+        rows.append((W1.T @ dZ1).ravel())
+    J = np.array(rows)
+    h = 1e-5
+    numeric = np.column_stack([((f(x + h * e) - f(x - h * e)) / (2 * h)).ravel()
+                               for e in np.eye(n_in)[:, :, None]])
+    assert np.allclose(J, numeric, atol=1e-8)
+    assert np.linalg.matrix_rank(J) == n_out == len(rows)
+
+    assert ex.check_jacobian_passes(len(rows)).ok
+    assert ex.check_jacobian_passes(float(len(rows))).ok
+    wrong = {n_in: "forward mode's count", 1: "gradient of one scalar",
+             n_in * n_out: "one pass per entry", n_out + 1: "backward passes only",
+             2 * n_out: "backward passes only"}
+    for answer, hint in wrong.items():
+        fb = ex.check_jacobian_passes(answer)
+        assert not fb.ok and hint in fb.message, (answer, fb.message)
+        assert str(n_out) not in fb.message  # the expected count is never shown
+    assert not ex.check_jacobian_passes(n_out - 1).ok
+
+
+def test_jacobian_statement_quotes_the_constants():
+    """The exercise text in the notebook names the sizes the checker judges."""
+    path = pathlib.Path(__file__).resolve().parent.parent / "book" / "09_alternatives.ipynb"
+    cells = json.loads(path.read_text("utf-8"))["cells"]
+    text = next("".join(c["source"]) for c in cells
+                if c["cell_type"] == "markdown" and "Exercise 5" in "".join(c["source"]))
+    assert f"its {ex.JACOBIAN_INPUTS} inputs" in text
+    assert f"to {ex.JACOBIAN_OUTPUTS} outputs" in text
+    assert f"{ex.JACOBIAN_OUTPUTS} x {ex.JACOBIAN_INPUTS} matrix" in text

@@ -3,6 +3,10 @@ and rejects typical wrong answers with the specific hint."""
 
 from __future__ import annotations
 
+import json
+import math
+import pathlib
+
 import numpy as np
 
 from backprop_lib.exercises import practical_tips as ex
@@ -104,3 +108,38 @@ def test_one_scalar_prediction():
     assert not fb.ok and "squeezed feature is right" in fb.message
     fb = ex.check_one_scalar_prediction("feature 3", "lower")
     assert not fb.ok and "must be one of" in fb.message
+
+
+def test_relu_init_std():
+    assert not ex.check_relu_init_std(None).ok
+    n_in, n_out = ex.RELU_N_IN, ex.RELU_N_OUT
+    # He et al. 2015: Var(W) = 2 / n_in for a ReLU layer, written out here
+    right = math.sqrt(2 / n_in)
+    assert ex.check_relu_init_std(right).ok
+    assert ex.check_relu_init_std(float(f"{right:.3g}")).ok  # 3 significant digits
+    assert ex.check_relu_init_std(np.float32(right)).ok
+    cases = {
+        "LeCun's scale": math.sqrt(1 / n_in),
+        "Glorot's (Xavier) scale": math.sqrt(2 / (n_in + n_out)),
+        "that is the variance": 2 / n_in,
+        "LeCun's variance": 1 / n_in,
+        "halved LeCun's variance": math.sqrt(1 / (2 * n_in)),
+        "divided by n_out": math.sqrt(2 / n_out),
+        "ignores the layer's width": 0.01,
+        "sign is flipped": -right,
+    }
+    for hint, wrong in cases.items():
+        for given in (wrong, float(f"{wrong:.3g}")):
+            fb = ex.check_relu_init_std(given)
+            assert not fb.ok and hint in fb.message, (hint, given, fb.message)
+            assert f"{right:.3g}" not in fb.message  # the expected value is never shown
+    assert "not right yet" in ex.check_relu_init_std(1.5 * right).message
+
+
+def test_relu_init_statement_quotes_the_constants():
+    """The exercise text in the notebook names the layer the checker judges."""
+    path = pathlib.Path(__file__).resolve().parent.parent / "book" / "10_practical_tips.ipynb"
+    cells = json.loads(path.read_text("utf-8"))["cells"]
+    text = next("".join(c["source"]) for c in cells
+                if c["cell_type"] == "markdown" and "Exercise 5" in "".join(c["source"]))
+    assert f"{ex.RELU_N_IN} inputs" in text and f"{ex.RELU_N_OUT} units" in text

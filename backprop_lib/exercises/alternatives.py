@@ -5,6 +5,8 @@
 3. `check_es_estimate(fn)`: the antithetic evolution-strategies gradient estimate.
 4. `check_pass_prediction(answer)`: predict how the passes of reverse and forward mode grow
    with P, then the checker counts them.
+5. `check_jacobian_passes(answer)`: the backward passes reverse mode needs for the Jacobian
+   of a network's JACOBIAN_OUTPUTS outputs with respect to its JACOBIAN_INPUTS inputs.
 """
 
 from __future__ import annotations
@@ -141,3 +143,34 @@ def check_pass_prediction(answer):
                "need, whatever the number of parameters?",
                "reconsider forward mode: one tangent pass gives the derivative along one "
                "direction; how many directions make up the gradient?"))
+
+
+#: Exercise 5: a classifier of 28 x 28 images, with this many inputs and outputs.
+JACOBIAN_INPUTS, JACOBIAN_OUTPUTS = 784, 10
+
+
+def check_jacobian_passes(answer):
+    """Exercise 5: backward passes for the (JACOBIAN_OUTPUTS, JACOBIAN_INPUTS) Jacobian of a
+    network's outputs with respect to its inputs, for one example.
+
+    A backward pass seeded with dA^[L] = e_k (one output) gives row k, the derivatives of
+    output k with respect to every input: one pass per output.
+    """
+    n_in, n_out = JACOBIAN_INPUTS, JACOBIAN_OUTPUTS
+    diagnoses = [
+        (n_in, "that is forward mode's count, one tangent pass per input direction; a "
+               "backward pass starts from one output and gives a whole row of the Jacobian."),
+        (1, "one backward pass gives the gradient of one scalar, such as a loss; here each "
+            "output is its own scalar, and each needs its own pass, seeded with dA^[L] set "
+            "to a unit vector."),
+        (n_in * n_out, "that is one pass per entry of the Jacobian; one backward pass gives a "
+                       "whole row: the derivatives of one output with respect to all the "
+                       "inputs."),
+        (2 * n_out, "count the backward passes only: one forward pass, which stores the "
+                    "activations, serves all of them."),
+        (n_out + 1, "count the backward passes only: the one forward pass that stores the "
+                    "activations serves all of them."),
+    ]
+    return check_count(answer, n_out, name="your count", diagnoses=diagnoses,
+                       praise="one backward pass per output, each giving one row of the "
+                              "Jacobian; forward mode would need one pass per input.")

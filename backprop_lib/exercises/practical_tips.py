@@ -4,6 +4,7 @@
 2. `check_bn_param_grads`: write the backward pass of batch normalization for gamma and beta.
 3. `check_bn_input_grad`: write the backward pass of batch normalization for its input Z.
 4. `check_one_scalar_prediction`: predict what one-scalar normalization does, then verify.
+5. `check_relu_init_std`: the standard deviation of the initial weights of a ReLU layer.
 
 Expected values are computed here with backprop_lib, never typed in, and never printed.
 """
@@ -15,12 +16,13 @@ import functools
 import numpy as np
 
 from ..batchnorm import batchnorm_backward, batchnorm_forward
+from ..initializers import weight_std
 from ..preprocessing import Standardizer
-from .checking import Feedback, as_choices, check_array, check_function
+from .checking import Feedback, as_choices, check_array, check_function, check_scalar
 
 __all__ = ["X_TRAIN", "X_NEW", "bn_param_grads_reference", "bn_input_grad_reference",
            "check_bn_input_grad", "check_bn_param_grads", "check_one_scalar_prediction",
-           "check_standardized"]
+           "check_relu_init_std", "check_standardized", "RELU_N_IN", "RELU_N_OUT"]
 
 #: Exercise 1: four training examples (columns) of two features with very different scales,
 #: and one new example to standardize with the training statistics.
@@ -171,3 +173,38 @@ def check_one_scalar_prediction(squeezed, accuracy):
                           f"test accuracy is {accuracy} "
                           f"({runs['one_scalar'].test_accuracy:.2f} against "
                           f"{runs['per_feature'].test_accuracy:.2f}).")
+
+
+#: Exercise 5: a hidden ReLU layer with this many inputs and units.
+RELU_N_IN, RELU_N_OUT = 50, 10
+
+
+def check_relu_init_std(answer):
+    """Exercise 5: the standard deviation of the initial weights of the ReLU layer
+    (RELU_N_IN -> RELU_N_OUT): He's, sqrt(2 / n_in), to 3 significant digits."""
+    n_in, n_out = RELU_N_IN, RELU_N_OUT
+    diagnoses = [
+        (weight_std("lecun", n_in, n_out),
+         "that is LeCun's scale, sqrt(1/n_in), which suits tanh; a ReLU sets about half of "
+         "its inputs to zero, so He doubles the variance to make up for it."),
+        (weight_std("xavier", n_in, n_out),
+         "that is Glorot's (Xavier) scale, sqrt(2/(n_in + n_out)), meant for tanh and "
+         "sigmoid layers; a ReLU layer wants He's."),
+        (2.0 / n_in, "that is the variance; the standard deviation is its square root."),
+        (1.0 / n_in, "that is LeCun's variance: a ReLU layer needs twice that, and the "
+                     "standard deviation is its square root."),
+        (np.sqrt(0.5 / n_in),
+         "you halved LeCun's variance; He doubles it: a ReLU zeroes about half of its "
+         "inputs, which halves the variance of the next sum, and larger weights make up for "
+         "it."),
+        (weight_std("he", n_out, n_in),
+         "you divided by n_out: in the forward pass each unit sums over its n_in inputs, "
+         "and that sum is what the scale keeps at unit variance."),
+        (weight_std("small", n_in, n_out),
+         "0.01 (the \"small\" initialization) ignores the layer's width altogether; the scale "
+         "depends on n_in."),
+    ]
+    return check_scalar(answer, weight_std("he", n_in, n_out), name="the standard deviation",
+                        rtol=5e-3, diagnoses=diagnoses,
+                        praise="He's scale, sqrt(2/n_in): the variance 2/n_in makes up for "
+                               "the half of its inputs a ReLU sets to zero.")
