@@ -42,9 +42,72 @@ def test_race_at_the_largest_lr_reports_divergence_in_the_figure():
     fig.update(surface="quadratic", lr=0.3)
     text = fig.artists["warning"].get_text()
     assert "SGD diverged at step" in text and "Momentum diverged at step" in text
-    assert "diverges at step" in fig.alt_text(dict(surface="quadratic", lr=0.3))
+    assert "SGD diverged at step 4; Momentum diverged at step 5; RMSprop and Adam ran all 100 " \
+        "steps" in fig.alt_text(dict(surface="quadratic", lr=0.3))
     fig.update(surface="quadratic", lr=0.01)
     assert fig.artists["warning"].get_text() == ""
+
+
+def test_race_description_counts_the_steps_of_the_runs_that_did_not_diverge():
+    """The step count in the description is the plot's (500 on Rosenbrock), never the length
+    of a path that diverged ('1 steps', '0 steps' before)."""
+    for lr in (0.03, 0.1):
+        r = fo.race("rosenbrock", lr)
+        text = fo.race_alt({}, r)
+        stopped = {k: tr.stopped_step for k, tr in r.runs.items() if tr.diverged}
+        assert set(stopped) == {"SGD", "Momentum"}, stopped  # what the sentence below says
+        for name, t in stopped.items():
+            assert f"{name} diverged at step {t};" in text
+        assert "RMSprop and Adam ran all 500 steps: RMSprop ends " in text
+        assert " 0 steps" not in text and " 1 steps" not in text
+    text = fo.race_alt({}, fo.race("rosenbrock", 0.001))  # nothing diverges
+    assert "surface, 500 steps at learning rate 0.001" in text and "diverged" not in text
+    text = fo.momentum_alt(dict(beta=0.99), fo.momentum_paths(lr=0.3, beta=0.99))
+    assert "v = beta v + (1-beta) g ran all 100 steps and ends " in text  # one left: singular
+    assert fo._plural(1, "step") == "1 step" and fo._plural(2, "step") == "2 steps"
+
+
+def _overlap(a, b):
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("name", ["race", "momentum"])
+def test_the_legend_lies_outside_both_panels_in_every_frame(name):
+    """The legend must never hide a path or a curve: it sits outside both axes, whatever the
+    frame (with the text raised to MIN_TEXT_PX, a legend inside the right panel covered
+    RMSprop's curve)."""
+    fig = SPECS[name].interactive()
+    for params in fig.grid():
+        fig.update(**params)
+        fig.fig.canvas.draw()
+        renderer = fig.fig.canvas.get_renderer()
+        box = fig.artists["legend"].get_window_extent(renderer)
+        for ax in (fig.artists["left"], fig.artists["right"]):
+            assert not _overlap(box, ax.get_window_extent(renderer)), params
+        assert 0 <= box.x0 and box.x1 <= fig.fig.bbox.x1 and 0 <= box.y0, params
+
+
+def test_optimizer_styles_differ_in_colour_line_and_marker():
+    """Told apart without colour (in grey, by colour-blind readers): every pair of styles
+    differs in colour, and in marker, and the colours are Okabe-Ito's; the chapter's
+    captions name each style as style_words does."""
+    import json
+    import pathlib
+
+    for styles in (fo.STYLES, fo.MOMENTUM_STYLES):
+        values = list(styles.values())
+        assert len({colour for colour, _, _ in values}) == len(values)
+        assert len({marker for _, _, marker in values}) == len(values)
+        assert all(v[0] in plots.PALETTE for v in values)
+    assert len({ls for _, ls, _ in fo.STYLES.values()}) >= 3
+    nb = json.loads((pathlib.Path(__file__).parents[1] / "book" / "07_optimizers.ipynb")
+                    .read_text())
+    caption = {c.get("id"): " ".join("".join(c["source"]).split()) for c in nb["cells"]}
+    for cid, styles in [("race-cap", fo.STYLES), ("network-cap", fo.STYLES),
+                        ("momentum-cap", fo.MOMENTUM_STYLES)]:
+        for style in styles.values():
+            assert f"({fo.style_words(style)})" in caption[cid], (cid, style)
+    assert "green" not in caption["network-cap"] and "light blue" not in caption["momentum-cap"]
 
 
 def test_switching_surface_redraws_the_contours():

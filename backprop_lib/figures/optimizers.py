@@ -37,18 +37,34 @@ from .._checks import check_choice, check_positive, check_real
 from ..data import two_moons
 from ..network import Network
 from ..optimizers import SGD, Adam, Momentum, RMSprop
-from ..plots import BLACK, BLUE, GREEN, ORANGE, SKY, VERMILLION, WARNING_COLOR, sparse_log_ticks
+from ..plots import BLACK, BLUE, ORANGE, PURPLE, VERMILLION, WARNING_COLOR, sparse_log_ticks
 from ..train import train
 from .notebook import as_image as _as_image
 from .notebook import markdown_table  # noqa: F401 - the chapter imports it from here
 
-#: Colour and line style of each optimizer, the same in every figure of the chapter.
+#: Colour, line style and marker of each optimizer, the same in every figure of the chapter.
+#: Okabe-Ito colours far apart in hue and in lightness (black, blue, reddish purple, orange),
+#: each with its own dash pattern and marker, so that the lines are told apart in grey and
+#: by colour-blind readers too. The captions name them with `style_words`.
 STYLES = {
-    "SGD": (BLACK, "-"),
-    "Momentum": (BLUE, "-"),
-    "RMSprop": (GREEN, "-"),
-    "Adam": (ORANGE, "-"),
+    "SGD": (BLACK, "-", "o"),
+    "Momentum": (BLUE, "--", "s"),
+    "RMSprop": (PURPLE, "-.", "^"),
+    "Adam": (ORANGE, "-", "D"),
 }
+COLOUR_WORDS = {BLACK: "black", BLUE: "blue", PURPLE: "reddish purple", ORANGE: "orange",
+                VERMILLION: "vermillion"}
+DASH_WORDS = {"-": "solid", "--": "dashed", "-.": "dash-dotted", ":": "dotted"}
+MARKER_WORDS = {"o": "circles", "s": "squares", "^": "triangles", "D": "diamonds",
+                "v": "down triangles"}
+
+
+def style_words(style):
+    """How a caption names a style (colour, line style, marker): 'blue, dashed, squares'."""
+    colour, ls, marker = style
+    return f"{COLOUR_WORDS[colour]}, {DASH_WORDS[ls]}, {MARKER_WORDS[marker]}"
+
+
 GAP_FLOOR = 1e-10  # f - f* below this is drawn at the floor of the log axis
 
 
@@ -135,9 +151,9 @@ RACE = Spec(
 )
 
 MOMENTUM_STYLES = {
-    "SGD": (BLACK, "-"),
-    "v = beta v + g": (BLUE, "-"),
-    "v = beta v + (1-beta) g": (SKY, "--"),
+    "SGD": STYLES["SGD"],
+    "v = beta v + g": STYLES["Momentum"],
+    "v = beta v + (1-beta) g": (VERMILLION, ":", "v"),
 }
 
 
@@ -171,17 +187,50 @@ def _outcomes(runs, stopped, reached):
                      else f"{name} {reached(run)}" for name, run in runs.items())
 
 
+def _plural(n, word):
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _names(names):
+    """'A', 'A and B', 'A, B and C'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def path_outcomes(r):
+    """What happened to each run of `r` (a Paths), in words: which runs diverged at which
+    step, which ran every step, and how far above the minimum each of those ended."""
+    steps = RACE_STEPS[r.key]
+    diverged = r.diverged()
+    ran = [label for label, tr in r.runs.items() if not tr.diverged]
+    gap = {label: f"{r.runs[label].gaps[-1]:.1e}" for label in ran}
+    parts = [f"{label} diverged at step {t}" for label, t in diverged.items()]
+    if not diverged:
+        parts += [f"{label} ends {gap[label]} above the minimum" for label in ran]
+    elif len(ran) == 1:
+        parts.append(f"{ran[0]} ran all {_plural(steps, 'step')} and ends {gap[ran[0]]} "
+                     "above the minimum")
+    elif ran:
+        ends = ", ".join([f"{ran[0]} ends {gap[ran[0]]} above the minimum"]
+                         + [f"{label} {gap[label]}" for label in ran[1:]])
+        parts.append(f"{_names(ran)} ran all {_plural(steps, 'step')}: {ends}")
+    return "; ".join(parts)
+
+
 def _paths_alt(r, who):
-    parts = _outcomes(r.runs, lambda tr: f"at step {tr.stopped_step}",
-                      lambda tr: f"ends {tr.gaps[-1]:.1e} above the minimum")
-    return (f"Paths of {who} over the contours of the {r.surface.name} surface, "
-            f"{len(next(iter(r.runs.values())).values) - 1} steps at learning rate "
-            f"{r.params['lr']:g} from ({r.surface.start[0]:g}, {r.surface.start[1]:g}): "
-            + parts + ".")
+    where = (f"at learning rate {r.params['lr']:g} from "
+             f"({r.surface.start[0]:g}, {r.surface.start[1]:g})")
+    if not r.diverged():
+        where = f", {_plural(RACE_STEPS[r.key], 'step')} " + where
+    else:
+        where = " " + where
+    return (f"Paths of {who} over the contours of the {r.surface.name} surface{where}: "
+            + path_outcomes(r) + ".")
 
 
 def draw_paths(fig, r, artists):
-    """Left: contours and paths; right: f - f* per step on a log axis."""
+    """Left: contours and paths; right: f - f* per step on a log axis; the legend in a row
+    under both panels, outside the axes, so it never hides a path or a curve."""
     if artists is None:
         left, right = fig.subplots(1, 2, width_ratios=[3, 2])
         right.set_yscale("log")
@@ -191,29 +240,41 @@ def draw_paths(fig, r, artists):
         left.set_xlabel("$w_1$")
         left.set_ylabel("$w_2$")
         left.grid(False)
-        lines, curves = {}, {}
-        for label, (colour, ls) in r.styles.items():
-            (lines[label],) = left.plot([], [], ls, color=colour, linewidth=1.3,
-                                        marker=".", markersize=2.5)
-            (curves[label],) = right.plot([], [], ls, color=colour, linewidth=1.4, label=label)
-        right.legend(loc="upper right", fontsize=7, frameon=True, facecolor="white",
-                     edgecolor="none", framealpha=0.9)
+        lines, ends, curves = {}, {}, {}
+        for i, (label, (colour, ls, marker)) in enumerate(r.styles.items()):
+            (lines[label],) = left.plot([], [], ls, color=colour, linewidth=1.4,
+                                        marker=".", markersize=2.5, zorder=3 + i / 10)
+            # the path's last point, in the optimizer's own marker: tells paths apart in grey
+            (ends[label],) = left.plot([], [], marker, color=colour, markersize=6,
+                                       markeredgecolor="white", markeredgewidth=0.6,
+                                       zorder=6)
+            (curves[label],) = right.plot([], [], ls, color=colour, linewidth=1.5,
+                                          marker=marker, markersize=4, label=label)
+        legend = fig.legend(handles=list(curves.values()), loc="outside lower center",
+                            ncols=len(curves), fontsize=8, frameon=False,
+                            handlelength=3.2, columnspacing=1.6)
         warning = left.text(0.02, 0.02, "", transform=left.transAxes, color=WARNING_COLOR,
                             fontsize=8, va="bottom", ha="left",
                             bbox=dict(facecolor="white", alpha=0.85, edgecolor="none"))
         title = fig.suptitle("", fontsize=9)
-        artists = dict(left=left, right=right, lines=lines, curves=curves, warning=warning,
-                       title=title, key=None, contour=None, marks=[])
+        artists = dict(left=left, right=right, lines=lines, ends=ends, curves=curves,
+                       legend=legend, warning=warning, title=title, key=None, contour=None,
+                       marks=[])
     a = artists
     if a["key"] != r.key:
         _draw_surface(a, r.surface)
         a["key"] = r.key
-    steps = 0
-    for label, tr in r.runs.items():
+    steps = RACE_STEPS[r.key]
+    for i, (label, tr) in enumerate(r.runs.items()):
         a["lines"][label].set_data(tr.path[:, 0], tr.path[:, 1])
+        a["ends"][label].set_data(tr.path[-1:, 0], tr.path[-1:, 1])
         t = np.arange(len(tr.values))
-        a["curves"][label].set_data(t, np.maximum(tr.gaps, GAP_FLOOR))
-        steps = max(steps, RACE_STEPS[r.key])
+        curve = a["curves"][label]
+        curve.set_data(t, np.maximum(tr.gaps, GAP_FLOOR))
+        # about 8 markers along each curve, staggered so that curves lying on top of one
+        # another still show every optimizer's marker
+        every = max(1, steps // 8)
+        curve.set_markevery((i * every // len(r.runs), every))
     a["right"].set_xlim(0, steps)
     div = r.diverged()
     a["warning"].set_text("\n".join(f"{k} diverged at step {t}" for k, t in div.items()))
@@ -230,8 +291,9 @@ def _draw_surface(a, s):
     xx, yy, F = s.grid(120)
     levels = s.best + np.geomspace(1e-2, F.max() - s.best, 14)
     a["contour"] = left.contour(xx, yy, F, levels=levels, colors="#BBBBBB", linewidths=0.7)
-    a["marks"] = [
-        left.plot(*s.minimum, "*", color=VERMILLION, markersize=10, zorder=5)[0],
+    a["marks"] = [  # the minimum: a white star edged in black, a colour no path uses
+        left.plot(*s.minimum, "*", color="white", markersize=14, markeredgecolor=BLACK,
+                  markeredgewidth=0.8, zorder=7)[0],
         left.plot(*s.start, "o", color=BLACK, markersize=4, zorder=5)[0],
     ]
     x0, x1, y0, y1 = s.extent
@@ -455,9 +517,11 @@ def draw_network(fig, r, artists):
         ax.set_ylabel("training loss (BCE)")
         sparse_log_ticks(ax)  # fewer minor ticks: cheaper redraws
         curves = {}
-        for name, (colour, ls) in STYLES.items():
-            (curves[name],) = ax.plot([], [], ls, color=colour, label=name)
-        ax.legend(loc="lower left", fontsize=8, ncols=4)
+        for i, (name, (colour, ls, marker)) in enumerate(STYLES.items()):
+            (curves[name],) = ax.plot([], [], ls, color=colour, label=name, marker=marker,
+                                      markersize=4, markevery=(3 * i, 12))
+        fig.legend(handles=list(curves.values()), loc="outside lower center", fontsize=8,
+                   ncols=len(curves), frameon=False, handlelength=3.2, columnspacing=1.6)
         warning = ax.text(0.98, 0.97, "", transform=ax.transAxes, color=WARNING_COLOR,
                           fontsize=8, ha="right", va="top")
         title = ax.set_title("")
