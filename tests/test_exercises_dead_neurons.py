@@ -3,6 +3,7 @@ solution and rejects typical wrong answers with the specific hint."""
 
 import numpy as np
 
+from backprop_lib import Network, data
 from backprop_lib.exercises import dead_neurons as ex
 
 
@@ -29,3 +30,33 @@ def test_lr_prediction():
     assert "answer with one of" in ex.check_lr_prediction("lots").message
     assert ex.check_lr_prediction(" More ").ok  # normalized like every chapter's choices
     assert "one string" in ex.check_lr_prediction(np.array(["more", "fewer"])).message
+
+
+def test_plateau_loss():
+    K = ex.PLATEAU_CLASSES
+    assert K != 2  # else the "copied XOR's ln 2" diagnosis would be the answer
+    assert ex.check_plateau_loss(np.log(K)).ok
+    assert ex.check_plateau_loss(round(float(np.log(K)), 3)).ok  # three decimals, as asked
+    assert "XOR" in ex.check_plateau_loss(np.log(2)).message
+    assert "base 10" in ex.check_plateau_loss(np.log10(K)).message
+    assert "base 2" in ex.check_plateau_loss(np.log2(K)).message
+    assert "probability the network gives" in ex.check_plateau_loss(1 / K).message
+    assert "uniform guess is wrong" in ex.check_plateau_loss(1 - 1 / K).message
+    assert "never below 0" in ex.check_plateau_loss(-np.log(K)).message
+    assert "twice" in ex.check_plateau_loss(2 * np.log(K)).message
+    assert not ex.check_plateau_loss(np.log(K) + 0.01).ok
+    assert str(ex.check_plateau_loss(None)).startswith("Not yet: no answer yet")
+
+
+def test_a_network_at_the_small_initialization_starts_at_ln_k():
+    """What the solution shows, over five seeds: a K-class network at the 0.01 initialization
+    gives nearly uniform probabilities, so its loss is ln K to within the exercise's
+    tolerance, and not by chance: its softmax outputs are all nearly 1/K."""
+    K = ex.PLATEAU_CLASSES
+    losses = [ex.uniform_start_loss(seed) for seed in range(5)]
+    assert np.allclose(losses, np.log(K), rtol=1e-3, atol=0)
+    X, _ = data.blobs(60, n_classes=K, seed=0)
+    net = Network([2, 4, K], ["sigmoid", "identity"], loss="softmax_ce", init="small", seed=0)
+    Z = net.forward(X)
+    P = np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0)
+    assert np.allclose(P, 1 / K, rtol=0.05, atol=0)  # each within 5% of 1/K

@@ -3,6 +3,7 @@ typical wrong answers with the specific hint."""
 
 import numpy as np
 
+import backprop_lib as bp
 from backprop_lib import losses, relative_error
 from backprop_lib.exercises import gradient_checking as ex
 
@@ -57,3 +58,47 @@ def test_mse_gradient():
     assert "article's derivative" in ex.check_mse_gradient(losses.half_mse_gradient).message
     assert "A.size" in ex.check_mse_gradient(lambda A, Y: 2 * (A - Y) / A.shape[1]).message
     assert "sign is flipped" in ex.check_mse_gradient(lambda A, Y: 2 * (Y - A) / A.size).message
+
+
+def test_forward_step():
+    u = np.finfo(np.float64).eps / 2
+    assert ex.check_forward_step(-8).ok and ex.check_forward_step(np.log10(np.sqrt(u))).ok
+    assert ex.check_forward_step(-8.0).ok and ex.check_forward_step(np.int64(-8)).ok
+    assert "central difference's best step" in ex.check_forward_step(-5).message
+    assert "library's default" in ex.check_forward_step(-6).message
+    assert "far too small" in ex.check_forward_step(-16).message
+    assert "float32" in ex.check_forward_step(-4).message
+    assert "negative" in ex.check_forward_step(8).message
+    assert "not eps itself" in ex.check_forward_step(1e-8).message
+    assert not ex.check_forward_step(-11).ok and not ex.check_forward_step(-9).ok
+    assert str(ex.check_forward_step(None)).startswith("Not yet: no answer yet")
+
+
+def test_the_forward_difference_is_best_near_sqrt_u():
+    """The exercise's answer, measured on the chapter's network (that of Figure 1): the
+    forward difference's error is smallest at 10^-8 on the grid 10^-12 .. 10^-1, it grows
+    like eps to the right of it (a factor 10 per decade), and its best is worse than the
+    central difference's, whose best step is larger."""
+    from backprop_lib.figures import gradient_checking as gc
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((3, 8)), rng.standard_normal((1, 8))
+    net = bp.Network([3, 5, 1], ["tanh", "identity"], loss="half_mse", seed=1)
+    before = {k: v.copy() for k, v in net.params.items()}
+    forward = ex.forward_difference_errors(net, X, Y, gc.EPS_VALUES)
+    assert all(np.array_equal(before[k], net.params[k]) for k in before)  # restored
+    best = gc.EPS_VALUES[int(np.argmin(forward))]
+    assert np.isclose(np.log10(best), -8, rtol=0, atol=0.01)
+    right = forward[list(gc.EPS_VALUES).index(1e-6):list(gc.EPS_VALUES).index(1e-2)]
+    assert np.allclose(right[1:] / right[:-1], 10, rtol=0.05)  # truncation of order eps
+    central = gc.eps_curve()["float64"]
+    assert central.min() < forward.min() / 100
+    assert gc.EPS_VALUES[int(np.argmin(central))] > best
+    # an independent forward difference of one entry, computed by hand
+    p = net.params["W1"]
+    old = p[0, 0]
+    base = net.loss(X, Y)
+    p[0, 0] = old + 1e-8
+    by_hand = (net.loss(X, Y) - base) / 1e-8
+    p[0, 0] = old
+    assert np.isclose(by_hand, net.gradients(X, Y)["dW1"][0, 0], rtol=1e-6, atol=0)

@@ -4,6 +4,8 @@
 2. check_dead_mask: a function that finds the dead units from Z.
 3. check_lr_prediction: does a larger learning rate kill more units (predict, then the
    checker runs the experiment)?
+4. check_plateau_loss: the loss of a PLATEAU_CLASSES-class softmax classifier that gives every
+   class the same probability, the height of its plateau.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ import functools
 
 import numpy as np
 
-from .checking import Feedback, as_choice, check_count, check_function
+from .. import data
+from ..network import Network
+from .checking import Feedback, as_choice, check_count, check_function, check_scalar
 
 #: A ReLU layer with 5 units and 2 inputs, and 4 examples as columns.
 LAYER_W = np.array([[1.0, -1.0], [-2.0, -1.0], [0.5, 0.5], [-1.0, 2.0], [-1.0, -1.0]])
 LAYER_B = np.array([[0.0], [1.0], [-2.0], [-1.0], [-0.5]])
 LAYER_X = np.array([[0.0, 1.0, 2.0, 1.0], [1.0, 0.0, 1.0, 2.0]])
 PREDICTIONS = ("more", "fewer", "the same")
+#: The classes of exercise 4's classifier (softmax cross-entropy, the library's "softmax_ce").
+PLATEAU_CLASSES = 10
 SYNONYMS = {"same": "the same", "unchanged": "the same", "less": "fewer", "more dead": "more",
             "fewer dead": "fewer"}
 
@@ -96,3 +102,33 @@ def check_lr_prediction(answer):
         return Feedback(True, f"{measured} Large steps push biases and weights far enough that "
                               "some units end up below zero on every example.")
     return Feedback(False, f"run it: {measured}")
+
+
+def check_plateau_loss(answer):
+    """answer: the softmax cross-entropy of a network that gives each of the PLATEAU_CLASSES
+    classes probability 1/K on every example, to three decimal places."""
+    K = PLATEAU_CLASSES
+    natural = "cross-entropy uses the natural logarithm, ln."
+    return check_scalar(answer, np.log(K), name="your plateau loss", rtol=1e-3, diagnoses=[
+        (np.log(2), "ln 2 is the plateau of XOR's single sigmoid output (0.5 for either "
+                    "class); here each of the K classes gets probability 1/K."),
+        (np.log10(K), "that is the logarithm in base 10: " + natural),
+        (np.log2(K), "that is the logarithm in base 2 (bits): " + natural),
+        (1 / K, "1/K is the probability the network gives every class; the loss is minus the "
+                "logarithm of the probability of the right class."),
+        (1 - 1 / K, "that is how often a uniform guess is wrong, not the loss: cross-entropy is "
+                    "minus the logarithm of the probability of the right class."),
+        (-np.log(K), "the sign is flipped: ln(1/K) is negative, and cross-entropy takes minus "
+                     "it, so a loss is never below 0."),
+    ], praise="that is ln K, the loss of a uniform guess over K classes: a loss curve that "
+              "starts, or stays flat, at this height is the sign of a network still guessing.")
+
+
+def uniform_start_loss(seed, classes=PLATEAU_CLASSES, m=60):
+    """The softmax cross-entropy of a 2-4-K network (sigmoid hidden units) at the 0.01
+    initialization, on `m` examples of K blobs: its outputs are nearly equal, so its
+    probabilities are nearly uniform and its loss is nearly ln K."""
+    X, Y = data.blobs(m, n_classes=classes, seed=seed)
+    net = Network([X.shape[0], 4, classes], ["sigmoid", "identity"], loss="softmax_ce",
+                  init="small", seed=seed)
+    return net.loss(X, Y)

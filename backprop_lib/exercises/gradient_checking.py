@@ -6,6 +6,8 @@
 3. `check_scaling_prediction(answer)`: predict what multiplying the loss by 1000 does to the
    absolute difference and to the relative error, then the checker measures it.
 4. `check_mse_gradient(fn)`: the corrected derivative of the mean squared error.
+5. `check_forward_step(answer)`: the power of ten of the best step of a forward difference in
+   float64 (about sqrt(u)), which `forward_difference_errors` measures.
 """
 
 from __future__ import annotations
@@ -161,3 +163,60 @@ def check_mse_gradient(fn):
                                                  "(a - y)^2 with respect to a is 2 (a - y)."),
         ],
         praise="that is the derivative of mean((A - Y)^2); gradcheck now passes.")
+
+
+#: The unit roundoff of float64 (half its machine epsilon), as in the chapter.
+U64 = float(np.finfo(np.float64).eps) / 2
+
+
+def check_forward_step(answer):
+    """Exercise 5: the exponent k of the best step eps ~ 10^k of a forward difference in
+    float64, within half a decade. Balancing the truncation error eps |L''| / 2 against the
+    rounding error u |L| / eps gives eps = sqrt(2 u |L| / |L''|), of the order of sqrt(u).
+
+    Every diagnosed exponent is a whole number, like the answer: where a diagnosis and a
+    generic candidate (the flipped sign, 2 x, x / 2) meet, they sit at the same number with
+    the same window of half a decade, so the HTML page's rule (`in_page`) gives the
+    checker's own verdict everywhere.
+    """
+    expected = round(np.log10(np.sqrt(U64)))
+    u32 = float(np.finfo(np.float32).eps) / 2
+    return check_scalar(answer, expected, name="your exponent", rtol=0.0, atol=0.5, diagnoses=[
+        (round(np.log10(U64 ** (1 / 3))),
+         "that is the central difference's best step, u^(1/3), which balances an error of "
+         "order eps^2 against u / eps. The forward difference's truncation error is of order "
+         "eps: balance eps against u / eps."),
+        (-6, "10^-6 is the library's default step for central differences. Balance the "
+             "forward difference's truncation error, of order eps, against the rounding "
+             "error u / eps."),
+        (round(np.log10(U64)),
+         "eps = u is far too small: L(w + eps) and L(w) would differ only in their last "
+         "bit, so the rounding error u / eps is of order 1."),
+        (round(np.log10(np.sqrt(u32))),
+         "that is sqrt(u) for float32's u; the exercise asks about float64."),
+        (-expected, "a step must be small: the exponent is negative."),
+        (0, "give the exponent k, not eps itself: for eps = 10^-3 the answer is -3."),
+    ], praise="balancing eps |L''| / 2 against u |L| / eps puts the best step at about "
+              "sqrt(u), half the exponent of u; the error there is of the order of sqrt(u) "
+              "too, far above the central difference's best, of the order of u^(2/3).")
+
+
+def forward_difference_errors(net, X, Y, eps_values):
+    """The relative error of forward differences (L(w + eps) - L(w)) / eps against `net`'s
+    backpropagation gradient, over all parameters at once, for each step in `eps_values`."""
+    params = net.params
+    grads = net.gradients(X, Y)
+    reference = np.concatenate([grads["d" + name].ravel() for name in params])
+    base = net.loss(X, Y)
+    errors = []
+    for eps in eps_values:
+        estimate = []
+        for name in params:
+            p = params[name]
+            for idx in np.ndindex(p.shape):
+                old = p[idx]
+                p[idx] = old + eps
+                estimate.append((net.loss(X, Y) - base) / eps)
+                p[idx] = old
+        errors.append(relative_error(np.array(estimate), reference))
+    return np.array(errors)
