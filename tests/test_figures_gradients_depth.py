@@ -21,7 +21,63 @@ FIGURES = {
 
 
 def _texts(fig):
-    return [t.get_text() for ax in fig.axes for t in ax.texts]
+    """Every text drawn inside the axes: notes and legend entries."""
+    out = []
+    for ax in fig.axes:
+        out += [t.get_text() for t in ax.texts]
+        if ax.get_legend() is not None:
+            out += [t.get_text() for t in ax.get_legend().get_texts()]
+    return out
+
+
+def _curve_points(ax):
+    """The axes' lines in display pixels, densely sampled along every segment."""
+    out = [np.empty((0, 2))]
+    for line in ax.get_lines():
+        xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+        if len(xy) > 1:
+            t = np.linspace(0, 1, 16)[:, None, None]
+            xy = (xy[:-1] + t * (xy[1:] - xy[:-1])).reshape(-1, 2)
+        out.append(xy)
+    return np.concatenate(out)
+
+
+def _covered(box, points):
+    return int(np.count_nonzero((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+                                & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["depth", "clipping"])
+def test_notes_and_legends_cover_no_curve(name):
+    """In every frame of chapter 5's players, each note and legend lies inside its axes and
+    covers no point of any curve (the reader's review found a note on the clipped curve)."""
+    fig = FIGURES[name]()
+    for params in fig.grid():
+        fig.update(**params)
+        fig.fig.canvas.draw()
+        renderer = fig.fig.canvas.get_renderer()
+        for ax in fig.fig.axes:
+            points, frame = _curve_points(ax), ax.get_window_extent(renderer)
+            boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+            if ax.get_legend() is not None:
+                boxes.append(ax.get_legend().get_window_extent(renderer))
+            for box in boxes:
+                assert _covered(box, points) == 0, (params, box)
+                assert frame.x0 <= box.x0 and box.x1 <= frame.x1, (params, box)
+                assert frame.y0 <= box.y0 and box.y1 <= frame.y1, (params, box)
+
+
+def test_norms_are_labelled_in_the_book_notation():
+    """Axis labels and notes are mathtext (||dW^[l]||), not the code's names (dW{l})."""
+    for make in (gd.depth_interactive, gd.clipping_interactive):
+        fig = make()
+        fig.update()
+        labels = [ax.get_ylabel() for ax in fig.fig.axes] + _texts(fig.fig)
+        assert not any("{l}" in t or "||" in t for t in labels), labels
+        assert any(r"\|dW^{[l]}\|" in t for t in labels)
+    static = gd.residual_figure()
+    assert all(ax.get_ylabel().startswith(r"$\|dW^{[l]}\|$") for ax in static.axes)
 
 
 @pytest.mark.slow

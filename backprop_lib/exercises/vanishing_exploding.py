@@ -1,9 +1,11 @@
 """Checkers for the exercises of chapter "Vanishing and exploding gradients".
 
 1. check_chain_factor: the factor dA0/dA5 of a chain of five one-unit sigmoid layers.
-2. check_clip: clipping a gradient vector by its norm.
-3. check_residual_backward: dA{l-1} of a residual tanh layer.
-4. check_clip_prediction: what clipping does to the first/last gradient ratio (predict,
+2. check_layer_factor: the typical backward factor ||dA{l-1}|| / ||dA{l}|| of one wide
+   sigmoid layer with He's weight scale.
+3. check_clip: clipping a gradient vector by its norm.
+4. check_residual_backward: dA{l-1} of a residual tanh layer.
+5. check_clip_prediction: what clipping does to the first/last gradient ratio (predict,
    then the checker runs the computation).
 """
 
@@ -37,6 +39,43 @@ def check_chain_factor(answer):
                                        "also multiplies by sigma'(0)."),
         (0.5 ** L * float(np.prod(CHAIN_WEIGHTS)), "sigma'(0) is sigma(0)(1 - sigma(0)), not "
                                                    "sigma(0)."),
+    ])
+
+
+#: The layer of exercise 2: n units fed by n inputs, He's scale, every Z{l} = 0.
+LAYER_WIDTH = 64
+SIGMOID_SLOPE = 0.25  # sigma'(0)
+
+
+def he_std(n_in=LAYER_WIDTH):
+    """He's standard deviation sqrt(2 / n_in)."""
+    return float(np.sqrt(2.0 / n_in))
+
+
+def layer_factor(n=LAYER_WIDTH):
+    """sqrt(E||dA{l-1}||^2 / ||dA{l}||^2) for dA{l-1} = W^T (dA{l} * sigma'(0)), W of shape
+    (n, n) with independent N(0, s^2) entries: each of the n entries of W^T v sums n terms
+    w_ji v_j, so has variance s^2 ||v||^2, and E||W^T v||^2 = n s^2 ||v||^2."""
+    return SIGMOID_SLOPE * he_std(n) * float(np.sqrt(n))
+
+
+def check_layer_factor(answer):
+    """The typical factor ||dA{l-1}|| / ||dA{l}|| of the sigmoid layer of LAYER_WIDTH units."""
+    n, s = LAYER_WIDTH, he_std()
+    slope = SIGMOID_SLOPE
+    return check_scalar(answer, layer_factor(), name="the factor", rtol=1e-3, diagnoses=[
+        (s * np.sqrt(n), "that is the weights' factor s sqrt(n) alone: the backward step also "
+                         "multiplies by the sigmoid's slope sigma'(0) = 1/4."),
+        (0.5 * s * np.sqrt(n), "sigma'(0) is sigma(0)(1 - sigma(0)) = 1/4, not sigma(0) = 1/2."),
+        (slope * s, "W^T v has n entries, each a sum of n terms w_ji v_j of variance s^2 v_j^2: "
+                    "its norm is about s sqrt(n) ||v||, not s ||v||. Multiply by sqrt(n)."),
+        (slope * n * s ** 2, "n s^2 is the factor of the squared norm, E||W^T v||^2 = n s^2 "
+                             "||v||^2: the norm's factor is its square root, s sqrt(n)."),
+        ((slope * s) ** 2 * n, "that is the factor of the squared norm ||dA||^2: the question "
+                               "asks for the norm's factor, its square root."),
+        (slope * (2.0 / n) * np.sqrt(n), "2 / n_in is He's variance; the standard deviation s "
+                                         "is its square root."),
+        (-layer_factor(), "a ratio of two norms cannot be negative."),
     ])
 
 

@@ -24,6 +24,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.text import Text
 from matplotlib.ticker import LogLocator, MaxNLocator, MultipleLocator
 
 from .. import diagnostics, plots
@@ -40,6 +41,7 @@ WIDTH = 16
 EPOCHS = 100
 CLIP_EPOCHS = 60  # the clipped run levels off within 20 epochs; 100 only cost every frame more
 NORM_FLOOR = 1e-30  # a norm below this is drawn at the floor of the log axis
+HEADROOM = 0.22  # the top of a panel with a legend or a note above its curves stays free
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 INITS = ("small", "lecun", "xavier", "he")
 
@@ -86,6 +88,90 @@ def _fmt_norm(x):
     return f"{x:.2g}"
 
 
+#: Axis labels and notes in the book's notation, as matplotlib mathtext.
+NORM_LABEL = r"$\|dW^{[l]}\|$"
+
+
+def ratio_label(L):
+    """The first/last ratio ||dW1|| / ||dW{L}|| as mathtext."""
+    return rf"$\|dW^{{[1]}}\| \,/\, \|dW^{{[{L}]}}\|$"
+
+
+# Places for a note, in axes fractions: (x, y, horizontal and vertical alignment).
+UPPER_LEFT, UPPER_RIGHT = (0.03, 0.96, "left", "top"), (0.97, 0.96, "right", "top")
+LOWER_LEFT, LOWER_RIGHT = (0.03, 0.04, "left", "bottom"), (0.97, 0.04, "right", "bottom")
+CENTER, CENTER_RIGHT = (0.5, 0.5, "center", "center"), (0.97, 0.5, "right", "center")
+UPPER_CENTER = (0.5, 0.96, "center", "top")
+
+
+class FreeNote(Text):
+    """A note that, each time it is drawn, sits at the first of its places (axes fractions)
+    where it lies inside its axes and crosses no line and no legend of them.
+
+    The curves of a player move from frame to frame, so a note fixed in one place ends up
+    on a curve in some frame; this one moves out of the way. Where no place is free it takes
+    the one that covers the fewest points of the curves.
+    """
+
+    PAD_PT = 4.0  # clearance around the text, in points (about a marker's radius)
+
+    def __init__(self, ax, places, **kwargs):
+        x, y, ha, va = places[0]
+        super().__init__(x, y, "", transform=ax.transAxes, ha=ha, va=va, **kwargs)
+        self.places = list(places)
+        self.cost = None  # (outside the axes, on the legend, points of curves covered)
+        ax._add_text(self)
+
+    def _curve_points(self):
+        """The axes' visible lines in display pixels, 16 points on every segment."""
+        out = []
+        for line in self.axes.get_lines():
+            xy = np.asarray(line.get_xydata(), dtype=float)
+            if not line.get_visible() or len(xy) == 0:
+                continue
+            xy = line.get_transform().transform(xy)
+            xy = xy[np.all(np.isfinite(xy), axis=1)]
+            if len(xy) > 1:
+                t = np.linspace(0.0, 1.0, 16)[:, None, None]
+                xy = (xy[:-1] + t * (xy[1:] - xy[:-1])).reshape(-1, 2)
+            out.append(xy)
+        return np.concatenate(out) if out else np.empty((0, 2))
+
+    def _place(self, renderer):
+        points = self._curve_points()
+        frame = self.axes.get_window_extent(renderer)
+        legend = self.axes.get_legend()
+        legend_box = legend.get_window_extent(renderer) if legend is not None else None
+        pad = renderer.points_to_pixels(self.PAD_PT)
+        best = None
+        for place in self.places:
+            x, y, ha, va = place
+            self.set_position((x, y))
+            self.set_horizontalalignment(ha)
+            self.set_verticalalignment(va)
+            box = self.get_window_extent(renderer).padded(pad)
+            hits = int(np.count_nonzero((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+                                        & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)))
+            inside = (box.x0 >= frame.x0 - pad and box.x1 <= frame.x1 + pad
+                      and box.y0 >= frame.y0 - pad and box.y1 <= frame.y1 + pad)
+            on_legend = legend_box is not None and box.overlaps(legend_box)
+            cost = (not inside, on_legend, hits)
+            self.cost = cost
+            if cost == (False, False, 0):
+                return
+            if best is None or cost < best[0]:
+                best = (cost, place)
+        self.cost, (x, y, ha, va) = best
+        self.set_position((x, y))
+        self.set_horizontalalignment(ha)
+        self.set_verticalalignment(va)
+
+    def draw(self, renderer):
+        if self.get_visible() and self.get_text():
+            self._place(renderer)
+        super().draw(renderer)
+
+
 # --------------------------------------------------------------------------- DEPTH
 
 
@@ -113,16 +199,22 @@ def depth_compute(activation="tanh", init="xavier", scale=1.0, depth=10, lr=0.03
                        hist.stopped_epoch, label)
 
 
-def log_ylim(ax, values, floor=NORM_FLOOR):
-    """Fit a log y axis to the positive values (those below `floor` count as `floor`)."""
+def log_ylim(ax, values, floor=NORM_FLOOR, headroom=0.0):
+    """Fit a log y axis to the positive values (those below `floor` count as `floor`).
+
+    headroom: the fraction of the axis kept free above the data, for a legend or a note.
+    """
     v = np.maximum(np.asarray(values, dtype=float), floor)
     lo, hi = v.min(), v.max()
-    ax.set_ylim(10 ** (np.floor(np.log10(lo)) - 0.2), 10 ** (np.ceil(np.log10(hi)) + 0.2))
+    bottom, top = np.floor(np.log10(lo)) - 0.2, np.ceil(np.log10(hi)) + 0.2
+    top += headroom * (top - bottom) / (1.0 - headroom)
+    ax.set_ylim(10 ** bottom, 10 ** top)
 
 
-def loss_panel(ax, epochs, title=""):
+def loss_panel(ax, epochs, title="", places=None):
     """Set up `ax` for a training loss on a log axis: returns (line, message text), the
-    message centred in the panel in the warning colour (for "diverged in epoch ...")."""
+    message in the warning colour (for "diverged in epoch ..."), centred in the panel, or
+    a FreeNote at the first free one of `places`."""
     ax.set_yscale("log")
     ax.set_ylim(1e-3, 1.0)
     ax.set_xlim(0, epochs)
@@ -130,6 +222,8 @@ def loss_panel(ax, epochs, title=""):
     ax.set_ylabel("training loss")
     ax.set_title(title)
     (line,) = ax.plot([], [], color=plots.ORANGE)
+    if places is not None:
+        return line, FreeNote(ax, places, color=plots.WARNING_COLOR)
     msg = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                   color=plots.WARNING_COLOR)
     return line, msg
@@ -140,11 +234,13 @@ def depth_draw(fig, r, artists):
         ax1, ax2 = fig.subplots(1, 2)
         ax1.set_yscale("log")
         ax1.set_ylim(1e-3, 1.0)
-        ax1.set_xlabel("layer l")
-        ax1.set_ylabel("||dW{l}|| at initialization")
+        ax1.set_xlabel("layer $l$")
+        ax1.set_ylabel(NORM_LABEL + " at initialization")
         (norm_line,) = ax1.plot([], [], "o-", color=plots.BLUE)
-        ratio_text = ax1.text(0.02, 0.95, "", transform=ax1.transAxes, va="top", fontsize=8)
-        loss_line, msg = loss_panel(ax2, EPOCHS, "full-batch SGD on y = sin(3x)")
+        ratio_text = FreeNote(ax1, [UPPER_LEFT, UPPER_RIGHT, LOWER_RIGHT, LOWER_LEFT, CENTER],
+                              fontsize=8)
+        loss_line, msg = loss_panel(ax2, EPOCHS, r"full-batch SGD on $y = \sin 3x$",
+                                    places=[CENTER, CENTER_RIGHT, UPPER_RIGHT, LOWER_RIGHT])
         plots.sparse_log_ticks(ax1, ax2)
         # fewer major ticks, as in the clipping figure: cheaper to redraw, as readable
         ax1.yaxis.set_major_locator(LogLocator(numticks=5))
@@ -156,9 +252,9 @@ def depth_draw(fig, r, artists):
     L = len(r.norms)
     a["norm"].set_data(np.arange(1, L + 1), np.maximum(r.norms, NORM_FLOOR))
     a["ax1"].set_xlim(0.5, L + 0.5)
-    log_ylim(a["ax1"], r.norms)
+    log_ylim(a["ax1"], r.norms, headroom=HEADROOM)
     a["ax1"].set_title(r.label)
-    a["ratio"].set_text(f"||dW1|| / ||dW{L}|| = {_fmt_norm(r.ratio)}")
+    a["ratio"].set_text(f"{ratio_label(L)} = {_fmt_norm(r.ratio)}")
     a["loss"].set_data(np.arange(len(r.loss)), r.loss)
     if len(r.loss):
         log_ylim(a["ax2"], r.loss, floor=1e-6)
@@ -249,45 +345,45 @@ def clipping_draw(fig, r, artists):
         ax1.set_title("ReLU, 10 layers: exploding")
         (p,) = ax1.plot([], [], color=plots.BLACK, label="no clipping")
         (c,) = ax1.plot([], [], color=plots.ORANGE, label="clipped")
-        ax1.legend(loc="upper right", fontsize=8)
-        msg = ax1.text(0.03, 0.04, "", transform=ax1.transAxes, color=plots.WARNING_COLOR,
-                       fontsize=8)
+        # Each curve's outcome is its legend entry ("no clipping: diverged in epoch 4"): the
+        # legend sits in the headroom above the curves, where a note cannot cover one.
+        legend = ax1.legend(loc="upper right", fontsize=8)
         ax2.set_yscale("log")
         ax2.set_ylim(1e-3, 1.0)
-        ax2.set_xlabel("layer l")
-        ax2.set_ylabel("||dW{l}||")
+        ax2.set_xlabel("layer $l$")
+        ax2.set_ylabel(NORM_LABEL)
         ax2.set_title("sigmoid, 10 layers: vanishing")
         (b,) = ax2.plot([], [], "o-", color=plots.BLUE, label="before clipping")
         (a,) = ax2.plot([], [], "s--", color=plots.ORANGE, label="after clipping")
         ax2.legend(loc="lower right", fontsize=8)
-        ratio = ax2.text(0.03, 0.95, "", transform=ax2.transAxes, va="top", fontsize=8)
+        ratio = FreeNote(ax2, [UPPER_LEFT, UPPER_RIGHT, UPPER_CENTER, CENTER], fontsize=8)
         plots.sparse_log_ticks(ax1, ax2)
         # Fewer major ticks (a label every other decade over a wide range): each tick is
         # several artists, and this figure redraws two wide log axes at every move.
         ax1.yaxis.set_major_locator(LogLocator(numticks=5))
         ax2.yaxis.set_major_locator(LogLocator(numticks=5))
         ax1.xaxis.set_major_locator(MaxNLocator(nbins=4))
-        artists = dict(ax1=ax1, ax2=ax2, p=p, c=c, msg=msg, b=b, a=a, ratio=ratio)
+        artists = dict(ax1=ax1, ax2=ax2, p=p, c=c, legend=legend.get_texts(),
+                       legend_color=legend.get_texts()[0].get_color(), b=b, a=a, ratio=ratio)
     a = artists
     a["p"].set_data(np.arange(len(r.plain)), r.plain)
     a["c"].set_data(np.arange(len(r.clipped)), r.clipped)
     shown = np.concatenate([r.plain, r.clipped])
     if shown.size:
-        log_ylim(a["ax1"], shown, floor=1e-6)
-    notes = []
-    if r.plain_stop is not None:
-        notes.append(f"no clipping: diverged in epoch {r.plain_stop}")
-    if r.clipped_stop is not None:
-        notes.append(f"clipped: diverged in epoch {r.clipped_stop}")
-    a["msg"].set_text("\n".join(notes))
+        log_ylim(a["ax1"], shown, floor=1e-6, headroom=HEADROOM)
+    for text, name, stop in zip(a["legend"], ("no clipping", "clipped"),
+                                (r.plain_stop, r.clipped_stop), strict=True):
+        text.set_text(name if stop is None else f"{name}: diverged in epoch {stop}")
+        text.set_color(a["legend_color"] if stop is None else plots.WARNING_COLOR)
     layers = np.arange(1, len(r.vanish_before) + 1)
     a["b"].set_data(layers, np.maximum(r.vanish_before, NORM_FLOOR))
     a["a"].set_data(layers, np.maximum(r.vanish_after, NORM_FLOOR))
     a["ax2"].set_xlim(0.5, len(layers) + 0.5)
-    log_ylim(a["ax2"], np.concatenate([r.vanish_before, r.vanish_after]))
+    log_ylim(a["ax2"], np.concatenate([r.vanish_before, r.vanish_after]), headroom=HEADROOM)
     rb = diagnostics.first_last_ratio(r.vanish_before)
     ra = diagnostics.first_last_ratio(r.vanish_after)
-    a["ratio"].set_text(f"||dW1||/||dW10||: {_fmt_norm(rb)} before, {_fmt_norm(ra)} after")
+    a["ratio"].set_text(f"{ratio_label(len(layers))}:\n{_fmt_norm(rb)} before, "
+                        f"{_fmt_norm(ra)} after")
     return artists
 
 
@@ -348,7 +444,7 @@ def residual_figure(cases=(("sigmoid", "xavier"), ("tanh", "small")), depth=10):
             ax.semilogy(layers, np.maximum(res, NORM_FLOOR), "s--", color=plots.ORANGE,
                         label="residual")
             ax.set_title(f"{act}, {init} init, {depth} layers")
-            ax.set_xlabel("layer l")
-            ax.set_ylabel("||dW{l}|| at initialization")
+            ax.set_xlabel("layer $l$")
+            ax.set_ylabel(NORM_LABEL + " at initialization")
             ax.legend(fontsize=8)
     return fig
