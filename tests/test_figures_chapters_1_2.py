@@ -25,10 +25,36 @@ def test_every_frame_of_the_race_draws_without_warnings():
 def test_divergence_is_written_in_the_figure():
     fig = wg.interactive()
     fig.update(lr=10.0, init="xavier", scale=1.0, n_in=8)
-    assert fig.artists["warn"].get_text() == "gradient descent diverged"
+    assert fig.artists["warn"].get_text() == "diverged"
     assert "diverged" in fig.artists["note"].get_text()
+    # the cross marks where gradient descent stopped: its last point drawn
+    gd_x = fig.artists["gd"].get_xdata()
+    assert list(fig.artists["end"].get_xdata()) == [gd_x[-1]]
     fig.update(lr=0.3, init="xavier", scale=1.0, n_in=8)
     assert fig.artists["warn"].get_text() == ""
+    assert len(fig.artists["end"].get_xdata()) == 0
+
+
+def _labelled_ticks(axis):
+    lo, hi = sorted(axis.get_view_interval())
+    return [t.get_text() for t in axis.get_ticklabels()
+            if t.get_text() and lo <= t.get_position()[axis.axis_name == "y"] <= hi]
+
+
+def test_static_figures_label_at_least_two_ticks_on_every_log_axis():
+    st = {"P": np.array([3, 5, 9, 17, 33, 65]), "random": np.array([50, 57, 130, 240, 470, 900]),
+          "gradient_forward": np.array([10.0] * 6), "mean": np.array([0.3] * 6),
+          "stderr": np.array([0.01] * 6)}
+    for fig in (wg.cosine_figure(st), wg.scaling_figure([("a", st), ("b", st)])):
+        fig.canvas.draw()
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                if axis.axis_name == "y" and ax is not fig.axes[0]:
+                    continue  # panels share the first one's y axis and its labels
+                assert len(_labelled_ticks(axis)) >= 2, (ax.get_title(), axis.axis_name)
+            legend = ax.get_legend()
+            # legends at >= 10 CSS pixels: points * dpi / 72
+            assert min(t.get_fontsize() for t in legend.get_texts()) * fig.dpi / 72 >= 10 - 1e-9
 
 
 def test_static_figures_and_helpers():

@@ -145,3 +145,19 @@ def test_table_and_fmt_array():
 def test_worked_network_rejects_unknown_inits(init, exc):
     with pytest.raises(exc, match="init"):
         we.worked_network(init)
+
+
+def test_step_captions_give_the_numbers_they_use_and_biases_show_from_the_start():
+    net, X, Y = we.worked_network()
+    t = net.trace(X, Y)
+    walk = we.steps()
+    first = we.compute_step(1)["nodes"]
+    assert first["h1"] == [f"b = {we.SETUP['b1'][0][0]:.2f}"] and first["o"] == ["b = 0.60"]
+    a = t["A1"][0, 0]
+    step9 = next(s.text for s in walk if "hidden unit 1 along" in s.text)
+    assert f"{a * (1 - a):.4f}" in step9 and f"{t['dZ1'][0, 0]:.4g}" in step9
+    step11 = next(s.text for s in walk if s.text.startswith("Input weights"))
+    for i in range(2):
+        for j in range(2):
+            assert f"dW1[{i + 1},{j + 1}] = ({t['dZ1'][i, 0]:.4g})·{X[j, 0]:.1f} = " \
+                   f"{t['dW1'][i, j]:.4g}" in step11

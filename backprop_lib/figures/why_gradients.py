@@ -40,6 +40,10 @@ MAX_EVALS = 4000
 MAX_STEPS = 300
 
 
+#: Legends and notes: 9 pt, which shows at 10 CSS pixels at the figures' 80 dpi.
+LEGEND_PT = 9
+
+
 def image(fig):
     """The figure as an IPython PNG Image, for myst-nb's glue (see figures.notebook)."""
     return as_image(fig)
@@ -52,13 +56,31 @@ def fmt_slope(slope) -> str:
 
 
 def _loglog(ax, xlabel, ylabel):
-    from matplotlib.ticker import NullFormatter
-
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+
+
+def label_log_ticks(*axes):
+    """Label enough ticks on every log axis of `axes`, as plain numbers (5, 10, 20, 50 ...).
+
+    Call it after the data is drawn (it reads the axis limits). An axis spanning up to about
+    two decades gets labels at 1, 2 and 5 times each power of ten, up to three and a half at
+    1 and 3 times, wider ones at the powers of ten; the other log ticks stay unlabelled marks.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    for ax in axes:
+        for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            if axis.get_scale() != "log":
+                continue
+            decades = abs(np.log10(lim[1] / lim[0]))
+            subs = (1.0, 2.0, 5.0) if decades <= 2.2 else (1.0, 3.0) if decades <= 3.5 else (1.0,)
+            axis.set_major_locator(LogLocator(10.0, subs=subs))
+            axis.set_major_formatter(plain)
+            axis.set_minor_formatter(NullFormatter())
 
 
 def _fit_line(ax, x, y, color, label):
@@ -79,7 +101,8 @@ def cosine_figure(study):
     ax.plot(P, 1.0 / P, color=BLACK, linewidth=1, label="1 / P")
     _fit_line(ax, P, study["mean"], ORANGE, "fitted")
     _loglog(ax, "number of parameters P", "mean cos²")
-    ax.legend(loc="lower left")
+    label_log_ticks(ax)
+    ax.legend(loc="lower left", fontsize=LEGEND_PT)
     return fig
 
 
@@ -95,7 +118,8 @@ def scaling_figure(studies):
         _fit_line(ax, P, st["gradient_forward"], BLUE, "gradient")
         _loglog(ax, "number of parameters P", "")
         ax.set_title(title)
-        ax.legend(loc="upper left", fontsize=7)
+        ax.legend(loc="upper left", fontsize=LEGEND_PT)
+    label_log_ticks(*axes)
     axes[0].set_ylabel("forward passes to target")
     return fig
 
@@ -153,26 +177,42 @@ def draw(fig, f, artists):
         ax.set_xlabel("cost in forward passes (loss evaluations)")
         ax.set_ylabel("loss / starting loss")
         (rs,) = ax.plot([], [], color=ORANGE, label="random search")
-        (gd,) = ax.plot([], [], color=BLUE, label="gradient descent")
+        # gradient descent above random search, a little thicker: when it diverges its
+        # curve is a stub of a few steps, which must not hide under the orange one
+        (gd,) = ax.plot([], [], color=BLUE, linewidth=2.6, zorder=3, label="gradient descent")
         target = ax.axhline(1, color=BLACK, linestyle=":", linewidth=1, label="target")
-        ax.legend(loc="lower left", fontsize=8)
+        ax.legend(loc="lower left", fontsize=LEGEND_PT)
         title = ax.set_title("")
         note = ax.text(0.98, 0.96, "", transform=ax.transAxes, ha="right", va="top",
-                       fontsize=8, color=BLACK)
-        warn = ax.text(0.98, 0.80, "", transform=ax.transAxes, ha="right", va="top",
-                       fontsize=9, color=WARNING_COLOR, fontweight="bold")
+                       fontsize=LEGEND_PT, color=BLACK)
+        # where gradient descent stopped: a cross, and "diverged" written just above it
+        (end,) = ax.plot([], [], "X", color=WARNING_COLOR, markersize=12,
+                         markeredgecolor="white", zorder=6)
+        warn = ax.annotate("", xy=(1, 1), xycoords="data", xytext=(0, 9),
+                           textcoords="offset points", ha="center", va="bottom",
+                           fontsize=LEGEND_PT + 1, color=WARNING_COLOR, fontweight="bold")
         sparse_log_ticks(ax)
-        artists = dict(ax=ax, rs=rs, gd=gd, target=target, title=title, note=note, warn=warn)
+        artists = dict(ax=ax, rs=rs, gd=gd, target=target, title=title, note=note, warn=warn,
+                       end=end)
     a, r = artists, f.race
     a["rs"].set_data(f.random_cost, np.clip(f.relative(r.random.losses), 1e-3, 1e3))
     gd_losses = f.relative(r.gradient.losses) if len(r.gradient.losses) else np.array([])
-    a["gd"].set_data(f.gradient_cost, np.clip(gd_losses, 1e-3, 1e3))
+    gd_cost, gd_shown = f.gradient_cost, np.clip(gd_losses, 1e-3, 1e3)
+    a["gd"].set_data(gd_cost, gd_shown)
     a["target"].set_ydata([r.target / r.initial_loss] * 2)
     a["title"].set_text(f"P = {r.P} parameters (n_in = {f.n_in}), "
                         f"init {f.init} x {f.scale:g}, learning rate {f.lr:g}")
     a["note"].set_text(_outcome(r.random, 1, "random search") + "\n"
                        + _outcome(r.gradient, r.gradient_cost, "gradient descent"))
-    a["warn"].set_text("gradient descent diverged" if r.gradient.diverged else "")
+    diverged = bool(r.gradient.diverged and len(gd_shown))
+    if diverged:  # the last point drawn, kept inside the axes
+        stop = (float(gd_cost[-1]), float(min(gd_shown[-1], 0.8 * a["ax"].get_ylim()[1])))
+        a["end"].set_data([stop[0]], [stop[1]])
+        a["warn"].xy = stop
+    else:
+        a["end"].set_data([], [])
+    a["warn"].set_text("diverged" if diverged else "")
+    a["warn"].set_visible(diverged)
     return a
 
 

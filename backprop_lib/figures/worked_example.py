@@ -229,8 +229,12 @@ def steps(lr=0.5, init="article"):
     x = X[:, 0]
     walk = [Step(FORWARD, f"The inputs enter: x = ({_f(x[0], 1)}, {_f(x[1], 1)}); "
                           f"the target is y = "
-                          f"{_f(Y[0, 0], 0)}. Each edge carries its weight w.",
-                 {"x1": [f"x1 = {_f(x[0], 2)}"], "x2": [f"x2 = {_f(x[1], 2)}"]}, {})]
+                          f"{_f(Y[0, 0], 0)}. Each edge carries its weight w, each unit its "
+                          f"bias b (b1 = ({_f(P['b1'][0, 0], 2)}, {_f(P['b1'][1, 0], 2)}), "
+                          f"b2 = {_f(P['b2'][0, 0], 2)}).",
+                 {"x1": [f"x1 = {_f(x[0], 2)}"], "x2": [f"x2 = {_f(x[1], 2)}"],
+                  "h1": [f"b = {_f(P['b1'][0, 0], 2)}"], "h2": [f"b = {_f(P['b1'][1, 0], 2)}"],
+                  "o": [f"b = {_f(P['b2'][0, 0], 2)}"]}, {})]
     for i, h in enumerate(("h1", "h2")):
         z, act = t["Z1"][i, 0], t["A1"][i, 0]
         w = P["W1"][i]
@@ -267,17 +271,22 @@ def steps(lr=0.5, init="article"):
             BACKWARD,
             f"The error flows back to hidden unit {i + 1} along its weight: dA1 = "
             f"{_f(P['W2'][0, i], 2)}·({_g(t['dZ2'][0, 0])}) = {_g(t['dA1'][i, 0])}; then "
-            f"dZ1 = dA1·a(1 − a) = {_g(t['dZ1'][i, 0])}.",
+            f"dZ1 = dA1·a(1 − a) = ({_g(t['dA1'][i, 0])})·{_f(t['A1'][i, 0])}·"
+            f"{_f(1 - t['A1'][i, 0])} = ({_g(t['dA1'][i, 0])})·"
+            f"{_f(t['A1'][i, 0] * (1 - t['A1'][i, 0]))} = {_g(t['dZ1'][i, 0])}.",
             {h: [f"dA = {_g(t['dA1'][i, 0])}", f"dZ = {_g(t['dZ1'][i, 0])}"]}, {}, (("W2", 0, i),)))
     walk.append(Step(
         BACKWARD,
         "Input weights: dW1 = dZ1·xᵀ, each edge's gradient is the error at its end times "
-        "the input at its start; db1 = dZ1.",
+        "the input at its start: "
+        + "; ".join(f"dW1[{i + 1},{j + 1}] = ({_g(t['dZ1'][i, 0])})·{_f(x[j], 1)} = "
+                    f"{_g(G['dW1'][i, j])}" for i in range(2) for j in range(2))
+        + f". db1 = dZ1 = ({_g(G['db1'][0, 0])}, {_g(G['db1'][1, 0])}).",
         {h: [f"db = {_g(G['db1'][i, 0])}"] for i, h in enumerate(("h1", "h2"))},
         {("W1", i, j): f"dW = {_g(G['dW1'][i, j])}" for i in range(2) for j in range(2)}))
     walk.append(Step(
         UPDATE,
-        f"Update every weight and bias: w ← w − {lr:g}·dw. For example w2,1 = "
+        f"Update every weight and bias: w ← w − {lr:g}·dw. For example W2[1,1] = "
         f"{_f(P['W2'][0, 0], 2)} − {lr:g}·({_g(G['dW2'][0, 0])}) = {_f(N['W2'][0, 0])}.",
         {h: [f"b → {_f(N['b1'][i, 0])}"] for i, h in enumerate(("h1", "h2"))}
         | {"o": [f"b → {_f(N['b2'][0, 0])}"]},
