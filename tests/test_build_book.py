@@ -179,7 +179,8 @@ def test_the_zip_button_is_a_relative_link_to_the_zip():
 
 def test_prune_drops_the_font_awesome_script_and_its_tags(tmp_path):
     write(tmp_path, "_static/scripts/fontawesome.js", "f" * 20)
+    write(tmp_path, "_static/scripts/fontawesome.js.map", "m" * 3)  # matched twice
     tag = '<script defer src="../_static/scripts/fontawesome.js?digest=55c2"></script>\n'
     write(tmp_path, "book/a.html", f"<head>{tag}<script src='keep.js'></script></head>")
-    assert build_book.prune(tmp_path) == 20
+    assert build_book.prune(tmp_path) == 23
     assert (tmp_path / "book/a.html").read_text() == "<head><script src='keep.js'></script></head>"

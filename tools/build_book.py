@@ -162,9 +162,9 @@ def prune(html_dir):
     developer tools only), the theme's message catalogues (used while building), and its
     Font Awesome script (the web font draws the icons), with the tags that load it."""
     removed = 0
-    doomed = (list(html_dir.glob("_static/**/*.map")) + list(html_dir.glob("_static/locales"))
-              + list(html_dir.glob("_static/scripts/fontawesome.js*")))
-    for path in doomed:
+    doomed = {*html_dir.glob("_static/**/*.map"), *html_dir.glob("_static/locales"),
+              *html_dir.glob("_static/scripts/fontawesome.js*")}  # a set: fontawesome.js.map
+    for path in sorted(doomed):
         removed += sum(f.stat().st_size for f in ([path] if path.is_file() else path.rglob("*"))
                        if f.is_file())
         if path.is_dir():
