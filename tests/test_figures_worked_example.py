@@ -93,7 +93,9 @@ def test_step_values_are_the_traced_values():
     assert f"dZ = {t['dZ1'][1, 0]:.4g}" in last["nodes"]["h2"]
     assert f"dW = {t['dW1'][1, 0]:.4g}" in last["edges"][("W1", 1, 0)]
     u = we.one_update(net, X, Y, 0.5)
-    assert f"new loss = {u.loss_after:.5f}" in last["nodes"]["L"]
+    assert f"L → {u.loss_after:.5f}" in last["nodes"]["L"]
+    assert last["edges"][("W2", 0, 1)][-1] == f"w → {u.new_params['W2'][0, 1]:.4f}"
+    assert last["biases"][("b1", 1, 0)][-1] == f"b → {u.new_params['b1'][1, 0]:.4f}"
 
 
 def test_compute_step_reveals_values_cumulatively():
@@ -151,7 +153,7 @@ def test_step_captions_give_the_numbers_they_use_and_biases_show_from_the_start(
     net, X, Y = we.worked_network()
     t = net.trace(X, Y)
     walk = we.steps()
-    first = we.compute_step(1)["nodes"]
+    first = we.node_lines(we.compute_step(1))
     assert first["h1"] == [f"b = {we.SETUP['b1'][0][0]:.2f}"] and first["o"] == ["b = 0.60"]
     a = t["A1"][0, 0]
     step9 = next(s.text for s in walk if "hidden unit 1 along" in s.text)
@@ -161,3 +163,186 @@ def test_step_captions_give_the_numbers_they_use_and_biases_show_from_the_start(
         for j in range(2):
             assert f"dW1[{i + 1},{j + 1}] = ({t['dZ1'][i, 0]:.4g})·{X[j, 0]:.1f} = " \
                    f"{t['dW1'][i, j]:.4g}" in step11
+
+
+# ----------------------------------------------------------------------------- the drawing's text
+
+PHONE_PX = 342  # the player's frame width on a 390 px phone screen
+CLEARANCE_PX = 1.0  # texts keep this far (CSS px) from each other and from edges and nodes
+
+
+def _text_polygon(text, renderer, margin=0.0):
+    """The corners (display pixels) of a text's box, padded by its background box and
+    turned with the text about its anchor: from the renderer's window extent of the text
+    laid out unturned (the extent of a turned text is the upright box around it); `margin`
+    (display pixels) widens it on every side."""
+    angle = text.get_rotation()
+    if angle:
+        assert text.get_rotation_mode() == "anchor"
+        text.set_rotation(0)
+    box = text.get_window_extent(renderer)
+    text.set_rotation(angle)
+    pad = 0.0
+    if text.get_bbox_patch() is not None:
+        pad = text.get_bbox_patch().get_boxstyle().pad * text.get_fontsize() \
+            * text.figure.dpi / 72
+    anchor = np.asarray(text.get_transform().transform(text.get_position()), dtype=float)
+    offset = np.array([box.x0 + box.width / 2, box.y0 + box.height / 2]) - anchor
+    t = np.radians(angle)
+    u, v = np.array([np.cos(t), np.sin(t)]), np.array([-np.sin(t), np.cos(t)])
+    centre = anchor + offset[0] * u + offset[1] * v
+    w, h = box.width / 2 + pad + margin, box.height / 2 + pad + margin
+    return np.array([centre - w * u - h * v, centre + w * u - h * v, centre + w * u + h * v,
+                     centre - w * u + h * v])
+
+
+def _separated(p, q):
+    """True if convex polygons p and q (vertex arrays) do not overlap (separating axes)."""
+    for poly in (p, q):
+        for i in range(len(poly)):
+            d = poly[(i + 1) % len(poly)] - poly[i]
+            n = np.array([-d[1], d[0]])
+            if not n.any():
+                continue
+            a, b = p @ n, q @ n
+            if a.max() <= b.min() or b.max() <= a.min():
+                return True
+    return False
+
+
+def _segment_box(p, q, half):
+    """A line segment of half-width `half` as a rectangle."""
+    d = (q - p) / np.linalg.norm(q - p)
+    n = np.array([-d[1], d[0]]) * half
+    return np.array([p - n, q - n, q + n, p + n])
+
+
+def _frame_geometry(fig):
+    """Text polygons {artist: (name, polygon)} and obstacles [(name, polygon)] of a frame."""
+    from matplotlib.patches import Circle, Rectangle
+    from matplotlib.text import Text
+
+    ax = fig.artists["ax"]
+    renderer = fig.fig.canvas.get_renderer()
+    texts = [t for t in fig.fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and t.get_gid()]
+    css = fig.fig.dpi / fig.dpi  # display pixels per CSS pixel
+    polys = [(t.get_gid(), t, _text_polygon(t, renderer, CLEARANCE_PX * css)) for t in texts]
+    obstacles = []
+    px = fig.fig.dpi / 72
+    for line in ax.lines:
+        xy = line.get_transform().transform(line.get_xydata())
+        obstacles.append((line.get_gid(),
+                          _segment_box(xy[0], xy[1], line.get_linewidth() * px / 2)))
+    for patch in ax.patches:
+        if isinstance(patch, (Circle, Rectangle)):
+            path = patch.get_path().transformed(patch.get_transform())
+            obstacles.append(("node", path.vertices[:-1]))
+    for arrows in fig.artists["arrows"].values():
+        for a in arrows:
+            if a.get_visible():
+                b = a.arrow_patch.get_window_extent(renderer)
+                obstacles.append(("arrow", np.array([[b.x0, b.y0], [b.x1, b.y0], [b.x1, b.y1],
+                                                     [b.x0, b.y1]])))
+    return polys, obstacles
+
+
+def frame_overlaps(fig):
+    """What overlaps in the frame drawn now: [(text, text or obstacle)]."""
+    fig.fig.canvas.draw()
+    polys, obstacles = _frame_geometry(fig)
+    bad = []
+    for i, (gid, t, p) in enumerate(polys):
+        own = gid.replace("label ", "edge ") if gid.startswith("label ") else None
+        inside = gid.startswith("name ")  # a node's name sits in its own circle or box
+        for name, q in obstacles:
+            if name == own or (inside and name == "node"):
+                continue
+            if not _separated(p, q):
+                bad.append((t.get_text(), name))
+        for _, t2, q in polys[i + 1:]:
+            if not _separated(p, q):
+                bad.append((t.get_text(), t2.get_text()))
+    return bad
+
+
+def test_no_text_overlaps_an_edge_a_node_or_other_text_in_any_frame():
+    pytest.importorskip("matplotlib")
+    fig = we.steps_interactive()
+    bad = {}
+    for params in fig.grid():
+        fig.update(**params)
+        found = frame_overlaps(fig)
+        if found:
+            bad[tuple(params.values())] = found
+    assert not bad, f"{len(bad)} frames with overlaps, e.g. {list(bad.items())[:3]}"
+
+
+def test_the_overlap_check_sees_an_overlap():
+    pytest.importorskip("matplotlib")
+    fig = we.steps_interactive()
+    fig.update(step=we.N_STEPS)
+    label = fig.artists["edge_text"][("W1", 0, 1)]
+    label.set_position(we.NODE_XY["h1"])  # onto the other edges that meet at h1
+    assert frame_overlaps(fig)
+
+
+def test_every_text_is_readable_on_a_phone():
+    pytest.importorskip("matplotlib")
+    fig = we.steps_interactive()
+    width = fig.size_px()[0]
+    assert width <= 460 and fig.size_px()[1] <= 420  # about 440 x 400 CSS px
+    scale = PHONE_PX / width
+    for step in (1, we.N_STEPS):
+        fig.update(step=step)
+        fig.fig.canvas.draw()
+        polys, _ = _frame_geometry(fig)
+        assert len(polys) > 15
+        for gid, t, _ in polys:
+            # the font's size in CSS pixels, and the drawn text's height (of one line)
+            assert t.get_fontsize() * fig.dpi / 72 * scale >= 10, (t.get_text(), gid)
+            angle = t.get_rotation()
+            t.set_rotation(0)
+            h = t.get_window_extent(fig.fig.canvas.get_renderer()).height
+            t.set_rotation(angle)
+            assert h / (fig.figsize[0] * fig.fig.dpi) >= 0.029, (t.get_text(), gid)
+
+
+def test_the_drawing_has_a_short_header_and_the_caption_the_arithmetic():
+    pytest.importorskip("matplotlib")
+    fig = we.steps_interactive()
+    for step in range(1, we.N_STEPS + 1):
+        fig.update(step=step)
+        r = fig.result(step=step)
+        assert fig.artists["phase"].get_text() == f"Step {step} of {we.N_STEPS} · {r['phase']}"
+        alt = fig.alt_text({"step": step})
+        assert alt.startswith(f"Step {step} of {we.N_STEPS} ({r['phase']}): ")
+        assert "=" in alt and any(c.isdigit() for c in alt.split(":", 1)[1])
+        drawn = [t.get_text() for t in fig.fig.findobj(lambda a: hasattr(a, "get_text"))
+                 if t.get_text().strip()]
+        assert all(len(s) <= 40 for s in drawn)  # no sentence in the drawing
+
+
+def _numbers(text):
+    import re
+
+    return [float(m) for m in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text)]
+
+
+@pytest.mark.parametrize("init", we.INITS)
+@pytest.mark.parametrize("lr", [0.5, 10.0])
+def test_the_caption_gives_every_value_the_step_draws(init, lr):
+    """The drawing shows values only; each one the step adds is in its caption (the step's
+    arithmetic), to the digits drawn."""
+    for k, s in enumerate(we.steps(lr, init), start=1):
+        caption = we.step_alt({}, we.compute_step(k, lr, init))
+        said = _numbers(caption.split(":", 1)[1])
+        drawn = [line for lines in s.nodes.values() for line in lines] + list(s.edges.values())
+        assert drawn, k
+        for line in drawn:
+            value = line.replace("→", "=").split("=", 1)[1]
+            (v,) = _numbers(value)
+            decimals = len(value.strip().split("e")[0].split(".")[1]) if "." in value else 0
+            tol = 0.5 * 10.0 ** -decimals * (10.0 ** int(value.split("e")[1]) if "e" in value
+                                               else 1) + 1e-12
+            assert any(abs(v - c) <= tol for c in said), (k, line, caption)

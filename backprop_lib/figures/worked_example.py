@@ -186,22 +186,42 @@ def rounded_chain(digits=3):
 
 # ----------------------------------------------------------------------------- step-through
 
-# The drawing's nodes and edges. Nodes: inputs x1, x2; hidden h1, h2; output o; loss box.
-NODE_XY = {"x1": (0.0, 1.0), "x2": (0.0, 0.0), "h1": (1.25, 1.0), "h2": (1.25, 0.0),
-           "o": (2.5, 0.5), "L": (3.45, 0.5)}
+# The drawing, in CSS pixels of the figure as displayed (FIG_PX wide and high, y upwards):
+# inputs x1, x2; hidden h1, h2; output o; loss box L. The inputs sit closer together than
+# the hidden units, so the crossing edges cross nearer the inputs, leaving room on the
+# hidden side of the crossing for each crossing edge's label.
+FIG_PX = (440, 400)
+NODE_XY = {"x1": (22.0, 222.0), "x2": (22.0, 158.0), "h1": (236.0, 285.0),
+           "h2": (236.0, 95.0), "o": (346.0, 190.0), "L": (420.0, 190.0)}
+NODE_R = 14.0  # radius of a unit's circle
+LOSS_BOX = (28.0, 26.0)  # width and height of the loss box
+FONT_PT = 11.8  # the one type size: >= 10 CSS px when the frame is shown 342 px wide
+LINE_PX = 15.5  # distance between the lines of a node's text
 EDGES = {  # parameter entry -> (source node, destination node)
     ("W1", 0, 0): ("x1", "h1"), ("W1", 0, 1): ("x2", "h1"),
     ("W1", 1, 0): ("x1", "h2"), ("W1", 1, 1): ("x2", "h2"),
     ("W2", 0, 0): ("h1", "o"), ("W2", 0, 1): ("h2", "o"),
 }
+BIASES = {("b1", 0, 0): "h1", ("b1", 1, 0): "h2", ("b2", 0, 0): "o"}  # bias entry -> unit
+# Where each edge's label sits: its centre as a fraction of the way along the edge. The
+# crossing edges' labels sit past the crossing, near their destination; the others where
+# the edges that meet theirs at a node have moved apart.
+LABEL_AT = {("W1", 0, 0): 0.43, ("W1", 1, 1): 0.43, ("W1", 0, 1): 0.56, ("W1", 1, 0): 0.56,
+            ("W2", 0, 0): 0.5, ("W2", 0, 1): 0.5}
+# Where the arrows showing the flow sit (from, to, as fractions along the edge): beside the
+# labels, near the inputs, and on the loss's edge. The output's edges have no room for one
+# beside their labels: the edge and the outline of its label take the phase's colour.
+ARROW_AT = {e: (0.03, 0.14) for e in EDGES if e[0] == "W1"} | {"loss": (0.25, 0.75)}
 FORWARD, BACKWARD, UPDATE, AFTER = "forward", "backward", "update", "after the update"
 
 
 @dataclass(frozen=True)
 class Step:
     """One step of the walk: its phase, what it computes (in words, with numbers), and the
-    values it makes appear: node lines {node: [text, ...]} and edge labels {edge: text};
-    `flow` names the edges along which the values travel (forward or backward, by phase)."""
+    values it makes appear: node lines {node: [text, ...]} and parameter labels
+    {weight or bias entry: text} (each parameter shows only its latest value: itself, then
+    its gradient, then its new value); `flow` names the edges along which the values travel
+    (forward or backward, by phase)."""
 
     phase: str
     text: str
@@ -220,6 +240,17 @@ def _g(x):
     return f"{x:.4g}" if abs(x) >= 1e-4 or x == 0 else f"{x:.3e}"
 
 
+def _gd(x):
+    """A gradient in the drawing: 4 significant digits, 3 with an exponent below 1e-3 (the
+    labels must fit on their edges; the caption gives the value as _g does)."""
+    x = float(x)
+    return f"{x:.4g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.2e}"
+
+
+def _vec(v, digits=4):
+    return "(" + ", ".join(_f(x, digits) for x in np.ravel(v)) + ")"
+
+
 def steps(lr=0.5, init="article"):
     """The walk through one training step of the example, node by node, as a list of Step."""
     net, X, Y = worked_network(init)
@@ -227,14 +258,13 @@ def steps(lr=0.5, init="article"):
     t, a = u.before, u.after
     P, G, N = u.params, u.grads, u.new_params
     x = X[:, 0]
+    w1 = "; ".join(_vec(row, 2) for row in P["W1"])
     walk = [Step(FORWARD, f"The inputs enter: x = ({_f(x[0], 1)}, {_f(x[1], 1)}); "
-                          f"the target is y = "
-                          f"{_f(Y[0, 0], 0)}. Each edge carries its weight w, each unit its "
-                          f"bias b (b1 = ({_f(P['b1'][0, 0], 2)}, {_f(P['b1'][1, 0], 2)}), "
-                          f"b2 = {_f(P['b2'][0, 0], 2)}).",
-                 {"x1": [f"x1 = {_f(x[0], 2)}"], "x2": [f"x2 = {_f(x[1], 2)}"],
-                  "h1": [f"b = {_f(P['b1'][0, 0], 2)}"], "h2": [f"b = {_f(P['b1'][1, 0], 2)}"],
-                  "o": [f"b = {_f(P['b2'][0, 0], 2)}"]}, {})]
+                          f"the target is y = {_f(Y[0, 0], 0)}. Each edge carries its weight w "
+                          f"(W1 = ({w1}), W2 = {_vec(P['W2'], 2)}), each unit its bias b "
+                          f"(b1 = {_vec(P['b1'], 2)}, b2 = {_f(P['b2'][0, 0], 2)}).",
+                 {"x1": [f"x1 = {_f(x[0], 2)}"], "x2": [f"x2 = {_f(x[1], 2)}"]},
+                 {b: f"b = {_f(P[b[0]][b[1], 0], 2)}" for b in BIASES})]
     for i, h in enumerate(("h1", "h2")):
         z, act = t["Z1"][i, 0], t["A1"][i, 0]
         w = P["W1"][i]
@@ -249,23 +279,26 @@ def steps(lr=0.5, init="article"):
         f"Output: z = {_f(P['W2'][0, 0], 2)}·{_f(t['A1'][0, 0])} + {_f(P['W2'][0, 1], 2)}·"
         f"{_f(t['A1'][1, 0])} + {_f(P['b2'][0, 0], 2)} = {_f(z2)}, then ŷ = σ(z) = {_f(yhat)}.",
         {"o": [f"z = {_f(z2)}", f"ŷ = {_f(yhat)}"]}, {}, (("W2", 0, 0), ("W2", 0, 1))))
-    walk.append(Step(FORWARD, f"Loss: ½(ŷ − y)² = ½({_f(yhat)} − {_f(Y[0, 0], 0)})² = "
+    walk.append(Step(FORWARD, f"Loss: L = ½(ŷ − y)² = ½({_f(yhat)} − {_f(Y[0, 0], 0)})² = "
                               f"{_f(t['loss'], 5)}.",
-                     {"L": [f"loss = {_f(t['loss'], 5)}"]}, {}, ("loss",)))
+                     {"L": [f"L = {_f(t['loss'], 5)}"]}, {}, ("loss",)))
     walk.append(Step(BACKWARD, "Backward starts at the loss: dA2 = ∂L/∂ŷ = ŷ − y = "
-                               f"{_g(t['dA2'][0, 0])}.",
-                     {"o": [f"dA = {_g(t['dA2'][0, 0])}"]}, {}, ("loss",)))
+                               f"{_f(yhat)} − {_f(Y[0, 0], 0)} = {_g(t['dA2'][0, 0])}.",
+                     {"o": [f"dA = {_gd(t['dA2'][0, 0])}"]}, {}, ("loss",)))
     walk.append(Step(
         BACKWARD,
         f"Through the output sigmoid: dZ2 = dA2·ŷ(1 − ŷ) = ({_g(t['dA2'][0, 0])})·{_f(yhat)}·"
         f"{_f(1 - yhat)} = {_g(t['dZ2'][0, 0])}. This is the output's error signal.",
-        {"o": [f"dZ = {_g(t['dZ2'][0, 0])}"]}, {}))
+        {"o": [f"dZ = {_gd(t['dZ2'][0, 0])}"]}, {}))
     walk.append(Step(
         BACKWARD,
-        f"Output weights: dW2 = dZ2·A1ᵀ = ({_g(G['dW2'][0, 0])}, {_g(G['dW2'][0, 1])}); "
-        f"db2 = dZ2 = {_g(G['db2'][0, 0])}.",
-        {"o": [f"db = {_g(G['db2'][0, 0])}"]},
-        {("W2", 0, j): f"dW = {_g(G['dW2'][0, j])}" for j in range(2)}))
+        "Output weights: dW2 = dZ2·A1ᵀ, each edge's gradient is the error at its end times "
+        "the activation at its start: "
+        + "; ".join(f"dW2[1,{j + 1}] = ({_g(t['dZ2'][0, 0])})·{_f(t['A1'][j, 0])} = "
+                    f"{_g(G['dW2'][0, j])}" for j in range(2))
+        + f". db2 = dZ2 = {_g(G['db2'][0, 0])}.",
+        {}, {("W2", 0, j): f"dW = {_gd(G['dW2'][0, j])}" for j in range(2)}
+        | {("b2", 0, 0): f"db = {_gd(G['db2'][0, 0])}"}))
     for i, h in enumerate(("h1", "h2")):
         walk.append(Step(
             BACKWARD,
@@ -274,7 +307,8 @@ def steps(lr=0.5, init="article"):
             f"dZ1 = dA1·a(1 − a) = ({_g(t['dA1'][i, 0])})·{_f(t['A1'][i, 0])}·"
             f"{_f(1 - t['A1'][i, 0])} = ({_g(t['dA1'][i, 0])})·"
             f"{_f(t['A1'][i, 0] * (1 - t['A1'][i, 0]))} = {_g(t['dZ1'][i, 0])}.",
-            {h: [f"dA = {_g(t['dA1'][i, 0])}", f"dZ = {_g(t['dZ1'][i, 0])}"]}, {}, (("W2", 0, i),)))
+            {h: [f"dA = {_gd(t['dA1'][i, 0])}", f"dZ = {_gd(t['dZ1'][i, 0])}"]}, {},
+            (("W2", 0, i),)))
     walk.append(Step(
         BACKWARD,
         "Input weights: dW1 = dZ1·xᵀ, each edge's gradient is the error at its end times "
@@ -282,23 +316,28 @@ def steps(lr=0.5, init="article"):
         + "; ".join(f"dW1[{i + 1},{j + 1}] = ({_g(t['dZ1'][i, 0])})·{_f(x[j], 1)} = "
                     f"{_g(G['dW1'][i, j])}" for i in range(2) for j in range(2))
         + f". db1 = dZ1 = ({_g(G['db1'][0, 0])}, {_g(G['db1'][1, 0])}).",
-        {h: [f"db = {_g(G['db1'][i, 0])}"] for i, h in enumerate(("h1", "h2"))},
-        {("W1", i, j): f"dW = {_g(G['dW1'][i, j])}" for i in range(2) for j in range(2)}))
+        {},
+        {("W1", i, j): f"dW = {_gd(G['dW1'][i, j])}" for i in range(2) for j in range(2)}
+        | {("b1", i, 0): f"db = {_gd(G['db1'][i, 0])}" for i in range(2)}))
+    nw1 = "; ".join(_vec(row) for row in N["W1"])
     walk.append(Step(
         UPDATE,
         f"Update every weight and bias: w ← w − {lr:g}·dw. For example W2[1,1] = "
-        f"{_f(P['W2'][0, 0], 2)} − {lr:g}·({_g(G['dW2'][0, 0])}) = {_f(N['W2'][0, 0])}.",
-        {h: [f"b → {_f(N['b1'][i, 0])}"] for i, h in enumerate(("h1", "h2"))}
-        | {"o": [f"b → {_f(N['b2'][0, 0])}"]},
-        {e: f"new w = {_f(N[e[0]][e[1], e[2]])}" for e in EDGES}))
+        f"{_f(P['W2'][0, 0], 2)} − {lr:g}·({_g(G['dW2'][0, 0])}) = {_f(N['W2'][0, 0])}. "
+        f"New W1 = ({nw1}), b1 = {_vec(N['b1'])}, W2 = {_vec(N['W2'])}, "
+        f"b2 = {_f(N['b2'][0, 0])}.",
+        {},
+        {e: f"w → {_f(N[e[0]][e[1], e[2]])}" for e in EDGES}
+        | {b: f"b → {_f(N[b[0]][b[1], 0])}" for b in BIASES}))
     status = "lower" if a["loss"] < t["loss"] else "higher"
     if not np.isfinite(a["loss"]):
         status = "not finite"
     walk.append(Step(
         AFTER,
-        f"Forward again with the new weights: ŷ = {_f(a['A2'][0, 0])} and loss = "
+        f"Forward again with the new weights: a = ({_f(a['A1'][0, 0])}, {_f(a['A1'][1, 0])}), "
+        f"z = {_f(a['Z2'][0, 0])}, ŷ = σ(z) = {_f(a['A2'][0, 0])} and L = "
         f"{_f(a['loss'], 5)} ({status} than {_f(t['loss'], 5)} before).",
-        {"o": [f"new ŷ = {_f(a['A2'][0, 0])}"], "L": [f"new loss = {_f(a['loss'], 5)}"]}, {},
+        {"o": [f"ŷ → {_f(a['A2'][0, 0])}"], "L": [f"L → {_f(a['loss'], 5)}"]}, {},
         tuple(EDGES) + ("loss",)))
     return walk
 
@@ -315,8 +354,9 @@ def compute_step(step=N_STEPS, lr=0.5, init="article"):
     """What the figure shows after steps 1, ..., `step`: the text of every node and edge so far.
 
     Returns a dict: "step", "n_steps", "phase", "text" (the step's computation in words),
-    "nodes" {node: [lines]}, "edges" {edge: [lines]}, "new" (the keys that the last step
-    filled in, highlighted in the drawing).
+    "nodes" {node: [lines]}, "edges" {weight entry: [labels so far]} and "biases" {bias
+    entry: [labels so far]} (the drawing shows the last of each), "new" (the keys that the
+    last step filled in, highlighted in the drawing), "flow", "weights" (the initial ones).
     """
     walk = _steps_cached(float(lr), init)
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
@@ -328,15 +368,17 @@ def compute_step(step=N_STEPS, lr=0.5, init="article"):
         raise ValueError(f"step must be from 1 to {len(walk)}; got {step}")
     nodes = {k: [] for k in NODE_XY}
     edges = {e: [] for e in EDGES}
+    biases = {b: [] for b in BIASES}
     for s in walk[:step]:
         for k, lines in s.nodes.items():
             nodes[k].extend(lines)
         for e, line in s.edges.items():
-            edges[e].append(line)
+            (edges if e in EDGES else biases)[e].append(line)
     cur = walk[step - 1]
     return {"step": int(step), "n_steps": len(walk), "phase": cur.phase, "text": cur.text,
-            "nodes": nodes, "edges": edges, "new": set(cur.nodes) | set(cur.edges),
-            "new_lines": {k: len(v) for k, v in cur.nodes.items()} | {e: 1 for e in cur.edges},
+            "nodes": nodes, "edges": edges, "biases": biases,
+            "new": set(cur.nodes) | set(cur.edges),
+            "new_lines": {k: len(v) for k, v in cur.nodes.items()},
             "flow": tuple(cur.flow),
             "weights": {e: float(v) for e, v in _initial_weights(init).items()}}
 
@@ -347,9 +389,19 @@ def _initial_weights(init):
 
 
 def step_alt(params, result):
-    """The alt text of a frame: where the walk is and what the step computed."""
+    """The alt text of a frame, also its caption: where the walk is and the step's arithmetic
+    (the drawing itself shows only the values)."""
     return (f"Step {result['step']} of {result['n_steps']} ({result['phase']}): "
             f"{result['text']}")
+
+
+def node_lines(result):
+    """{node: [lines]} as drawn: a unit's bias (its latest value) first, then its values."""
+    out = {k: list(v) for k, v in result["nodes"].items()}
+    for b, k in BIASES.items():
+        if result["biases"][b]:
+            out[k].insert(0, result["biases"][b][-1])
+    return out
 
 
 def draw_step(fig, result, artists):
@@ -357,7 +409,8 @@ def draw_step(fig, result, artists):
 
     Values already computed are dark; the ones the current step computed, the edges they
     travel along and an arrow showing which way they travel take the phase's colour
-    (forward blue, backward vermillion, update green).
+    (forward blue, backward vermillion, update green). Each edge's label shows the weight's
+    latest value (w, then dW, then the new w); the step's arithmetic is in the caption.
     """
     from .. import plots
 
@@ -367,107 +420,121 @@ def draw_step(fig, result, artists):
         artists = _make_artists(fig)
     colour = colours[result["phase"]]
     flow, new = set(result["flow"]), result["new"]
-    n_new = result.get("new_lines", {})
-    for e, lines in result["edges"].items():
-        _set_lines(artists["edge_text"][e], [f"w = {result['weights'][e]:.3g}"] + lines,
-                   n_new.get(e, 0), colour)
+    for e, text in artists["edge_text"].items():
+        shown = result["edges"][e]
+        text.set_text(shown[-1] if shown else f"w = {result['weights'][e]:.3g}")
+        text.set_color(colour if e in new else "#222222")
     for e, line in artists["edge"].items():
         lit = e in flow or e in new
         line.set_color(colour if lit else "#AAAAAA")
         line.set_linewidth(2.6 if lit else 1.2)
+        if e in artists["edge_text"]:
+            artists["edge_text"][e].get_bbox_patch().set_edgecolor(colour if lit else "#AAAAAA")
     backward = result["phase"] == BACKWARD
     for e, (fwd, bwd) in artists["arrows"].items():
         fwd.set_visible(e in flow and not backward)
         bwd.set_visible(e in flow and backward)
         for arrow in (fwd, bwd):
             arrow.arrow_patch.set_color(colour)
-    for k, lines in result["nodes"].items():
-        _set_lines(artists["node_text"][k], lines, n_new.get(k, 0), colour)
+    n_new = result["new_lines"]
+    new_bias = {k for b, k in BIASES.items() if b in new}
+    for k, lines in node_lines(result).items():
+        slots, (x, y0, step_y) = artists["node_text"][k], artists["node_place"][k]
+        n = len(lines)
+        fresh = set(range(n - n_new.get(k, 0), n)) | ({0} if k in new_bias else set())
+        for i, text in enumerate(slots):
+            if i >= n:
+                text.set_text("")
+                continue
+            # blocks above a node grow upwards, the newest line next to the node
+            row = (n - 1 - i) if step_y > 0 else i
+            text.set_position((x, y0 + step_y * row))
+            text.set_text(lines[i])
+            text.set_color(colour if i in fresh else "#222222")
     artists["phase"].set_text(
-        f"Step {result['step']} of {result['n_steps']}: {result['phase']}")
+        f"Step {result['step']} of {result['n_steps']} · {result['phase']}")
     artists["phase"].set_color(colour)
-    artists["title"].set_text(_wrap(result["text"], 100))
     return artists
 
 
-def _set_lines(pair, lines, n_new, colour):
-    """Show `lines` on a pair of overlaid texts: the last n_new in colour, the rest dark.
-
-    Each text holds every line, the other text's lines blanked with figure spaces of the
-    same length, so the two line up exactly and the background box fits the whole block.
-    """
-    old, new = pair
-    k = len(lines) - n_new
-    blank = ["\u2007" * len(line) for line in lines]
-    old.set_text("\n".join(lines[:k] + blank[k:]))
-    new.set_text("\n".join(blank[:k] + lines[k:]))
-    new.set_color(colour)
+def edge_ends(e):
+    """The two ends of an edge's line, in figure pixels: from circle to circle (or box)."""
+    s, d = ("o", "L") if e == "loss" else EDGES[e]
+    p, q = np.array(NODE_XY[s]), np.array(NODE_XY[d])
+    u = (q - p) / np.linalg.norm(q - p)
+    return p + NODE_R * u, q - (LOSS_BOX[0] / 2 if d == "L" else NODE_R) * u
 
 
 def _make_artists(fig):
-    fig.set_layout_engine("none")  # the axes fill a fixed rectangle below the text lines
-    ax = fig.add_axes([0.0, 0.0, 1.0, 0.82])
+    from matplotlib.patches import Circle, Rectangle
+
+    fig.set_layout_engine("none")  # one axes over the whole figure, in CSS pixels
+    ax = fig.add_axes([0.0, 0.0, 1.0, 1.0])
     ax.set_axis_off()
-    ax.set_xlim(-0.45, 3.95)
-    ax.set_ylim(-0.95, 1.95)
-    artists = {"ax": ax, "edge": {}, "edge_text": {}, "node_text": {}, "arrows": {}}
-    ends = dict(EDGES)
-    ends["loss"] = ("o", "L")
-    for e, (s, d) in ends.items():
-        (x0, y0), (x1, y1) = NODE_XY[s], NODE_XY[d]
-        (artists["edge"][e],) = ax.plot([x0, x1], [y0, y1], color="#AAAAAA", lw=1.2, zorder=1)
-        p, q = ((x0 + 0.62 * (x1 - x0), y0 + 0.62 * (y1 - y0)),
-                (x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0)))
-        if e == "loss":
-            p, q = (x0 + 0.35 * (x1 - x0), y0), (x0 + 0.6 * (x1 - x0), y0)
-        style = dict(arrowstyle="-|>,head_length=0.6,head_width=0.35", lw=2.2)
-        artists["arrows"][e] = tuple(
-            ax.annotate("", xy=b, xytext=a, arrowprops=dict(style), zorder=5)
-            for a, b in ((p, q), (q, p)))
+    ax.set_xlim(0, FIG_PX[0])
+    ax.set_ylim(0, FIG_PX[1])
+    artists = {"ax": ax, "edge": {}, "edge_text": {}, "node_text": {}, "node_place": {},
+               "arrows": {}}
+    font = dict(fontsize=FONT_PT)
+    for e in (*EDGES, "loss"):
+        p, q = edge_ends(e)
+        (artists["edge"][e],) = ax.plot([p[0], q[0]], [p[1], q[1]], color="#AAAAAA", lw=1.2,
+                                        zorder=1, solid_capstyle="butt", gid=f"edge {e}")
+        if e in ARROW_AT:
+            f0, f1 = ARROW_AT[e]
+            a, b = p + f0 * (q - p), p + f1 * (q - p)
+            style = dict(arrowstyle="-|>,head_length=0.6,head_width=0.35", lw=2.2)
+            artists["arrows"][e] = tuple(
+                ax.annotate("", xy=b, xytext=a, arrowprops=dict(style), zorder=5)
+                for a, b in ((a, b), (b, a)))
         if e != "loss":
-            # level edges: label above (top) or below (bottom) the middle of the line;
-            # the crossing edges: label a quarter of the way along, clear of the crossing
-            if y0 == y1:
-                top = y0 > 0.5
-                tx, ty = (x0 + x1) / 2, y0 + (0.07 if top else -0.07)
-                va = "bottom" if top else "top"
-            else:
-                f = 0.25 if e[0] == "W1" else 0.45
-                tx, ty, va = x0 + f * (x1 - x0), y0 + f * (y1 - y0), "center"
-            style = dict(fontsize=8.5, ha="center", va=va, linespacing=1.15)
-            artists["edge_text"][e] = (
-                ax.text(tx, ty, "", zorder=4, color="#222222", **style,
-                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9)),
-                ax.text(tx, ty, "", zorder=5, **style))
+            # the label lies along its edge, on it, with a white box that the edge's colour
+            # outlines
+            c = p + LABEL_AT[e] * (q - p)
+            angle = np.degrees(np.arctan2(q[1] - p[1], q[0] - p[0]))
+            artists["edge_text"][e] = ax.text(
+                c[0], c[1], "", zorder=4, color="#222222", ha="center", va="center",
+                rotation=angle, rotation_mode="anchor", gid=f"label {e}", **font,
+                bbox=dict(boxstyle="round,pad=0.08", fc="white", ec="#AAAAAA", lw=1.0))
     names = {"x1": "x₁", "x2": "x₂", "h1": "h₁", "h2": "h₂", "o": "ŷ", "L": "L"}
+    # where each node's lines go: (x, y of the line next to the node, step to the next)
+    gap = {"x1": 12.0, "x2": 12.0}  # the inputs' lines clear the arrows leaving them
+    place = {"x1": (4.0, 1), "x2": (4.0, -1), "h1": (None, 1), "h2": (None, -1),
+             "o": (None, 1), "L": (None, -1)}
+    n_slots = {"x1": 1, "x2": 1, "h1": 5, "h2": 5, "o": 6, "L": 2}
     for k, (x, y) in NODE_XY.items():
         if k == "L":
-            ax.text(x, y, "L", ha="center", va="center", fontsize=12, zorder=3,
-                    bbox=dict(boxstyle="square,pad=0.4", fc="#F2F2F2", ec="#333333"))
+            w, h = LOSS_BOX
+            ax.add_patch(Rectangle((x - w / 2, y - h / 2), w, h, fc="#F2F2F2", ec="#333333",
+                                   lw=1.0, zorder=2))
         else:
-            ax.scatter([x], [y], s=700, c="white", edgecolors="#333333", zorder=2)
-            ax.text(x, y, names[k], ha="center", va="center", fontsize=12, zorder=3)
-        above = y > 0.25
-        style = dict(fontsize=9, ha="center", va="bottom" if above else "top",
-                     linespacing=1.25)
+            ax.add_patch(Circle((x, y), NODE_R, fc="white", ec="#333333", lw=1.0, zorder=2))
+        ax.text(x, y, names[k], ha="center", va="center", zorder=3, gid=f"name {k}", **font)
+        x_text, up = place[k]
+        if k == "L":
+            x_text, ha = FIG_PX[0] - 4.0, "right"
+        else:
+            x_text, ha = (x - NODE_R + 2 if x_text is None else x_text), "left"
+        if k == "o":
+            x_text = x - 6.0
+        half = LOSS_BOX[1] / 2 if k == "L" else NODE_R
+        y_text = y + up * (half + gap.get(k, 3.0))
+        artists["node_place"][k] = (x_text, y_text, up * LINE_PX)
         artists["node_text"][k] = tuple(
-            ax.text(x, y + (0.2 if above else -0.2), "", zorder=z, color="#222222", **style)
-            for z in (4, 5))
-    artists["phase"] = fig.text(0.01, 0.985, "", fontsize=10.5, va="top", ha="left",
-                                fontweight="bold")
-    artists["title"] = fig.text(0.01, 0.93, "", fontsize=9.5, va="top", ha="left")
+            ax.text(x_text, y_text, "", zorder=4, ha=ha, va="bottom" if up > 0 else "top",
+                    color="#222222", gid=f"lines {k}", **font)
+            for _ in range(n_slots[k]))
+    artists["phase"] = ax.text(6.0, FIG_PX[1] - 6.0, "", va="top", ha="left",
+                               fontweight="bold", gid="header", **font)
     return artists
-
-
-def _wrap(text, width):
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))
 
 
 # ----------------------------------------------------------------------------- the controls
 
 #: Learning rates of the step-through's control (the update and the forward pass after it).
+STEP_DPI = 80  # CSS pixels per inch of the player (which renders at twice that)
+STEP_FIGSIZE = (FIG_PX[0] / STEP_DPI, FIG_PX[1] / STEP_DPI)  # inches: FIG_PX as displayed
+
 STEP_LRS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
@@ -484,7 +551,8 @@ def steps_interactive(**kwargs):
     """The step-through as an Interactive object (not displayed): for tests and timing."""
     from .. import interactive as ia
 
-    kwargs.setdefault("figsize", (8, 5))
+    kwargs.setdefault("figsize", STEP_FIGSIZE)
+    kwargs.setdefault("dpi", STEP_DPI)
     return ia.Interactive(compute_step, draw_step, step_controls(), joint=("step",),
                           alt=step_alt, **kwargs)
 
@@ -493,7 +561,8 @@ def show_steps(**kwargs):
     """Show the step-through: live controls in a kernel, a static player in the book."""
     from .. import interactive as ia
 
-    kwargs.setdefault("figsize", (8, 5))
+    kwargs.setdefault("figsize", STEP_FIGSIZE)
+    kwargs.setdefault("dpi", STEP_DPI)
     return ia.show(compute_step, draw_step, step_controls(), joint=("step",), alt=step_alt,
                    **kwargs)
 
