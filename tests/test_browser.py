@@ -24,30 +24,21 @@ import functools
 import http.server
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import threading
 
 import pytest
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tools"))
+from page_costs import CHROMIUM_ARGS, QuietHandler, find_chromium  # noqa: E402
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 SOURCES = ["book", "backprop_lib", "_config.yml", "_toc.yml", "_templates", "tools"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def find_chromium():
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -110,18 +101,13 @@ def book():
 
 @pytest.fixture(scope="module")
 def server(book):
-    handler = functools.partial(_QuietHandler, directory=str(book))
+    handler = functools.partial(QuietHandler, directory=str(book))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def pages(book):

@@ -23,6 +23,7 @@ import threading
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
+# Headless Chromium on a closed network (tests/test_browser.py starts it the same way).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -38,12 +39,15 @@ BYTES_JS = """() => {
 }"""
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without a log line per request (tests/test_browser.py uses it too)."""
+
     def log_message(self, *args):
         pass
 
 
-def chromium():
+def find_chromium():
+    """Debian's Chromium on PATH, or None."""
     for name in ("chromium", "chromium-browser"):
         path = shutil.which(name)
         if path:
@@ -61,11 +65,11 @@ def measure(html=HTML):
     """[{page, kB, math_ms, remote}] for every page, in a fresh browser context each."""
     from playwright.sync_api import sync_playwright
 
-    browser_path = chromium()
+    browser_path = find_chromium()
     if browser_path is None:
         raise RuntimeError("no Chromium on PATH (Debian: apt-get install chromium)")
     httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html)))
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(html)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{httpd.server_address[1]}"
     rows = []
