@@ -250,6 +250,23 @@ def test_prose_fills_numbers_and_leaves_latex_braces():
         nbh.prose(3.0)
 
 
+def test_prose_is_a_display_not_the_cells_result():
+    """No "Out [n]:" prompt beside a paragraph whose input is hidden; text/plain is the
+    Markdown itself, which strict nbval compares."""
+    from IPython import get_ipython
+    from IPython.testing.globalipapp import start_ipython
+    from IPython.utils.capture import capture_output
+
+    ip = start_ipython() or get_ipython()  # one shell per test session
+    ip.run_cell("from backprop_lib.figures.notebook import prose")
+    with capture_output() as shown:
+        result = ip.run_cell("prose('The loss is **{{x}}**.', {'x': 0.5})")
+    # one display and no execute_result (which would be a second output, with a prompt)
+    assert result.success
+    assert [o.data for o in shown.outputs] == [
+        {"text/markdown": "The loss is **0.5**.\n", "text/plain": "The loss is **0.5**.\n"}]
+
+
 def test_listing_shows_the_librarys_current_source():
     import backprop_lib as bp
 
@@ -287,9 +304,10 @@ def test_attempt_reminds_until_an_answer_is_written():
 
 
 def test_folded_collects_prints_and_displays_under_one_line():
+    from IPython import get_ipython
     from IPython.testing.globalipapp import start_ipython
 
-    ip = start_ipython()
+    ip = start_ipython() or get_ipython()  # one shell per test session
     ip.run_cell("from backprop_lib.figures.notebook import folded")
     result = ip.run_cell("with folded('Open me'):\n    print('x < 1')\n"
                          "    display({'a': 1})\n")

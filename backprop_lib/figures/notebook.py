@@ -36,20 +36,23 @@ import textwrap
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w.-]+)\s*\}\}")
 
 
-def _markdown(body):
-    """IPython Markdown that shows itself as a display, not as the cell's result: a result
-    gets an "Out [n]:" prompt in JupyterLab, odd beside a paragraph whose input is hidden.
-    Its text/plain is the Markdown itself (what strict nbval compares, and what a viewer
-    without Markdown shows)."""
-    from IPython.display import Markdown
+class _Markdown:
+    """Markdown that shows itself as a display, not as the cell's result: a result gets an
+    "Out [n]:" prompt in JupyterLab, odd beside a paragraph whose input is hidden. Its
+    text/plain is the Markdown itself (what strict nbval compares, and what a viewer without
+    Markdown shows)."""
 
-    class _Shown(Markdown):
-        def _ipython_display_(self):
-            from IPython.display import display
+    def __init__(self, data):
+        self.data = data
 
-            display({"text/markdown": self.data, "text/plain": self.data}, raw=True)
+    def _repr_markdown_(self):
+        return self.data
 
-    return _Shown(body)
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display({"text/markdown": self.data, "text/plain": self.data}, raw=True)
+
 
 #: What an exercise cell shows before the learner has written an answer.
 NO_ANSWER_YET = ("*No answer yet: write it above (in place of `None` or `raise "
@@ -71,7 +74,7 @@ def prose(text, numbers=None):
         raise ValueError(f"numbers has no value for {', '.join(missing)} (the text quotes "
                          f"{{{{name}}}} for each); it has {sorted(numbers)}")
     body = _PLACEHOLDER.sub(lambda m: str(numbers[m.group(1)]), textwrap.dedent(text))
-    return _markdown(body.strip() + "\n")
+    return _Markdown(body.strip() + "\n")
 
 
 def listing(obj):
@@ -84,7 +87,7 @@ def listing(obj):
     except TypeError as error:
         raise TypeError(f"obj must be a function, class or method defined in Python; got "
                         f"{type(obj).__name__}") from error
-    return _markdown("```python\n" + textwrap.dedent(source).rstrip() + "\n```\n")
+    return _Markdown("```python\n" + textwrap.dedent(source).rstrip() + "\n```\n")
 
 
 def attempt(check, *answers, **options):
