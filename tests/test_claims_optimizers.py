@@ -151,7 +151,8 @@ def net_finals():
 @pytest.mark.slow  # many seeds: in make test, not make fast
 def test_network_lessons(net_finals):
     """'Best learning rate in this grid, by the mean: SGD 3, Momentum 3, RMSprop 0.3, Adam 0.3'
-    and 'each momentum row's mean is within ...% of SGD's at a ten times larger learning rate'.
+    and 'each momentum row up to 0.3 has a mean within ...% of SGD's at a ten times larger
+    learning rate'.
     Means over the seeds, not one seed's digits: the best rates hold whatever the kernels."""
     rows, best = fo.network_table()
     assert {k: lr for k, (lr, _) in best.items()} == \
@@ -184,28 +185,75 @@ def test_no_setting_of_the_network_figure_diverges():
                 assert not any(h.diverged for h in r.histories.values()), (lr, init, seed)
 
 
-def test_rmsprop_at_the_top_rate_spikes_never_settles_and_ends_by_chance():
-    """'it jumps to between .. and .. within the first 6 epochs, and in .. of the .. runs it
-    still spikes above 2 in the last 50 epochs ... anything from .. to .., worse than chance in
-    .. of the .. runs': the regime, not the digits, which change with the CPU's rounding. The
-    bounds leave room for that (45 runs: 44-45 still spiking, 21-27 above chance, the highest
-    end 4.6-6.3 under four different kernel settings)."""
+def test_rmsprop_at_the_top_rate_spikes_seldom_settles_and_ends_by_chance():
+    """'it jumps to between .. and .. within the first 6 epochs, and in most runs it still
+    spikes above 2 in the last 50 epochs ... now and then a run falls into a minimum ...
+    anything from near zero to several times chance, worse than chance in .. of the .. runs',
+    for the weights as drawn (the slow test below checks every nudged version): the regime,
+    not the digits, which change with the CPU's rounding."""
     top = fo.spike_regime(lr=3.0)
     assert top.runs == 3 * len(fo.NET_SEEDS) >= 15 and not top.diverged.any()
     assert top.early_peak.min() > 5 and 20 < top.early_peak.max() < 50  # "jumps to tens"
-    assert (top.tail_peak > 2.0).mean() >= 0.9  # never settles
-    above = (top.final > np.log(2)).mean()
-    assert 0.25 <= above <= 0.75  # "a matter of chance"
+    assert top.spiking.mean() >= 0.9 and top.settled.mean() <= 0.1  # "seldom settles"
+    assert np.all(top.final[top.settled] < fo.SETTLED)
+    assert 0.25 <= (top.final > np.log(2)).mean() <= 0.75  # "a matter of chance"
     assert top.final.min() < 0.01 and top.final.max() > 2 * np.log(2)  # "near zero to several
     # times chance"; at 0.3 the same runs settle: no spike left in the second half
     calm = fo.spike_regime(lr=0.3)
-    assert (calm.tail_peak > 2.0).mean() < 0.1 and np.median(calm.final) < 0.01
+    assert calm.spiking.mean() < 0.1 and np.median(calm.final) < 0.01
 
 
+@pytest.fixture(scope="module")
+def top_versions():
+    return fo.regime_over_nudges(lr=3.0)  # every init and seed, as drawn and nudged
+
+
+@pytest.mark.slow  # 16 versions of 45 runs
+def test_rmsprop_regime_at_the_top_rate_holds_in_every_nudged_version(top_versions):
+    """What the paragraph on RMSprop at 3 claims of all its versions (W1 times 1 + k 1e-12):
+    in every one, most runs still spike and few settle, the early peak is in the tens, the
+    endings go from near zero to several times chance, and between a quarter and three
+    quarters end worse than chance; over all of them, 'now and then a run falls into a
+    minimum and stays there'. And the counts are draws: 'how many is itself a matter of
+    rounding', and the printed ranges hold the as-drawn values (45 still spiking, 23 above
+    chance, endings 5e-05 to 4.6 with pinned kernels)."""
+    assert len(top_versions) == len(fo.NET_NUDGES) >= 9 and fo.NET_NUDGES[0] == 0
+    drawn = fo.spike_regime(lr=3.0)
+    assert np.array_equal(top_versions[0].final, drawn.final)  # version 0: as drawn
+    assert all(v.nudge == k * fo.NUDGE for v, k in zip(top_versions, fo.NET_NUDGES, strict=True))
+    for v in top_versions:
+        assert not v.diverged.any()
+        assert v.early_peak.min() > 5 and 20 < v.early_peak.max() < 50
+        assert v.spiking.mean() >= 0.9 and v.settled.mean() <= 0.1, v.nudge
+        assert 0.25 <= (v.final > np.log(2)).mean() <= 0.75, v.nudge
+        assert v.final.min() < 0.01 and v.final.max() > 2 * np.log(2), v.nudge
+        cell = v.finals("xavier")  # the table's cell: its regime holds in every version
+        assert len(cell) == len(fo.NET_SEEDS) and cell.min() < 0.01
+        assert cell.max() > 2 * np.log(2)
+    assert sum(v.settled.sum() for v in top_versions) >= 1  # "now and then"
+    spiking = [int(v.spiking.sum()) for v in top_versions]
+    assert len(set(spiking)) > 1  # the count moves with rounding: a range, not a value
+    assert min(spiking) <= int(drawn.spiking.sum()) <= max(spiking)
+    above = [int((v.final > np.log(2)).sum()) for v in top_versions]
+    assert len(set(above)) > 1
+    assert min(above) <= int((drawn.final > np.log(2)).sum()) <= max(above)
+    # the cell's own digits are not reliable: its mean moves by more than a tenth
+    means = [v.finals("xavier").mean() for v in top_versions]
+    assert max(means) - min(means) > 0.1
+
+
+@pytest.mark.slow  # 16 versions at three rates
 def test_rmsprop_at_the_top_rate_is_chaotic_not_just_noisy():
-    """'multiplying the first layer's initial weights by 1 + 1e-12 ... moves the final loss at
-    learning rate 3 by more than 0.1 in .. of the .. Xavier runs; at 0.3, by at most ..'."""
-    wild, calm = fo.nudge_effect(3.0), fo.nudge_effect(0.3)
-    assert fo.NUDGE <= 1e-12 and len(wild) == len(fo.NET_SEEDS)
-    assert (wild > 0.1).mean() >= 0.5
-    assert calm.max() < 1e-6
+    """'each nudge moves the final loss at learning rate 3 by more than 0.1 in .. of the ..
+    Xavier runs; at 0.3, by at most ..', and 'RMSprop's cell at 1 is mildly sensitive too:
+    its mean ranges over .., though a nudge can move a single run's final loss by up to ..'."""
+    assert fo.NUDGE <= 1e-12
+    for k in fo.NET_NUDGES[1:]:
+        wild = fo.nudge_effect(3.0, nudge=k * fo.NUDGE)
+        assert len(wild) == len(fo.NET_SEEDS) and (wild > 0.1).mean() >= 0.5, k
+        assert fo.nudge_effect(0.3, nudge=k * fo.NUDGE).max() < 1e-6, k
+    one = [v.finals("xavier").mean() for v in fo.regime_over_nudges(1.0, inits=("xavier",))]
+    moved = max(fo.nudge_effect(1.0, nudge=k * fo.NUDGE).max() for k in fo.NET_NUDGES[1:])
+    assert moved > 0.01  # sensitive: a nudge changes a final loss visibly
+    assert max(one) - min(one) < 0.2 * np.mean(one)  # but mildly: the mean holds to ~10%
+    assert max(one) - min(one) > 1e-3  # and not insensitive: the mean's digits do move

@@ -135,6 +135,22 @@ def test_network_spike_at_the_top_rate_is_drawn_not_called_divergence():
         assert np.isfinite(y).all() and y.max() < fig.artists["ax"].get_ylim()[1]
 
 
+def test_regime_over_nudges_trains_one_version_per_nudge_and_counts_its_runs():
+    """Version 0 is the weights as drawn, version k has W1 times 1 + k NUDGE; `spiking` and
+    `settled` use SPIKE and SETTLED on the last half of the epochs; `finals` picks an init."""
+    vs = fo.regime_over_nudges(3.0, inits=("small", "xavier"), seeds=(0, 1), nudges=(0, 2))
+    assert [v.nudge for v in vs] == [0.0, 2 * fo.NUDGE] and all(v.runs == 4 for v in vs)
+    assert np.array_equal(vs[0].final, fo.spike_regime(3.0, inits=("small", "xavier"),
+                                                       seeds=(0, 1)).final)
+    h = fo.network_run("RMSprop", 3.0, "xavier", seed=1, nudge=2 * fo.NUDGE)
+    assert vs[1].finals("xavier")[1] == h.final_loss
+    assert vs[1].spiking[3] == (h.loss[fo.NET_EPOCHS // 2:].max() > fo.SPIKE)
+    assert vs[1].settled[3] == (h.loss[fo.NET_EPOCHS // 2:].max() < fo.SETTLED)
+    assert not np.array_equal(vs[0].final, vs[1].final)  # the nudge reached the runs
+    assert fo.span([3, 1, 2]) == "1-3" and fo.span([2, 2]) == "2"
+    assert fo.span([0.1234, 0.5], "{:.2f}") == "0.12-0.50"
+
+
 def test_network_divergence_is_written_not_plotted():
     """No frame of the grid diverges, so a diverged History is built by hand (what train
     leaves: the losses of the completed epochs, diverged, stopped_epoch)."""

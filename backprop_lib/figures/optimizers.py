@@ -441,6 +441,12 @@ class NetworkRuns:
 NET_SEEDS = tuple(range(15))
 NET_EARLY = 6  # "the first epochs": where the top rates' spike happens
 NUDGE = 1e-12  # relative change of the initial W1 in `nudge_effect`: rounding-sized
+#: The versions of each run over which `regime_over_nudges` counts: W1 times (1 + k NUDGE)
+#: for each k (0: the weights as drawn). A count over chaotic runs is one draw; its range
+#: over these versions is what another CPU's rounding may print.
+NET_NUDGES = tuple(range(16))
+SPIKE = 2.0  # a run "still spikes" when its loss exceeds this in the last half of the epochs
+SETTLED = 0.05  # a run "settles" when its loss stays below this over the last half
 
 
 @functools.lru_cache(maxsize=4096)
@@ -467,8 +473,9 @@ def network_race(lr=0.1, init="xavier", scale=1.0, seed=0):
 
     No setting of the NETWORK grid diverges, for any of NET_SEEDS: the tanh layer bounds the
     output by the sum of |W2| and |b2|, which grows by a bounded step per epoch. At lr 3
-    RMSprop's loss spikes to tens in the first epochs and never settles; where it ends is
-    chaotic (see `spike_regime` and `nudge_effect`, chapter "Optimizers").
+    RMSprop's loss spikes to tens in the first epochs and seldom settles; where it ends is
+    chaotic (see `spike_regime`, `regime_over_nudges` and `nudge_effect`, chapter
+    "Optimizers").
     """
     lr = check_positive(lr, "lr")
     histories = {name: network_run(name, lr, init, scale, seed) for name in STYLES}
@@ -484,19 +491,56 @@ class Regime:
     tail_peak: np.ndarray  # the largest loss in the last half of the epochs
     final: np.ndarray  # the loss after the last epoch
     diverged: np.ndarray
+    init: np.ndarray = None  # the initialization of each run
+    nudge: float = 0.0  # W1 was multiplied by 1 + nudge
 
     @property
     def runs(self):
         return len(self.final)
 
+    @property
+    def spiking(self):
+        """Runs whose loss still exceeds SPIKE in the last half of the epochs."""
+        return self.tail_peak > SPIKE
 
-def spike_regime(lr=3.0, name="RMSprop", inits=("small", "xavier", "he"), seeds=NET_SEEDS):
-    """How `name` behaves at `lr` over every init and seed: spike, tail and end of each run."""
-    hs = [network_run(name, lr, init, seed=s) for init in inits for s in seeds]
+    @property
+    def settled(self):
+        """Runs whose loss stays below SETTLED over the whole last half of the epochs."""
+        return self.tail_peak < SETTLED
+
+    def finals(self, init):
+        """The final losses of the runs from `init`."""
+        return self.final[self.init == init]
+
+
+def spike_regime(lr=3.0, name="RMSprop", inits=("small", "xavier", "he"), seeds=NET_SEEDS,
+                 nudge=0.0):
+    """How `name` behaves at `lr` over every init and seed: spike, tail and end of each run
+    (from W1 times 1 + nudge)."""
+    hs = [network_run(name, lr, init, seed=s, nudge=nudge) for init in inits for s in seeds]
     half = NET_EPOCHS // 2
     return Regime(float(lr), np.array([h.loss[:NET_EARLY].max() for h in hs]),
                   np.array([h.loss[half:].max() for h in hs]),
-                  np.array([h.final_loss for h in hs]), np.array([h.diverged for h in hs]))
+                  np.array([h.final_loss for h in hs]), np.array([h.diverged for h in hs]),
+                  np.array([init for init in inits for _ in seeds]), float(nudge))
+
+
+def regime_over_nudges(lr=3.0, name="RMSprop", inits=("small", "xavier", "he"),
+                       seeds=NET_SEEDS, nudges=NET_NUDGES):
+    """`spike_regime` of the weights as drawn and of each nudged copy (W1 times
+    1 + k NUDGE for k in `nudges`), one Regime per version.
+
+    Where the loss is chaotic, a count (how many runs still spike, end above chance, ...) or
+    a mean over the seeds is one draw from what rounding allows: report its range over the
+    versions, and claim only what holds in every version.
+    """
+    return [spike_regime(lr, name, inits, seeds, nudge=k * NUDGE) for k in nudges]
+
+
+def span(values, fmt="{:g}"):
+    """'lo-hi' of `values` (one number when all agree), each formatted with `fmt`."""
+    lo, hi = fmt.format(min(values)), fmt.format(max(values))
+    return lo if lo == hi else f"{lo}-{hi}"
 
 
 def nudge_effect(lr, name="RMSprop", init="xavier", seeds=NET_SEEDS, nudge=NUDGE):
@@ -628,9 +672,12 @@ def network_table(lrs=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), init="xavier", sc
     """Rows (lr, then 'mean (min-max)' of the final loss over the seeds per optimizer) and
     each optimizer's best lr by that mean: {name: (lr, mean)}.
 
-    One seed's final loss is chaotic where the loss never settles (RMSprop at lr 3: a change
-    in the last bit of rounding moves it anywhere in its range); the mean over many seeds
-    and the range are what a reader can rely on.
+    Where the loss settles, the mean over the seeds and the range are what a reader can rely
+    on. Where it does not (RMSprop at lr 3), one seed's final loss is chaotic: a change in
+    the last bits of rounding moves it anywhere between near zero and several times chance,
+    and with it the cell's mean and range (`regime_over_nudges` measures by how much): only
+    that regime is reliable there, not the cell's digits. RMSprop at lr 1 is mildly
+    sensitive too (its mean moves in the second or third digit).
     """
     finals = network_finals(lrs, init, scale, seeds)
     rows, best = [], {}
