@@ -8,6 +8,7 @@ in backprop_lib that breaks a sentence fails a test instead of leaving the text 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -43,117 +44,206 @@ def _sweep_net(init, seed, activation="tanh"):
                       seed=seed)
 
 
-def _final_losses(seed, lrs, init):
+def _histories(seed, lrs, init):
     X, Y = pr.standard_moons()
-    out = []
-    for lr in lrs:
-        h = bp.train(_sweep_net(init, seed), X, Y, bp.optimizers.SGD(lr),
-                     epochs=pr.SWEEP_EPOCHS, on_divergence="ignore")
-        out.append(np.nan if h.diverged else h.final_loss)
-    return np.array(out)
+    return [bp.train(_sweep_net(init, seed), X, Y, bp.optimizers.SGD(lr),
+                     epochs=pr.SWEEP_EPOCHS, on_divergence="ignore") for lr in lrs]
 
 
+def _broke_down(h):  # the prose's definition, written out again
+    return h.diverged or (h.loss[-1] > LN2 and h.loss[-1] > h.loss[0])
+
+
+@pytest.mark.slow  # ten nudged sweeps: in make test, not make fast
 def test_learning_rate_sweep_claims():
     table = pr.sweep(scale=1.0)
     lrs = list(pr.SWEEP_LRS)
     ratios = np.array(lrs[1:]) / np.array(lrs[:-1])
     assert lrs[0] == 0.01 and np.all((ratios > 3 - 0.5) & (ratios < 3 + 0.5))  # "about three times"
     xavier = table["xavier"]
-    best = lrs[int(np.nanargmin(xavier))]
-    assert xavier[0] > 5 * np.nanmin(xavier)  # 0.01 is far from the best after the budget
+    # "the best learning rate among the sweep's stable cells"
+    best = pr.best_stable("xavier")
+    stable = [i for i, lr in enumerate(lrs) if not pr.is_chaotic(lr, "xavier")]
+    assert best == lrs[min(stable, key=lambda i: xavier[i])]
+    assert xavier[0] > 5 * xavier[lrs.index(best)]  # 0.01 is far from the best after the budget
     assert best > 0.01
     # no rate of the sweep diverges: every cell of the table is a finite loss
     assert all(np.isfinite(table[k]).all() for k in pr.INITS)
-    # the notebook's helper, checked by the defining properties of its answers
-    best_by_init, edge = pr.sweep_edges(table)
-    assert best_by_init["xavier"] == best and edge is not None
+    # the notebook's helper, checked by the defining properties of its answers, with the
+    # prose's "breaks down" (the same rule decides the edge and the counts)
+    runs = pr.sweep_runs()
+    best_by_init, edge = pr.sweep_edges(runs)
+    assert edge is not None
     for k in pr.INITS:
-        losses = np.asarray(table[k])
+        losses = np.array([h.final_loss for h in runs[k]])
         assert np.all(losses[lrs.index(best_by_init[k])] <= losses)
-        # above its best and below the edge every init ends below ln 2; at the edge all fail
-        assert all(losses[i] <= LN2 for i, lr in enumerate(lrs) if best_by_init[k] < lr < edge)
-        assert losses[lrs.index(edge)] > LN2
-    assert 1 <= lrs.index(edge) - lrs.index(best) <= 3  # "N steps of the grid below"
+        assert not any(_broke_down(h) for lr, h in zip(lrs, runs[k], strict=True)
+                       if best_by_init[k] < lr < edge)
+    assert any(_broke_down(runs[k][lrs.index(edge)]) for k in pr.INITS
+               if best_by_init[k] < edge)
+    # a final loss above ln 2 alone is no breakdown: "small" stuck at ln 2 from the start
+    assert not pr.broke_down(pr.train_moons(0.01, "small", 1.0)[0])
+    # "most often it is <edge>": the edge the prose quotes is the majority over nudged copies
+    votes = pr.edge_votes()
+    quoted, n = votes.most_common(1)[0]
+    assert n > len(pr.NUDGES) / 2 and sum(votes.values()) == len(pr.NUDGES)
+    assert 1 <= lrs.index(quoted) - lrs.index(best) <= 3  # "N steps of the grid below"
     # "small" initialization: the loss stays near ln 2 for small learning rates
     small = table["small"]
     assert np.all(np.abs(small[:3] - LN2) < 1e-3)
     assert np.nanmin(small) < 0.5
 
 
+def test_count_words():
+    assert pr.count_words((0, 0), 5) == "none"
+    assert pr.count_words((5, 5), 5) == "all"
+    assert pr.count_words((13, 15), 15) == "almost all"
+    assert pr.count_words((4, 5), 5) == "almost all"
+    assert pr.count_words((3, 5), 5) == "most"
+    assert pr.count_words((1, 3), 5) == "some"
+    assert pr.count_words((0, 1), 5) == "a few"
+    assert pr.count_words((1, 4), 15) == "a few"
+    assert pr.count_words((2, 9), 15) == "some"  # a wide range gets no strong word
+    assert pr.count_range((3, 3)) == "3" and pr.count_range((2, 4)) == "2 to 4"
+
+
+def _quoted_numbers(text):
+    return [float(x) for x in re.findall(r"\d+\.\d+|\d+", text)]
+
+
 @pytest.mark.slow  # many seeds: in make test, not make fast
 def test_top_of_the_sweep_is_chaotic_and_the_table_says_so():
     """"At the top of the sweep the outcome is chaotic": the cells at and above each init's
     first chaotic rate move when the initial weights change in their 12th digit, the cells
-    below do not (to far better than the tolerance), and the table prints a spread there."""
+    below do not (to far better than the tolerance), and the table quotes no single run
+    there: counts as ranges over nudged copies, where most settled runs end over seeds x
+    copies."""
     lrs = list(pr.SWEEP_LRS)
     first = {k: pr.first_chaotic(k) for k in pr.INITS}
+    n_seeds = len(pr.SWEEP_SEEDS)
     for k in pr.INITS:
         assert first[k] is not None and first[k] <= 10.0
         for lr in lrs[lrs.index(first[k]):]:
             assert pr.is_chaotic(lr, k)
-            assert pr.sweep_cell(lr, k).startswith("chaotic")
+            cell = pr.sweep_cell(lr, k)
+            assert cell.startswith("chaotic") and "one ends" not in cell
+            runs = [[pr.train_moons(lr, k, 1.0, seed=s, nudge=n)[0] for s in pr.SWEEP_SEEDS]
+                    for n in pr.NUDGES]
+            counts = [sum(_broke_down(h) for h in copy) for copy in runs]
+            lo_hi = (min(counts), max(counts))
+            assert f"{pr.count_words(lo_hi, n_seeds)} break down" in cell
+            if lo_hi[1]:
+                assert f"({pr.count_range(lo_hi)} of {n_seeds})" in cell
+            settled = [h.final_loss for copy in runs for h in copy if not _broke_down(h)]
+            if len(settled) >= pr.SETTLED_MIN:
+                # "most end at about a to b": the 10% and 90% quantiles to one digit
+                a, b = _quoted_numbers(cell.split("at about")[1])
+                qa, qb = np.quantile(settled, [0.1, 0.9])
+                assert qa / 1.5 <= a <= qa * 1.5 and qb / 1.5 <= b <= qb * 1.5
+                inside = (np.array(settled) >= a / 1.5) & (np.array(settled) <= b * 1.5)
+                assert inside.mean() > 0.5  # "most"
+            else:
+                assert "at about" not in cell
         for lr in lrs[:lrs.index(first[k])]:
             # stable: a nudge of the 12th digit moves the loss by less than the tolerance,
             # so rounding (in the 16th digit) leaves the printed 4 digits alone
             finals = np.array([pr.train_moons(lr, k, 1.0, nudge=n)[0].final_loss
-                               for n in pr.NUDGES])
+                               for n in pr.CHAOS_NUDGES])
             assert np.ptp(finals) < pr.CHAOS_TOLERANCE * finals.min()
             assert pr.sweep_cell(lr, k) == f"{finals[0]:.4f}"
-    # the best rate and the loss the prose quotes are in stable cells
-    _, edge = pr.sweep_edges(pr.sweep(scale=1.0))
-    best = lrs[int(np.nanargmin(pr.sweep(scale=1.0)["xavier"]))]
+    # the best stable rate and the loss the prose quotes are in stable cells
+    best = pr.best_stable("xavier")
     assert best < first["xavier"] and not pr.is_chaotic(0.01, "xavier")
     # chaotic really means spread: over the seeds the top cells end far apart
     sp = pr.spread(10.0, "xavier")
     assert sp.losses.max() > 1.5 * sp.losses.min()
-    # the breakdown counts the prose gives as ranges: most runs break down at the edge,
-    # few one step below
-    n = len(pr.SWEEP_SEEDS) * len(pr.INITS)
+    # the breakdown counts the prose gives as ranges: "almost all" runs break down at the
+    # edge, "a few" one step below
+    edge = pr.edge_votes().most_common(1)[0][0]
+    n = n_seeds * len(pr.INITS)
     lo, hi = pr.breakdown_count(edge)
-    assert lo >= 0.8 * n and hi <= n
+    assert lo >= 0.8 * n and hi <= n and pr.count_words((lo, hi), n) == "almost all"
     lo, hi = pr.breakdown_count(lrs[lrs.index(edge) - 1])
-    assert hi <= 0.3 * n
-    assert pr.count_range((3, 3)) == "3" and pr.count_range((2, 4)) == "2 to 4"
+    assert 0 < hi <= 0.3 * n and pr.count_words((lo, hi), n) == "a few"
 
 
+@pytest.mark.slow  # ten nudged sweeps: in make test, not make fast
 def test_sweep_edge_is_a_breakdown_not_a_divergence():
     lrs = list(pr.SWEEP_LRS)
-    _, edge = pr.sweep_edges(pr.sweep(scale=1.0))
+    edge = pr.edge_votes().most_common(1)[0][0]
     below = lrs[lrs.index(edge) - 1]
+    ratios = []
+    # "among them the figure's weights with every initialization in k of the n copies"
+    k_fig, n_fig = pr.seed_breakdowns(edge)
+    assert k_fig >= 0.9 * n_fig
     for k in pr.INITS:
-        # "among them every initialization with the figure's weights", also when nudged
+        assert sum(pr.broke_down(pr.train_moons(edge, k, 1.0, nudge=n)[0])
+                   for n in pr.NUDGES) > len(pr.NUDGES) / 2  # every init, in most copies
         for n in pr.NUDGES:
             h, _ = pr.train_moons(edge, k, 1.0, nudge=n)
-            assert not h.diverged and pr.broke_down(h)
-            # "it never settles": over the second half of the budget the loss still jumps
-            # by a factor of ten or more; "it ends above where it started"
+            assert not h.diverged and _broke_down(h) == pr.broke_down(h)
+            if not _broke_down(h):
+                continue
+            # "it never settles": over the second half of the budget the loss still swings
+            # by a factor of about ten or more; "it ends above where it started"
             late = h.loss[pr.SWEEP_EPOCHS // 2:]
-            assert late.max() > 10 * late.min() and h.final_loss > max(LN2, h.loss[0])
+            ratios.append(late.max() / late.min())
+            assert h.final_loss > max(LN2, h.loss[0])
         # one rate lower, over the seeds, the loss spikes above 10 and most runs come back
         # down: not a divergence
         runs = [pr.train_moons(below, k, 1.0, seed=s)[0] for s in pr.SWEEP_SEEDS]
         assert not any(h.diverged for h in runs)
         assert sum(h.loss.max() > 10 for h in runs) >= len(runs) - 1
+    assert len(ratios) == k_fig
+    assert min(ratios) > 5 and np.median(ratios) > 10  # "about ten or more"
     assert not any(pr.train_moons(edge, k, 1.0, seed=s)[0].diverged
                    for k in pr.INITS for s in pr.SWEEP_SEEDS)
 
 
 @pytest.mark.slow  # many seeds: in make test, not make fast
+def test_no_divergence_at_the_top_is_measured_not_implied():
+    """The linear bound keeps the loss finite but allows more than the divergence rule's
+    threshold after the budget; that no run is flagged is what the runs show: the largest
+    loss at the top rate is far below the threshold (and below the bound)."""
+    top = pr.SWEEP_LRS[-1]
+    factor = pr.divergence_factor()
+    assert factor == 1e4
+    assert pr.linear_bound(top) == 17 * top * pr.SWEEP_EPOCHS > factor  # "up to ..."
+    runs = [pr.train_moons(top, k, 1.0, seed=s, nudge=n)[0] for k in pr.INITS
+            for s in pr.SWEEP_SEEDS for n in pr.NUDGES]
+    assert not any(h.diverged for h in runs)
+    worst = max(h.loss.max() for h in runs)
+    assert (worst, False) == pr.sweep_max_loss(top)
+    assert 10 < worst < factor / 10  # "about <one digit>": well under the threshold
+    assert all(h.loss.max() <= pr.linear_bound(top) + h.loss[0] + 1 for h in runs)
+    assert float(f"{worst:.0e}") / 1.5 <= worst <= float(f"{worst:.0e}") * 1.5
+
+
+@pytest.mark.slow  # many seeds: in make test, not make fast
 def test_sweep_edge_over_seeds():
-    """Over five network seeds: no run diverges up to rate 100; the edge is 10 or 30;
-    Xavier's best rate is 1 or 10; every init ends above ln 2 at 100."""
+    """Over five network seeds: no run diverges up to rate 100; the edge is one of the top
+    two rates, Xavier's best rate lies at or below it, within three grid steps; every init
+    ends above ln 2 at 100. The helper over seeds x nudged copies says the same, with the
+    best rate usually strictly below the edge."""
     lrs = (*pr.SWEEP_LRS, 100.0)
     edges, bests = set(), set()
     for seed in range(5):
-        table = {k: _final_losses(seed, lrs, k) for k in pr.INITS}
-        assert all(np.isfinite(v).all() for v in table.values())
-        best, edge = pr.sweep_edges(table, lrs)
+        runs = {k: _histories(seed, lrs, k) for k in pr.INITS}
+        assert not any(h.diverged for hs in runs.values() for h in hs)
+        best, edge = pr.sweep_edges(runs, lrs)
         edges.add(edge)
         bests.add(best["xavier"])
-        assert all(v[-1] > LN2 for v in table.values())
-    assert edges == {10.0, 30.0} and bests == {1.0, 10.0}
-    # the notebook's helper agrees on the sweep's own rates
-    assert pr.edges_over_seeds() == ([1.0, 10.0], [10.0, 30.0])
+        assert edge in (10.0, 30.0) and best["xavier"] <= edge
+        assert all(hs[-1].final_loss > LN2 for hs in runs.values())
+    assert edges == {10.0, 30.0}
+    stats = pr.edges_over_seeds()
+    assert stats.n == len(pr.SWEEP_SEEDS) * len(pr.NUDGES)
+    assert set(stats.edges) <= {10.0, 30.0} and len(stats.edges) == 2
+    assert stats.above == 0 and stats.below + stats.at == stats.n
+    assert stats.below > stats.n / 2  # "usually lies below the edge"
+    assert stats.at > 0  # ... "in the others at it": the claim needs its hedge
+    assert all(pr.SWEEP_LRS.index(max(stats.edges)) - pr.SWEEP_LRS.index(b) <= 3
+               for b in stats.bests)
 
 
 def test_tanh_bounds_the_output_so_the_sweep_cannot_diverge():
@@ -221,8 +311,10 @@ def test_batch_norm_claims():
         assert hp.final_loss > LN2 - 1e-3
     (hp, ap), (hb, ab) = pr.train_bn_pair(0.1, "small").values()
     assert ab > 0.95 and hb.final_loss < 0.1
-    # batch norm stays stable past the point where the plain network breaks down:
-    # in the figure, at 3 with every initialization
+    # batch norm stays stable one grid step past the point where the plain network breaks
+    # down: the plain one learns at 1 with Xavier and He, fails at 3, batch norm does not
+    for init in ("xavier", "he"):
+        assert not _fails(*pr.train_bn_pair(1.0, init)["plain"])
     for init in pr.INITS:
         pair = pr.train_bn_pair(3.0, init)
         assert _fails(*pair["plain"]) and not _fails(*pair["batchnorm"])

@@ -2,18 +2,20 @@
 batch normalization.
 
 - `normalization_runs` / `draw_normalization` (static): the two-moons data with its second
-  feature recorded in millimetres, normalized with one scalar (the seed article's
+  feature recorded in millimetres, normalized with one scalar (a common recipe's
   (X - X.mean()) / X.std()) and per feature, and the training loss for raw, one-scalar and
   per-feature inputs.
 - `lr_compute` / `lr_draw` / `lr_show` (interactive: learning rate, initialization, init
   scale): final training loss against the learning rate for three initializations at init
   scale 1 (seed 0, computed once), the chosen run marked on it, and the loss curve of the
   chosen setting. The chapter's table prints the chaotic cells of that sweep (`is_chaotic`:
-  the final loss moves when the initial weights change in their 12th digit) as spreads over
-  SWEEP_SEEDS (`sweep_cell`), and counts of breakdowns as ranges over NUDGES. Each frame
-  trains one network, never a whole sweep. No rate
-  of the sweep diverges (the tanh layers bound the output, see `sweep_edges`); at its top
-  training breaks down instead, and the frame says so.
+  the final loss moves when the initial weights change in their 12th digit) without any
+  single run (`sweep_cell`): breakdowns in words and as ranges over NUDGES, where the rest
+  end over SWEEP_SEEDS x NUDGES; the edge is the majority over nudged copies (`edge_votes`).
+  Each frame trains one network, never a whole sweep. No run of the sweep is flagged as
+  diverged (the tanh layers bound the output's growth to linear, see `sweep_edges`; that
+  it stays under `train`'s threshold is measured, `sweep_max_loss`); at its top training
+  breaks down instead, and the frame says so.
 - `monitor_runs` / `draw_monitor` (static): per-layer gradient norms recorded by
   `backprop_lib.monitor.GradientMonitor` for a healthy and an unhealthy network.
 - `bn_compute` / `bn_draw` / `bn_show` (interactive: learning rate, initialization): a deep
@@ -24,7 +26,9 @@ Compute functions are pure and cached; draw functions update their artists in pl
 
 from __future__ import annotations
 
+import collections
 import functools
+import inspect
 import math
 from dataclasses import dataclass
 
@@ -165,7 +169,7 @@ def _nudge(net, nudge):
     return net
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=4096)
 def train_moons(lr, init, scale, epochs=SWEEP_EPOCHS, seed=0, nudge=0):
     """Train a 2-16-16-1 tanh network (BCE, full-batch SGD) on the standardized moons.
 
@@ -205,34 +209,46 @@ def broke_down(history) -> bool:
     return history.diverged or history.final_loss > max(FAIL_LOSS, history.loss[0])
 
 
-def sweep_edges(table, lrs=SWEEP_LRS):
-    """From a `sweep` table: (the best learning rate of each init, the edge: the smallest
-    learning rate at which some init, at a rate above its own best, diverged or ended with a
-    loss above ln 2; None if none did).
+def sweep_edges(runs, lrs=SWEEP_LRS):
+    """From a dict init -> the histories of a sweep over `lrs` (`sweep_runs`): (the best
+    learning rate of each init, by final loss; the edge: the smallest learning rate at which
+    some init, at a rate above its own best, broke down (`broke_down`: diverged, or ended
+    above both ln 2 and its first loss); None if none did).
 
-    On the chapter's 2-16-16-1 tanh network no rate diverges: |z| of the output is at most
-    the sum of |W3| plus |b3| (the tanh units lie in [-1, 1]), and one SGD step moves each
-    entry of W3 by at most lr, so the loss stays finite. At the edge the steps are too long
-    for the loss to settle: over the second half of the budget it still jumps by a factor of
-    ten or more and stays above where it started (chapter "Practical tips").
+    On the chapter's 2-16-16-1 tanh network the loss cannot grow faster than linearly: |z|
+    of the output is at most the sum of |W3| plus |b3| (the tanh units lie in [-1, 1]), and
+    one SGD step moves each entry of W3 and b3 by at most lr (`linear_bound`). That bound
+    keeps the loss finite, but after 100 steps at the top rate it is above the threshold of
+    `train`'s divergence rule; that no run is flagged is measured (`sweep_max_loss`). At the
+    edge the steps are too long for the loss to settle: over the second half of the budget
+    it still swings by a factor of about ten or more and ends above where it started.
     """
-    best = {init: lrs[int(np.nanargmin(losses))] for init, losses in table.items()}
-    failing = [lr for init, losses in table.items() for lr, v in zip(lrs, losses, strict=True)
-               if lr > best[init] and not v <= FAIL_LOSS]  # NaN (diverged) fails too
+    best = {init: lrs[int(np.nanargmin([final_loss(h) for h in hs]))]
+            for init, hs in runs.items()}
+    failing = [lr for init, hs in runs.items() for lr, h in zip(lrs, hs, strict=True)
+               if lr > best[init] and broke_down(h)]
     return best, (min(failing) if failing else None)
 
 
 # --- chaos at the top of the sweep. Above some rate the final loss depends on the last bits
 # of rounding: with the AVX-512 kernels of one CPU a cell of the table is 0.0434, with the
-# AVX2 kernels of another 0.145. Such a cell is no number to quote; the chapter reports it
-# as a spread over weight seeds, and counts of breakdowns as ranges over nudged copies.
+# AVX2 kernels of another 0.145. Such a cell is no number to quote, and neither is one
+# nudged copy's count; the chapter reports it over weight seeds x nudged copies.
 
 SWEEP_SEEDS = (0, 1, 2, 3, 4)  # the weight seeds over which chaotic cells are reported
-NUDGES = (0, 1, 2, 3, 4)  # the nudged copies over which a count is given as a range
+NUDGES = tuple(range(10))  # the nudged copies over which a count is given as a range
+CHAOS_NUDGES = NUDGES[:5]  # the copies `is_chaotic` compares: nudges up to 4e-12. Larger
+#   ones move a sensitive but smooth cell too (Xavier at 3 drifts steadily, 1.3e-3 at 9e-12)
 CHAOS_TOLERANCE = 1e-3  # relative change of the final loss that makes a cell chaotic
 
 
-def is_chaotic(lr, init, scale=1.0, seed=0, nudges=NUDGES):
+def sweep_runs(scale=1.0, seed=0, nudge=0, lrs=SWEEP_LRS, inits=INITS):
+    """The histories of the sweep of one weight seed and nudge: a dict init -> tuple over lrs."""
+    return {init: tuple(train_moons(lr, init, scale, seed=seed, nudge=nudge)[0] for lr in lrs)
+            for init in inits}
+
+
+def is_chaotic(lr, init, scale=1.0, seed=0, nudges=CHAOS_NUDGES):
     """Whether the final loss of (lr, init, seed) moves by more than CHAOS_TOLERANCE
     (relative) when the initial weights change in their 12th digit (`NUDGE`).
 
@@ -259,29 +275,53 @@ class Spread:
 
 
 @functools.lru_cache(maxsize=64)
-def spread(lr, init, scale=1.0, seeds=SWEEP_SEEDS):
-    """The final losses and breakdowns of (lr, init) over `seeds`."""
-    runs = [train_moons(lr, init, scale, seed=s)[0] for s in seeds]
+def spread(lr, init, scale=1.0, seeds=SWEEP_SEEDS, nudge=0):
+    """The final losses and breakdowns of (lr, init) over `seeds` (one nudged copy)."""
+    runs = [train_moons(lr, init, scale, seed=s, nudge=nudge)[0] for s in seeds]
     return Spread(float(lr), init, np.array([final_loss(h) for h in runs]),
                   np.array([broke_down(h) for h in runs]))
 
 
-def sweep_cell(lr, init, scale=1.0):
+def count_words(lo_hi, n) -> str:
+    """How many of n break down, in words robust to a count's range (lo, hi) over nudges:
+    "none", "a few" (at most 30%), "some", "most" (more than half in every copy), "almost
+    all" (at least 80% in every copy) or "all"."""
+    lo, hi = lo_hi
+    if hi == 0:
+        return "none"
+    if lo == n:
+        return "all"
+    if lo >= 0.8 * n:
+        return "almost all"
+    if lo > n / 2:
+        return "most"
+    return "a few" if hi <= 0.3 * n else "some"
+
+
+SETTLED_MIN = 10  # a chaotic cell quotes where its settled runs end only if there are this many
+SETTLED_QUANTILES = (0.1, 0.9)  # ... and then the range of their middle 80%
+
+
+def sweep_cell(lr, init, scale=1.0, seeds=SWEEP_SEEDS, nudges=NUDGES):
     """The table's text for (lr, init): the seed-0 loss where it is stable; where it is
-    chaotic, the range over SWEEP_SEEDS and how many of them break down."""
+    chaotic, no single run: how many of the seeds break down, in words and as a range over
+    the nudged copies, and where most of the other runs (over seeds x nudges) end, to one
+    significant digit."""
     if not is_chaotic(lr, init, scale):
         h = train_moons(lr, init, scale)[0]
         return "diverged" if h.diverged else f"{h.final_loss:.4f}"
-    sp = spread(lr, init, scale)
-    k = int(sp.broke_down.sum())
-    settled = sp.losses[~sp.broke_down]
-    if k == 0:
-        return f"chaotic: {_g2(settled.min())} to {_g2(settled.max())}"
-    text = f"chaotic: {k}/{sp.n} break down"
-    if len(settled) == 1:
-        return text + f", one ends at {_g2(settled[0])}"
-    return text + (f", the others end at {_g2(settled.min())} to {_g2(settled.max())}"
-                   if len(settled) else "")
+    sps = [spread(lr, init, scale, seeds, nudge=k) for k in nudges]
+    counts = [int(sp.broke_down.sum()) for sp in sps]
+    settled = np.concatenate([sp.losses[~sp.broke_down] for sp in sps])
+    lo_hi = (min(counts), max(counts))
+    words = count_words(lo_hi, len(seeds))
+    text = f"chaotic: {words} break down" + (f" ({count_range(lo_hi)} of {len(seeds)})"
+                                             if lo_hi[1] else "")
+    if len(settled) < SETTLED_MIN:
+        return text
+    a, b = np.quantile(settled, SETTLED_QUANTILES)
+    rest = "most end" if lo_hi[1] == 0 else "most others end"
+    return text + f"; {rest} at about {_g1(a)} to {_g1(b)}"
 
 
 def first_chaotic(init, scale=1.0, lrs=SWEEP_LRS):
@@ -289,9 +329,16 @@ def first_chaotic(init, scale=1.0, lrs=SWEEP_LRS):
     return next((lr for lr in lrs if is_chaotic(lr, init, scale)), None)
 
 
-def _g2(x):
-    """Two significant digits, never in exponent notation (0.00094, 0.26, 1.3)."""
-    digits = max(1, 1 - int(math.floor(math.log10(abs(x))))) if x else 1
+def best_stable(init, scale=1.0, lrs=SWEEP_LRS):
+    """The rate of `lrs` with the lowest seed-0 final loss among the cells that are not
+    chaotic: a best rate that does not move with rounding."""
+    stable = [lr for lr in lrs if not is_chaotic(lr, init, scale)]
+    return min(stable, key=lambda lr: final_loss(train_moons(lr, init, scale)[0]))
+
+
+def _g1(x):
+    """One significant digit, never in exponent notation (0.003, 0.06, 0.4)."""
+    digits = max(0, -int(math.floor(math.log10(abs(float(f"{x:.0e}")))))) if x else 1
     return f"{x:.{digits}f}"
 
 
@@ -304,17 +351,66 @@ def breakdown_count(lr, seeds=SWEEP_SEEDS, nudges=NUDGES, inits=INITS):
     return min(counts), max(counts)
 
 
-def edges_over_seeds(seeds=SWEEP_SEEDS, lrs=SWEEP_LRS):
-    """For each seed, `sweep_edges` of its own table: (sorted set of Xavier's best rates,
-    sorted set of edges) over `seeds`."""
-    bests, edges = set(), set()
+def seed_breakdowns(lr, seed=0, nudges=NUDGES, inits=INITS):
+    """How many of the len(inits) * len(nudges) nudged copies of one seed's runs at `lr`
+    break down (seed 0: the figure's weights): (count, total)."""
+    return (int(sum(broke_down(train_moons(lr, init, 1.0, seed=seed, nudge=k)[0])
+                    for init in inits for k in nudges)), len(inits) * len(nudges))
+
+
+def edge_votes(seed=0, nudges=NUDGES, lrs=SWEEP_LRS):
+    """`sweep_edges`' edge of one seed's sweep for each nudged copy: a collections.Counter
+    edge -> how many copies find it. Its most common edge is the one to quote."""
+    return collections.Counter(sweep_edges(sweep_runs(seed=seed, nudge=k, lrs=lrs), lrs)[1]
+                               for k in nudges)
+
+
+@dataclass(frozen=True)
+class EdgeStats:
+    """Xavier's best rate against the edge, over seeds x nudged copies."""
+
+    bests: list  # sorted set of Xavier's best rates
+    edges: list  # sorted set of edges (None left out)
+    below: int  # tables in which Xavier's best rate lies below the edge
+    at: int  # ... at the edge
+    above: int  # ... above it, or no edge
+    n: int  # tables
+
+
+def edges_over_seeds(seeds=SWEEP_SEEDS, nudges=NUDGES, lrs=SWEEP_LRS):
+    """For each seed and nudged copy, `sweep_edges` of its own sweep: an EdgeStats."""
+    bests, edges, where = set(), set(), collections.Counter()
     for s in seeds:
-        table = {init: np.array([final_loss(train_moons(lr, init, 1.0, seed=s)[0])
-                                 for lr in lrs]) for init in INITS}
-        best, edge = sweep_edges(table, lrs)
-        bests.add(best["xavier"])
-        edges.add(edge)
-    return sorted(bests), sorted(e for e in edges if e is not None)
+        for k in nudges:
+            best, edge = sweep_edges(sweep_runs(seed=s, nudge=k, lrs=lrs), lrs)
+            b = best["xavier"]
+            bests.add(b)
+            edges.add(edge)
+            where["below" if edge is not None and b < edge else
+                  "at" if b == edge else "above"] += 1
+    return EdgeStats(sorted(bests), sorted(e for e in edges if e is not None),
+                     where["below"], where["at"], where["above"], len(seeds) * len(nudges))
+
+
+def linear_bound(lr, epochs=SWEEP_EPOCHS, hidden=16):
+    """How far |z| of the output can move in `epochs` SGD steps at `lr`: each of the
+    `hidden` entries of W3 and b3 moves by at most lr per step (|sigma(z) - y| <= 1 and
+    |tanh| <= 1), so |z| by at most (hidden + 1) lr."""
+    return (hidden + 1) * lr * epochs
+
+
+def divergence_factor() -> float:
+    """`train`'s default divergence factor: it stops once the loss exceeds this many times
+    max(first loss, 1)."""
+    return inspect.signature(train).parameters["divergence_factor"].default
+
+
+def sweep_max_loss(lr=SWEEP_LRS[-1], seeds=SWEEP_SEEDS, nudges=NUDGES, inits=INITS):
+    """The largest loss of any epoch of any run at `lr` over inits x seeds x nudges, and
+    whether any of them diverged (by `train`'s rule)."""
+    runs = [train_moons(lr, i, 1.0, seed=s, nudge=k)[0] for i in inits for s in seeds
+            for k in nudges]
+    return float(max(h.loss.max() for h in runs)), any(h.diverged for h in runs)
 
 
 def relu_divergences(lr=SWEEP_LRS[-1], init="he", seeds=SWEEP_SEEDS):
@@ -454,7 +550,7 @@ def monitor_runs(epochs=100):
     """Two runs watched by a GradientMonitor on the standardized moons.
 
     "healthy": 2-16-16-16-1 tanh with Xavier initialization, lr 0.3.
-    "unhealthy": an 8-layer sigmoid network with the article's "small" initialization, lr 0.3.
+    "unhealthy": an 8-layer sigmoid network with the "small" initialization (0.01 N(0, 1)), lr 0.3.
     Returns a dict name -> (monitor, history).
     """
     X, Y = standard_moons()
@@ -501,7 +597,7 @@ BN_CONTROLS = [
 BN_JOINT = ("lr", "init")
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def train_bn_pair(lr, init, epochs=BN_EPOCHS, seed=0, nudge=0):
     """The same deep ReLU network trained without and with batch normalization.
 
