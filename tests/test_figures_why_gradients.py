@@ -1,14 +1,10 @@
-"""The figures of chapters "Why gradients" and "The chain rule": every frame draws, cleanly."""
+"""The figures of chapter "Why gradients": every frame draws, cleanly."""
 
 import warnings
 
 import numpy as np
-import pytest
 
-from backprop_lib import graph
-from backprop_lib.figures import chain_rule as cr
 from backprop_lib.figures import why_gradients as wg
-from backprop_lib.figures.one_step import PARAMS, X, Y
 
 
 def test_every_frame_of_the_race_draws_without_warnings():
@@ -65,18 +61,3 @@ def test_static_figures_and_helpers():
     table = wg.markdown_table(["a", "b"], [(1, 2)])
     assert table.splitlines()[0] == "| a | b |" and table.splitlines()[2] == "| 1 | 2 |"
     assert wg.image(wg.cosine_figure(st)).data[:4] == b"\x89PNG"
-
-
-def test_graph_figure_labels_local_derivatives():
-    G = graph.network_graph(PARAMS, X, Y)
-    G.backward()
-    fig = cr.graph_figure(G)
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert f"{PARAMS['W1'][0, 0]:.3f}" in texts  # the weight on the edge x1 -> z1_1
-    assert any(t.startswith("loss") for t in texts)
-    assert cr.local_derivative(G["a1_1"], G["z1_1"]) == pytest.approx(
-        G["a1_1"].value * (1 - G["a1_1"].value))
-    with pytest.raises(ValueError, match="is not a parent"):
-        cr.local_derivative(G["loss"], G["x1"])
-    costs = {2: graph.depth_costs(range(1, 4), width=2)}
-    assert cr.depth_figure(costs).axes
