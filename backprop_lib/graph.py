@@ -280,6 +280,16 @@ def log(z: Node, name="") -> Node:
     return Node(math.log(z.value), (z,), (1.0 / z.value,), "log", name)
 
 
+def maximum(a: Node, b: Node, name="") -> Node:
+    """max(a, b), with local derivatives (1, 0) when a >= b, else (0, 1): the gradient is
+    routed to the larger input only (to a on a tie). Chapter "The chain rule" (gate patterns).
+    """
+    a, b = _as_node(a), _as_node(b)
+    first = a.value >= b.value
+    return Node(a.value if first else b.value, (a, b), (1.0, 0.0) if first else (0.0, 1.0),
+                "max", name)
+
+
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu, "leaky_relu": leaky_relu,
                "identity": identity}
 
