@@ -1,0 +1,125 @@
+"""The engine lab of chapter "The chain rule": the checker accepts the reference engine,
+catches planted bugs (a wrong local derivative, = instead of +=, a bad order), and runs
+with the standard library alone (loaded by its path, NumPy blocked)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from backprop_lib import engine_lab as lab
+
+LAB = Path(__file__).resolve().parents[1] / "backprop_lib" / "engine_lab.py"
+REF = (lab.reference_local_grads, lab.reference_topological_order, lab.reference_backward)
+
+
+def _with_rule(op, rule):
+    def local(node):
+        return rule(node) if node.op == op else lab.reference_local_grads(node)
+    return local
+
+
+def _assigning_backward(root, local_grads, topological_order):
+    order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in reversed(order):
+        for p, d in zip(node.inputs, local_grads(node), strict=True):
+            p.grad = node.grad * d  # the bug: = instead of +=
+
+
+def test_reference_engine_passes():
+    fb = lab.check_engine(*REF)
+    assert fb.ok and "central differences" in fb.message
+
+
+def test_planted_wrong_local_derivative_is_named_at_its_node():
+    mul = _with_rule("*", lambda n: (n.inputs[0].data, n.inputs[1].data))
+    msg = lab.check_engine(mul, *REF[1:]).message
+    assert "node c = a * b: dc/da expected -3, got 2" in msg and "other factor, b" in msg
+    tanh = _with_rule("tanh", lambda n: (1 - n.inputs[0].data ** 2,))
+    assert "tanh' = 1 - tanh(z)^2" in lab.check_engine(tanh, *REF[1:]).message
+    power = _with_rule("**", lambda n: (n.exponent * n.inputs[0].data ** n.exponent,))
+    assert "n e^(n - 1)" in lab.check_engine(power, *REF[1:]).message
+    relu = _with_rule("relu", lambda n: (1.0,))
+    assert "relu passes no gradient" in lab.check_engine(relu, *REF[1:]).message
+    add = _with_rule("+", lambda n: (n.inputs[0].data, n.inputs[1].data))
+    assert "both local derivatives are 1" in lab.check_engine(add, *REF[1:]).message
+    short = _with_rule("*", lambda n: (1.0,))
+    assert "returned 1 numbers for its 2 input(s)" in lab.check_engine(short, *REF[1:]).message
+
+
+def test_planted_assignment_is_caught_as_an_overwritten_fork():
+    fb = lab.check_engine(REF[0], REF[1], _assigning_backward)
+    assert not fb.ok
+    assert "gradient of a overwritten at a fork: it is used 3 times" in fb.message
+    assert "+=" in fb.message
+
+
+def test_bad_orders_and_missing_zeroing_are_named():
+    def no_visited(root):
+        out = []
+
+        def visit(n):
+            for p in n.inputs:
+                visit(p)
+            out.append(n)
+        visit(root)
+        return out
+
+    def preorder(root):
+        out, seen = [], set()
+
+        def visit(n):
+            if id(n) not in seen:
+                seen.add(id(n))
+                out.append(n)
+                for p in n.inputs:
+                    visit(p)
+        visit(root)
+        return out
+
+    assert "more than once" in lab.check_engine(REF[0], no_visited, REF[2]).message
+    assert "before its input" in lab.check_engine(REF[0], preorder, REF[2]).message
+
+    def no_zero(root, local_grads, topological_order):
+        root.grad = 1.0
+        for node in reversed(topological_order(root)):
+            for p, d in zip(node.inputs, local_grads(node), strict=True):
+                p.grad += node.grad * d
+
+    assert "set every gradient to 0" in lab.check_engine(REF[0], REF[1], no_zero).message
+
+
+def test_skeleton_and_broken_code_give_feedback_not_tracebacks():
+    fb = lab.check_engine(lab.local_grads, lab.topological_order, lab.backward)
+    assert not fb.ok and "NotImplementedError" in fb.message
+    assert "raised ZeroDivisionError" in lab.check_engine(lambda n: 1 / 0, *REF[1:]).message
+    assert "must be a function" in lab.check_engine(None, *REF[1:]).message
+    assert "run" not in lab.check_engine(*REF).message.lower().split()
+
+
+PROGRAM = r"""
+import importlib.util, json, sys
+sys.modules["numpy"] = None
+before = set(sys.modules)
+spec = importlib.util.spec_from_file_location("engine_lab", sys.argv[1])
+lab = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(lab)
+fb = lab.check_engine(lab.reference_local_grads, lab.reference_topological_order,
+                      lab.reference_backward)
+new = sorted(m for m in set(sys.modules) - before if m not in ("engine_lab", "graph"))
+print(json.dumps({"ok": fb.ok, "message": fb.message, "new": new,
+                  "package": any(m.startswith("backprop_lib") for m in sys.modules)}))
+"""
+
+
+def test_lab_runs_alone_without_numpy_or_the_package():
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", PROGRAM, str(LAB)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    r = json.loads(out.stdout)
+    assert r["ok"], r["message"]
+    assert not r["package"]
+    assert [m for m in r["new"] if m.split(".")[0] not in sys.stdlib_module_names] == []
