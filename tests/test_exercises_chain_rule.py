@@ -47,3 +47,21 @@ def test_depth_growth():
     assert not ex.check_depth_growth("multiply", "multiply").ok
     assert "must be one of" in ex.check_depth_growth("grows", "add").message
     assert "no answer yet" in str(ex.check_depth_growth(None, "add"))
+
+
+def test_fork_gradient():
+    a, b = ex.FORK["a"], ex.FORK["b"]
+    assert ex.check_fork_gradient(2 * a * b + 2 * a).ok
+    # against the book's engine and central differences
+    from backprop_lib import graph
+    ga, gb = graph.parameter(a, "a"), graph.parameter(b, "b")
+    graph.backward((ga * gb + ga) * ga)
+    h = 1e-6
+    fd = (((a + h) * b + a + h) * (a + h) - ((a - h) * b + a - h) * (a - h)) / (2 * h)
+    assert abs(ga.grad - (2 * a * b + 2 * a)) < 1e-12 and abs(fd - ga.grad) < 1e-6
+    direct = a * b + a
+    assert "only what comes back along L = d a" in ex.check_fork_gradient(direct).message
+    assert "through c = a b" in ex.check_fork_gradient(a * b).message
+    assert "path through c = a b is missing" in ex.check_fork_gradient(direct + a).message
+    for wrong in (direct, a * b, a, direct + a, direct + a * b, a + a * b):
+        assert "run" not in ex.check_fork_gradient(wrong).message.split()

@@ -13,10 +13,16 @@ def test_graph_figure_labels_local_derivatives():
     fig = cr.graph_figure(G)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert f"{PARAMS['W1'][0, 0]:.3f}" in texts  # the weight on the edge x1 -> z1_1
-    assert any(t.startswith("loss") for t in texts)
+    assert any(t.startswith(r"$\mathcal{L}$") for t in texts)  # the book's notation
+    assert any(t.startswith("$z^{[1]}_{1}$") for t in texts)
+    assert cr.node_label("a2_1") == "$a^{[2]}_{1}$" and cr.node_label("x2") == "$x_2$"
+    with pytest.raises(ValueError, match="node name"):
+        cr.node_label("hidden")
     assert cr.local_derivative(G["a1_1"], G["z1_1"]) == pytest.approx(
         G["a1_1"].value * (1 - G["a1_1"].value))
     with pytest.raises(ValueError, match="is not a parent"):
         cr.local_derivative(G["loss"], G["x1"])
     costs = {2: graph.depth_costs(range(1, 4), width=2)}
-    assert cr.depth_figure(costs).axes
+    fig = cr.depth_figure(costs)
+    assert fig.axes and not fig.axes[0].get_legend()  # the legend sits under the axes
+    assert len(fig.legends) == 1

@@ -7,6 +7,9 @@
    the network of LAYER_SIZES.
 4. `check_depth_growth(naive, backprop)`: predict how each cost grows when a layer is
    added, then the checker counts.
+5. `check_fork_gradient(answer)`: dL/da for L = (a b + a) a, where a is used three times
+   (gradients add at a fork).
+6. The engine lab: `backprop_lib.engine_lab.check_engine` (standard library only).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from .checking import Feedback, as_choices, check_count, check_function, check_s
 UNIT = {"x": 1.5, "w": 0.8, "b": -0.2, "y": 1.0}
 #: The network of exercise 3.
 LAYER_SIZES = [2, 3, 3, 3, 1]
+
+#: The fork of exercise 5: L = (a b + a) a, with a used by c = a b, d = c + a and L = d a.
+FORK = {"a": 1.5, "b": 4.0}
 
 CHOICES = ("add", "multiply")
 SYNONYMS = {"adds": "add", "added": "add", "multiplies": "multiply", "multiplied": "multiply"}
@@ -141,3 +147,32 @@ def check_depth_growth(naive=None, backprop=None) -> Feedback:
                          "brings a fixed number of edges"}
     return Feedback(False, "the count disagrees for " + " and ".join(wrong) + ". Hint: "
                     + "; ".join(hints[k] for k in wrong) + ".")
+
+
+def fork_contributions(a=None, b=None) -> dict:
+    """What each use of a sends back to it in L = d a, d = c + a, c = a b (exercise 5)."""
+    a = FORK["a"] if a is None else a
+    b = FORK["b"] if b is None else b
+    c = a * b
+    d = c + a
+    # dL/dd = a and dL/dc = dL/dd * 1 = a
+    return {"through L = d a": d, "through d = c + a": a, "through c = a b": a * b}
+
+
+def check_fork_gradient(answer) -> Feedback:
+    """dL/da = (a b + a) + a + a b = 2 a b + 2 a, the sum over a's three uses. (The last two
+    uses together send back a + a b = d, the same number as the direct use: that answer is
+    diagnosed as the direct use alone.)"""
+    parts = fork_contributions()
+    direct, via_d, via_c = parts.values()
+    return check_scalar(answer, direct + via_d + via_c, name="dL/da", rtol=1e-4, diagnoses=[
+        (direct, "that is only what comes back along L = d a (the value of d); a is also used "
+                 "by d = c + a and by c = a b, and every use adds its share."),
+        (via_c, "that is only what comes back through c = a b; add the contributions of the "
+                "other two uses of a."),
+        (via_d, "that is only what comes back through d = c + a; add the contributions of the "
+                "other two uses of a."),
+        (direct + via_d, "the path through c = a b is missing: a feeds c too."),
+        (direct + via_c, "the path through d = c + a is missing: a enters d directly as well "
+                         "as through c."),
+    ])

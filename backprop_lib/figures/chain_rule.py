@@ -46,6 +46,20 @@ def _layout(g):
     return pos
 
 
+def node_label(name) -> str:
+    """The book's notation for a node of `graph.network_graph`, as mathtext:
+    "z1_2" -> $z^{[1]}_2$, "x1" -> $x_1$, "loss" -> $\\mathcal{L}$."""
+    if name == "loss":
+        return r"$\mathcal{L}$"
+    if name[0] == "x" and name[1:].isdigit():
+        return f"$x_{name[1:]}$"
+    head, _, unit = name.partition("_")
+    if head[:1] in "zaWb" and head[1:].isdigit() and unit:
+        return f"${head[0]}^{{[{head[1:]}]}}_{{{unit}}}$"
+    raise ValueError(f"name must be a node name of network_graph (x1, z1_1, a2_1, loss, "
+                     f"W1_11, b1_1); got {name!r}")
+
+
 def graph_figure(g, figsize=(8, 3.6)):
     """Draw a NetworkGraph after its backward pass: values, gradients, local derivatives."""
     pos = _layout(g)
@@ -72,7 +86,7 @@ def graph_figure(g, figsize=(8, 3.6)):
     for name, (c, r) in pos.items():
         node = g[name]
         colour = BLACK if node.op == "const" or name == "loss" else BLUE
-        ax.text(c, r, f"{name}\n{node.value:.4f}", ha="center", va="center", fontsize=9,
+        ax.text(c, r, f"{node_label(name)}\n{node.value:.4f}", ha="center", va="center", fontsize=9,
                 color=colour, bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=colour))
         if node.requires_grad:
             ax.text(c, r - 0.3, f"{node.grad:.4f}", ha="center", va="top", fontsize=8,
@@ -85,7 +99,7 @@ def depth_figure(costs_by_width):
 
     costs_by_width: {width: graph.depth_costs(...)} with matching depths.
     """
-    fig = figure((7, 3.2))
+    fig = figure((7, 4.2))
     ax = fig.subplots()
     styles = ["-", "--", ":"]
     if len(costs_by_width) > len(styles):
@@ -101,10 +115,12 @@ def depth_figure(costs_by_width):
         ax.plot(d, c["backprop"], style, marker="s", color=BLUE, markersize=3,
                 label=f"backpropagation, width {width}")
     ax.set_yscale("log")
-    ax.set_xlabel("depth L (number of layers)")
-    ax.set_ylabel("multiplications for all ∂L/∂θ")
+    ax.set_xlabel("number of layers")
+    ax.set_ylabel(r"multiplications for all $\partial\mathcal{L}/\partial\theta$")
     ax.xaxis.set_major_locator(_integer_locator())
-    ax.legend(fontsize=7, ncol=2, loc="upper left")
+    # the legend sits under the axes, clear of every curve
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3,
+               fontsize=8, frameon=False)
     return fig
 
 
