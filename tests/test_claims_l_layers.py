@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import backprop_lib as bp
+from backprop_lib import reference as ref
 from backprop_lib.figures import l_layers as ll
 from backprop_lib.figures import training
 from backprop_lib.figures import worked_example as we
@@ -155,3 +156,54 @@ def test_the_small_weights_detour_at_learning_rate_10():
     xavier = np.asarray(training.compute(lr=10.0, init="xavier").loss)
     later = [xavier[k] for k in range(4, len(xavier)) if xavier[k] > 2 * xavier[k - 1]]
     assert later and max(later) < xavier.max()
+
+
+def _chapter_network():
+    net = bp.Network([2, 4, 3, 1], activations=["tanh", "tanh", "sigmoid"],
+                     loss="half_mse", init="xavier", seed=1)
+    rng = np.random.default_rng(0)
+    return net, rng.normal(size=(2, 5)), rng.uniform(size=(1, 5))
+
+
+def test_every_bp_equation_checks_to_about_1e_minus_9():
+    # "Every error is at the level of the finite differences themselves (about 10^-9)"
+    rows = ref.bp_equations(*_chapter_network())
+    assert max(e for *_, e in rows) < 1e-8
+    # over other weight seeds the equations still check to finite-difference accuracy
+    for seed in range(5):
+        net = bp.Network([2, 4, 3, 1], activations=["tanh", "tanh", "sigmoid"], seed=seed)
+        _, X, Y = _chapter_network()
+        assert max(e for *_, e in ref.bp_equations(net, X, Y)) < 1e-6
+
+
+def test_reference_and_library_agree_exactly_on_the_chapter_network():
+    net, X, Y = _chapter_network()
+    mine, lib = ref.reference_gradients(net, X, Y), net.gradients(X, Y)
+    assert max(float(np.abs(mine[k] - lib[k]).max()) for k in lib) < 1e-15
+
+
+def test_regression_divergence_is_real_at_1_and_above_and_absent_below():
+    # "At 0.1 and 0.3 every run trains for all 50 epochs [...] At 1 and above every run
+    # diverges: within ten epochs the loss passes 10^4 times its starting value"
+    d = ref.regression_divergence()
+    assert len(ref.DIV_SEEDS) >= 5
+    for lr in (0.1, 0.3):
+        assert all(not div and n == ref.DIV_EPOCHS for div, _, n in d[lr])
+    for lr in (1.0, 3.0):
+        assert all(div and n <= 10 for div, _, n in d[lr])
+
+
+def test_memory_grows_with_batch_and_about_doubles_with_depth():
+    # "Ten times the batch, ten times the cache; twice the depth, about twice the cache"
+    for depth in (2, 4):
+        a = ref.cache_bytes([100] * depth + [10], 100)
+        assert ref.cache_bytes([100] * depth + [10], 1000) == 10 * a
+        assert 2 <= ref.cache_bytes([100] * (2 * depth) + [10], 100) / a < 2.3
+
+
+def test_saturated_mse_output_is_slow_for_every_starting_logit_near_minus_6():
+    # Figure 1 with one start; the lesson holds for starts further out too
+    for z0 in (-6.0, -7.0, -8.0):
+        out = ref.saturated_output(z0=z0)
+        assert ref.steps_to_reach(out["bce"]) < 20
+        assert ref.steps_to_reach(out["half_mse"]) is None

@@ -51,3 +51,19 @@ def test_zeros_prediction():
     assert not ex.check_zeros_prediction("diverges").ok
     assert "one of" in ex.check_zeros_prediction("it learns").message
     assert "no answer" in str(ex.check_zeros_prediction(None))
+
+
+def test_cache_bytes():
+    m = 64
+    right = 8 * m * (784 + 2 * (256 + 128 + 10))
+    assert right == 804_864 and ex.check_cache_bytes(right).ok
+    assert "X = A0" in ex.check_cache_bytes(8 * m * 2 * 394).message
+    assert "Z{l}" in ex.check_cache_bytes(8 * m * (784 + 394)).message
+    assert "float32" in ex.check_cache_bytes(right // 2).message
+    assert "8 bytes" in ex.check_cache_bytes(right // 8).message
+    assert "one example" in ex.check_cache_bytes(right // m).message
+    weights = 8 * (784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10)
+    assert "weights" in ex.check_cache_bytes(weights).message
+    assert not ex.check_cache_bytes(12345).ok
+    assert "run" not in ex.check_cache_bytes(12345).message.lower().split()
+

@@ -38,14 +38,14 @@ def _eval(sym, sizes, m):
 
 @pytest.mark.parametrize("loss", ["half_mse", "mse", "bce", "softmax_ce"])
 @pytest.mark.parametrize("m", [1, 4])
-def test_article_backward_same_weights_m_times_the_intermediates(loss, m):
+def test_per_example_backward_same_weights_m_times_the_intermediates(loss, m):
     net, X, Y = _net_and_batch(loss, m)
     t = net.trace(X, Y)
-    art = ll.article_backward(net, X, Y)
+    pe = ll.per_example_backward(net, X, Y)
     for l in range(1, net.L + 1):
-        np.testing.assert_allclose(art[f"dW{l}"], t[f"dW{l}"], rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(art[f"db{l}"], t[f"db{l}"], rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(art[f"dZ{l}"], m * t[f"dZ{l}"], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(pe[f"dW{l}"], t[f"dW{l}"], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(pe[f"db{l}"], t[f"db{l}"], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(pe[f"dZ{l}"], m * t[f"dZ{l}"], rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("l", [1, 2, 3])
@@ -54,8 +54,8 @@ def test_library_dZ_is_the_true_partial_derivative(l):
     t = net.trace(X, Y)
     num = ll.dZ_true_partial(net, X, Y, l)
     assert bp.relative_error(t[f"dZ{l}"], num) < 1e-7
-    art = ll.article_backward(net, X, Y)
-    assert bp.relative_error(art[f"dZ{l}"], num) == pytest.approx(5 / 7, abs=1e-6)
+    pe = ll.per_example_backward(net, X, Y)
+    assert bp.relative_error(pe[f"dZ{l}"], num) == pytest.approx(5 / 7, abs=1e-6)
 
 
 def test_loss_from_Z_rejects_bad_layers():

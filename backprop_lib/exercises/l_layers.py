@@ -11,7 +11,7 @@ import numpy as np
 from ..figures.l_layers import multiplication_counts
 from .checking import Feedback, as_choice, as_shape, check_choice, check_count, check_function
 
-__all__ = ["check_dW_shape", "check_forward_cost", "check_softmax_error",
+__all__ = ["check_cache_bytes", "check_dW_shape", "check_forward_cost", "check_softmax_error",
            "check_weight_gradient", "check_zeros_prediction"]
 
 SIZES, M = (3, 5, 2), 7  # the network of exercises 1 and 2: [n_0, n_1, n_2], m examples
@@ -138,3 +138,28 @@ def check_zeros_prediction(answer):
     wrong = ("move the initialization control to 'zeros' and look; then write down dW2 and dA1 "
              "for W1 = 0 and W2 = 0.")
     return check_choice(answer, ZEROS_OPTIONS, truth, right, wrong, synonyms=ZEROS_SYNONYMS)
+
+
+CACHE_SIZES, CACHE_M = (784, 256, 128, 10), 64  # exercise 6: layer sizes and batch size
+
+
+def check_cache_bytes(answer):
+    """Exercise 6: bytes of the forward cache (A0 = X, every Z{l} and A{l}) in float64."""
+    from ..reference import cache_bytes
+
+    n, m = CACHE_SIZES, CACHE_M
+    expected = cache_bytes(n, m)
+    hidden = sum(n[1:])
+    diagnoses = [
+        (8 * m * 2 * hidden, "the input X = A0 is kept too: dW1 = dZ1 A0^T needs it."),
+        (8 * m * (n[0] + hidden), "every Z{l} is kept as well as A{l}: f'(Z) needs Z."),
+        (expected // 2, "that is float32 (4 bytes a number); the network is float64."),
+        (expected // 8, "that counts numbers; each float64 number takes 8 bytes."),
+        (expected // m, f"that is one example; the batch has m = {m} columns."),
+        (8 * sum(a * b + a for a, b in zip(n[1:], n[:-1], strict=True)),
+         "that is the weights and biases; the cache holds activations, one column per example."),
+    ]
+    return check_count(answer, expected, name="the byte count", diagnoses=diagnoses,
+                       praise="8 m (n_0 + 2 (n_1 + ... + n_L)) bytes, growing with batch "
+                              "and depth.")
+

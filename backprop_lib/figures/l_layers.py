@@ -3,8 +3,10 @@
 Compute functions (NumPy only; matplotlib is imported inside the drawing functions):
 
 - `shape_rows(net, X, Y)`: the notation table with the shapes a real trace has;
-- `article_backward(net, X, Y)`: the seed article's convention (no 1/m in dA_L, divide dW
-  and db by m instead), to set beside the library's;
+- `per_example_backward(net, X, Y)`: a common convention (no 1/m in dA_L, divide dW and db
+  by m instead), to set beside the library's;
+- `draw_saturation(...)`, `saturation_image(...)`: Figure 1, a saturated sigmoid output
+  learning under half MSE and under cross-entropy (computed by `reference.saturated_output`);
 - `loss_from_Z(net, l, Y)` and `dZ_true_partial(...)`: the loss as a function of Z{l} alone,
   so a numerical derivative can check that dZ{l} is a true partial derivative;
 - `softmax_chain(Z, Y)`: the output error of softmax + cross-entropy computed through
@@ -63,8 +65,8 @@ def _symbolic_shape(name):
 # ----------------------------------------------------------------------------- where 1/m goes
 
 
-def article_backward(net, X, Y):
-    """The backward pass as the seed article writes it: dA_L without 1/m, dW and db / m.
+def per_example_backward(net, X, Y):
+    """The backward pass of a common convention: dA_L without 1/m, then dW and db / m.
 
     dA_L is the derivative of the loss of each example (m times the library's), so every
     dZ{l} and dA{l} is m times the true partial derivative of the mean loss; dividing dW
@@ -177,9 +179,10 @@ def draw_regions(run, figsize=(7, 3)):
     fig = plots.figure(figsize)
     with plots.style():
         left, right = fig.subplots(1, 2, width_ratios=[2, 3])
-        left.plot(np.arange(1, len(run.loss) + 1), run.loss, color=plots.BLUE)
+        # loss[e] is measured before epoch e's update: after e completed epochs
+        left.plot(np.arange(len(run.loss)), run.loss, color=plots.BLUE)
         left.set_yscale("log")
-        left.set_xlabel("epoch")
+        left.set_xlabel("epochs completed")
         left.set_ylabel("softmax cross-entropy")
         xx, yy, P = _grid(run)
         right.contourf(xx, yy, P, levels=[-0.5, 0.5, 1.5, 2.5], colors=colours, alpha=0.25)
@@ -274,7 +277,7 @@ def multiplication_counts(layer_sizes, m=1):
                over every path from that unit to the outputs, a product of 2 (L - l) + 1
                factors; there are n_{l+1} ... n_L such paths, so the count grows
                exponentially with depth. (Per example, times m.)
-    Activation derivatives and additions are not counted.
+    Additions and evaluating f or f' are not counted; the products dA * f' are.
     """
     sizes = [check_int(n, f"layer_sizes[{i}]", low=1) for i, n in enumerate(layer_sizes)]
     if len(sizes) < 2:
@@ -309,3 +312,41 @@ def regions_image(run, figsize=(7, 3)):
     from .notebook import as_image
 
     return as_image(draw_regions(run, figsize))
+
+
+# ----------------------------------------------------------------------------- saturation
+
+
+def draw_saturation(outputs=None, figsize=(7, 3.2)):
+    """Figure 1 of chapter 4: the output a of one saturated sigmoid unit, step by step.
+
+    outputs: reference.saturated_output()'s dict (half_mse and bce). The legend sits under
+    the axes, so it covers no curve.
+    """
+    from .. import plots
+    from .. import reference as _reference
+
+    outputs = _reference.saturated_output() if outputs is None else outputs
+    fig = plots.figure(figsize)
+    with plots.style():
+        ax = fig.subplots()
+        for key, colour, style, label in (
+                ("bce", plots.BLUE, "-", r"cross-entropy: $\partial\ell/\partial z = a - y$"),
+                ("half_mse", plots.ORANGE, "--",
+                 r"half MSE: $\partial\ell/\partial z = (a - y)\,\sigma'(z)$")):
+            a = outputs[key]
+            ax.plot(np.arange(len(a)), a, color=colour, linestyle=style, label=label)
+        ax.axhline(1.0, color="0.5", linewidth=0.8, linestyle=":")
+        ax.set_ylim(-0.03, 1.05)
+        ax.set_xlim(0, len(outputs["bce"]) - 1)
+        ax.set_xlabel("gradient steps taken")
+        ax.set_ylabel("output $a = \\sigma(z)$ (target $y = 1$)")
+        fig.legend(loc="outside lower center", ncol=2, fontsize=9, frameon=False)
+    return fig
+
+
+def saturation_image(outputs=None, figsize=(7, 3.2)):
+    """draw_saturation as an IPython Image (notebook.as_image)."""
+    from .notebook import as_image
+
+    return as_image(draw_saturation(outputs, figsize))

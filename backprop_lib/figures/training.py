@@ -98,8 +98,8 @@ def draw(fig, r, artists):
         left.set_yscale("log")
         left.set_xlim(0, EPOCHS)
         left.set_ylim(5e-3, LOSS_TOP)
-        left.set_xlabel("epoch")
-        left.set_ylabel("training loss (BCE)")
+        left.set_xlabel("epochs completed")
+        left.set_ylabel(r"training loss $\mathcal{L}$ (BCE)")
         (curve,) = left.plot([], [], color=BLUE)
         note = left.text(0.5, 0.5, "", transform=left.transAxes, ha="center", va="center",
                          color=WARNING_COLOR, fontsize=9, wrap=True,
@@ -118,7 +118,7 @@ def draw(fig, r, artists):
         title = right.set_title("")
         artists = dict(curve=curve, note=note, image=image, title=title)
     a = artists
-    epochs = np.arange(1, len(r.loss) + 1)
+    epochs = np.arange(len(r.loss))  # loss[e] comes before epoch e's update
     a["curve"].set_data(epochs, np.clip(r.loss, 5e-3, LOSS_TOP))
     a["image"].set_data(r.proba)
     if r.diverged:
