@@ -67,3 +67,26 @@ def test_messages_never_state_the_answer():
     value = f"{float(T['dZ2'][0, 0]):.4f}"
     for wrong in (0.0, 1.0, -1.0, float(T["dA2"][0, 0])):
         assert value not in ex.check_output_error(wrong).message
+
+
+def test_new_weight_by_hand_from_the_figure():
+    # the solution's numbers, read from Figure 1 as it prints them
+    w, x1, x2, dz = 0.30, 0.5, 0.8, float(we.compute_step(10)["nodes"]["h2"][-1].split("= ")[1])
+    assert ex.check_new_weight_by_hand(w - 0.5 * dz * x2).ok
+    assert "subtracts" in ex.check_new_weight_by_hand(w + 0.5 * dz * x2).message
+    assert "learning rate" in ex.check_new_weight_by_hand(w - dz * x2).message
+    assert "dW = dZ·x₂, not dZ" in ex.check_new_weight_by_hand(w - 0.5 * dz).message
+    assert "not x₁" in ex.check_new_weight_by_hand(w - 0.5 * dz * x1).message
+    assert "dA of h₂" in ex.check_new_weight_by_hand(
+        w - 0.5 * float(T["dA1"][1, 0]) * x2).message
+    assert "dZ of h₁" in ex.check_new_weight_by_hand(
+        w - 0.5 * float(T["dZ1"][0, 0]) * x2).message
+    assert "gradient dW itself" in ex.check_new_weight_by_hand(dz * x2).message
+    assert "no answer" in str(ex.check_new_weight_by_hand(None))
+
+
+def test_no_checker_message_asks_to_run_anything():
+    messages = [ex.check_lr_prediction(a).message for a in
+                ("higher than before the step", "between the two", "lower")]
+    messages += [ex.check_new_weight_by_hand(x).message for x in (0.0, 0.3, 1.0)]
+    assert not any("run" in m.lower().split() for m in messages)

@@ -11,7 +11,7 @@ import backprop_lib as bp
 from backprop_lib.figures import worked_example as we
 
 
-def test_worked_network_holds_the_article_setup():
+def test_worked_network_holds_the_hand_set_weights():
     net, X, Y = we.worked_network()
     for k in ("W1", "b1", "W2", "b2"):
         np.testing.assert_array_equal(net.params[k], np.array(we.SETUP[k]))
@@ -49,21 +49,32 @@ def test_one_update_rejects_bad_learning_rates(lr, exc):
         we.one_update(net, X, Y, lr)
 
 
-def test_compare_with_article_flags_the_wrong_values():
-    net, X, Y = we.worked_network()
-    rows = {r[0]: r for r in we.compare_with_article(we.one_update(net, X, Y, 0.5))}
-    assert set(rows) == set(we.ARTICLE)
-    big = {name for name, r in rows.items() if r[3] > 0.01}
-    assert big == {"loss_after"}
-    assert not rows["loss_after"][4] and not rows["A2_after"][4]
-    assert rows["Z1"][4] and rows["A1"][4] and rows["loss"][4]
-    assert not rows["dZ2"][4]  # -0.0416 printed, -0.04153 true
+def test_the_init_option_is_named_for_what_it_is():
+    assert we.INITS[0] == "hand"
+    with pytest.raises(ValueError, match="init must be one of"):
+        we.worked_network("book")
+    with pytest.raises(TypeError, match="init must be 'hand'"):
+        we.worked_network(3)
 
 
-def test_compare_with_article_rejects_a_wrong_shape():
-    net, X, Y = we.worked_network()
-    with pytest.raises(ValueError, match="article\\['Z1'\\]"):
-        we.compare_with_article(we.one_update(net, X, Y, 0.5), {"Z1": (0.6, 0.7, 0.8)})
+def test_the_step_through_opens_at_step_1():
+    controls = {c.name: c for c in we.step_controls()}
+    assert controls["step"].default == 1
+    assert we.compute_step()["step"] == 1
+
+
+def test_the_step_survives_a_change_of_learning_rate_or_init():
+    # the player's grid holds every (step, lr) and (step, init) pair, so moving the learning
+    # rate or the init keeps the step the reader is at
+    from backprop_lib import interactive as ia
+
+    grid = ia.frames(we.step_controls(), ("step",))
+    keys = {(p["step"], p["lr"], p["init"]) for p in grid}
+    for step in range(1, we.N_STEPS + 1):
+        for lr in we.STEP_LRS:
+            assert (step, lr, "hand") in keys
+        for init in we.INITS:
+            assert (step, we.SETUP["lr"], init) in keys
 
 
 def test_rounded_chain_counts_the_rounding_twice():

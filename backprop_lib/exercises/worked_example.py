@@ -13,8 +13,8 @@ from ..figures.worked_example import one_update, worked_network
 from ..losses import half_mse
 from .checking import NO_ANSWER, check_choice, check_function, check_scalar
 
-__all__ = ["check_hidden_error", "check_hidden_z", "check_lr_prediction", "check_output_error",
-           "sigmoid_gradient_reference"]
+__all__ = ["check_hidden_error", "check_hidden_z", "check_lr_prediction",
+           "check_new_weight_by_hand", "check_output_error", "sigmoid_gradient_reference"]
 
 
 def _trace():
@@ -104,6 +104,26 @@ def check_lr_prediction(answer, lr=5.0):
              "a target of 1 and a sigmoid output, pushing ŷ further toward 1 cannot overshoot.")
     if truth != LR_OPTIONS[1]:
         right = f"the computation agrees: the loss after one step at {lr:g} is {truth}."
-    wrong = ("run one_update(net, X, Y, lr) at both learning rates and compare the losses: "
-             "ask whether ŷ can overshoot a target of 1 through a sigmoid.")
+    wrong = ("compare the two curves of Figure 2 at both learning rates, and ask whether ŷ "
+             "can overshoot a target of 1 through a sigmoid.")
     return check_choice(answer, LR_OPTIONS, truth, right, wrong, synonyms=LR_SYNONYMS)
+
+
+def check_new_weight_by_hand(answer, lr=0.5):
+    """Exercise 5: W1[2,2] after one step at `lr`, computed by hand from Figure 1's values
+    (x2 and the weight at step 1, h2's dZ at step 10)."""
+    net, X, _, t = _trace()
+    w, x2, dz = net.params["W1"][1, 1], X[1, 0], t["dZ1"][1, 0]
+    diagnoses = [
+        (w + lr * dz * x2, "the update subtracts: w ← w − α·dW, and dW = dZ·x₂ is negative "
+                           "here, so the weight grows."),
+        (w - dz * x2, "the learning rate is missing: w ← w − α·dW with α = 0.5."),
+        (w - lr * dz, "dW is dZ times the input at the edge's start: dW = dZ·x₂, not dZ."),
+        (w - lr * dz * X[0, 0], "the edge into h₂ from x₂ carries x₂ = 0.8, not x₁."),
+        (w - lr * t["dA1"][1, 0] * x2, "that uses dA of h₂; the gradient needs dZ = dA·a(1 − a), "
+                                       "the error after the sigmoid."),
+        (w - lr * t["dZ1"][0, 0] * x2, "that uses dZ of h₁; the edge ends at h₂."),
+        (dz * x2, "that is the gradient dW itself; the question asks for the new weight."),
+    ]
+    return check_scalar(answer, w - lr * dz * x2, name="the new W1[2,2]", rtol=1e-4,
+                        diagnoses=diagnoses)

@@ -1,7 +1,7 @@
 """The worked 2-2-1 example: the loss after one and after k SGD steps against the learning rate.
 
-Chapter "A worked example" computes one forward pass, one backward pass and one SGD step by
-hand for a 2-2-1 sigmoid network with the seed article's weights and its single example
+Chapter "The worked 2-2-1 example" computes one forward pass, one backward pass and one SGD step by
+hand for a 2-2-1 sigmoid network with weights set by hand and a single example
 (x = [0.5, 0.8], y = 1, loss half_mse). This figure asks what that step does at other
 learning rates:
 
@@ -29,18 +29,18 @@ from ..plots import BLACK, BLUE, ORANGE
 from . import notebook
 from . import worked_example as _we
 
-#: The seed article's 2-2-1 example (defined once, in backprop_lib.figures.worked_example).
+#: The chapter's 2-2-1 example (defined once, in backprop_lib.figures.worked_example).
 X = np.array(_we.SETUP["X"])
 Y = np.array(_we.SETUP["Y"])
 PARAMS = {k: np.array(_we.SETUP[k]) for k in ("W1", "b1", "W2", "b2")}
-ARTICLE_LR = _we.SETUP["lr"]
+CHAPTER_LR = _we.SETUP["lr"]
 
 #: The learning rates of the curves (log-spaced) and the most steps the figure takes.
 SWEEP_LRS = np.logspace(-2, 2, 49)
 MAX_STEPS = 100
 
 CONTROLS = [
-    ia.LogSlider("lr", [0.01, 0.03, 0.1, 0.5, 1.0, 3.0, 10.0, 30.0, 100.0], default=ARTICLE_LR,
+    ia.LogSlider("lr", [0.01, 0.03, 0.1, 0.5, 1.0, 3.0, 10.0, 30.0, 100.0], default=CHAPTER_LR,
                  label="learning rate"),
     ia.Slider("k", [1, 3, 10, 30, 100], default=10, label="steps k"),
 ]
@@ -48,7 +48,7 @@ JOINT = ("lr", "k")
 
 
 def worked_network():
-    """A fresh 2-2-1 sigmoid network (half_mse) holding the article's initial parameters."""
+    """A fresh 2-2-1 sigmoid network (half_mse) holding the hand-set initial parameters."""
     return _we.worked_network()[0]
 
 
@@ -101,7 +101,7 @@ class OneStep:
         return float(self.path[-1])
 
 
-def compute(lr=ARTICLE_LR, k=10):
+def compute(lr=CHAPTER_LR, k=10):
     """The curves (loss after 1 and after k steps against the learning rate) and the path."""
     lr = check_positive(lr, "lr")
     k = check_int(k, "k", low=1)

@@ -2,14 +2,14 @@
 
 Chapter "The worked 2-2-1 example" uses this module. It holds
 
-- the example's setup (`SETUP`: inputs, target, weights, learning rate, as in the seed article)
-  and the numbers the article prints (`ARTICLE`), so the chapter can compare them with the
-  library's;
-- `worked_network(init)`: the 2-2-1 sigmoid network with the article's weights (or with
-  weights drawn by one of the library's initializers, for the figure's init control);
+- the example's setup (`SETUP`: inputs, target, weights set by hand, learning rate);
+- `worked_network(init)`: the 2-2-1 sigmoid network with those hand-set weights
+  (init="hand"), or with weights drawn by one of the library's initializers, for the
+  figure's init control;
 - `one_update(net, X, Y, lr)`: the forward pass, backward pass, one SGD step and the
   forward pass after it, all from `Network.trace`;
-- `compare_with_article(update)`: the article's printed value beside the true one;
+- `rounded_chain(digits)`: the output error computed from a rounded prediction (the
+  chapter's "rounding that compounds");
 - the step-through figure: `steps(...)` lists the computation node by node (forward,
   backward, update, forward again), `compute_step(step, lr, init)` is the figure's pure
   compute function and `draw_step(fig, result, artists)` draws the network with every value
@@ -28,8 +28,8 @@ import numpy as np
 from ..initializers import INITIALIZERS
 from ..network import Network
 
-#: The article's example: one example with two features, target 1, sigmoid in both layers,
-#: the loss 1/2 (y_hat - y)^2 ("half_mse") and a learning rate of 0.5.
+#: The chapter's example: one example with two features, target 1, weights and biases set by
+#: hand, sigmoid in both layers, the loss 1/2 (y_hat - y)^2 ("half_mse"), learning rate 0.5.
 SETUP = {
     "X": ((0.5,), (0.8,)),
     "Y": ((1.0,),),
@@ -40,47 +40,24 @@ SETUP = {
     "lr": 0.5,
 }
 
-#: What the seed article prints for each quantity (rounded there; two values are wrong:
-#: the loss and the prediction after the update).
-ARTICLE = {
-    "Z1": ((0.625,), (0.69,)),
-    "A1": ((0.651,), (0.666,)),
-    "Z2": ((1.1934,),),
-    "A2": ((0.767,),),
-    "loss": 0.0271,
-    "dA2": ((-0.233,),),
-    "dZ2": ((-0.0416,),),
-    "dW2": ((-0.0271, -0.0277),),
-    "db2": ((-0.0416,),),
-    "dA1": ((-0.0166,), (-0.0208,)),
-    "dZ1": ((-0.00377,), (-0.00463,)),
-    "dW1": ((-0.00189, -0.00302), (-0.00232, -0.00370)),
-    "db1": ((-0.00377,), (-0.00463,)),
-    "W2_new": ((0.4136, 0.5139),),
-    "b2_new": ((0.6208,),),
-    "W1_new": ((0.15095, 0.25151), (0.20116, 0.30185)),
-    "b1_new": ((0.35189,), (0.35232,)),
-    "loss_after": 0.0265,
-    "A2_after": ((0.772,),),
-}
-
-INITS = ("article", "small", "xavier", "he")
+#: The figure's init control: the hand-set weights, or one of the library's initializers.
+INITS = ("hand", "small", "xavier", "he")
 
 
-def worked_network(init="article", seed=0, loss="half_mse"):
-    """(net, X, Y): the 2-2-1 sigmoid network of the example.
+def worked_network(init="hand", seed=0, loss="half_mse"):
+    """(net, X, Y): the 2-2-1 sigmoid network of chapter "The worked 2-2-1 example".
 
-    init="article" sets the article's weights; any initializer name of the library
-    ("small", "xavier", "he", ...) draws them instead, with the given seed.
+    init="hand" sets the weights of SETUP (chosen by hand); any initializer name of the
+    library ("small", "xavier", "he", ...) draws them instead, with the given seed.
     """
     if not isinstance(init, str):
-        raise TypeError(f"init must be 'article' or an initializer name; got {type(init).__name__}")
-    known = ("article", *sorted(INITIALIZERS))
+        raise TypeError(f"init must be 'hand' or an initializer name; got {type(init).__name__}")
+    known = ("hand", *sorted(INITIALIZERS))
     if init not in known:
         raise ValueError(f"init must be one of {list(known)}; got {init!r}")
     net = Network([2, 2, 1], activations="sigmoid", loss=loss,
-                  init="xavier" if init == "article" else init, seed=seed)
-    if init == "article":
+                  init="xavier" if init == "hand" else init, seed=seed)
+    if init == "hand":
         net.set_params({k: np.array(SETUP[k]) for k in ("W1", "b1", "W2", "b2")})
     return net, np.array(SETUP["X"]), np.array(SETUP["Y"])
 
@@ -130,48 +107,8 @@ def one_update(net, X, Y, lr):
     return Update(float(lr), before, params, grads, new, after)
 
 
-def true_values(update):
-    """The true value of every quantity the article prints, by the article's names."""
-    out = {k: update.before[k] for k in ("Z1", "A1", "Z2", "A2", "loss", "dA2", "dZ2", "dW2",
-                                          "db2", "dA1", "dZ1", "dW1", "db1")}
-    for k in ("W2", "b2", "W1", "b1"):
-        out[k + "_new"] = update.new_params[k]
-    out["loss_after"] = update.after["loss"]
-    out["A2_after"] = update.after["A2"]
-    return out
-
-
-def compare_with_article(update, article=None):
-    """Rows (name, article's values, true values, largest relative difference, as_printed).
-
-    The relative difference of each entry is |article - true| / |true|. `as_printed` is
-    True when every entry the article prints equals the true value rounded to the number
-    of decimals the article shows (its last printed digit is right).
-    """
-    article = ARTICLE if article is None else article
-    truth = true_values(update)
-    rows = []
-    for name, claimed in article.items():
-        digits = np.vectorize(_decimals)(np.asarray(claimed, dtype=object))
-        claimed = np.asarray(claimed, dtype=float)
-        true = np.asarray(truth[name], dtype=float)
-        if claimed.shape != true.shape:
-            raise ValueError(f"article[{name!r}] must have shape {true.shape}; got {claimed.shape}")
-        rel = float(np.max(np.abs(claimed - true) / np.abs(true)))
-        triples = zip(true.ravel(), claimed.ravel(), np.ravel(digits), strict=True)
-        as_printed = all(round(float(t), int(d)) == round(float(c), int(d)) for t, c, d in triples)
-        rows.append((name, claimed, true, rel, as_printed))
-    return rows
-
-
-def _decimals(value) -> int:
-    """How many decimals a number written in the article shows (0.0416 -> 4)."""
-    text = repr(float(value))
-    return len(text.split(".")[1]) if "." in text and "e" not in text else 0
-
-
 def rounded_chain(digits=3):
-    """dZ2 computed as the article does, from y_hat rounded to `digits` decimals.
+    """dZ2 computed from y_hat rounded to `digits` decimals (the chapter's rounding mistake).
 
     Returns (y_hat_rounded, dZ2_from_rounded, dZ2_true). With y = 1, the difference
     y - y_hat enters twice (once from the loss, once from sigmoid's derivative
@@ -251,7 +188,7 @@ def _vec(v, digits=4):
     return "(" + ", ".join(_f(x, digits) for x in np.ravel(v)) + ")"
 
 
-def steps(lr=0.5, init="article"):
+def steps(lr=0.5, init="hand"):
     """The walk through one training step of the example, node by node, as a list of Step."""
     net, X, Y = worked_network(init)
     u = one_update(net, X, Y, lr)
@@ -350,7 +287,7 @@ def _steps_cached(lr, init):
     return tuple(steps(lr, init))
 
 
-def compute_step(step=N_STEPS, lr=0.5, init="article"):
+def compute_step(step=1, lr=0.5, init="hand"):
     """What the figure shows after steps 1, ..., `step`: the text of every node and edge so far.
 
     Returns a dict: "step", "n_steps", "phase", "text" (the step's computation in words),
@@ -542,9 +479,9 @@ def step_controls():
     """The step-through's controls: step (walked through jointly), learning rate, init."""
     from .. import interactive as ia
 
-    return [ia.Slider("step", list(range(1, N_STEPS + 1)), default=N_STEPS, label="step"),
+    return [ia.Slider("step", list(range(1, N_STEPS + 1)), default=1, label="step"),
             ia.LogSlider("lr", STEP_LRS, default=SETUP["lr"], label="learning rate"),
-            ia.Choice("init", INITS, default="article", label="initialization")]
+            ia.Choice("init", INITS, default="hand", label="initialization")]
 
 
 def steps_interactive(**kwargs):
@@ -602,17 +539,3 @@ def html_table(header, rows):
                    for r in rows)
     return HTML(f'<table class="table"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table>")
-
-
-def article_entries(update):
-    """compare_with_article entry by entry: rows (name[i,j], article, true, rel, as_printed)."""
-    out = []
-    for name, claimed, true, _, _ in compare_with_article(update):
-        digits = np.vectorize(_decimals)(np.asarray(ARTICLE[name], dtype=object))
-        for idx in np.ndindex(true.shape):
-            label = name if true.size == 1 else f"{name}[{','.join(str(i + 1) for i in idx)}]"
-            if true.shape[1:] == (1,) and true.size > 1:
-                label = f"{name}[{idx[0] + 1}]"
-            c, t, d = float(claimed[idx]), float(true[idx]), int(digits[idx])
-            out.append((label, c, t, abs(c - t) / abs(t), round(t, d) == round(c, d)))
-    return out
