@@ -26,3 +26,17 @@ def test_graph_figure_labels_local_derivatives():
     fig = cr.depth_figure(costs)
     assert fig.axes and not fig.axes[0].get_legend()  # the legend sits under the axes
     assert len(fig.legends) == 1
+
+
+def test_shapes_table_pairs_each_quantity_with_its_gradient():
+    import numpy as np
+
+    import backprop_lib as bp
+
+    net = bp.Network([3, 4, 2], activations="tanh", loss="half_mse", seed=0)
+    rng = np.random.default_rng(0)
+    rows = cr.shapes_table(net.trace(rng.standard_normal((3, 5)), rng.standard_normal((2, 5))),
+                           net.params)
+    assert rows[0] == ("$A^{[0]}$", "3×5", "$dA^{[0]}$", "3×5")
+    assert ("$W^{[2]}$", "2×4", "$dW^{[2]}$", "2×4") in rows
+    assert len(rows) == 9 and all(r[1] == r[3] for r in rows)

@@ -130,10 +130,30 @@ def _integer_locator():
     return MaxNLocator(integer=True)
 
 
-def shapes_table(trace) -> list:
-    """Rows (name, shape) of a Network trace, for the vector form's table of shapes."""
-    return [(name, "×".join(str(n) for n in np.shape(value)) or "scalar")
-            for name, value in trace.items()]
+def _shape(value) -> str:
+    return "×".join(str(n) for n in np.shape(value)) or "scalar"
+
+
+def _math(name) -> str:
+    """"dW2" -> $dW^{[2]}$, "A0" -> $A^{[0]}$ (the book's notation for a trace's names)."""
+    head = name.rstrip("0123456789")
+    return f"${head}^{{[{name[len(head):]}]}}$"
+
+
+def shapes_table(trace, params) -> list:
+    """Rows (quantity, shape, its gradient, shape) of a Network trace, each quantity beside
+    its gradient, in the order of the forward pass: A^[l-1], W^[l], b^[l], Z^[l], ..., A^[L].
+    For the vector form's table of shapes in chapter "The chain rule"."""
+    n_layers = sum(1 for k in params if k.startswith("W"))
+    names = []
+    for l in range(1, n_layers + 1):
+        names += [f"A{l - 1}", f"W{l}", f"b{l}", f"Z{l}"]
+    names.append(f"A{n_layers}")
+    rows = []
+    for name in names:
+        value = params[name] if name in params else trace[name]
+        rows.append((_math(name), _shape(value), _math("d" + name), _shape(trace["d" + name])))
+    return rows
 
 
 def graphs_vs_batch(net, X, Y, activations="sigmoid") -> float:
