@@ -114,6 +114,8 @@ def draw(fig, r, artists):
                           edgecolors="black", linewidths=0.4, label=f"class {label}")
         right.set_xticks([])
         right.set_yticks([])
+        right.set_xlabel("$x_1$")
+        right.set_ylabel("$x_2$")
         right.grid(False)
         title = right.set_title("")
         artists = dict(curve=curve, note=note, image=image, title=title)
