@@ -207,3 +207,25 @@ def test_saturated_mse_output_is_slow_for_every_starting_logit_near_minus_6():
         out = ref.saturated_output(z0=z0)
         assert ref.steps_to_reach(out["bce"]) < 20
         assert ref.steps_to_reach(out["half_mse"]) is None
+
+
+def test_learning_rate_10_spike_and_recovery_in_an_independent_implementation():
+    # The spike and recovery at learning rate 10, recomputed without the library's network,
+    # losses or optimizer: plain NumPy, BCE from the logits by np.logaddexp.
+    X, Y = training.dataset()
+    start = bp.Network(training.LAYERS, activations=training.ACTIVATIONS, loss="bce",
+                       init="xavier", seed=0).params
+    W1, b1, W2, b2 = (start[k].copy() for k in ("W1", "b1", "W2", "b2"))
+    m, losses = X.shape[1], []
+    for _ in range(training.EPOCHS):
+        H = np.tanh(W1 @ X + b1)
+        z = W2 @ H + b2
+        losses.append(float(np.mean(np.logaddexp(0.0, z) - Y * z)))
+        dz = (1 / (1 + np.exp(-z)) - Y) / m
+        dH = (W2.T @ dz) * (1 - H**2)
+        W2, b2 = W2 - 10.0 * dz @ H.T, b2 - 10.0 * dz.sum(axis=1, keepdims=True)
+        W1, b1 = W1 - 10.0 * dH @ X.T, b1 - 10.0 * dH.sum(axis=1, keepdims=True)
+    lib = training.compute(lr=10.0, init="xavier").loss
+    np.testing.assert_allclose(losses[:20], lib[:20], rtol=1e-6)
+    assert int(np.argmax(losses)) == 3 and 13.5 < max(losses) < 14.5
+    assert losses[-1] < 0.011 and np.isfinite(losses).all()

@@ -129,3 +129,21 @@ def test_train_spirals_learns_and_draws():
     assert len(fig.axes) == 2
     img = ll.regions_image(run)
     assert img.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_saturation_figure_draws_both_losses_with_its_legend_outside_the_axes():
+    from backprop_lib import reference as ref
+
+    fig = ll.draw_saturation()
+    (ax,) = fig.axes
+    lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
+    assert len(lines) == 2 and {ln.get_linestyle() for ln in lines} == {"-", "--"}
+    out = ref.saturated_output()
+    np.testing.assert_allclose(lines[0].get_ydata(), out["bce"])
+    assert ax.get_legend() is None and len(fig.legends) == 1  # under the axes, not on them
+    fig.canvas.draw()
+    box = fig.legends[0].get_window_extent()
+    assert box.y1 <= ax.get_window_extent().y0
+    assert min(t.get_fontsize() for t in fig.legends[0].get_texts()) >= 9  # 10 px at 80 dpi
+    assert "\\sigma" in ax.get_ylabel()
+    assert ll.saturation_image().data[:4] == b"\x89PNG"
