@@ -118,8 +118,8 @@ def depth_figure(costs_by_width):
     ax.set_xlabel("number of layers")
     ax.set_ylabel(r"multiplications for all $\partial\mathcal{L}/\partial\theta$")
     ax.xaxis.set_major_locator(_integer_locator())
-    # the legend sits under the axes, clear of every curve
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3,
+    # the legend sits under the axes, clear of every curve: one column per width
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2,
                fontsize=8, frameon=False)
     return fig
 
