@@ -112,6 +112,20 @@ def leaky_relu_derivative(z, a):
     return np.where(z > 0, 1, LEAKY_SLOPE).astype(z.dtype)
 
 
+def elu(z):
+    """z where z > 0, else e^z - 1 (ELU with alpha = 1, Clevert, Unterthiner and Hochreiter
+    2016); chapter "Dead neurons and slow convergence". expm1 keeps e^z - 1 accurate near 0."""
+    z = _as_float(z)
+    with np.errstate(over="ignore"):  # expm1 of a large z is not used: z > 0 takes z
+        return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
+
+
+def elu_derivative(z, a):
+    """1 where z > 0, else e^z = a + 1: never 0, so an ELU unit always gets a gradient."""
+    z = _as_float(z)
+    return np.where(z > 0, 1, np.exp(np.minimum(z, 0))).astype(z.dtype)
+
+
 def identity(z):
     return _as_float(z)
 
@@ -137,6 +151,7 @@ ACTIVATIONS = {
     "tanh": Activation("tanh", tanh, tanh_derivative),
     "relu": Activation("relu", relu, relu_derivative),
     "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_derivative),
+    "elu": Activation("elu", elu, elu_derivative),
     "identity": Activation("identity", identity, identity_derivative),
 }
 

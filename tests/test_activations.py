@@ -166,3 +166,41 @@ def test_sigmoid_is_within_the_docstrings_ulps_and_not_always_correctly_rounded(
     u = ulps_from_correctly_rounded(z, dtype)
     assert u.max() <= bound
     assert 0.15 < np.mean(u > 0) < 0.45
+
+
+# ELU (chapter "Dead neurons and slow convergence"): values against mpmath, the local
+# derivative against central differences, and a network's gradient check.
+def test_elu_values_and_derivative_against_mpmath():
+    import mpmath
+
+    mpmath.mp.dps = 50
+    z = np.concatenate([np.linspace(-30, 5, 351), [-1e-12, 1e-12, -1e-300]])
+    f = act.get("elu")
+    ref = np.array([float(mpmath.expm1(mpmath.mpf(v))) if v <= 0 else v for v in z])
+    np.testing.assert_allclose(f(z), ref, rtol=4e-16, atol=0)
+    dref = np.array([float(mpmath.exp(mpmath.mpf(v))) if v <= 0 else 1.0 for v in z])
+    np.testing.assert_allclose(f.derivative(z, f(z)), dref, rtol=4e-16, atol=0)
+    assert np.all(f.derivative(z, f(z)) > 0)  # never zero: no ELU unit is ever frozen
+
+
+def test_elu_derivative_matches_central_differences_and_keeps_dtype():
+    f = act.get("elu")
+    z = np.random.default_rng(2).uniform(-4, 4, size=300)
+    z = z[np.abs(z) > 1e-3]
+    h = 1e-6
+    np.testing.assert_allclose(f.derivative(z, f(z)), (f(z + h) - f(z - h)) / (2 * h),
+                               rtol=1e-8, atol=1e-10)
+    z32 = z.astype(np.float32)
+    assert f(z32).dtype == np.float32 and f.derivative(z32, f(z32)).dtype == np.float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(np.array([1e308, -1e308])).tolist() == [1e308, -1.0]
+
+
+def test_elu_network_passes_gradient_check():
+    from backprop_lib import Network, gradcheck
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((3, 7)), rng.standard_normal((1, 7))
+    net = Network([3, 5, 4, 1], ["elu", "elu", "identity"], loss="half_mse", seed=1)
+    assert gradcheck(net, X, Y).max_relative_error < 1e-7
