@@ -151,3 +151,28 @@ def frozen_unit_fraction(net, X, Y) -> float:
                 mask &= grads[key][:, 0] == 0
         frozen.append(mask)
     return float(np.mean(np.concatenate(frozen))) if frozen else 0.0
+
+
+def activation_norms(net, X) -> np.ndarray:
+    """||A{l}|| (Frobenius norm over units and examples) for l = 0, ..., L, at the inputs X:
+    the forward signal, layer by layer (entry 0 is ||X||).
+
+    Chapter "Vanishing and exploding gradients" reads them beside backward_norms: dW{l} =
+    dZ{l} A{l-1}^T needs both, so a forward signal that shrinks hides a backward one that
+    grows, and the other way round.
+    """
+    _check_net(net)
+    X = net._check_X(X) if hasattr(net, "_check_X") else X
+    with unchanged_statistics(net):
+        net.forward(X)
+    return np.array([np.linalg.norm(A) for A in net.cache["A"]])
+
+
+def backward_norms(net, X, Y) -> np.ndarray:
+    """||dA{l}|| (Frobenius norm) for l = 1, ..., L, at the batch (X, Y): the gradient on
+    its way back, before any weight enters it (chapter "Vanishing and exploding gradients").
+    """
+    _check_net(net, "trace")
+    with unchanged_statistics(net):
+        trace = net.trace(X, Y)
+    return np.array([np.linalg.norm(trace[f"dA{l}"]) for l in range(1, net.L + 1)])

@@ -7,7 +7,7 @@ for a layer with n_in = n_{l-1} inputs and n_out = n_l outputs:
 scheme     std                            source
 =========  =============================  ===============================
 zeros      0                              (breaks nothing but learns nothing)
-small      0.01                           the seed article's choice
+small      0.01                           a common fixed choice (too small)
 lecun      sqrt(1 / n_in)                 LeCun et al. 1998
 xavier     sqrt(2 / (n_in + n_out))       Glorot and Bengio 2010
 he         sqrt(2 / n_in)                 He et al. 2015

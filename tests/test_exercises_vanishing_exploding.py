@@ -12,6 +12,8 @@ def test_chain_factor():
     assert "weight" in ex.check_chain_factor(0.25 ** 5).message
     assert "sigma'(0)" in ex.check_chain_factor(float(np.prod(ex.CHAIN_WEIGHTS))).message
     assert "sign" in ex.check_chain_factor(-ex.chain_factor()).message
+    inverse = ex.check_chain_factor(1 / ex.chain_factor())  # dA0/dA5, read literally: 56.9
+    assert not inverse.ok and "inverse" in inverse.message
 
 
 def test_layer_factor():

@@ -143,8 +143,54 @@ def test_layer_factors_summarize_the_backward_factors():
     X, Y = gd.dataset()
     net = gd.deep_net("sigmoid", "he")
     r = gd.layer_factors("sigmoid", "he")
-    np.testing.assert_array_equal(r.factors, dg.backward_factors(net, X, Y))
-    assert len(r.factors) == 9
+    all_factors = dg.backward_factors(net, X, Y)
+    np.testing.assert_array_equal(r.factors, all_factors[1:])  # the hidden layers only
+    assert r.output_factor == all_factors[0]
+    assert len(r.factors) == 8
     assert r.product == pytest.approx(np.prod(r.factors), rel=1e-12)
-    assert r.geometric_mean == pytest.approx(r.product ** (1 / 9), rel=1e-12)
+    assert r.geometric_mean == pytest.approx(r.product ** (1 / 8), rel=1e-12)
     assert r.ratio == dg.first_last_ratio(dg.layer_gradient_norms(net, X, Y))
+
+
+def test_the_output_layer_factor_is_the_norm_of_its_weights():
+    # one linear output unit: dA{L-1} = W{L}^T dA{L}, a rank-one product
+    for init in gd.INITS:
+        net = gd.deep_net("sigmoid", init)
+        r = gd.layer_factors("sigmoid", init)
+        assert r.output_factor == pytest.approx(np.linalg.norm(net.params["W10"]), rel=1e-12)
+
+
+def test_norm_profile_matches_the_trace():
+    X, Y = gd.dataset()
+    net = gd.deep_net("relu", "he", 1.5)
+    p = gd.norm_profile("relu", "he", 1.5)
+    trace = net.trace(X, Y)
+    assert p.forward[0] == pytest.approx(np.linalg.norm(X))
+    for l in range(1, 11):
+        assert p.backward[l - 1] == pytest.approx(np.linalg.norm(trace[f"dA{l}"]), rel=1e-12)
+        assert p.forward[l] == pytest.approx(np.linalg.norm(trace[f"A{l}"]), rel=1e-12)
+    np.testing.assert_allclose(p.weights, dg.layer_gradient_norms(net, X, Y), rtol=1e-12)
+
+
+def test_branch_scale_scales_the_relu_branch_output():
+    X, _ = gd.dataset()
+    net = gd.deep_net("relu", "he", residual=True, branch_scale=0.5)
+    ref = gd.deep_net("relu", "he", residual=True)
+    ref.forward(X)
+    net.forward(X)
+    first = net.residual_layers[0]  # same input A{first-1} in both: f(0.5 W a) = 0.5 f(W a)
+    np.testing.assert_array_equal(net.cache["A"][first - 1], ref.cache["A"][first - 1])
+    np.testing.assert_allclose(net.cache["F"][first], 0.5 * ref.cache["F"][first], rtol=1e-12)
+    zero = gd.deep_net("relu", "he", residual=True, branch_scale=0.0)
+    zero.forward(X)
+    for l in zero.residual_layers:
+        np.testing.assert_array_equal(zero.cache["A"][l], zero.cache["A"][l - 1])
+    with pytest.raises(ValueError, match="branch_scale"):
+        gd.deep_net("relu", "he", residual=True, branch_scale=-1.0)
+
+
+def test_activation_and_backward_norms_reject_a_non_network():
+    with pytest.raises(TypeError, match="net must be"):
+        dg.activation_norms(object(), np.zeros((1, 2)))
+    with pytest.raises(TypeError, match="net must be"):
+        dg.backward_norms(object(), np.zeros((1, 2)), np.zeros((1, 2)))

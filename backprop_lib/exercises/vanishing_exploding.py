@@ -1,12 +1,13 @@
 """Checkers for the exercises of chapter "Vanishing and exploding gradients".
 
-1. check_chain_factor: the factor dA0/dA5 of a chain of five one-unit sigmoid layers.
+1. check_chain_factor: the factor dA5/dA0 of a chain of five one-unit sigmoid layers (the
+   same number scales the gradient dL/dA5 on its way back to dL/dA0).
 2. check_layer_factor: the typical backward factor ||dA{l-1}|| / ||dA{l}|| of one wide
    sigmoid layer with He's weight scale.
 3. check_clip: clipping a gradient vector by its norm.
 4. check_residual_backward: dA{l-1} of a residual tanh layer.
 5. check_clip_prediction: what clipping does to the first/last gradient ratio (predict,
-   then the checker runs the computation).
+   then the checker compares with the measured ratios).
 """
 
 from __future__ import annotations
@@ -25,14 +26,18 @@ SYNONYMS = {"increase": "increases", "decrease": "decreases", "the same": "uncha
 
 
 def chain_factor():
-    """dA0/dA5 = prod over l of w_l sigma'(Z{l}) with every Z{l} = 0."""
+    """dA5/dA0 = prod over l of w_l sigma'(Z{l}) with every Z{l} = 0; the backward pass
+    multiplies dL/dA5 by the same product to give dL/dA0."""
     return float(np.prod([w * 0.25 for w in CHAIN_WEIGHTS]))
 
 
 def check_chain_factor(answer):
-    """dA0/dA5 of the chain of CHAIN_WEIGHTS, every Z{l} = 0."""
+    """dA5/dA0 (the derivative of the top of the chain by its input) for CHAIN_WEIGHTS,
+    every Z{l} = 0."""
     L = len(CHAIN_WEIGHTS)
-    return check_scalar(answer, chain_factor(), name="dA0/dA5", rtol=1e-6, diagnoses=[
+    return check_scalar(answer, chain_factor(), name="dA5/dA0", rtol=1e-6, diagnoses=[
+        (1.0 / chain_factor(), "that is the inverse, dA0/dA5: the derivative of the top "
+                               "A5 by the input A0 is the product of w_l sigma'(0) itself."),
         (0.25 ** L, "that is sigma'(0)^5 alone: each layer also multiplies by its weight w_l "
                     "(dA{l-1} = w_l sigma'(Z{l}) dA{l})."),
         (float(np.prod(CHAIN_WEIGHTS)), "that is the product of the weights alone: each layer "
@@ -170,5 +175,5 @@ def check_clip_prediction(answer, threshold=1e-3):
     if answer == truth:
         return Feedback(True, "clipping multiplies every layer's gradient by the same factor, "
                               f"so the ratio cannot change ({measured})")
-    return Feedback(False, f"run the computation: {measured} Clipping rescales all layers by "
+    return Feedback(False, f"not what happens ({measured}). Clipping rescales all layers by "
                            "one common factor.")

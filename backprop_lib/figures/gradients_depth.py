@@ -29,8 +29,10 @@ from matplotlib.ticker import LogLocator, MaxNLocator, MultipleLocator
 
 from .. import diagnostics, plots
 from .. import interactive as ia
+from ..activations import get as get_activation
 from ..clipping import clip_by_norm, global_norm
 from ..data import regression_1d
+from ..initializers import weight_std
 from ..network import Network
 from ..optimizers import SGD
 from ..residual import ResidualNetwork
@@ -53,35 +55,104 @@ def dataset():
 
 
 def deep_net(activation="sigmoid", init="xavier", scale=1.0, depth=10, residual=False,
-             width=WIDTH, seed=0):
+             width=WIDTH, seed=0, branch_scale=1.0):
     """A network [1, width, ..., width, 1] with `depth` layers: `activation` in the
     depth - 1 hidden layers, identity at the output, half squared error loss.
     residual=True: the same sizes as a ResidualNetwork (skips around hidden layers 2..L-1).
+    branch_scale multiplies the weights of every residual branch (its W{l}); with zero
+    biases and a ReLU branch that is the branch's output times branch_scale (the branch
+    scaling of Fixup and SkipInit, chapter "Vanishing and exploding gradients").
     """
+    branch_scale = float(branch_scale)
+    if not branch_scale >= 0:
+        raise ValueError(f"branch_scale must be a number >= 0; got {branch_scale!r}")
     sizes = [1] + [width] * (depth - 1) + [1]
     cls = ResidualNetwork if residual else Network
-    return cls(sizes, [activation] * (depth - 1) + ["identity"], loss="half_mse",
-               init=init, init_scale=scale, seed=seed)
+    net = cls(sizes, [activation] * (depth - 1) + ["identity"], loss="half_mse",
+              init=init, init_scale=scale, seed=seed)
+    if residual and branch_scale != 1.0:
+        for l in net.residual_layers:
+            net.params[f"W{l}"] *= branch_scale
+    return net
+
+
+SEEDS = (0, 1, 2, 3, 4)  # a claim that depends on the draw is reported over these
 
 
 @dataclass(frozen=True)
 class LayerFactors:
     """What one deep network does to the gradient at initialization, layer by layer."""
 
-    factors: np.ndarray  # ||dA{l-1}|| / ||dA{l}||, l = depth down to 2 (depth - 1 of them)
-    geometric_mean: float  # the typical factor, exp(mean(log factors))
-    product: float  # the product of the factors
+    factors: np.ndarray  # ||dA{l-1}|| / ||dA{l}|| over the hidden layers, l = depth-1 .. 2
+    output_factor: float  # ||dA{depth-1}|| / ||dA{depth}||: the linear output layer's, apart
+    geometric_mean: float  # the typical hidden factor, exp(mean(log factors))
+    product: float  # the product of the hidden factors, ||dA1|| / ||dA{depth-1}||
     ratio: float  # ||dW1|| / ||dW{depth}||
 
 
-def layer_factors(activation="sigmoid", init="xavier", scale=1.0, depth=10):
-    """The backward factors of `deep_net(activation, init, scale, depth)` on `dataset()`."""
+def layer_factors(activation="sigmoid", init="xavier", scale=1.0, depth=10, seed=0):
+    """The backward factors of `deep_net(activation, init, scale, depth, seed=seed)` on
+    `dataset()`, the hidden layers' apart from the output layer's (which has no f' in it:
+    with one output unit it is ||W{depth}|| exactly)."""
     X, Y = dataset()
-    net = deep_net(activation, init, scale, depth)
+    net = deep_net(activation, init, scale, depth, seed=seed)
     f = diagnostics.backward_factors(net, X, Y)
+    hidden = f[1:]
     norms = diagnostics.layer_gradient_norms(net, X, Y)
-    return LayerFactors(f, float(np.exp(np.mean(np.log(f)))), float(np.prod(f)),
-                        float(diagnostics.first_last_ratio(norms)))
+    return LayerFactors(hidden, float(f[0]), float(np.exp(np.mean(np.log(hidden)))),
+                        float(np.prod(hidden)), float(diagnostics.first_last_ratio(norms)))
+
+
+@functools.lru_cache(maxsize=64)
+def factors_over_seeds(activation="sigmoid", init="xavier", scale=1.0, depth=10, seeds=SEEDS):
+    """layer_factors for each seed of `seeds`, as a tuple."""
+    return tuple(layer_factors(activation, init, scale, depth, seed=s) for s in seeds)
+
+
+@dataclass(frozen=True)
+class NormProfile:
+    """The forward and backward signal of one network at initialization."""
+
+    forward: np.ndarray  # ||A{l}||, l = 0 .. L
+    backward: np.ndarray  # ||dA{l}||, l = 1 .. L
+    weights: np.ndarray  # ||dW{l}||, l = 1 .. L
+    loss: float  # the loss at initialization
+
+
+@functools.lru_cache(maxsize=64)
+def norm_profile(activation="relu", init="he", scale=1.0, depth=10, residual=False,
+                 branch_scale=1.0, seed=0):
+    """||A{l}||, ||dA{l}|| and ||dW{l}|| of `deep_net(...)` on `dataset()`."""
+    X, Y = dataset()
+    net = deep_net(activation, init, scale, depth, residual=residual, seed=seed,
+                   branch_scale=branch_scale)
+    return NormProfile(diagnostics.activation_norms(net, X), diagnostics.backward_norms(net, X, Y),
+                       diagnostics.layer_gradient_norms(net, X, Y), float(net.loss(X, Y)))
+
+
+def variance_step(activation="tanh", init="lecun", n=512, m=4096, in_var=1.0, seed=0):
+    """One wide layer, measured against the variance argument of the chapter.
+
+    Inputs a ~ N(0, in_var) of shape (n, m) are fed through W (n x n, the scheme's std):
+    returns dict with E[a^2] of the layer's input, n Var(w), the predicted Var(z) = n Var(w)
+    E[a^2] and the measured Var(z), the output's E[f(z)^2], and for a backward vector g of
+    unit variance the measured Var(W^T (g * f'(z))) against n Var(w) E[f'(z)^2].
+    """
+    rng = np.random.default_rng(seed)
+    std = weight_std(init, n, n)
+    W = rng.standard_normal((n, n)) * std
+    a = rng.standard_normal((n, m)) * np.sqrt(in_var)
+    z = W @ a
+    f = get_activation(activation)
+    out = f(z)
+    slope = f.derivative(z, out)
+    g = rng.standard_normal((n, m))
+    back = W.T @ (g * slope)
+    return dict(mean_sq_in=float(np.mean(a ** 2)), n_var_w=float(n * std ** 2),
+                var_z_predicted=float(n * std ** 2 * np.mean(a ** 2)), var_z=float(np.var(z)),
+                mean_sq_out=float(np.mean(out ** 2)),
+                var_back_predicted=float(n * std ** 2 * np.mean(slope ** 2)),
+                var_back=float(np.var(back)))
 
 
 def _fmt_norm(x):
@@ -448,3 +519,14 @@ def residual_figure(cases=(("sigmoid", "xavier"), ("tanh", "small")), depth=10):
             ax.set_ylabel(NORM_LABEL + " at initialization")
             ax.legend(fontsize=8)
     return fig
+
+
+def mean_slope(activation="tanh", init="xavier", scale=1.0, depth=10, seed=0):
+    """The mean local slope f'(Z{l}) over the hidden layers of `deep_net(...)` on `dataset()`:
+    near 0 when large weights drive the units into saturation."""
+    X, Y = dataset()
+    net = deep_net(activation, init, scale, depth, seed=seed)
+    net.forward(X)
+    f = get_activation(activation)
+    return float(np.mean([np.mean(f.derivative(net.cache["Z"][l], net.cache["A"][l]))
+                          for l in range(1, net.L)]))
