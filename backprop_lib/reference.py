@@ -247,3 +247,46 @@ def regression_divergence(rates=DIV_RATES, seeds=DIV_SEEDS, epochs=DIV_EPOCHS):
             rows.append((bool(h.diverged), float(finite[-1]), len(h.loss)))
         out[lr] = rows
     return out
+
+
+# ----------------------------------------------------------------------------- learning rate 10
+
+SWEEP_SEEDS = (0, 1, 2, 3, 4, 5)
+
+
+@functools.lru_cache(maxsize=None)
+def two_moons_seed_sweep(seeds=SWEEP_SEEDS, inits=("xavier", "small"), rates=(1.0, 10.0)):
+    """Figure 2's network over weight seeds: {(init, lr): (peak losses, final losses)}.
+
+    Full-batch SGD for training.EPOCHS epochs, BCE from the logits (chapter 4: at a learning
+    rate of 10 the loss spikes and recovers; this shows it is not one lucky draw).
+    """
+    from .figures import training
+
+    X, Y = training.dataset()
+    out = {}
+    for init in inits:
+        for lr in rates:
+            peaks, finals = [], []
+            for seed in seeds:
+                net = Network(training.LAYERS, activations=training.ACTIVATIONS, loss="bce",
+                              init=init, seed=seed)
+                h = _train(net, X, Y, optimizer=_optimizers.SGD(lr=lr),
+                           epochs=training.EPOCHS, on_divergence="ignore")
+                peaks.append(float(np.max(h.loss)))
+                finals.append(float(h.loss[-1]))
+            out[(init, lr)] = (np.array(peaks), np.array(finals))
+    return out
+
+
+def logits_after(steps, lr=10.0, init="xavier", seed=0):
+    """(Z, Y): Figure 2's output logits after `steps` full-batch steps (chapter 4)."""
+    from .figures import training
+
+    steps = check_int(steps, "steps", low=1)
+    X, Y = training.dataset()
+    net = Network(training.LAYERS, activations=training.ACTIVATIONS, loss="bce", init=init,
+                  seed=seed)
+    _train(net, X, Y, optimizer=_optimizers.SGD(lr=lr), epochs=steps, on_divergence="ignore")
+    net.forward(X)
+    return net.cache["Z"][net.L], Y

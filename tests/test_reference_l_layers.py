@@ -112,3 +112,16 @@ def test_bad_arguments_are_named():
         ref.cache_bytes([2, 3], 0)
     with pytest.raises(ValueError, match="lr"):
         ref.saturated_output(lr=-1.0)
+
+
+def test_seed_sweep_and_logits_agree_with_figure_2():
+    from backprop_lib.figures import training
+
+    sweep = ref.two_moons_seed_sweep(seeds=(0,), inits=("xavier",), rates=(10.0,))
+    peaks, finals = sweep[("xavier", 10.0)]
+    r = training.compute(lr=10.0, init="xavier")
+    assert peaks[0] == pytest.approx(r.loss.max()) and finals[0] == pytest.approx(r.loss[-1])
+    Z, Y = ref.logits_after(3)
+    assert Z.shape == Y.shape == (1, 200) and (Z > 0).all()
+    with pytest.raises(ValueError, match="steps"):
+        ref.logits_after(0)
