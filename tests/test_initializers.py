@@ -79,3 +79,51 @@ def test_float32_weights_are_the_rounded_float64_weights():
 def test_unknown_scheme():
     with pytest.raises(ValueError, match=r"init.*'glorot'.*xavier"):
         init.weight_std("glorot", 2, 2)
+
+
+@pytest.mark.parametrize("scheme", ["lecun", "xavier", "he"])
+@pytest.mark.parametrize("n_in, n_out", [(300, 200), (50, 400)])
+def test_uniform_and_normal_draws_share_the_variance(scheme, n_in, n_out):
+    rng = np.random.default_rng(3)
+    target = init.weight_std(scheme, n_in, n_out) ** 2
+    r = init.uniform_limit(scheme, n_in, n_out)
+    assert r == pytest.approx(math.sqrt(3 * target))
+    U = init.draw(scheme, n_out, n_in, rng, distribution="uniform")
+    N = init.draw(scheme, n_out, n_in, rng)
+    assert U.shape == N.shape == (n_out, n_in)
+    assert np.abs(U).max() <= r
+    # >= 20000 draws: the sample variance is within 4% of the target
+    assert U.var() == pytest.approx(target, rel=0.04)
+    assert N.var() == pytest.approx(target, rel=0.04)
+    assert abs(U.mean()) < 0.05 * math.sqrt(target) and abs(N.mean()) < 0.05 * math.sqrt(target)
+
+
+def test_glorot_uniform_limit_is_sqrt_6_over_fan_sum():
+    assert init.uniform_limit("xavier", 30, 70) == pytest.approx(math.sqrt(6 / 100))
+    assert init.uniform_limit("he", 30, 70) == pytest.approx(math.sqrt(6 / 30))
+
+
+@pytest.mark.parametrize("n_out, n_in", [(16, 16), (10, 30), (30, 10)])
+def test_orthogonal_has_unit_singular_values(n_out, n_in):
+    W = init.orthogonal(n_out, n_in, np.random.default_rng(0), gain=2.0)
+    assert W.shape == (n_out, n_in)
+    np.testing.assert_allclose(np.linalg.svd(W, compute_uv=False), 2.0, rtol=1e-12)
+    # variance per entry: gain^2 min(n_out, n_in) / (n_out n_in)
+    assert np.sum(W ** 2) == pytest.approx(4.0 * min(n_out, n_in))
+
+
+def test_orthogonal_draw_is_not_biased_in_sign():
+    diag = [init.orthogonal(4, 4, np.random.default_rng(s))[0, 0] for s in range(400)]
+    assert abs(np.mean(diag)) < 0.1  # a raw QR would give a biased sign pattern
+
+
+def test_new_draws_reject_bad_input():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="distribution"):
+        init.draw("he", 2, 2, rng, distribution="gaussian")
+    with pytest.raises(TypeError, match="rng"):
+        init.draw("he", 2, 2, 0)
+    with pytest.raises(TypeError, match="rng"):
+        init.orthogonal(2, 2, None)
+    with pytest.raises(ValueError, match="n_in"):
+        init.orthogonal(2, 0, rng)
