@@ -82,3 +82,16 @@ def test_clip_prediction():
     assert "answer with one of" in ex.check_clip_prediction("smaller").message
     before, after = ex.clipping_ratios()
     assert np.isclose(before, after, rtol=1e-9, atol=0)
+
+
+def test_glorot_uniform_limit():
+    right = np.sqrt(6 / (784 + 100))
+    assert ex.check_glorot_uniform_limit(right).ok
+    assert "no answer yet" in ex.check_glorot_uniform_limit(None).message
+    for wrong, word in [(np.sqrt(2 / 884), "standard deviation"), (np.sqrt(3 / 784), "LeCun"),
+                        (np.sqrt(6 / 784), "He"), (2 / 884, "variance"), (6 / 884, "square root"),
+                        (np.sqrt(6 / 100), "fan-out")]:
+        fb = ex.check_glorot_uniform_limit(wrong)
+        assert not fb.ok and word in fb.message, (wrong, fb.message)
+    for fb in (ex.check_glorot_uniform_limit(0.5), ex.check_clip_prediction("increases")):
+        assert "run" not in fb.message.lower().split()

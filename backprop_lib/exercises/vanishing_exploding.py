@@ -8,6 +8,8 @@
 4. check_residual_backward: dA{l-1} of a residual tanh layer.
 5. check_clip_prediction: what clipping does to the first/last gradient ratio (predict,
    then the checker compares with the measured ratios).
+6. check_glorot_uniform_limit: the half-width r of Glorot's uniform draw for a 784 -> 100
+   layer.
 """
 
 from __future__ import annotations
@@ -177,3 +179,26 @@ def check_clip_prediction(answer, threshold=1e-3):
                               f"so the ratio cannot change ({measured})")
     return Feedback(False, f"not what happens ({measured}). Clipping rescales all layers by "
                            "one common factor.")
+
+
+#: The layer of exercise 6: n_in inputs, n_out units.
+GLOROT_LAYER = (784, 100)
+
+
+def check_glorot_uniform_limit(answer):
+    """r of U(-r, r) with Glorot's variance 2 / (n_in + n_out), for GLOROT_LAYER."""
+    from ..initializers import uniform_limit, weight_std
+
+    n_in, n_out = GLOROT_LAYER
+    return check_scalar(answer, uniform_limit("xavier", n_in, n_out), name="the limit r",
+                        rtol=1e-3, diagnoses=[
+        (weight_std("xavier", n_in, n_out), "that is the standard deviation; a uniform draw on "
+                                            "[-r, r] has variance r^2 / 3, so r = sqrt(3) std."),
+        (uniform_limit("lecun", n_in, n_out), "that is LeCun's limit sqrt(3 / n_in): Glorot's "
+                                              "averages fan-in and fan-out."),
+        (uniform_limit("he", n_in, n_out), "that is He's limit sqrt(6 / n_in), for ReLU; "
+                                           "Glorot's divides by n_in + n_out."),
+        (2.0 / (n_in + n_out), "that is the variance itself: r = sqrt(3 variance)."),
+        (6.0 / (n_in + n_out), "that is r^2: take the square root."),
+        (np.sqrt(6.0 / n_out), "that uses the fan-out alone; Glorot's uses n_in + n_out."),
+    ])
