@@ -357,3 +357,90 @@ def test_the_caption_gives_every_value_the_step_draws(init, lr):
             tol = 0.5 * 10.0 ** -decimals * (10.0 ** int(value.split("e")[1]) if "e" in value
                                                else 1) + 1e-12
             assert any(abs(v - c) <= tol for c in said), (k, line, caption)
+
+
+# ------------------------------------------------------------------ the SVG drawing (Figure 1)
+
+def _svg_texts(doc):
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(doc)  # well-formed XML, or this raises
+    ns = "{http://www.w3.org/2000/svg}"
+    return root, [t.text for t in root.iter(f"{ns}text")]
+
+
+def test_svg_module_needs_the_standard_library_only(tmp_path):
+    # loaded as a file on its own, with NumPy and matplotlib made unimportable
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = Path(we.__file__).with_name("stepper_svg.py")
+    code = ("import sys, importlib.util\n"
+            "for m in ('numpy', 'matplotlib', 'backprop_lib'): sys.modules[m] = None\n"
+            f"spec = importlib.util.spec_from_file_location('stepper_svg', {str(path)!r})\n"
+            "mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)\n"
+            "r = {'step': 1, 'n_steps': 13, 'phase': 'forward', 'nodes': {k: [] for k in "
+            "mod.NODE_XY}, 'edges': {e: [] for e in mod.EDGES}, 'biases': {b: [] for b in "
+            "mod.BIASES}, 'new': set(), 'new_lines': {}, 'flow': (), 'weights': "
+            "{e: 0.1 for e in mod.EDGES}}\n"
+            "print(mod.svg(r)[:4])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "<svg"
+
+
+@pytest.mark.parametrize("lr", [0.5, 10.0])
+@pytest.mark.parametrize("init", ["hand", "he"])
+def test_every_svg_frame_draws_every_value_of_its_step(lr, init):
+    for step in range(1, we.N_STEPS + 1):
+        r = we.compute_step(step, lr, init)
+        _, texts = _svg_texts(we.svg(r))
+        assert f"Step {step} of {we.N_STEPS} · {r['phase']}" in texts
+        for lines in we.node_lines(r).values():
+            for line in lines:
+                assert line in texts
+        for e, shown in r["edges"].items():
+            assert (shown[-1] if shown else f"w = {r['weights'][e]:.3g}") in texts
+
+
+def test_svg_text_is_at_least_10_px_on_a_phone():
+    root, _ = _svg_texts(we.svg(we.compute_step(we.N_STEPS)))
+    width = float(root.get("width"))
+    assert width == we.FIG_PX[0]
+    # shown 342 px wide (a 390 px phone's column), every text stays >= 10 px
+    assert float(root.get("font-size")) * 342 / width >= 10
+    assert all("font-size" not in el.attrib for el in root.iter()
+               if el is not root)  # one type size, set once
+
+
+def test_svg_rejects_what_is_not_a_frame():
+    with pytest.raises(ValueError, match="compute_step result"):
+        we.svg({"step": 1})
+
+
+def test_the_book_player_shows_the_svg_frames_with_their_arithmetic():
+    import base64
+    import json
+    import re
+
+    fig = we.steps_interactive()
+    html = fig.static_html()
+    spec = json.loads(re.search(r'<script type="application/json">(.*?)</script>', html,
+                                re.S).group(1).replace("<\\/", "</"))
+    assert len(spec["frames"]) == len(fig.grid())
+    key = ",".join(str(c.index(v)) for c, v in zip(fig.controls, (6, 0.5, "hand"), strict=True))
+    frame = spec["frames"][key]
+    assert frame["src"].startswith("data:image/svg+xml;base64,")
+    doc = base64.b64decode(frame["src"].split(",", 1)[1]).decode()
+    assert doc == we.svg(we.compute_step(6, 0.5, "hand"))
+    assert frame["alt"] == we.step_alt(None, we.compute_step(6, 0.5, "hand"))
+    assert spec["start"][0] == 0  # opens at step 1
+
+
+def test_the_book_player_writes_svg_files_once(tmp_path):
+    fig = we.steps_interactive()
+    fig.static_html(frames_dir=str(tmp_path), frames_url="frames")
+    files = list(tmp_path.iterdir())
+    assert files and all(f.suffix == ".svg" for f in files)
+    assert len(files) <= len(fig.grid())

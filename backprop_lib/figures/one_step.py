@@ -119,17 +119,20 @@ def draw(fig, r, artists):
         left.xaxis.set_minor_formatter(NullFormatter())
         left.set_xlim(SWEEP_LRS[0], SWEEP_LRS[-1])
         left.set_ylim(-0.05 * before, 1.1 * before)
-        left.set_xlabel("learning rate")
-        left.set_ylabel("loss (half MSE)")
-        left.axhline(before, color=BLACK, linestyle="--", linewidth=1, label="before the step")
+        left.set_xlabel(r"learning rate $\alpha$")
+        left.set_ylabel(r"loss $\mathcal{L}$ (half MSE)")
+        left.axhline(before, color=BLACK, linestyle=":", linewidth=1.2, label="before the step")
         (one,) = left.plot(r.sweep_lrs, r.after_one, color=ORANGE, label="after 1 step")
-        (many,) = left.plot(r.sweep_lrs, r.after_k, color=BLUE, label="after k steps")
+        (many,) = left.plot(r.sweep_lrs, r.after_k, color=BLUE, linestyle="--",
+                           label="after k steps")  # told apart by dash, not colour only
         (m_one,) = left.plot([], [], "o", color=ORANGE, markersize=6)
         (m_many,) = left.plot([], [], "s", color=BLUE, markersize=6)
-        legend = left.legend(loc="lower left", fontsize=8)
+        # above the axes, in a row: no curve is ever under it (10 px text at 80 dpi)
+        legend = left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=9,
+                             frameon=False, borderaxespad=0.2, handlelength=2.2)
         right.set_ylim(-0.05 * before, 1.1 * before)
-        right.set_xlabel("SGD step")
-        right.set_ylabel("loss")
+        right.set_xlabel("gradient-descent step")
+        right.set_ylabel(r"loss $\mathcal{L}$")
         (path,) = right.plot([], [], ".-", color=BLUE, markersize=4)
         title = right.set_title("")
         artists = dict(one=one, many=many, m_one=m_one, m_many=m_many, legend=legend,

@@ -27,6 +27,23 @@ import numpy as np
 
 from ..initializers import INITIALIZERS
 from ..network import Network
+from .stepper_svg import (  # noqa: F401  (re-exported: the layout of both drawings)
+    AFTER,
+    ARROW_AT,
+    BACKWARD,
+    BIASES,
+    EDGES,
+    FIG_PX,
+    FORWARD,
+    LABEL_AT,
+    LINE_PX,
+    LOSS_BOX,
+    NODE_R,
+    NODE_XY,
+    UPDATE,
+    node_lines,
+    svg,
+)
 
 #: The chapter's example: one example with two features, target 1, weights and biases set by
 #: hand, sigmoid in both layers, the loss 1/2 (y_hat - y)^2 ("half_mse"), learning rate 0.5.
@@ -123,34 +140,9 @@ def rounded_chain(digits=3):
 
 # ----------------------------------------------------------------------------- step-through
 
-# The drawing, in CSS pixels of the figure as displayed (FIG_PX wide and high, y upwards):
-# inputs x1, x2; hidden h1, h2; output o; loss box L. The inputs sit closer together than
-# the hidden units, so the crossing edges cross nearer the inputs, leaving room on the
-# hidden side of the crossing for each crossing edge's label.
-FIG_PX = (440, 400)
-NODE_XY = {"x1": (22.0, 222.0), "x2": (22.0, 158.0), "h1": (236.0, 285.0),
-           "h2": (236.0, 95.0), "o": (346.0, 190.0), "L": (420.0, 190.0)}
-NODE_R = 14.0  # radius of a unit's circle
-LOSS_BOX = (28.0, 26.0)  # width and height of the loss box
-FONT_PT = 11.8  # the one type size: >= 10 CSS px when the frame is shown 342 px wide
-LINE_PX = 15.5  # distance between the lines of a node's text
-EDGES = {  # parameter entry -> (source node, destination node)
-    ("W1", 0, 0): ("x1", "h1"), ("W1", 0, 1): ("x2", "h1"),
-    ("W1", 1, 0): ("x1", "h2"), ("W1", 1, 1): ("x2", "h2"),
-    ("W2", 0, 0): ("h1", "o"), ("W2", 0, 1): ("h2", "o"),
-}
-BIASES = {("b1", 0, 0): "h1", ("b1", 1, 0): "h2", ("b2", 0, 0): "o"}  # bias entry -> unit
-# Where each edge's label sits: its centre as a fraction of the way along the edge. The
-# crossing edges' labels sit past the crossing, near their destination; the others where
-# the edges that meet theirs at a node have moved apart.
-LABEL_AT = {("W1", 0, 0): 0.43, ("W1", 1, 1): 0.43, ("W1", 0, 1): 0.56, ("W1", 1, 0): 0.56,
-            ("W2", 0, 0): 0.5, ("W2", 0, 1): 0.5}
-# Where the arrows showing the flow sit (from, to, as fractions along the edge): beside the
-# labels, near the inputs, and on the loss's edge. The output's edges have no room for one
-# beside their labels: the edge and the outline of its label take the phase's colour.
-ARROW_AT = {e: (0.03, 0.14) for e in EDGES if e[0] == "W1"} | {"loss": (0.25, 0.75)}
-FORWARD, BACKWARD, UPDATE, AFTER = "forward", "backward", "update", "after the update"
-
+# The drawing's layout (CSS pixels of the frame as displayed, y upwards) is shared with the
+# standard-library SVG drawing of the same frames (figures/stepper_svg.py, the book's player).
+FONT_PT = 11.8  # the matplotlib drawing's one type size: >= 10 CSS px at 342 px wide
 
 @dataclass(frozen=True)
 class Step:
@@ -332,15 +324,6 @@ def step_alt(params, result):
             f"{result['text']}")
 
 
-def node_lines(result):
-    """{node: [lines]} as drawn: a unit's bias (its latest value) first, then its values."""
-    out = {k: list(v) for k, v in result["nodes"].items()}
-    for b, k in BIASES.items():
-        if result["biases"][b]:
-            out[k].insert(0, result["biases"][b][-1])
-    return out
-
-
 def draw_step(fig, result, artists):
     """Draw the network with the values computed so far; update in place on later calls.
 
@@ -484,24 +467,68 @@ def step_controls():
             ia.Choice("init", INITS, default="hand", label="initialization")]
 
 
-def steps_interactive(**kwargs):
-    """The step-through as an Interactive object (not displayed): for tests and timing."""
+def svg_frames(interactive):
+    """{grid key: SVG document} of the step-through's player, one per precomputed setting.
+
+    The keys are those of the player's frames (each control's value index, joined by
+    commas), the documents `svg(compute_step(...))`: vector frames drawn without matplotlib.
+    """
+    out = {}
+    for params in interactive.grid():
+        key = ",".join(str(c.index(params[c.name])) for c in interactive.controls)
+        out[key] = svg(interactive.result(**params))
+    return out
+
+
+def _svg_player_class():
+    """An Interactive whose book player shows the SVG frames (the live view keeps PNGs).
+
+    backprop_lib.interactive renders every frame of a player as a PNG of its matplotlib
+    figure; this subclass replaces only the static player's frames by `svg_frames`, so the
+    book's Figure 1 is a vector drawing with sharp text at any zoom.
+    """
+    import base64
+    import hashlib
+    import os
+
     from .. import interactive as ia
 
+    class SvgStepper(ia.Interactive):
+        def static_html(self, colors=48, frames_dir=None, frames_url=None):
+            frames_json = {}
+            for key, doc in svg_frames(self).items():
+                data = doc.encode("utf-8")
+                if frames_dir is None:
+                    src = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+                else:
+                    name = hashlib.sha256(data).hexdigest()[:20] + ".svg"
+                    path = os.path.join(frames_dir, name)
+                    if not os.path.exists(path):
+                        with open(path, "wb") as f:
+                            f.write(data)
+                    src = f"{frames_url}/{name}"
+                params = dict(zip([c.name for c in self.controls],
+                                  [c.values[int(i)] for c, i in
+                                   zip(self.controls, key.split(","), strict=True)],
+                                  strict=True))
+                frames_json[key] = {"src": src, "alt": self.alt_text(params)}
+            return ia._player_html(self, frames_json)
+
+    return SvgStepper
+
+
+def steps_interactive(**kwargs):
+    """The step-through as an Interactive object (not displayed): for tests and timing."""
     kwargs.setdefault("figsize", STEP_FIGSIZE)
     kwargs.setdefault("dpi", STEP_DPI)
-    return ia.Interactive(compute_step, draw_step, step_controls(), joint=("step",),
-                          alt=step_alt, **kwargs)
+    return _svg_player_class()(compute_step, draw_step, step_controls(), joint=("step",),
+                               alt=step_alt, **kwargs)
 
 
 def show_steps(**kwargs):
-    """Show the step-through: live controls in a kernel, a static player in the book."""
-    from .. import interactive as ia
-
-    kwargs.setdefault("figsize", STEP_FIGSIZE)
-    kwargs.setdefault("dpi", STEP_DPI)
-    return ia.show(compute_step, draw_step, step_controls(), joint=("step",), alt=step_alt,
-                   **kwargs)
+    """Show the step-through: live controls in a kernel, a static player of SVG frames in
+    the book."""
+    return steps_interactive(**kwargs).show()
 
 
 # ----------------------------------------------------------------------------- printing
