@@ -229,3 +229,16 @@ def test_learning_rate_10_spike_and_recovery_in_an_independent_implementation():
     np.testing.assert_allclose(losses[:20], lib[:20], rtol=1e-6)
     assert int(np.argmax(losses)) == 3 and 13.5 < max(losses) < 14.5
     assert losses[-1] < 0.011 and np.isfinite(losses).all()
+
+
+def test_the_zeros_output_bias_overshoots_its_fixed_point_above_a_learning_rate_of_8():
+    # "above a learning rate of 8 its update would overshoot its fixed point": with zero
+    # weights only b2 moves, b <- b - lr (sigma(b) - 1/2); its slope at b = 0 is 1 - lr/4
+    sig = bp.activations.sigmoid
+    for lr, grows in ((7.0, False), (7.9, False), (8.1, True), (10.0, True)):
+        b = 1e-6
+        for _ in range(20):
+            b = b - lr * (sig(b) - 0.5)
+        assert (abs(b) > 1e-6) == grows, lr
+    X, Y = training.dataset()
+    assert Y.mean() == 0.5  # balanced: the gradient is exactly zero, so b2 stays put
