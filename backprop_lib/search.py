@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import activations as _activations
 from . import optimizers as _optimizers
 from ._checks import check_int, check_positive, check_real, check_seed, describe
 from .network import Network
@@ -142,6 +143,13 @@ def fit_slope(x, y) -> tuple[float, float]:
 # --------------------------------------------------------------------------- the two searches
 
 
+#: The one-fifth rule's factors: sigma grows by SIGMA_UP after a success and by SIGMA_DOWN
+#: after a failure, so it stays put on average when p ln(SIGMA_UP) + (1 - p) ln(SIGMA_DOWN)
+#: = 0, that is at a success rate p = 1/5.
+SIGMA_UP = 2.0 ** 0.25
+SIGMA_DOWN = 2.0 ** (-1.0 / 16.0)
+
+
 def random_search(net, X, Y, target, max_evals=5000, sigma=0.1, seed=0) -> SearchResult:
     """Lower net's loss by random search, in place, until it is <= target or the budget ends.
 
@@ -160,7 +168,7 @@ def random_search(net, X, Y, target, max_evals=5000, sigma=0.1, seed=0) -> Searc
     best = net.loss(X, Y)
     losses = [best]
     evals = 1 if best <= target else None
-    up, down = 2.0 ** 0.25, 2.0 ** (-1.0 / 16.0)
+    up, down = SIGMA_UP, SIGMA_DOWN
     with np.errstate(over="ignore", invalid="ignore"):
         while evals is None and len(losses) < max_evals:
             u = rng.standard_normal(theta.size)
@@ -284,7 +292,14 @@ class Race:
         return self.gradient.evals * self.gradient_cost
 
 
-def race(n_in, *, hidden=4, m=256, whiten=False, fraction=0.1, lr=0.2, init="xavier",
+#: The teacher task's defaults in chapter "Why gradients": examples, hidden tanh units of the
+#: student, and the target as a fraction of the starting loss.
+EXAMPLES = 256
+HIDDEN = 4
+FRACTION = 0.1
+
+
+def race(n_in, *, hidden=HIDDEN, m=EXAMPLES, whiten=False, fraction=FRACTION, lr=0.2, init="xavier",
          init_scale=1.0, seed=0, max_evals=20000, max_steps=5000) -> Race:
     """Race random search against gradient descent on the teacher task with n_in inputs.
 
@@ -309,25 +324,44 @@ def scaling_study(n_ins, seeds=(0, 1, 2, 3, 4), **kwargs) -> dict:
 
     Returns a dict of arrays, one entry per n_in: "P", "random" (median loss evaluations
     of random search), "gradient" (median gradient evaluations), "gradient_forward" (the
-    same in forward-pass equivalents), and "reached" (how many races of the n_in reached
-    the target with both methods; a race that did not counts as infinitely long).
+    same in forward-pass equivalents), "reached" (how many races of the n_in reached
+    the target with both methods; a race that did not counts as infinitely long), and the
+    spread over the seeds: "random_lo"/"random_hi" and "gradient_forward_lo"/"_hi" (the
+    smallest and largest count), and "random_slope"/"gradient_slope" (the power-law slope
+    fitted to each seed's own counts, one entry per seed).
     """
     if not len(n_ins):
         raise ValueError("n_ins must list at least one input size")
-    rows = {"P": [], "random": [], "gradient": [], "gradient_forward": [], "reached": []}
+    rows = {"P": [], "random": [], "gradient": [], "gradient_forward": [], "reached": [],
+            "random_lo": [], "random_hi": [], "gradient_forward_lo": [],
+            "gradient_forward_hi": []}
+    per_seed = {"random": [], "gradient_forward": []}  # (n_in, seed) counts, for the slopes
     for n_in in n_ins:
         races = [race(n_in, seed=s, **kwargs) for s in seeds]
         big = np.inf
+        rs = np.array([r.random.evals or big for r in races], dtype=np.float64)
+        gd = np.array([r.gradient_evals_as_forward or big for r in races], dtype=np.float64)
         rows["P"].append(races[0].P)
-        rows["random"].append(np.median([r.random.evals or big for r in races]))
+        rows["random"].append(np.median(rs))
         rows["gradient"].append(np.median([r.gradient.evals or big for r in races]))
-        rows["gradient_forward"].append(
-            np.median([r.gradient_evals_as_forward or big for r in races]))
+        rows["gradient_forward"].append(np.median(gd))
         rows["reached"].append(sum(r.random.reached and r.gradient.reached for r in races))
-    return {k: np.array(v) for k, v in rows.items()}
+        rows["random_lo"].append(rs.min())
+        rows["random_hi"].append(rs.max())
+        rows["gradient_forward_lo"].append(gd.min())
+        rows["gradient_forward_hi"].append(gd.max())
+        per_seed["random"].append(rs)
+        per_seed["gradient_forward"].append(gd)
+    out = {k: np.array(v) for k, v in rows.items()}
+    for key, name in (("random", "random_slope"), ("gradient_forward", "gradient_slope")):
+        counts = np.array(per_seed[key])  # (n_in, seed)
+        out[name] = np.array([fit_slope(out["P"], counts[:, j])[0] if len(n_ins) > 1
+                              and np.isfinite(counts[:, j]).all() else np.nan
+                              for j in range(counts.shape[1])])
+    return out
 
 
-def cosine_study(n_ins, n_directions=2000, hidden=4, m=256, seed=0) -> dict:
+def cosine_study(n_ins, n_directions=2000, hidden=4, m=EXAMPLES, seed=0) -> dict:
     """Mean cos^2 between random directions and a network's gradient, as P grows.
 
     For each n_in: the gradient g of the teacher task's student [n_in, hidden, 1] at its
@@ -369,11 +403,134 @@ def best_decrease(net, X, Y, direction, steps) -> float:
     return best
 
 
+def quadratic_model_check(n_in=8, seed=0, eps=1e-5) -> dict:
+    """Each step of the best-step argument of chapter "Why gradients", measured on the round
+    bowl (the linear student [n_in, 1] on whitened inputs) at its starting point.
+
+    Along a unit direction u the loss is L(t) = L0 + t (g.u) + t^2 (u'Hu) / 2, exactly, for
+    a quadratic; its best step t* = -(g.u) / (u'Hu) lowers it by (g.u)^2 / (2 u'Hu); with
+    H = h I that is (g.u)^2 / (2h), and along -g/|g| it is |g|^2 / (2h), so their ratio is
+    cos^2(u, g). Returns the numbers that check each step for one random direction u:
+    "hessian_error" (largest |H - I| entry, H from central differences of the gradient),
+    "P", "t" (a test step), "along_u" and "model_u" (L(t) measured and from the formula),
+    "t_best" and "t_scan" (the formula's best step and the best of a fine scan),
+    "decrease_best" and "decrease_scan", "decrease_g" (the best decrease along -g),
+    "ratio" (decrease along u over along -g) and "cos2" (cos^2(u, g)).
+    """
+    X, Y = teacher_task(n_in=n_in, m=EXAMPLES, hidden=0, seed=seed, whiten=True)
+    net = student(n_in, 0, seed=seed)
+    theta = flatten(net.params)
+    P = theta.size
+
+    def grad_at(th):
+        _write(net, th)
+        return flatten(net.gradients(X, Y))
+
+    H = np.column_stack([(grad_at(theta + eps * e) - grad_at(theta - eps * e)) / (2 * eps)
+                         for e in np.eye(P)])
+    g = grad_at(theta)
+    L0 = net.loss(X, Y)
+
+    def loss_at(th):
+        _write(net, th)
+        return net.loss(X, Y)
+
+    u = random_directions(P, 1, seed=seed)[0]
+    gu, uHu = float(g @ u), float(u @ H @ u)
+    t = 0.7
+    t_best = -gu / uHu
+    scan = np.linspace(-3.0, 3.0, 6001)
+    losses = np.array([loss_at(theta + s * u) for s in scan])
+    ghat = g / np.linalg.norm(g)
+    decrease_g = L0 - loss_at(theta - float(g @ ghat) / float(ghat @ H @ ghat) * ghat)
+    out = {
+        "hessian_error": float(np.abs(H - np.eye(P)).max()),
+        "P": P,
+        "t": t,
+        "along_u": float(loss_at(theta + t * u)),
+        "model_u": float(L0 + t * gu + 0.5 * t * t * uHu),
+        "t_best": t_best,
+        "t_scan": float(scan[losses.argmin()]),
+        "decrease_best": gu * gu / (2 * uHu),
+        "decrease_scan": float(L0 - losses.min()),
+        "decrease_g": float(decrease_g),
+        "cos2": gu * gu / float(g @ g),
+    }
+    out["ratio"] = out["decrease_best"] / out["decrease_g"]
+    _write(net, theta)
+    return out
+
+
+def hessian(net, X, Y, eps=1e-5) -> np.ndarray:
+    """The (P, P) matrix of second derivatives of net's loss at its current parameters,
+    from central differences of `net.gradients`, symmetrized; net is left unchanged.
+    Used by chapter "Why gradients" to measure the curvature along a direction."""
+    X, Y = net.check_data(X, Y)
+    eps = check_positive(eps, "eps")
+    theta = flatten(net.params)
+    cols = []
+    for j in range(theta.size):
+        e = np.zeros_like(theta)
+        e[j] = eps
+        _write(net, theta + e)
+        up = flatten(net.gradients(X, Y))
+        _write(net, theta - e)
+        cols.append((up - flatten(net.gradients(X, Y))) / (2 * eps))
+    _write(net, theta)
+    H = np.column_stack(cols)
+    return (H + H.T) / 2
+
+
+def curvatures(n_in, hidden=4, m=EXAMPLES, seed=0, n_directions=500) -> dict:
+    """How sharply the loss curves along the gradient and along random directions.
+
+    At the teacher task's student [n_in, hidden, 1] (hidden = 0: the round bowl on
+    whitened inputs), with H its Hessian: "along_gradient" = g'Hg / g'g, "random_mean"
+    = the mean of u'Hu over `n_directions` random unit u (which tends to tr H / P),
+    "average" = tr H / P, "largest" = H's largest eigenvalue, and "P".
+    """
+    X, Y = teacher_task(n_in=n_in, m=m, hidden=hidden, seed=seed, whiten=hidden == 0)
+    net = student(n_in, hidden, seed=seed)
+    H = hessian(net, X, Y)
+    g = flatten(net.gradients(X, Y))
+    U = random_directions(g.size, n_directions, seed=seed)
+    return {"P": g.size,
+            "along_gradient": float(g @ H @ g / (g @ g)),
+            "random_mean": float(np.einsum("ij,jk,ik->i", U, H, U).mean()),
+            "average": float(np.trace(H) / g.size),
+            "largest": float(np.linalg.eigvalsh(H)[-1])}
+
+
+def _best_decreases(net, X, Y, directions, steps) -> np.ndarray:
+    """`best_decrease` for each row of `directions` (unit vectors), with the losses at all
+    step lengths of one direction computed in one stacked forward pass (the parameters
+    along the line theta + t d, for every t at once). Only for half_mse, the teacher task's
+    loss; other losses go through `best_decrease` one step at a time."""
+    if net.loss_name != "half_mse":
+        return np.array([best_decrease(net, X, Y, d, steps) for d in directions])
+    X, Y = net.check_data(X, Y)
+    ts = np.asarray(steps, dtype=np.float64)[:, None, None]  # (T, 1, 1)
+    base = net.loss(X, Y)
+    fs = [_activations.get(name) for name in net.activation_names]
+    names = [(f"W{l}", f"b{l}") for l in range(1, net.L + 1)]
+    out = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for d in directions:
+            D = unflatten(d, net.params)
+            A = X
+            for (w, b), f in zip(names, fs, strict=True):
+                A = f(np.matmul(net.params[w] + ts * D[w], A) + (net.params[b] + ts * D[b]))
+            R = (A - Y).reshape(len(ts), -1)
+            losses = 0.5 * np.einsum("ij,ij->i", R, R) / X.shape[1]
+            out.append(max(0.0, float(np.max(base - losses, initial=-np.inf))))
+    return np.array(out)
+
+
 #: The step lengths `step_gains` tries by default: 25 from 1e-3 to 3, evenly on a log scale.
 STEP_LENGTHS = tuple(float(t) for t in np.geomspace(1e-3, 3.0, 25))
 
 
-def step_gains(n_ins, n_directions=30, hidden=4, m=256, whiten=False, seed=0,
+def step_gains(n_ins, n_directions=30, hidden=4, m=EXAMPLES, whiten=False, seed=0,
                steps=STEP_LENGTHS) -> dict:
     """How much one step lowers the loss, along a random direction and along the gradient.
 
@@ -381,25 +538,36 @@ def step_gains(n_ins, n_directions=30, hidden=4, m=256, whiten=False, seed=0,
     step lengths +-`steps` along each of `n_directions` random directions (mean), and
     along -g (the gradient's direction) over the same lengths. Returns arrays "P",
     "random", "gradient" and "ratio" = random / gradient; theory says ratio ~ 1/P when the
-    loss curves about equally in every direction.
+    loss curves about equally in every direction. The spread of the mean over the random
+    directions comes as "ratio_stderr" (its standard error, divided by the gradient's
+    decrease like the ratio), "ratio_lo"/"ratio_hi" (the 10th and 90th percentiles of
+    one direction's decrease over the gradient's) and "n_directions".
     """
     steps = np.asarray(steps, dtype=np.float64)
     if steps.ndim != 1 or steps.size == 0 or (steps <= 0).any():
         raise ValueError("steps must be a non-empty list of positive step lengths")
     both = np.concatenate([steps, -steps])
-    rows = {"P": [], "random": [], "gradient": [], "ratio": []}
+    rows = {"P": [], "random": [], "gradient": [], "ratio": [], "ratio_stderr": [],
+            "ratio_lo": [], "ratio_hi": []}
     for n_in in n_ins:
         X, Y = teacher_task(n_in=n_in, m=m, hidden=hidden, seed=seed, whiten=whiten)
         net = student(n_in, hidden, seed=seed)
         g = flatten(net.gradients(X, Y))
         along_g = best_decrease(net, X, Y, -g, steps)
         U = random_directions(g.size, n_directions, seed=seed)
-        along_u = np.mean([best_decrease(net, X, Y, u, both) for u in U])
+        each = _best_decreases(net, X, Y, U, both)
+        along_u = each.mean()
         rows["P"].append(net.n_params)
         rows["random"].append(along_u)
         rows["gradient"].append(along_g)
         rows["ratio"].append(along_u / along_g)
-    return {k: np.array(v) for k, v in rows.items()}
+        spread = each.std(ddof=1) / np.sqrt(each.size) if each.size > 1 else np.nan
+        rows["ratio_stderr"].append(spread / along_g)
+        rows["ratio_lo"].append(np.percentile(each, 10) / along_g)
+        rows["ratio_hi"].append(np.percentile(each, 90) / along_g)
+    out = {k: np.array(v) for k, v in rows.items()}
+    out["n_directions"] = int(n_directions)
+    return out
 
 
 def _check_net(net):

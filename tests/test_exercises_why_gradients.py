@@ -49,3 +49,17 @@ def test_doubling_prediction():
     assert "no answer yet" in str(ex.check_doubling(None, None))
     # no numbers of the measurement leak into a wrong answer's feedback
     assert "times as many" not in ex.check_doubling("same", "same").message
+
+
+def test_best_decrease_on_a_round_bowl():
+    g, h, u = ex.GRADIENT, ex.CURVATURE, ex.DIRECTION
+    right = float(g @ u) ** 2 / (2 * h)
+    assert ex.check_best_decrease(right).ok
+    assert right == 2.25  # (3^2) / (2 * 2), the number exercise 5 expects
+    assert "factor 1/2" in ex.check_best_decrease(2 * right).message
+    assert "gradient's own direction" in ex.check_best_decrease(float(g @ g) / (2 * h)).message
+    assert "best step length" in ex.check_best_decrease(3 / h).message
+    assert "cos²" in ex.check_best_decrease(9 / 25).message
+    assert "rate of change" in ex.check_best_decrease(3.0).message
+    assert "sign is flipped" in ex.check_best_decrease(-right).message
+    assert "no answer yet" in str(ex.check_best_decrease(None))

@@ -143,3 +143,69 @@ def test_race_rejects_bad_fraction_and_net():
         search.race(2, fraction=1.5)
     with pytest.raises(TypeError, match="net must be a backprop_lib.Network"):
         search.random_search("net", np.zeros((1, 1)), np.zeros((1, 1)), 0.1)
+
+
+def test_hessian_of_the_round_bowl_is_the_identity_and_leaves_the_net_unchanged():
+    X, Y = search.teacher_task(n_in=5, m=64, hidden=0, whiten=True)
+    net = search.student(5, 0)
+    before = search.flatten(net.params).copy()
+    H = search.hessian(net, X, Y)
+    assert np.allclose(H, np.eye(6), atol=1e-8)
+    assert np.array_equal(search.flatten(net.params), before)
+    with pytest.raises(ValueError, match="eps"):
+        search.hessian(net, X, Y, eps=0.0)
+
+
+def test_hessian_agrees_with_second_differences_of_the_loss():
+    X, Y = search.teacher_task(n_in=3, m=32, hidden=2)
+    net = search.student(3, 2)
+    H = search.hessian(net, X, Y)
+    theta = search.flatten(net.params)
+    i, j, e = 1, 4, 1e-4
+
+    def loss(th):
+        search._write(net, th)
+        return net.loss(X, Y)
+
+    ei, ej = np.eye(theta.size)[i] * e, np.eye(theta.size)[j] * e
+    mixed = (loss(theta + ei + ej) - loss(theta + ei - ej) - loss(theta - ei + ej)
+             + loss(theta - ei - ej)) / (4 * e * e)
+    search._write(net, theta)
+    assert mixed == pytest.approx(H[i, j], rel=1e-5, abs=1e-8)
+
+
+def test_curvatures_are_equal_on_the_bowl():
+    c = search.curvatures(4, hidden=0, n_directions=50)
+    for key in ("along_gradient", "random_mean", "average", "largest"):
+        assert c[key] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_quadratic_model_check_every_step_holds():
+    q = search.quadratic_model_check(n_in=4, seed=1)
+    assert q["hessian_error"] < 1e-8
+    assert q["along_u"] == pytest.approx(q["model_u"], rel=1e-9)
+    assert q["t_scan"] == pytest.approx(q["t_best"], abs=1e-3)
+    assert q["decrease_scan"] == pytest.approx(q["decrease_best"], rel=1e-5)
+    assert q["ratio"] == pytest.approx(q["cos2"], rel=1e-9)
+
+
+def test_step_gains_and_scaling_study_report_their_spread():
+    st = search.step_gains([2, 4], n_directions=10, hidden=0, whiten=True)
+    assert st["n_directions"] == 10
+    assert (st["ratio_stderr"] > 0).all() and (st["ratio_lo"] <= st["ratio_hi"]).all()
+    sc = search.scaling_study([2, 4], seeds=(0, 1, 2), hidden=0, whiten=True, fraction=0.1,
+                              lr=0.5)
+    assert (sc["random_lo"] <= sc["random"]).all() and (sc["random"] <= sc["random_hi"]).all()
+    assert (sc["gradient_forward_lo"] <= sc["gradient_forward_hi"]).all()
+    assert sc["random_slope"].shape == (3,) and sc["gradient_slope"].shape == (3,)
+
+
+def test_stacked_best_decreases_match_one_step_at_a_time():
+    steps = np.concatenate([search.STEP_LENGTHS, -np.array(search.STEP_LENGTHS)])
+    for hidden, whiten in ((3, False), (0, True)):
+        X, Y = search.teacher_task(n_in=6, m=40, hidden=hidden, whiten=whiten)
+        net = search.student(6, hidden)
+        U = search.random_directions(net.n_params, 5, seed=2)
+        fast = search._best_decreases(net, X, Y, U, steps)
+        slow = [search.best_decrease(net, X, Y, u, steps) for u in U]
+        assert np.allclose(fast, slow, rtol=1e-12, atol=1e-15)

@@ -7,6 +7,8 @@
 3. `check_squared_cosine(fn)`: a function squared_cosine(u, g).
 4. `check_doubling(random_search, gradient_descent)`: predict what doubling P does to the
    cost of each method, then the checker measures it.
+5. `check_best_decrease(answer)`: the best one-step decrease along a given direction on a
+   round quadratic bowl (the quadratic model of the chapter).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from .checking import Feedback, as_choices, check_function, check_scalar
 #: The gradient and learning rate of exercise 2.
 GRADIENT = np.array([3.0, 4.0])
 LR = 0.1
+
+#: Exercise 5: the curvature h of a round bowl (Hessian h I) and the direction of the step.
+CURVATURE = 2.0
+DIRECTION = np.array([1.0, 0.0])
 
 CHOICES = ("same", "double", "quadruple")
 SYNONYMS = {"the same": "same", "unchanged": "same", "doubles": "double", "x2": "double",
@@ -120,3 +126,26 @@ def check_doubling(random_search=None, gradient_descent=None) -> Feedback:
     return Feedback(False, f"the measurement disagrees with your prediction for "
                            f"{' and '.join(wrong)}. Hint: "
                            + "; ".join(hints[name] for name in wrong) + ".")
+
+
+def check_best_decrease(answer, gradient=GRADIENT, curvature=CURVATURE,
+                        direction=DIRECTION) -> Feedback:
+    """On a bowl with Hessian h I, the best step along the unit direction u lowers the loss
+    by (g.u)^2 / (2h) (chapter "Why gradients", the quadratic model)."""
+    g = np.asarray(gradient, dtype=float)
+    u = np.asarray(direction, dtype=float)
+    u = u / np.linalg.norm(u)
+    gu, h, gg = float(g @ u), float(curvature), float(g @ g)
+    return check_scalar(answer, gu * gu / (2 * h), name="the best decrease", rtol=1e-6,
+                        diagnoses=[
+        (gu * gu / h, "the factor 1/2 of the quadratic model is missing: at the best step "
+                      "t* = |g.u| / h the loss falls by t*|g.u| - t*² h / 2 = (g.u)² / (2h)."),
+        (gg / (2 * h), "that is the decrease along the gradient's own direction; along u only "
+                       "the component g.u of the gradient counts."),
+        (abs(gu) / h, "that is the best step length t* = |g.u| / h, not the decrease it buys."),
+        (gu * gu / gg, "that is cos²(u, g), the decrease as a fraction of the gradient's best "
+                       "decrease, not the decrease itself."),
+        (abs(gu), "that is the rate of change along u (the slope g.u), not the decrease of a "
+                  "whole step."),
+        (gu * gu / (2 * h * h), "divide by h once, not twice: the decrease is (g.u)² / (2h)."),
+    ])

@@ -97,28 +97,39 @@ def cosine_figure(study):
     ax = fig.subplots()
     P = study["P"]
     ax.errorbar(P, study["mean"], yerr=2 * study["stderr"], fmt="o", color=ORANGE,
-                markersize=5, label="measured mean of cos²")
-    ax.plot(P, 1.0 / P, color=BLACK, linewidth=1, label="1 / P")
+                markersize=5, label=r"measured mean of $\cos^2$")
+    ax.plot(P, 1.0 / P, color=BLACK, linewidth=1, label=r"$1/P$")
     _fit_line(ax, P, study["mean"], ORANGE, "fitted")
-    _loglog(ax, "number of parameters P", "mean cos²")
+    _loglog(ax, r"number of parameters $P$", r"mean $\cos^2$")
     label_log_ticks(ax)
     ax.legend(loc="lower left", fontsize=LEGEND_PT)
     return fig
 
 
 def scaling_figure(studies):
-    """Evaluations to target against P: one panel per (title, study) pair of `studies`."""
+    """Evaluations to target against P: one panel per (title, study) pair of `studies`
+    (medians over seeds, with bars from the smallest to the largest count when given)."""
     fig = figure((7.5, 3.2))
     axes = fig.subplots(1, len(studies), sharey=True, squeeze=False)[0]
     for ax, (title, st) in zip(axes, studies, strict=True):
         P = st["P"]
-        ax.plot(P, st["random"], "o", color=ORANGE, label="random search")
-        ax.plot(P, st["gradient_forward"], "s", color=BLUE, label="gradient descent")
+        for key, marker, color, label in (("random", "o", ORANGE, "random search"),
+                                          ("gradient_forward", "s", BLUE, "gradient descent")):
+            if f"{key}_lo" in st:  # the bar spans the seeds' smallest to largest count
+                yerr = [st[key] - st[f"{key}_lo"], st[f"{key}_hi"] - st[key]]
+                ax.errorbar(P, st[key], yerr=yerr, fmt=marker, color=color, capsize=2,
+                            markersize=5, label=label)
+            else:
+                ax.plot(P, st[key], marker, color=color, label=label)
         _fit_line(ax, P, st["random"], ORANGE, "random")
         _fit_line(ax, P, st["gradient_forward"], BLUE, "gradient")
-        _loglog(ax, "number of parameters P", "")
+        _loglog(ax, r"number of parameters $P$", "")
         ax.set_title(title)
-        ax.legend(loc="upper left", fontsize=LEGEND_PT)
+        ax.legend(loc="lower right", fontsize=LEGEND_PT)
+    # room below the lowest bar, so that the legends sit under every curve and bar
+    low = min(np.min(st.get("gradient_forward_lo", st["gradient_forward"])) for _, st in studies)
+    high = max(np.max(st.get("random_hi", st["random"])) for _, st in studies)
+    axes[0].set_ylim(low / 100, high * 1.5)
     label_log_ticks(*axes)
     axes[0].set_ylabel("forward passes to target")
     return fig
@@ -200,8 +211,8 @@ def draw(fig, f, artists):
     gd_cost, gd_shown = f.gradient_cost, np.clip(gd_losses, 1e-3, 1e3)
     a["gd"].set_data(gd_cost, gd_shown)
     a["target"].set_ydata([r.target / r.initial_loss] * 2)
-    a["title"].set_text(f"P = {r.P} parameters (n_in = {f.n_in}), "
-                        f"init {f.init} x {f.scale:g}, learning rate {f.lr:g}")
+    a["title"].set_text(rf"$P = {r.P}$ parameters ($n_\mathrm{{in}} = {f.n_in}$), "
+                        rf"init {f.init} $\times$ {f.scale:g}, learning rate $\alpha = {f.lr:g}$")
     a["note"].set_text(_outcome(r.random, 1, "random search") + "\n"
                        + _outcome(r.gradient, r.gradient_cost, "gradient descent"))
     diverged = bool(r.gradient.diverged and len(gd_shown))
