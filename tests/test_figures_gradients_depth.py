@@ -194,3 +194,33 @@ def test_activation_and_backward_norms_reject_a_non_network():
         dg.activation_norms(object(), np.zeros((1, 2)))
     with pytest.raises(TypeError, match="net must be"):
         dg.backward_norms(object(), np.zeros((1, 2)), np.zeros((1, 2)))
+
+
+@pytest.mark.parametrize("make", [gd.signal_figure, gd.residual_figure])
+def test_static_figures_keep_their_legend_off_the_curves(make):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = make()
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (legend,) = fig.legends
+    box = legend.get_window_extent(renderer)
+    for ax in fig.axes:
+        assert ax.get_legend() is None
+        assert not box.overlaps(ax.get_window_extent(renderer))  # below every panel
+
+
+def test_signal_figure_draws_the_profiles():
+    fig = gd.signal_figure()
+    ax1, ax2 = fig.axes[:2]
+    for line, case in zip(ax1.get_lines(), gd.SIGNAL_CASES, strict=True):
+        label, act, scale, residual, alpha = case[:5]
+        p = gd.norm_profile(act, "he", scale, residual=residual, branch_scale=alpha)
+        np.testing.assert_allclose(line.get_ydata(), p.forward[1:-1])
+    for line, case in zip(ax2.get_lines(), gd.SIGNAL_CASES, strict=True):
+        label, act, scale, residual, alpha = case[:5]
+        p = gd.norm_profile(act, "he", scale, residual=residual, branch_scale=alpha)
+        np.testing.assert_allclose(line.get_ydata(), p.backward[:-1])
+    assert "A^{[l]}" in ax1.get_ylabel() and "dA^{[l]}" in ax2.get_ylabel()

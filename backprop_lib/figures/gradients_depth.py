@@ -517,7 +517,44 @@ def residual_figure(cases=(("sigmoid", "xavier"), ("tanh", "small")), depth=10):
             ax.set_title(f"{act}, {init} init, {depth} layers")
             ax.set_xlabel("layer $l$")
             ax.set_ylabel(NORM_LABEL + " at initialization")
-            ax.legend(fontsize=8)
+        # one legend under the panels, outside every axes, so it covers no curve
+        handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
+    return fig
+
+
+#: The cases of the forward/backward figure: (label, activation, init scale, residual,
+#: branch scale), all with He weights, and how each is drawn (colour, marker, line).
+SIGNAL_CASES = (
+    ("plain, He", "relu", 1.0, False, 1.0, plots.BLUE, "o", "-"),
+    ("plain, He $\\times$ 1.5", "relu", 1.5, False, 1.0, plots.VERMILLION, "^", "--"),
+    ("residual, $\\alpha = 1$", "relu", 1.0, True, 1.0, plots.ORANGE, "s", "-."),
+    ("residual, $\\alpha = 1/\\sqrt{8}$", "relu", 1.0, True, 1 / np.sqrt(8), plots.GREEN, "D",
+     ":"),
+)
+
+
+def signal_figure(cases=SIGNAL_CASES, depth=10):
+    """A static figure: the forward norms ||A{l}|| (left) and the backward norms ||dA{l}||
+    (right) of ReLU networks at initialization, one line per case, the legend below."""
+    fig = plots.figure((7.5, 3.4))
+    with plots.style():
+        ax1, ax2 = fig.subplots(1, 2)
+        layers = np.arange(1, depth + 1)
+        for label, act, scale, residual, alpha, color, marker, ls in cases:
+            p = norm_profile(act, "he", scale, depth, residual=residual, branch_scale=alpha)
+            style = dict(color=color, marker=marker, linestyle=ls, label=label)
+            ax1.semilogy(layers[:-1], p.forward[1:-1], **style)
+            ax2.semilogy(layers[:-1], p.backward[:-1], **style)
+        ax1.set_ylabel(r"forward $\|A^{[l]}\|$")
+        ax2.set_ylabel(r"backward $\|dA^{[l]}\|$")
+        ax1.set_title("the signal, input to output")
+        ax2.set_title("the gradient, output to input")
+        for ax in (ax1, ax2):
+            ax.set_xlabel("hidden layer $l$")
+            ax.xaxis.set_major_locator(MultipleLocator(2))
+        handles, labels = ax1.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
     return fig
 
 
