@@ -142,3 +142,28 @@ def test_hidden_gradient_ratio_named_mechanisms():
     dZ1_unit_w = np.ones_like(W2).T @ t["dZ2"] * t["A1"] * (1 - t["A1"])
     for dZ1 in (dZ1_no_sigma, dZ1_unit_w):
         assert np.linalg.norm(t["dW2"]) / np.linalg.norm(dZ1 @ X.T) < ratio
+
+
+def test_the_steps_named_in_the_text():
+    # "Steps 1 to 5 are the forward pass ... Steps 6 to 11 are the backward pass ..., step 12
+    # the update and step 13 the forward pass with the new weights"; "Exercise 5: at step 1
+    # ... x2 and W1[2,2]; at step 10, dZ of h2; ... the edge's label at step 12"
+    phases = [s.phase for s in we.steps()]
+    assert we.N_STEPS == 13
+    assert phases[:5] == [we.FORWARD] * 5 and phases[5:11] == [we.BACKWARD] * 6
+    assert phases[11:] == [we.UPDATE, we.AFTER]
+    assert we.compute_step(1)["nodes"]["x2"] == ["x2 = 0.80"]
+    assert we.compute_step(1)["weights"][("W1", 1, 1)] == 0.3
+    assert we.compute_step(10)["nodes"]["h2"][-1].startswith("dZ = ")
+    assert we.compute_step(11)["nodes"]["h2"][-1].startswith("dZ = ")  # step 11 adds none
+    assert we.compute_step(12)["edges"][("W1", 1, 1)][-1].startswith("w → ")
+
+
+def test_other_initializations_use_seed_0_and_the_output_weights_are_as_typed():
+    # "weights drawn by one of the library's initializers (seed 0)"; "the output weights
+    # 0.4 and 0.5"
+    import inspect
+
+    assert inspect.signature(we.worked_network).parameters["seed"].default == 0
+    net, _, _ = we.worked_network()
+    np.testing.assert_array_equal(net.params["W2"], [[0.4, 0.5]])

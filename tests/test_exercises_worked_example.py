@@ -90,3 +90,8 @@ def test_no_checker_message_asks_to_run_anything():
                 ("higher than before the step", "between the two", "lower")]
     messages += [ex.check_new_weight_by_hand(x).message for x in (0.0, 0.3, 1.0)]
     assert not any("run" in m.lower().split() for m in messages)
+
+
+def test_new_weight_by_hand_accepts_the_figures_four_decimals():
+    label = we.compute_step(12)["edges"][("W1", 1, 1)][-1]  # "w → 0.3018"
+    assert ex.check_new_weight_by_hand(float(label.split("→ ")[1])).ok
