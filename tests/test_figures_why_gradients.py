@@ -61,3 +61,22 @@ def test_static_figures_and_helpers():
     table = wg.markdown_table(["a", "b"], [(1, 2)])
     assert table.splitlines()[0] == "| a | b |" and table.splitlines()[2] == "| 1 | 2 |"
     assert wg.image(wg.cosine_figure(st)).data[:4] == b"\x89PNG"
+
+
+def test_scaling_legends_cover_no_point_or_bar():
+    # Figure 2 with the seeds' ranges: each legend sits below every marker and bar
+    P = np.array([17, 25, 41, 73, 137, 265])
+    st = {"P": P, "random": np.array([57.0, 68, 158, 221, 817, 1802]),
+          "random_lo": np.array([22.0, 39, 138, 99, 111, 221]),
+          "random_hi": np.array([862.0, 108, 499, 273, 1058, 1967]),
+          "gradient_forward": np.array([16.0, 26, 63, 33, 51, 52]),
+          "gradient_forward_lo": np.array([7.0, 20, 17, 19, 47, 28]),
+          "gradient_forward_hi": np.array([726.0, 86, 262, 66, 104, 137])}
+    fig = wg.scaling_figure([("a", st), ("b", st)])
+    fig.canvas.draw()
+    for ax in fig.axes:
+        box = ax.get_legend().get_window_extent()
+        for key in ("random", "gradient_forward"):
+            for lo_key in (key, f"{key}_lo"):
+                pts = ax.transData.transform(np.column_stack([P, st[lo_key]]))
+                assert not any(box.contains(x, y) for x, y in pts), (key, lo_key)
