@@ -22,7 +22,7 @@ def torch_grads(params, X, Y, loss):
     a2 = torch.sigmoid(t["W2"] @ a1 + t["b2"])
     value = loss(a2, y)
     value.backward()
-    return float(value), {k: v.grad.numpy() for k, v in t.items()}
+    return float(value.detach()), {k: v.grad.numpy() for k, v in t.items()}
 
 
 def half_mse(a, y):
