@@ -192,8 +192,10 @@ MB_EPOCHS = 100
 MB_LR = 0.3
 MB_BATCH = 20
 MB_SEEDS = (0, 1, 2, 3, 4)
+MB_RATES = (0.1, 0.3, 1.0, 3.0, 10.0)  # the grid on which each method's best rate is found
 
 
+@functools.lru_cache(maxsize=None)
 def minibatch_runs(seeds=MB_SEEDS, epochs=MB_EPOCHS, lr=MB_LR, batch=MB_BATCH):
     """Final two-moons losses after `epochs` epochs: full batch against mini-batches.
 
@@ -213,6 +215,18 @@ def minibatch_runs(seeds=MB_SEEDS, epochs=MB_EPOCHS, lr=MB_LR, batch=MB_BATCH):
                    batch_size=size, seed=seed, on_divergence="ignore")
             out[key].append(net.loss(X, Y))
     return {k: np.array(v) for k, v in out.items()}
+
+
+def minibatch_grid(rates=MB_RATES, seeds=MB_SEEDS):
+    """{lr: minibatch_runs(lr=lr)} over a grid of rates, so that each method can be judged
+    at its own best rate (by the mean final loss over the seeds)."""
+    return {lr: minibatch_runs(seeds=tuple(seeds), lr=check_positive(lr, "lr"))
+            for lr in rates}
+
+
+def best_rate(grid, key):
+    """The rate of `grid` (minibatch_grid) with the lowest mean final loss for key."""
+    return min(grid, key=lambda lr: grid[lr][key].mean())
 
 
 # ----------------------------------------------------------------------------- divergence

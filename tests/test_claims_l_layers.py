@@ -242,3 +242,18 @@ def test_the_zeros_output_bias_overshoots_its_fixed_point_above_a_learning_rate_
         assert (abs(b) > 1e-6) == grows, lr
     X, Y = training.dataset()
     assert Y.mean() == 0.5  # balanced: the gradient is exactly zero, so b2 stays put
+
+
+def test_minibatches_win_at_the_same_rate_but_not_each_at_its_best():
+    # "At the same learning rate, up to 1, mini-batches end lower than the full batch in
+    # every run [...] Judged at its own best rate on this grid, the full batch wins here:
+    # ... at a rate of 10 against ... for mini-batches at 1"
+    grid = ref.minibatch_grid()
+    assert len(ref.MB_SEEDS) >= 5
+    for lr, r in grid.items():
+        if lr <= 1:
+            assert (r["mini"] < r["full"]).all(), lr
+    bf, bm = ref.best_rate(grid, "full"), ref.best_rate(grid, "mini")
+    assert (bf, bm) == (10.0, 1.0)
+    assert grid[bf]["full"].mean() < grid[bm]["mini"].mean()
+    assert grid[10.0]["mini"].max() > 0.5  # "noisy enough to end as high as ..."
