@@ -361,7 +361,7 @@ SNAP_NOTE = {
     "lead": "This page has a frame for every pair of settings, not for every combination, so ",
     "one": " went back to its default.",
     "many": " went back to their defaults.",
-    "tail": " In the notebook, any combination works.",
+    "tail": " The notebooks (this page's download button) compute any combination.",
 }
 
 
@@ -557,17 +557,8 @@ class Interactive:
         return self.MIN_TEXT_PX * 72 / self.dpi
 
     def _raise_small_text(self):
-        """Raise every text of the figure smaller than min_text_pt() to that size.
-
-        Figures set small sizes for legends and notes (7 or 8 pt), which at 80 dpi show at
-        8-9 CSS pixels: too small to read, blurrier still on a phone.
-        """
-        from matplotlib.text import Text
-
-        floor = self.min_text_pt() - 1e-9
-        for text in self.fig.findobj(Text):
-            if text.get_fontsize() < floor:
-                text.set_fontsize(self.min_text_pt())
+        """Raise every text of the figure smaller than min_text_pt() (plots.raise_small_text)."""
+        plots.raise_small_text(self.fig, dpi=self.dpi, min_px=self.MIN_TEXT_PX)
 
     def png(self, colors=None, scale=1):
         """The current figure as PNG bytes; with colors, quantized to a small palette.
@@ -814,8 +805,10 @@ _PLAYER_CSS = """
 .bp-player select option{color:#111;background:#fff}
 .bp-player output{font-variant-numeric:tabular-nums;min-width:3.5em;display:inline-block}
 .bp-player img{max-width:100%;height:auto;display:block;background:#fff}
-.bp-player figcaption,.bp-player label,.bp-player output{color:inherit!important}
-.bp-player figcaption{font-size:.92em;margin-top:.3em}
+.bp-player .bp-state,.bp-player label,.bp-player output{color:inherit!important}
+.bp-player .bp-state{font-size:.9em;margin:.3em 0 0;opacity:.85}
+.bp-player .bp-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
+ white-space:nowrap}
 .bp-player .bp-note{font-size:.85em;font-style:italic;min-height:1.2em;margin:.2em 0}
 .bp-player input:focus-visible,.bp-player select:focus-visible{outline:2px solid #E69F00;
  outline-offset:2px}
@@ -837,7 +830,8 @@ var root=document.currentScript.parentNode;
 var spec=JSON.parse(root.querySelector('script[type="application/json"]').textContent);
 var inputs=spec.controls.map(function(c){
  return root.querySelector('[data-bp-name="'+c.name+'"]');});
-var img=root.querySelector('img'),cap=root.querySelector('figcaption'),
+var img=root.querySelector('img'),cap=root.querySelector('.bp-state'),
+ sr=root.querySelector('.bp-sr'),
  note=root.querySelector('.bp-note'),moved=[];
 function idx(){return inputs.map(function(el){return parseInt(el.value,10);});}
 function setIdx(v){inputs.forEach(function(el,i){el.value=String(v[i]);label(i);});}
@@ -861,6 +855,7 @@ function noteFor(v,w){var n=spec.note,reset=[];
 function show(changed){var v=idx(),w=snap(v,changed),f=spec.frames[w.join(',')];
  if(changed>=0){moved=moved.filter(function(i){return i!==changed;});moved.push(changed);}
  setIdx(w);img.src=f.src;img.alt=f.alt;cap.textContent=f.alt;
+ if(changed>=0)sr.textContent=f.alt;
  note.textContent=noteFor(v,w);preload(w);}
 // Fetch the frames one step away on every control, so the next move shows at once.
 function preload(v){spec.controls.forEach(function(c,i){[-1,1].forEach(function(d){
@@ -916,7 +911,11 @@ def _player_html(fig, frames_json):
     h = int(round(fig.figsize[1] * fig.dpi))
     parts.append(f'<img src="{first["src"]}" alt="{html.escape(first["alt"])}" '
                  f'width="{w}" height="{h}">')
-    parts.append(f'<figcaption aria-live="polite">{html.escape(first["alt"])}</figcaption>')
+    # The frame's description is the image's alt text and, for sighted readers, a line under
+    # it; it is not the figure's caption (the numbered caption follows the player). Screen
+    # readers hear it once, as the alt text, and each change once, from the hidden live region.
+    parts.append(f'<p class="bp-state" aria-hidden="true">{html.escape(first["alt"])}</p>')
+    parts.append('<span class="bp-sr" aria-live="polite"></span>')
     parts.append('<p class="bp-note" aria-live="polite"></p>')
     payload = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
     parts.append(f'<script type="application/json">{payload}</script>')

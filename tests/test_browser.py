@@ -231,7 +231,7 @@ def raw_markup(page):
 
 def frame(player):
     img = player.locator("img")
-    caption = player.locator("figcaption").inner_text()
+    caption = player.locator(".bp-state").inner_text()
     return img.get_attribute("src"), img.get_attribute("alt"), caption
 
 
@@ -564,7 +564,7 @@ def test_players_readable_in_light_and_dark_mode(chromium, server, book, scheme)
         assert _corner_pixel(src, (book / rels[0]).parent) == (255, 255, 255)
         # Text against the nearest opaque background behind it must reach WCAG AA contrast
         # (the theme puts HTML outputs on a light panel in dark mode; the player undoes it).
-        for selector in ("figcaption", "label", "output", "select"):
+        for selector in (".bp-state", "label", "output", "select"):
             for el in player.locator(selector).all():
                 color, background = el.evaluate("""el => {
                     let b = el;

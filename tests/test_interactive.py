@@ -252,7 +252,7 @@ def test_the_snap_note_names_the_reset_controls_and_sends_no_one_to_run_anything
     one = ia.snap_note(["learning rate"])
     assert one == ("This page has a frame for every pair of settings, not for every "
                    "combination, so learning rate went back to its default. "
-                   "In the notebook, any combination works.")
+                   "The notebooks (this page's download button) compute any combination.")
     two = ia.snap_note(["learning rate", "init scale"])
     assert "learning rate and init scale went back to their defaults" in two
     assert "initialization, learning rate and init scale" in ia.snap_note(
@@ -434,7 +434,8 @@ def test_static_output_is_a_self_contained_player(monkeypatch):
     assert len(spec["frames"]) == len(grid) == toy.calls
     assert html.count('type="range"') == 2 and html.count("<select") == 1
     assert html.count("<option") == 3
-    assert 'aria-live="polite"' in html and "<figcaption" in html
+    assert 'aria-live="polite"' in html and 'class="bp-state"' in html
+    assert "<figcaption" not in html  # the numbered caption follows the player, once
     for params in grid:
         key = ",".join(str(c.index(params[c.name])) for c in controls3())
         frame = spec["frames"][key]
