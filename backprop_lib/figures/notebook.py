@@ -33,6 +33,8 @@ import io
 import re
 import textwrap
 
+from .. import plots
+
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w.-]+)\s*\}\}")
 
 
@@ -221,13 +223,15 @@ IMAGE_SCALE = 2
 def as_image(fig, dpi=None):
     """The figure as an IPython.display.Image holding PNG bytes (white background), drawn
     at IMAGE_SCALE times its resolution and shown at its own size (width metadata, which
-    JupyterLab and the book both honour).
+    JupyterLab and the book both honour). Text smaller than plots.MIN_TEXT_PX as displayed
+    is raised to it first.
 
     dpi: None keeps the figure's own resolution (as displayed).
     """
     from IPython.display import Image
 
     dpi = dpi or fig.dpi
+    plots.raise_small_text(fig, dpi=dpi)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi * IMAGE_SCALE, facecolor="white")
     return Image(data=buf.getvalue(), format="png", width=int(round(fig.get_figwidth() * dpi)))
