@@ -151,3 +151,11 @@ def test_sigmoid_20_layers_and_tanh_small_get_no_further_than_predicting_the_mea
         assert r.loss.min() >= constant * (1 - 1e-9), kw
         assert r.loss[-1] == pytest.approx(constant, rel=1e-4), kw
         assert np.ptp(r.loss[-20:]) < 1e-4 * constant, kw  # flat over the last 20 epochs
+
+
+def test_batch_norm_gradients_grow_with_depth_at_initialization():
+    for act in ("relu", "tanh"):
+        for seed in gd.SEEDS:
+            g = [gd.batchnorm_growth(act, d, seed=seed) for d in gd.BN_DEPTHS]
+            assert all(b > a for a, b in zip(g, g[1:], strict=False)), (act, seed, g)
+            assert g[-1] > 1e3 and g[-1] / g[1] > 10  # "by orders of magnitude"

@@ -567,3 +567,23 @@ def mean_slope(activation="tanh", init="xavier", scale=1.0, depth=10, seed=0):
     f = get_activation(activation)
     return float(np.mean([np.mean(f.derivative(net.cache["Z"][l], net.cache["A"][l]))
                           for l in range(1, net.L)]))
+
+
+BN_DEPTHS = (5, 10, 20, 40)
+
+
+@functools.lru_cache(maxsize=64)
+def batchnorm_growth(activation="relu", depth=10, seed=0):
+    """||dA1|| / ||dA{depth-1}|| of a BatchNormNetwork [1, 16, ..., 16, 1] at
+    initialization on `dataset()` (He weights for relu, Xavier otherwise): how much the
+    gradient grows over the hidden layers on its way to the input, batch statistics in
+    the backward pass (Yang et al. 2019 predict growth exponential in depth)."""
+    from ..batchnorm import BatchNormNetwork
+
+    X, Y = dataset()
+    init = "he" if activation in diagnostics.RECTIFIERS else "xavier"
+    net = BatchNormNetwork([1] + [WIDTH] * (depth - 1) + [1],
+                           [activation] * (depth - 1) + ["identity"], loss="half_mse",
+                           init=init, seed=seed)
+    b = diagnostics.backward_norms(net, X, Y)
+    return float(b[0] / b[-2])
