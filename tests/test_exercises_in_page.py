@@ -143,6 +143,38 @@ def test_every_value_exercise_gets_a_field_and_every_code_exercise_a_note():
     assert not wrongly, f"a code exercise got a field: {wrongly}"
 
 
+#: A verdict that tells the reader to run something, which the HTML reader cannot do.
+RUN_SOMETHING = re.compile(r"(^|[.:;!?]\s+)(re-?)?run\b|\byou (can |could |should )?(re-?)?run\b",
+                           re.IGNORECASE)
+
+
+def _messages(obj):
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key == "message" and isinstance(value, str):
+                yield value
+            else:
+                yield from _messages(value)
+    elif isinstance(obj, list):
+        for value in obj:
+            yield from _messages(value)
+
+
+@pytest.mark.parametrize("index", VALUE_EXERCISES, ids=_id)
+def test_no_verdict_tells_the_reader_to_run_something(index):
+    """The page shows the checker's verdicts to a reader with no kernel: "run it", "run the
+    computation" would send them to a cell they cannot run. A verdict says what is true."""
+    said = sorted({m for m in _messages(spec_of(index)) if RUN_SOMETHING.search(m)})
+    assert not said, said
+
+
+def test_the_run_rule_catches_commands_and_spares_nouns():
+    assert RUN_SOMETHING.search("run it: measured 12%")
+    assert RUN_SOMETHING.search("close. Run the computation")
+    assert RUN_SOMETHING.search("you can rerun the cell")
+    assert not RUN_SOMETHING.search("the run diverged in 3 of 5 seeds; each run is seeded")
+
+
 def test_fields_per_chapter():
     """Chapter standard 6 asks for three numeric or choice exercises per chapter; chapters
     with fewer are the chapters' business (this module adds no exercises): the count per

@@ -167,8 +167,9 @@ def check_one_scalar_prediction(squeezed, accuracy):
                                "one.")
     if accuracy != true_accuracy:
         return Feedback(False, f"the squeezed feature is right, but the test accuracy is "
-                               f"not {accuracy}: run the comparison in the chapter and look "
-                               "at what the network can still see.")
+                               f"not {accuracy}: compare the test accuracies in the chapter's "
+                               "normalization table, and think of what the network can still "
+                               "see of the squeezed feature.")
     return Feedback(True, f"{squeezed} is squeezed (spread {spread.min():.2g}), and the "
                           f"test accuracy is {accuracy} "
                           f"({runs['one_scalar'].test_accuracy:.2f} against "

@@ -580,7 +580,13 @@ def draw_monitor(fig, runs):
         ax.axhline(mon.vanish, color=WARNING_COLOR, linestyle=":", linewidth=1)
         ax.set_title(f"{name}: {len(mon.findings)} finding(s)")
         ax.set_xlabel("epoch")
-        ax.legend(fontsize=6, ncol=2, loc="upper right")
+    # One legend for both panels, beside them: the layers share their colours, and a legend
+    # inside a panel sat on the curves.
+    handles, labels = axes[-1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize=9, title="layer $l$",
+               title_fontsize=9)
+    for h in fig.legends[0].get_texts():
+        h.set_text(h.get_text().removeprefix("layer "))
     axes[0].set_ylabel(r"$\|dW^{[l]}\|$ (mean over the epoch)")
     return fig
 
