@@ -19,8 +19,10 @@ import html
 import json
 
 # Feedback's Okabe-Ito green and vermillion, darkened so that bold text reads at 4.5:1 or
-# better both on white and on the light grey the theme puts behind an HTML output in dark mode.
+# better on white (the light theme).
 _OK, _NOT_YET = "#00664A", "#9A4000"
+# the same verdicts on the dark theme's page (both over 7:1 against its #121212)
+_OK_DARK, _NOT_YET_DARK = "#5FD3A8", "#FFB070"
 
 #: What an exercise whose answer is code shows in the book.
 FUNCTION_NOTE = ("This exercise asks for code, which only Python can check: write it in the "
@@ -46,6 +48,9 @@ _STYLE = (".bp-exercise{margin:.5em 0 1em}"
           ".bp-exercise .bp-verdict:empty{display:none}"
           f'.bp-exercise .bp-verdict[data-ok="true"]{{color:{_OK}}}'
           f'.bp-exercise .bp-verdict[data-ok="false"]{{color:{_NOT_YET}}}'
+          f'html[data-theme=dark] .bp-exercise .bp-verdict[data-ok="true"]{{color:{_OK_DARK}}}'
+          f'html[data-theme=dark] .bp-exercise .bp-verdict[data-ok="false"]'
+          f'{{color:{_NOT_YET_DARK}}}'
           ".bp-exercise label code{color:inherit;background:none;border:0;padding:0}")
 
 _JS = r"""
