@@ -16,12 +16,13 @@ The default formulas are the original ones, which PyTorch's torch.optim also use
 
 SGD        w -= lr g
 Momentum   v = beta v + g;                      w -= lr v          (Polyak; torch SGD momentum)
-RMSprop    s = beta s + (1 - beta) g^2;         w -= lr g / (sqrt(s) + eps)   (Hinton 2012)
+RMSprop    s = beta s + (1 - beta) g^2;         w -= lr g / (sqrt(s) + eps)
+           (Tieleman and Hinton 2012, with PyTorch's eps)
 Adam       m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
            m_hat = m / (1 - b1^t); v_hat = v / (1 - b2^t)
            w -= lr m_hat / (sqrt(v_hat) + eps)                       (Kingma and Ba 2015)
 
-The seed article's simplified variants are options, so the book can run both:
+Common variants are options, so the book can run both:
 Momentum(average=True) uses v = beta v + (1 - beta) g (the moving average of Andrew Ng's
 course; it equals the default with lr * (1 - beta)); Adam(bias_correction=False) drops
 the bias correction; RMSprop and Adam take eps_inside=True for sqrt(s + eps).
