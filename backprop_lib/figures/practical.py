@@ -522,8 +522,11 @@ def lr_draw(fig, r, artists):
         a["note"].set_text(f"does not settle:\nloss ends at {r.final_loss:.3g}")
     else:
         a["note"].set_text("")
-    a["title"].set_text(f"lr {r.lr:g}, {r.init} x {r.scale:g}")
+    a["title"].set_text(f"$\\eta$ = {r.lr:g}, {_INIT_NAMES[r.init]} init, scale {r.scale:g}")
     return a
+
+
+_INIT_NAMES = {"small": '"small"', "xavier": "Xavier", "he": "He"}
 
 
 def lr_alt(params, r) -> str:
