@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from backprop_lib import heavy_ball as hb
 from backprop_lib.exercises import optimizers as ex
 
 # ---------------------------------------------------------------- 1. the article's first step
@@ -15,12 +16,12 @@ def article_first_w():
 
 
 def test_first_step_accepts_the_hand_computation():
-    assert ex.check_article_first_step(article_first_w()).ok
-    assert ex.check_article_first_step(round(article_first_w(), 5)).ok  # rtol 1e-4
+    assert ex.check_uncorrected_first_step(article_first_w()).ok
+    assert ex.check_uncorrected_first_step(round(article_first_w(), 5)).ok  # rtol 1e-4
 
 
 def test_first_step_unanswered_is_not_yet():
-    assert str(ex.check_article_first_step(None)).startswith("Not yet: no answer yet")
+    assert str(ex.check_uncorrected_first_step(None)).startswith("Not yet: no answer yet")
 
 
 @pytest.mark.parametrize("wrong, words", [
@@ -31,7 +32,7 @@ def test_first_step_unanswered_is_not_yet():
     ("0.68", "number"),
 ])
 def test_first_step_names_the_slip(wrong, words):
-    fb = ex.check_article_first_step(wrong)
+    fb = ex.check_uncorrected_first_step(wrong)
     assert not fb.ok and words in fb.message
     assert f"{article_first_w():.4f}" not in str(fb)  # never gives the answer away
 
@@ -144,7 +145,7 @@ def test_beta_prediction_accepts_what_the_computation_shows():
 
 
 @pytest.mark.parametrize("wrong, words", [
-    ("decreases", "run it"),
+    ("decreases", "look at the momentum figure"),
     ("up", "one of"),
     (1, "one of"),
     (None, "no answer yet"),
@@ -152,3 +153,32 @@ def test_beta_prediction_accepts_what_the_computation_shows():
 def test_beta_prediction_rejects_the_rest(wrong, words):
     fb = ex.check_beta_prediction(wrong)
     assert not fb.ok and words in fb.message
+
+
+# ---------------------------------------------------------------- 6. the best momentum beta
+
+
+def test_optimal_beta_accepts_the_formula_and_a_brute_force_optimum():
+    root = np.sqrt(ex.OPTIMAL_BETA["L"] / ex.OPTIMAL_BETA["mu"])
+    assert ex.check_optimal_beta(((root - 1) / (root + 1)) ** 2).ok
+    # independent of the formula: the beta of the smallest worst-case rate on a fine grid
+    lam = [ex.OPTIMAL_BETA["mu"], ex.OPTIMAL_BETA["L"]]
+    best = min((hb.heavy_ball_rate(a, b, lam), b) for a in np.linspace(0.02, 0.05, 61)
+               for b in np.linspace(0.5, 0.8, 301))
+    assert ex.check_optimal_beta(best[1]).ok or abs(best[1] - 0.669) < 0.002
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (0.8182, "sqrt(beta), the rate"),
+    (0.9802, "gradient descent's rate"),
+    (0.9608, "uses kappa where the root"),
+    (0.9, "common default"),
+    (0.03306, "best learning rate"),
+    (0.1818, "1 - sqrt(beta)"),
+    (0.3, "not right yet"),
+    (None, "no answer yet"),
+])
+def test_optimal_beta_names_the_slip(wrong, words):
+    fb = ex.check_optimal_beta(wrong)
+    assert not fb.ok and words in fb.message
+    assert "0.669" not in fb.message  # never gives the answer away

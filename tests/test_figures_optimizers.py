@@ -184,7 +184,7 @@ def test_eps_response_formulas():
     r = fo.eps_response(g)
     assert np.allclose(r["eps outside"], g / (g + 1e-8), rtol=1e-10, atol=0)
     assert np.allclose(r["eps inside"], g / np.sqrt(g * g + 1e-8), rtol=1e-10, atol=0)
-    assert np.allclose(r["article"], 0.1 * g / np.sqrt(0.001 * g * g + 1e-8), rtol=1e-10,
+    assert np.allclose(r["uncorrected"], 0.1 * g / np.sqrt(0.001 * g * g + 1e-8), rtol=1e-10,
                        atol=0)
 
 
@@ -222,3 +222,26 @@ def test_updates_are_fast_enough_to_report():
         fig.update()
         times = fig.benchmark(settings=[params], cold=True, render=False)
         assert times.max() < 1000
+
+
+@pytest.mark.parametrize("make", ["tuned_figure", "eps_figure", "adam"])
+def test_static_and_adam_legends_lie_outside_every_axes(make):
+    """Figures 2, 4 and 5: no legend over a curve; labels in mathtext, not code names."""
+    if make == "adam":
+        player = fo.ADAM.interactive()
+        player.update(**next(iter(player.grid())))
+        fig = player.fig
+    else:
+        fig = getattr(fo, make)()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legends = fig.legends
+    assert legends and not any(ax.get_legend() for ax in fig.axes)
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            assert not _overlap(box, ax.get_window_extent(renderer))
+    text = " ".join(t.get_text() for legend in legends for t in legend.get_texts())
+    text += " ".join(ax.get_xlabel() + ax.get_ylabel() for ax in fig.axes)
+    for code_name in ("sqrt(", "eps ", "beta1", "v_hat"):
+        assert code_name not in text, code_name

@@ -6,10 +6,10 @@ Four interactive figures, each a `Spec` with compute, draw, alt, controls and jo
 - RACE: the four optimizers at one learning rate on a 2-D surface (an ill-conditioned
   quadratic or Rosenbrock's valley): paths over the contours, and f - f* against the step.
 - MOMENTUM: plain SGD against momentum in its two conventions (v = beta v + g, as in
-  PyTorch, and the moving average v = beta v + (1 - beta) g of the seed article) on the
+  PyTorch, and the moving average v = beta v + (1 - beta) g of Ng's course) on the
   quadratic, for a learning rate and a beta.
-- ADAM: Adam with bias correction (Kingma and Ba) against the seed article's Adam (no bias
-  correction, eps inside the root) on f(w) = w^2: the position and each step's length.
+- ADAM: Adam with bias correction (Kingma and Ba) against Adam without bias
+  correction and with eps inside the root on f(w) = w^2: the position and each step's length.
 - NETWORK: training curves of the four optimizers on two moons, for a learning rate, an
   initialization scheme and an initialization scale.
 
@@ -309,8 +309,8 @@ MOMENTUM.draw = draw_paths
 
 ADAM_STEPS = 80
 CORRECTED = "Adam, bias-corrected (Kingma and Ba)"
-ARTICLE = "the article's Adam (no correction, eps inside)"
-ADAM_STYLES = {CORRECTED: (ORANGE, "-"), ARTICLE: (VERMILLION, "--")}
+UNCORRECTED = "Adam without bias correction, eps inside the root"
+ADAM_STYLES = {CORRECTED: (ORANGE, "-"), UNCORRECTED: (BLUE, "--")}
 
 
 @dataclass
@@ -328,11 +328,11 @@ class AdamRuns:
 
 
 def adam_square(lr=0.1, beta1=0.9, beta2=0.999):
-    """Kingma and Ba's Adam and the article's Adam on f(w) = w^2, ADAM_STEPS steps from w = 1."""
+    """Kingma and Ba's Adam and the uncorrected Adam on f(w) = w^2, ADAM_STEPS steps from w = 1."""
     lr = check_positive(lr, "lr")
     s = surfaces.square()
     opts = {CORRECTED: Adam(lr, beta1=beta1, beta2=beta2),
-            ARTICLE: Adam(lr, beta1=beta1, beta2=beta2, bias_correction=False,
+            UNCORRECTED: Adam(lr, beta1=beta1, beta2=beta2, bias_correction=False,
                           eps_inside=True)}
     runs = {label: surfaces.trajectory(o, s, steps=ADAM_STEPS) for label, o in opts.items()}
     return AdamRuns(lr, float(beta1), float(beta2), runs)
@@ -344,7 +344,7 @@ def draw_adam(fig, r, artists):
         left, right = fig.subplots(1, 2)
         left.axhline(0.0, color="#888888", linewidth=0.8)
         left.set_xlabel("step")
-        left.set_ylabel("w  (minimum at 0)")
+        left.set_ylabel("$w$  (minimum at 0)")
         left.set_xlim(0, ADAM_STEPS)
         left.set_ylim(-1.6, 1.6)
         right.set_xlabel("step")
@@ -352,9 +352,12 @@ def draw_adam(fig, r, artists):
         right.set_xlim(0.5, 20.5)
         lines, sizes = {}, {}
         for label, (colour, ls) in ADAM_STYLES.items():
-            (lines[label],) = left.plot([], [], ls, color=colour, label=label)
+            shown = label.replace("eps", r"$\epsilon$")  # real notation in the legend
+            (lines[label],) = left.plot([], [], ls, color=colour, label=shown)
             (sizes[label],) = right.plot([], [], ls, color=colour, marker="o", markersize=3)
-        left.legend(loc="upper right", fontsize=7)
+        # under the panels, outside every axes, so it never covers a curve
+        fig.legend(handles=list(lines.values()), loc="outside lower center", ncol=2,
+                   fontsize=10, frameon=False)
         title = fig.suptitle("", fontsize=9)
         artists = dict(left=left, right=right, lines=lines, sizes=sizes, title=title)
     a = artists
@@ -365,19 +368,19 @@ def draw_adam(fig, r, artists):
         a["sizes"][label].set_data(np.arange(1, len(ratio) + 1), ratio)
         top = max(top, float(ratio[:20].max()))
     a["right"].set_ylim(0, 1.1 * top)
-    a["title"].set_text(f"f(w) = w^2, learning rate {r.lr:g}, beta1 {r.beta1:g}, "
-                        f"beta2 {r.beta2:g}")
+    a["title"].set_text(f"$f(w) = w^2$, $\\alpha$ = {r.lr:g}, $\\beta_1$ = {r.beta1:g}, "
+                        f"$\\beta_2$ = {r.beta2:g}")
     return a
 
 
 def adam_alt(params, r):
-    good, bad = r.runs[CORRECTED], r.runs[ARTICLE]
+    good, bad = r.runs[CORRECTED], r.runs[UNCORRECTED]
     return (f"Adam on f(w) = w^2 from w = 1 at learning rate {r.lr:g}, beta1 {r.beta1:g}, "
             f"beta2 {r.beta2:g}. The first step is {r.step_ratios(CORRECTED)[0]:.2f} times "
-            f"the learning rate with bias correction and {r.step_ratios(ARTICLE)[0]:.2f} "
+            f"the learning rate with bias correction and {r.step_ratios(UNCORRECTED)[0]:.2f} "
             f"times without; the largest of the first 20 steps is "
             f"{r.step_ratios(CORRECTED)[:20].max():.2f} against "
-            f"{r.step_ratios(ARTICLE)[:20].max():.2f} times. The path goes "
+            f"{r.step_ratios(UNCORRECTED)[:20].max():.2f} times. The path goes "
             f"{good.overshoot():.3f} past the minimum with bias correction and "
             f"{bad.overshoot():.3f} without.")
 
@@ -400,13 +403,13 @@ def eps_response(grads, eps=1e-8, beta1=0.9, beta2=0.999):
     With bias correction, m_hat = g and v_hat = g^2 exactly at every step when g is
     constant, so one step from zero state is the steady step. Returns a dict:
     "eps outside" (Kingma and Ba): |g| / (|g| + eps); "eps inside": |g| / sqrt(g^2 + eps);
-    "article" (no bias correction, eps inside), whose first step is returned.
+    "uncorrected" (no bias correction, eps inside), whose first step is returned.
     """
     g = np.asarray(grads, dtype=np.float64).reshape(-1)
     variants = {
         "eps outside": dict(eps_inside=False),
         "eps inside": dict(eps_inside=True),
-        "article": dict(eps_inside=True, bias_correction=False),
+        "uncorrected": dict(eps_inside=True, bias_correction=False),
     }
     out = {}
     for name, options in variants.items():
@@ -607,21 +610,23 @@ def eps_figure(grads=None):
 
     g = np.geomspace(1e-10, 1.0, 121) if grads is None else np.asarray(grads, dtype=np.float64)
     r = eps_response(g)
-    fig = plots.figure((7, 3))
+    fig = plots.figure((7, 3.4))
     ax = fig.subplots()
-    styles = {"eps outside": (ORANGE, "-", "eps outside the root (Kingma and Ba, PyTorch)"),
-              "eps inside": (BLUE, "--", "eps inside the root, sqrt(v_hat + eps)")}
+    styles = {
+        "eps outside": (ORANGE, "-", r"$\epsilon$ outside: $\hat m/(\sqrt{\hat v}+\epsilon)$"),
+        "eps inside": (BLUE, "--", r"$\epsilon$ inside: $\hat m/\sqrt{\hat v+\epsilon}$"),
+    }
     for name, (colour, ls, label) in styles.items():
         ax.plot(g, r[name], ls, color=colour, label=label)
     ax.set_xscale("log")
-    ax.set_xlabel("size of a steady gradient |g|")
+    ax.set_xlabel("size of a steady gradient $|g|$")
     ax.set_ylabel("step length / learning rate")
     ax.set_ylim(-0.05, 1.1)
     ax.axvline(1e-8, color="#888888", linewidth=0.8, linestyle=":")
     ax.axvline(1e-4, color="#888888", linewidth=0.8, linestyle=":")
-    ax.text(1e-8, 1.02, " eps", fontsize=8, color="#555555")
-    ax.text(1e-4, 1.02, " sqrt(eps)", fontsize=8, color="#555555")
-    ax.legend(loc="center right", fontsize=8)
+    ax.text(1e-8, 1.02, r" $\epsilon$", fontsize=10, color="#555555")
+    ax.text(1e-4, 1.02, r" $\sqrt{\epsilon}$", fontsize=10, color="#555555")
+    fig.legend(loc="outside lower center", ncol=2, fontsize=10, frameon=False)
     return fig
 
 
@@ -629,7 +634,7 @@ def constant_gradient_steps(at, g=1.0, **adam_options):
     """Length of Adam's step t (for each t in `at`) divided by lr, under a constant gradient g.
 
     With bias correction it is |g| / (|g| + eps), close to 1 at every step; without it,
-    (1 - beta1^t) / sqrt(1 - beta2^t) when eps is negligible: the article's Adam.
+    (1 - beta1^t) / sqrt(1 - beta2^t) when eps is negligible: Adam without bias correction.
     """
     at = sorted(int(t) for t in at)
     opt = Adam(lr=1.0, **adam_options)
@@ -711,3 +716,34 @@ def as_image(fig, dpi=80):
     """The figure as an IPython PNG Image at this chapter's resolution (see figures.notebook)."""
     return _as_image(fig, dpi)
 
+
+
+def tuned_figure(steps=None):
+    """Figure: f - f* after the run against the learning rate, each optimizer on a fine grid
+    (heavy_ball.tuned_gaps), on the quadratic (left) and Rosenbrock's valley (right).
+    A learning rate at which a run diverged has no point."""
+    from .. import heavy_ball, plots
+
+    steps = RACE_STEPS if steps is None else steps
+    fig = plots.figure((8, 3.6))
+    axes = fig.subplots(1, 2)
+    lrs = np.asarray(heavy_ball.TUNE_GRID)
+    handles = []
+    for ax, surface in zip(axes, ("quadratic", "rosenbrock"), strict=True):
+        gaps = heavy_ball.tuned_gaps(surface, steps[surface])
+        for name, g in gaps.items():
+            colour, ls, marker = STYLES[name]
+            shown = np.where(np.isfinite(g), np.maximum(g, GAP_FLOOR), np.nan)
+            (h,) = ax.plot(lrs, shown, ls, color=colour, marker=marker, markersize=3,
+                           markevery=6, label=name)
+            if surface == "quadratic":
+                handles.append(h)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"learning rate $\alpha$")
+        title = (r"quadratic, $\kappa$ = 20, " if surface == "quadratic"
+                 else "Rosenbrock, ") + f"{steps[surface]} steps"
+        ax.set_title(title, fontsize=10)
+    axes[0].set_ylabel(r"$f(w_T) - f(w^\ast)$")
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=10, frameon=False)
+    return fig
