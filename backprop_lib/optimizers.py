@@ -238,3 +238,18 @@ def _explain_step(name, w, g, grads):
             f"got {g.shape}"
         )
     # a subclass of ndarray that passes every test above (np.matrix, a memmap): accepted
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum in PyTorch's form (chapter "Optimizers"): v = beta v + g,
+    w -= lr (g + beta v), the gradient taken at w itself. torch.optim.SGD(nesterov=True),
+    Keras's SGD(nesterov=True) and optax.sgd(nesterov=True) take the same steps."""
+
+    def __init__(self, lr, beta=0.9):
+        super().__init__(lr, beta=beta)
+
+    def update(self, name, w, g):
+        v = self._zeros(name, w)
+        v *= self.beta
+        v += g
+        w -= self.lr * (g + self.beta * v)
