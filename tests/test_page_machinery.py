@@ -40,7 +40,8 @@ def machinery(statement) -> bool:
     """A statement that only makes the page."""
     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
         name = _call_name(statement.value)
-        return name in ("prose", "display", "show") or name.startswith("show_")
+        return name in ("prose", "display", "show") or name.startswith("show_") \
+            or name.endswith("_show")
     if isinstance(statement, (ast.Assign, ast.AugAssign)):
         targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
         return all(isinstance(t, ast.Subscript) and getattr(t.value, "id", "") == "numbers"
@@ -69,7 +70,7 @@ def is_figure(cell) -> bool:
     if cell["cell_type"] != "code":
         return False
     source = "".join(cell["source"])
-    if re.search(r"(^|\n)\s*[\w.]*\.show(_\w+)?\(", source):
+    if re.search(r"(^|\n)\s*[\w.]*\.(\w+_)?show(_\w+)?\(", source):
         return True
     return any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
 
@@ -122,6 +123,8 @@ def test_the_scans_find_what_they_look_for(tmp_path):
         return {"cell_type": "markdown", "source": src, "metadata": {}}
 
     assert shown_machinery(nb(code("fig.show()")))
+    assert shown_machinery(nb(code("pr.lr_show()")))
+    assert caption_problems(nb(code("pr.lr_show()"), md("Some text.")))
     assert shown_machinery(nb(code("x = 1\nnumbers['x'] = f'{x}'")))
     assert not shown_machinery(nb(code("fig.show()", ["remove-input"]), code("x = 1")))
     assert caption_problems(nb(code("fig.show()"), md("Some text.")))
