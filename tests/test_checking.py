@@ -305,5 +305,5 @@ def test_the_checkers_own_references_agree_with_the_library():
     np.testing.assert_allclose(ll_ex.softmax(Z), losses.softmax(Z), rtol=1e-13, atol=0)
     fb = gc_ex.check_mse_gradient(losses.mse_gradient)
     assert fb.ok, fb
-    assert "article's derivative" in gc_ex.check_mse_gradient(losses.half_mse_gradient).message
+    assert "planted bug's derivative" in gc_ex.check_mse_gradient(losses.half_mse_gradient).message
     np.testing.assert_allclose(losses.mse_gradient(A, Y), 2 * (A - Y) / A.size, rtol=1e-13)
