@@ -16,7 +16,7 @@ After every epoch it reads g_l, the epoch's mean norm ||dW{l}|| of each layer l 
               different speeds, the signature of vanishing gradients in deep nets)
 
 The thresholds compare a layer with itself or with the other layers, not with one
-absolute number for the whole gradient (the seed article warns when the norm of all
+absolute number for the whole gradient (a common rule warns when the norm of all
 gradients together exceeds 10, which depends on the loss's scale and the number of
 parameters, and cannot see a vanishing layer hidden behind a healthy one).
 

@@ -4,10 +4,10 @@ A gradient check is only worth something if it fails on a wrong gradient. `Buggy
 is a `Network` whose `loss` is computed correctly but whose backward pass has one of
 these mistakes (`BUGS`):
 
-* "loss_without_half": the source article's pairing. Its loss is mean((y - y_hat)^2),
-  the "mse" loss, but its derivative is -(y - y_hat) = y_hat - y, the derivative of the
-  half version 1/2 (y - y_hat)^2. Every gradient comes out half the true one (with one
-  output unit). The fix is either loss "half_mse" (keep the derivative) or the
+* "loss_without_half": a loss paired with another loss's derivative. Its loss
+  is mean((y - y_hat)^2), the "mse" loss, but its derivative is -(y - y_hat) = y_hat - y,
+  the derivative of the half version 1/2 (y - y_hat)^2. Every gradient comes out half the
+  true one (with one output unit). The fix is either loss "half_mse" (keep the derivative) or the
   derivative 2 (y_hat - y) / (n_L m) (keep the loss).
 * "layer1_no_derivative": the first layer forgets its activation's derivative,
   dZ1 = dA1 instead of dA1 * f'(Z1). Only dW1 and db1 are wrong.
@@ -30,7 +30,7 @@ BUGS = ("loss_without_half", "layer1_no_derivative")
 class BuggyNetwork(Network):
     """A Network with the planted bug `bug` (one of BUGS) in its backward pass.
 
-    For "loss_without_half" the loss must be "mse" (the article's loss); its gradient is
+    For "loss_without_half" the loss must be "mse" (without the 1/2); its gradient is
     then taken, wrongly, from "half_mse". All other arguments are those of Network.
     """
 
@@ -39,7 +39,7 @@ class BuggyNetwork(Network):
         self.bug = check_choice(bug, "bug", BUGS)
         if self.bug == "loss_without_half":
             if self.loss_name != "mse":
-                raise ValueError(f"bug 'loss_without_half' plants the article's mismatch "
+                raise ValueError(f"bug 'loss_without_half' plants its mismatch "
                                  f"in loss 'mse'; got loss {self.loss_name!r}")
             # value: mean (y_hat - y)^2; derivative: (y_hat - y) / m, the half loss's
             self._loss = replace(_losses.get("mse"),

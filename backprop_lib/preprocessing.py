@@ -12,7 +12,7 @@ A feature that is constant on the training set (std_i = 0, or rounding noise bel
 times its largest magnitude) is only centred (std_i is replaced by 1), as scikit-learn's
 StandardScaler does.
 
-`per_feature=False` reproduces the one-scalar normalization of the seed article,
+`per_feature=False` reproduces a common one-scalar normalization,
 (X - X.mean()) / X.std(), with one mean and one standard deviation over every entry. The
 chapter shows what it does to features of very different scales: the feature with the
 small scale is squeezed to almost a constant.

@@ -138,7 +138,7 @@ def test_bad_input():
 # ------------------------------------------------------------------ planted bugs
 
 
-def test_article_loss_mismatch_is_caught_and_fixed():
+def test_loss_without_half_mismatch_is_caught_and_fixed():
     X, Y = bp.data.regression_1d(20, seed=0)
     net = BuggyNetwork([1, 4, 1], ["tanh", "identity"], loss="mse", seed=0)
     check = net and bp.gradcheck(net, X, Y)

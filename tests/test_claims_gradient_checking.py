@@ -37,7 +37,7 @@ def test_fix_keeps_the_loss_and_passes(bug_check):
     assert bp.gradcheck(half, X, Y).passed()
 
 
-def test_article_eps_fine_in_float64_useless_in_float32():
+def test_eps_1e7_fine_in_float64_useless_in_float32():
     curve = gc.eps_curve([1e-7])
     assert curve["float64"][0] < 1e-7 and curve["float32"][0] > 0.1
 

@@ -31,7 +31,7 @@ def test_one_scalar_normalization_squeezes_feature_1_and_costs_accuracy():
     assert not any(r.diverged for r in runs.values())
 
 
-def test_article_xavier_formula_is_lecun():
+def test_sqrt_1_over_n_in_formula_is_lecun():
     for n_in, n_out in ((16, 16), (2, 16), (784, 100)):
         assert weight_std("lecun", n_in, n_out) == pytest.approx(math.sqrt(1 / n_in))
         square = n_in == n_out
@@ -280,7 +280,7 @@ def test_monitor_claims():
     # it settles into predicting one half, and every gradient dies out
     assert history.final_loss == pytest.approx(LN2, abs=1e-4)
     assert np.all(mon.norms[-1] < mon.vanish)
-    # the article's rule (global norm > 10) stays silent
+    # the global-norm rule (norm of all gradients > 10) stays silent
     X, Y = pr.standard_moons()
     deep = bp.Network([2] + [16] * 7 + [1], "sigmoid", "bce", init="small", seed=0)
     assert bp.clipping.global_norm(deep.gradients(X, Y)) < 10

@@ -55,7 +55,7 @@ def test_mse_gradient():
     # mean of (a - y)^2 over all n_L * m entries: dL/dA = 2 (A - Y) / (n_L m), written here
     # rather than passing losses.mse_gradient, which is the checker's own reference
     assert ex.check_mse_gradient(lambda A, Y: 2 * (A - Y) / (A.shape[0] * A.shape[1])).ok
-    assert "article's derivative" in ex.check_mse_gradient(losses.half_mse_gradient).message
+    assert "planted bug's derivative" in ex.check_mse_gradient(losses.half_mse_gradient).message
     assert "A.size" in ex.check_mse_gradient(lambda A, Y: 2 * (A - Y) / A.shape[1]).message
     assert "sign is flipped" in ex.check_mse_gradient(lambda A, Y: 2 * (Y - A) / A.size).message
 

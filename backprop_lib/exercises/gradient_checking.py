@@ -97,7 +97,7 @@ def check_relative_error(fn):
 
 @functools.lru_cache(maxsize=4)
 def scaling_effect(factor=1000.0):
-    """How the article's absolute difference and the relative error change when the
+    """How the absolute difference ||g - n|| and the relative error change when the
     loss of a correct network is multiplied by `factor` (each: ratio new / old)."""
     from ..figures.gradient_checking import absolute_differences, false_fail_problem
 
@@ -137,7 +137,8 @@ def check_scaling_prediction(answer):
 
 
 def check_mse_gradient(fn):
-    """Exercise 4: fix the article's bug: dL/dA for L = mean of (A - Y)^2 over all entries."""
+    """Exercise 4: fix the planted "loss_without_half" bug: dL/dA for L = mean of (A - Y)^2
+    over all entries."""
     rng = np.random.default_rng(7)
     inputs = [(rng.standard_normal((1, 5)), rng.standard_normal((1, 5))),
               (rng.standard_normal((3, 4)), rng.standard_normal((3, 4)))]
@@ -154,7 +155,7 @@ def check_mse_gradient(fn):
     return check_function(
         fn, mse_gradient, inputs, name="your mse gradient", rtol=1e-9,
         diagnoses=[
-            (half_mse_gradient, "that is the article's derivative, (y_hat - y) / m, "
+            (half_mse_gradient, "that is the planted bug's derivative, (y_hat - y) / m, "
                                 "the derivative of the loss with the 1/2: without "
                                 "the 1/2, the square's derivative brings a 2."),
             (per_example_only, "right for one output unit, but the mean runs over all "

@@ -6,7 +6,7 @@ The eps figure follows the figures convention (`compute`, `draw`, `alt`, `CONTRO
 * `eps_curve`: the relative error of central differences against backpropagation as a
   function of eps, in float64 and float32: truncation (~eps^2) on the right, rounding
   (~u / eps, u the unit roundoff) on the left, hence a U.
-* `absolute_vs_relative`: the source article's absolute test ||g - n|| < 1e-7 against
+* `absolute_vs_relative`: the absolute test ||g - n|| < 1e-7 (ABSOLUTE_THRESHOLD) against
   the relative error, on a false pass (tiny gradients hide a bug) and a false fail
   (a large loss makes a correct gradient's difference large).
 * `place_on_kink`, `kink_errors`: a ReLU pre-activation moved to within eps of 0.
@@ -27,7 +27,7 @@ from ..planted_bug import BuggyNetwork
 
 EPS_VALUES = tuple(10.0 ** k for k in range(-12, 0))
 DTYPES = ("float64", "float32")
-ARTICLE_THRESHOLD = 1e-7
+ABSOLUTE_THRESHOLD = 1e-7
 
 
 def _eps_problem():
@@ -127,7 +127,7 @@ def show(**kwargs):
 
 
 def absolute_differences(net, X, Y, eps=1e-6):
-    """The article's test: ||g - n|| per parameter (absolute), with the relative errors."""
+    """The absolute test's difference ||g - n|| per parameter, with the relative errors."""
     eps = check_positive(eps, "eps")
     check = bp.gradcheck(net, X, Y, eps=eps)
     absolute = {name: float(np.linalg.norm(check.analytic["d" + name] - check.numeric["d" + name]))
@@ -163,9 +163,9 @@ def false_fail_problem(factor=1e4):
     return scale_loss(net, factor), X, Y
 
 
-def verdict_rows(cases, eps=1e-6, threshold=ARTICLE_THRESHOLD):
-    """One row per (label, net, X, Y): largest |gradient|, the article's absolute
-    difference and verdict, the largest relative error and its verdict."""
+def verdict_rows(cases, eps=1e-6, threshold=ABSOLUTE_THRESHOLD):
+    """One row per (label, net, X, Y): largest |gradient|, the absolute
+    difference and its verdict against `threshold`, the largest relative error and its verdict."""
     rows = []
     for label, net, X, Y in cases:
         absolute, check = absolute_differences(net, X, Y, eps)
