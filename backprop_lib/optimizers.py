@@ -253,3 +253,19 @@ class Nesterov(Momentum):
         v *= self.beta
         v += g
         w -= self.lr * (g + self.beta * v)
+
+
+class Adagrad(Optimizer):
+    """s = s + g^2, w -= lr g / (sqrt(s) + eps) (Duchi et al. 2011; chapter "Optimizers"):
+    RMSprop's parent, which never forgets, so a steady gradient's steps shrink like
+    1 / sqrt(t). torch.optim.Adagrad with its defaults (eps 1e-10, lr_decay 0, a zero start)
+    takes the same steps."""
+
+    def __init__(self, lr, eps=1e-10):
+        super().__init__(lr)
+        self.eps = check_positive(eps, "eps")
+
+    def update(self, name, w, g):
+        s = self._zeros(name, w)
+        s += g * g
+        w -= self.lr * g / (np.sqrt(s) + self.eps)
