@@ -2,10 +2,11 @@
 
 1. check_dead_count: how many units of a small ReLU layer are dead on four examples.
 2. check_dead_mask: a function that finds the dead units from Z.
-3. check_lr_prediction: does a larger learning rate kill more units (predict, then the
-   checker runs the experiment)?
+3. check_lr_prediction: does a larger learning rate kill more units, over the chapter's
+   ten seeds (predict; the checker compares with the measurement)?
 4. check_plateau_loss: the loss of a PLATEAU_CLASSES-class softmax classifier that gives every
    class the same probability, the height of its plateau.
+5. check_coast_distance: how far momentum carries a unit's weights after the unit dies.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import functools
 
 import numpy as np
 
-from .. import data
+from .. import data, dead_units
 from ..network import Network
 from .checking import Feedback, as_choice, check_count, check_function, check_scalar
 
@@ -81,13 +82,35 @@ def check_dead_mask(fn):
     ])
 
 
+#: Exercise 5: the length of a unit's last update before it died, and momentum's beta.
+COAST_LAST_STEP = 0.002
+COAST_BETA = dead_units.BETA
+
+
 @functools.lru_cache(maxsize=4)
 def lr_experiment(low=0.1, high=0.3):
     """Dead fractions after the chapter's DEAD_EPOCHS epochs (relu, biases 0, He) at two
-    rates."""
-    from ..figures.dead_neurons import dead_run
+    rates, one row per seed of dead_units.SEEDS (NaN where training diverged)."""
+    grid = dead_units.dead_over_seeds([low, high], [0.0])
+    return grid[:, 0, 0], grid[:, 0, 1]
 
-    return dead_run(lr=low).dead[-1], dead_run(lr=high).dead[-1]
+
+def lr_verdict(low=0.1, high=0.3):
+    """The measured truth of exercise 3 and its description: 'more' ('fewer') when the mean
+    dead fraction over the seeds that trained is higher (lower) at `high` by more than one
+    unit of the 96, else 'the same'."""
+    lo, hi = lr_experiment(low, high)
+    a, b = dead_units.spread(lo), dead_units.spread(hi)
+    both = np.isfinite(lo) & np.isfinite(hi)
+    up = int(np.sum(hi[both] > lo[both]))
+    one_unit = 1 / (dead_units.WIDTH * dead_units.HIDDEN)
+    gap = b.mean - a.mean
+    truth = "more" if gap > one_unit else ("fewer" if gap < -one_unit else "the same")
+    pct = "{:.0%}"
+    text = (f"over {a.runs} seeds, at {low:g} a mean of {a.text(pct)} of the units are dead; "
+            f"at {high:g}, {b.text(pct)}. Seed by seed, {high:g} left more in {up} of the "
+            f"{int(both.sum())} seeds that trained at both rates.")
+    return truth, text
 
 
 def check_lr_prediction(answer):
@@ -95,13 +118,32 @@ def check_lr_prediction(answer):
     answer = as_choice(answer, PREDICTIONS, synonyms=SYNONYMS)
     if isinstance(answer, Feedback):
         return answer
-    low, high = lr_experiment()
-    truth = "the same" if np.isclose(low, high) else ("more" if high > low else "fewer")
-    measured = f"measured: {low:.0%} dead at 0.1, {high:.0%} at 0.3."
+    truth, measured = lr_verdict()
     if answer == truth:
-        return Feedback(True, f"{measured} Large steps push biases and weights far enough that "
-                              "some units end up below zero on every example.")
-    return Feedback(False, f"run it: {measured}")
+        return Feedback(True, f"measured {measured} Large steps push biases and weights far "
+                              "enough that some units end up below zero on every example; "
+                              "a single seed can still go the other way.")
+    return Feedback(False, f"not what was measured: {measured}")
+
+
+def check_coast_distance(answer):
+    """answer: the total distance a dead unit's weights travel under momentum (beta
+    COAST_BETA) after its last live step of length COAST_LAST_STEP."""
+    s, beta = COAST_LAST_STEP, COAST_BETA
+    return check_scalar(answer, s * beta / (1 - beta), name="your distance", rtol=1e-3,
+                        diagnoses=[
+        (0.0, "that is plain SGD: a zero gradient stops it at once, but momentum's velocity "
+              "is not zero when the gradient becomes zero."),
+        (s / (1 - beta), "that includes the last live step itself; the question asks for the "
+                         "steps after it, s beta + s beta^2 + ... = s beta / (1 - beta)."),
+        (s * beta, "that is only the first step after death; the velocity keeps shrinking by "
+                   "beta each step but never reaches 0: add the whole geometric series."),
+        (s, "each step after death is beta times the one before, not equal to it."),
+        (s * (1 - beta), "the series is s beta / (1 - beta): beta over (1 - beta), not "
+                         "(1 - beta)."),
+        (s / beta, "the velocity is multiplied by beta each step, not divided."),
+    ], praise="each step is beta times the one before, so the dead unit coasts a total of "
+              "s beta / (1 - beta), nine of its last steps for beta = 0.9.")
 
 
 def check_plateau_loss(answer):

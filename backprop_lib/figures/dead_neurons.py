@@ -4,8 +4,8 @@
   moons with mini-batch SGD, for a learning rate, a bias initialization, an initialization
   scheme and scale: the fraction of dead (inactive) hidden units and of units that get no
   gradient at all, epoch by epoch, and the loss.
-- `dead_grid` / `dead_heatmap`: the fraction of dead units after training over a grid of
-  learning rates and bias initializations (a static figure).
+- `dead_heatmap`: the mean fraction of dead units after training over seeds, on a grid of
+  learning rates and bias initializations (a static figure; dead_units computes it).
 - PLATEAU: a 2-4-1 sigmoid network learning XOR with full-batch SGD, for a learning rate
   and an initialization: the loss and the gradient norm per epoch, and the epoch in
   which the loss first falls below a threshold.
@@ -18,75 +18,22 @@ backprop_lib.interactive and plots.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.ticker import MultipleLocator
 
-from .. import diagnostics, plots
+from .. import dead_units, plots
 from .. import interactive as ia
-from ..data import two_moons, xor
-from ..network import Network
-from ..optimizers import SGD
-from ..train import train
 from . import notebook
 from .gradients_depth import log_ylim, loss_panel
 
-DEAD_EPOCHS = 25  # the units that die, die early: 40 epochs gave the same fractions within
-#                   a unit or two, at 1.6 times the cost of every frame of the figure
-BATCH = 20
-PLATEAU_EPOCHS = 400
-THRESHOLD = 0.1  # the loss a run must reach to count as having left the plateau
-
-
-@functools.lru_cache(maxsize=1)
-def moons():
-    """The chapter's data for dead units: 200 points of two moons (seed 0)."""
-    return two_moons(m=200, noise=0.1, seed=0)
-
-
-def rectifier_net(activation="relu", init="he", scale=1.0, bias=0.0, width=32, hidden=3,
-                  seed=0):
-    """[2, width x hidden, 1]: `activation` in the hidden layers, identity output, half
-    squared error; every hidden bias set to `bias` after construction."""
-    net = Network([2] + [width] * hidden + [1], [activation] * hidden + ["identity"],
-                  loss="half_mse", init=init, init_scale=scale, seed=seed)
-    for l in range(1, net.L):
-        net.params[f"b{l}"][...] = bias
-    return net
-
-
-# --------------------------------------------------------------------------- DEAD
-
-
-@dataclass
-class DeadResult:
-    dead: np.ndarray  # inactive fraction: at initialization, then after each epoch
-    frozen: np.ndarray  # no-gradient fraction: at initialization and after training
-    loss: np.ndarray
-    diverged: bool
-    stopped_epoch: int | None
-    activation: str
-
-
-@functools.lru_cache(maxsize=128)
-def dead_run(lr=0.1, bias=0.0, init="he", scale=1.0, activation="relu",
-             epochs=DEAD_EPOCHS, seed=0):
-    """(Cached.) Train, measuring the dead fraction at initialization and after each epoch, and the
-    frozen fraction at initialization and at the end (unless training diverged)."""
-    X, Y = moons()
-    net = rectifier_net(activation, init, scale, bias, seed=seed)
-    dead = [diagnostics.dead_unit_fraction(net, X)]
-    frozen = [diagnostics.frozen_unit_fraction(net, X, Y)]
-    def measure(epoch, net, history):
-        dead.append(diagnostics.dead_unit_fraction(net, X))
-
-    h = train(net, X, Y, SGD(lr), epochs=epochs, batch_size=BATCH, seed=seed,
-              on_divergence="ignore", callback=measure)
-    if not h.diverged:
-        frozen.append(diagnostics.frozen_unit_fraction(net, X, Y))
-    return DeadResult(np.array(dead), np.array(frozen), h.loss, h.diverged, h.stopped_epoch,
-                      activation)
+# The experiments live in backprop_lib.dead_units; this module only draws them.
+DEAD_EPOCHS, BATCH, PLATEAU_EPOCHS, THRESHOLD = (dead_units.DEAD_EPOCHS, dead_units.BATCH,
+                                                 dead_units.PLATEAU_EPOCHS, dead_units.THRESHOLD)
+moons, rectifier_net, dead_run, plateau_run = (dead_units.moons, dead_units.rectifier_net,
+                                               dead_units.dead_run, dead_units.plateau_run)
+DeadResult, PlateauResult = dead_units.DeadResult, dead_units.PlateauResult
+xor = dead_units.xor  # the XOR data, for readers of this module (chapter 5's claims tests)
 
 
 def dead_draw(fig, r, artists):
@@ -96,9 +43,10 @@ def dead_draw(fig, r, artists):
         ax1.set_ylim(-0.03, 1.03)
         ax1.set_xlabel("epoch")
         ax1.set_ylabel("fraction of hidden units")
-        (d,) = ax1.plot([], [], color=plots.VERMILLION, label="Z <= 0 on every example")
+        (d,) = ax1.plot([], [], color=plots.VERMILLION, label=r"$Z \leq 0$ on every example")
         (f,) = ax1.plot([], [], "D", color=plots.BLUE, label="no gradient at all")
-        ax1.legend(loc="upper left", fontsize=8)
+        ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=9,
+                   frameon=False)  # under the axes: never over a curve
         loss, msg = loss_panel(ax2, DEAD_EPOCHS, "mini-batch SGD on two moons")
         plots.sparse_log_ticks(ax2)
         for ax in (ax1, ax2):  # epoch ticks every 10: fewer artists to redraw on every move
@@ -144,68 +92,35 @@ dead_interactive = functools.partial(notebook.interactive, DEAD)
 show_dead = functools.partial(notebook.show, DEAD)
 
 
-def dead_grid(lrs, biases, activation="relu", init="he", scale=1.0, epochs=DEAD_EPOCHS):
-    """Fraction of hidden units <= 0 on every example after training, shape
-    (len(biases), len(lrs)); NaN where training diverged."""
-    out = np.full((len(biases), len(lrs)), np.nan)
-    for i, b in enumerate(biases):
-        for j, lr in enumerate(lrs):
-            X, Y = moons()
-            net = rectifier_net(activation, init, scale, b)
-            h = train(net, X, Y, SGD(lr), epochs=epochs, batch_size=BATCH, seed=0,
-                      on_divergence="ignore")
-            if not h.diverged:
-                out[i, j] = diagnostics.dead_unit_fraction(net, X)
-    return out
-
-
-def dead_heatmap(grids, lrs, biases):
-    """A static figure: one heat map per activation, fraction annotated in each cell
-    ("div." where training diverged). grids: dict activation -> dead_grid output."""
-    fig = plots.figure((7.5, 2.8))
+def dead_heatmap(summary, lrs, biases):
+    """A static figure: the mean fraction of dead units over seeds, one cell per (initial
+    bias, learning rate), annotated with the mean and, below it, how many runs diverged.
+    summary: dead_units.seed_summary output ([[Spread per lr] per bias])."""
+    fig = plots.figure((6.0, 3.0))
     with plots.style():
-        axes = np.atleast_1d(fig.subplots(1, len(grids)))
-        for ax, (act, grid) in zip(axes, grids.items(), strict=True):
-            im = ax.imshow(np.nan_to_num(grid, nan=1.0), vmin=0, vmax=1, cmap="cividis",
-                           origin="lower", aspect="auto")
-            for i in range(len(biases)):
-                for j in range(len(lrs)):
-                    v = grid[i, j]
-                    text = "div." if np.isnan(v) else f"{v:.2f}"
-                    ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                            color="black" if np.isnan(v) or v > 0.5 else "white")
-            ax.set_xticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
-            ax.set_yticks(range(len(biases)), [f"{b:g}" for b in biases])
-            ax.set_xlabel("learning rate")
-            ax.set_ylabel("initial bias")
-            ax.set_title(f"{act}: fraction <= 0 on every example")
-            ax.grid(False)
-        fig.colorbar(im, ax=axes, shrink=0.8)
+        ax = fig.subplots()
+        means = np.array([[sp.mean for sp in row] for row in summary])
+        im = ax.imshow(np.nan_to_num(means, nan=1.0), vmin=0, vmax=0.6, cmap="cividis",
+                       origin="lower", aspect="auto")
+        for i in range(len(biases)):
+            for j in range(len(lrs)):
+                sp = summary[i][j]
+                text = "all div." if sp.diverged == sp.runs else f"{sp.mean:.2f}"
+                if 0 < sp.diverged < sp.runs:
+                    text += f"\n{sp.diverged}/{sp.runs} div."
+                ax.text(j, i, text, ha="center", va="center", fontsize=10,
+                        color="black" if not np.isfinite(sp.mean) or sp.mean > 0.3 else "white")
+        ax.set_xticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
+        ax.set_yticks(range(len(biases)), [f"{b:g}" for b in biases])
+        ax.set_xlabel(r"learning rate $\alpha$")
+        ax.set_ylabel(r"initial bias $b$")
+        ax.set_title(r"ReLU: mean fraction with $Z \leq 0$ on every example")
+        ax.grid(False)
+        fig.colorbar(im, ax=ax, shrink=0.9)
     return fig
 
 
 # --------------------------------------------------------------------------- PLATEAU
-
-
-@dataclass
-class PlateauResult:
-    loss: np.ndarray
-    grad_norm: np.ndarray  # sqrt(sum over layers of ||dW{l}||^2), per epoch
-    reached: int | None  # first epoch with loss < THRESHOLD, or None
-    diverged: bool
-    stopped_epoch: int | None
-
-
-@functools.lru_cache(maxsize=128)
-def plateau_run(lr=3.0, init="xavier", scale=1.0, epochs=PLATEAU_EPOCHS, seed=0):
-    """(Cached.) A 2-4-1 sigmoid network on XOR (binary cross-entropy), full-batch SGD."""
-    X, Y = xor()
-    net = Network([2, 4, 1], "sigmoid", loss="bce", init=init, init_scale=scale, seed=seed)
-    h = train(net, X, Y, SGD(lr), epochs=epochs, on_divergence="ignore")
-    below = np.nonzero(h.loss < THRESHOLD)[0]
-    reached = int(below[0]) if below.size else None
-    gnorm = np.sqrt(np.sum(h.grad_norms ** 2, axis=1))
-    return PlateauResult(h.loss, gnorm, reached, h.diverged, h.stopped_epoch)
 
 
 def plateau_draw(fig, r, artists):

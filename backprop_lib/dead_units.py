@@ -1,0 +1,374 @@
+"""The experiments of chapter "Dead neurons and slow convergence" (figures/dead_neurons.py
+only draws them; exercises/dead_neurons.py only checks).
+
+- Dead units: a [2, 32, 32, 32, 1] rectifier network on two moons, mini-batch SGD
+  (`dead_run`, `rectifier_net`), repeated over seeds (`dead_over_seeds`, `seed_summary`)
+  and with the remedies side by side (`remedy_run`: ReLU, leaky ReLU, ELU, batch
+  normalization before ReLU).
+- What momentum and Adam do to a unit that has just died (`coast`): the unit's gradient is
+  exactly zero, but the optimizer's state still moves its weights for a while.
+- The XOR plateau (`plateau_run`) and the experiments that name its cause
+  (`plateau_variants`, `gradient_scaling`, `unit_cosines`): weight scale, not symmetry.
+
+Every function is deterministic for its arguments; the expensive ones are cached.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import check_choice, check_int, check_positive
+from .batchnorm import BatchNormNetwork, unchanged_statistics
+from .data import two_moons, xor
+from .network import Network
+from .optimizers import SGD, Adam, Momentum
+from .train import train
+
+DEAD_EPOCHS = 25  # the units that die, die early: 40 epochs gave the same fractions within
+#                   a unit or two, at 1.6 times the cost of every frame of the figure
+BATCH = 20
+WIDTH, HIDDEN = 32, 3
+SEEDS = tuple(range(10))  # dead-unit claims: ten seeds (network and batch order)
+PLATEAU_EPOCHS = 400
+PLATEAU_SEEDS = tuple(range(5))
+THRESHOLD = 0.1  # the loss a run must reach to count as having left the plateau
+SCALE_UP = 100  # the small initialization's directions at 100 x 0.01 = 1: a useful scale
+REMEDIES = ("relu", "leaky_relu", "elu", "relu_bn")
+BETA = 0.9  # momentum's beta (PyTorch's usual choice), and Adam's beta1
+COAST_LR = {"sgd": 0.1, "momentum": 0.1, "adam": 0.01}
+LIVE_STEPS, DEAD_STEPS = 20, 60
+
+
+@functools.lru_cache(maxsize=1)
+def moons():
+    """The chapter's data for dead units: 200 points of two moons (seed 0)."""
+    return two_moons(m=200, noise=0.1, seed=0)
+
+
+def rectifier_net(activation="relu", init="he", scale=1.0, bias=0.0, width=WIDTH,
+                  hidden=HIDDEN, seed=0, batchnorm=False):
+    """[2, width x hidden, 1]: `activation` in the hidden layers, identity output, half
+    squared error; every hidden bias (beta, with batchnorm) set to `bias` after construction."""
+    cls = BatchNormNetwork if batchnorm else Network
+    net = cls([2] + [width] * hidden + [1], [activation] * hidden + ["identity"],
+              loss="half_mse", init=init, init_scale=scale, seed=seed)
+    for l in range(1, net.L):
+        net.params[f"beta{l}" if batchnorm else f"b{l}"][...] = bias
+    return net
+
+
+def below_zero_fraction(net, X) -> float:
+    """The fraction of all hidden units (any activation) with Z <= 0 on every example of X:
+    dead for ReLU, only inactive for leaky ReLU and ELU, whose slope there is not 0. With
+    batch normalization Z is the normalized value the ReLU sees."""
+    with unchanged_statistics(net):
+        net.forward(X)
+    return float(np.mean(np.concatenate(
+        [np.all(net.cache["Z"][l] <= 0, axis=1) for l in range(1, net.L)])))
+
+
+def no_gradient_fraction(net, X, Y) -> float:
+    """The fraction of hidden units whose incoming weights get exactly zero gradient on (X, Y)
+    (diagnostics.frozen_unit_fraction for any activation)."""
+    with unchanged_statistics(net):
+        grads = net.gradients(X, Y)
+    masks = []
+    for l in range(1, net.L):
+        mask = np.all(grads[f"dW{l}"] == 0, axis=1)
+        for key in (f"db{l}", f"dgamma{l}", f"dbeta{l}"):
+            if key in grads:
+                mask &= grads[key][:, 0] == 0
+        masks.append(mask)
+    return float(np.mean(np.concatenate(masks)))
+
+
+# --------------------------------------------------------------------------- dead units
+
+
+@dataclass
+class DeadResult:
+    dead: np.ndarray  # inactive fraction: at initialization, then after each epoch
+    frozen: np.ndarray  # no-gradient fraction: at initialization and after training
+    loss: np.ndarray
+    diverged: bool
+    stopped_epoch: int | None
+    activation: str
+
+
+@functools.lru_cache(maxsize=512)
+def dead_run(lr=0.1, bias=0.0, init="he", scale=1.0, activation="relu",
+             epochs=DEAD_EPOCHS, seed=0, batchnorm=False):
+    """(Cached.) Train on two moons, measuring the fraction of hidden units <= 0 on every
+    example at initialization and after each epoch, and the fraction with no gradient at
+    all at initialization and at the end (unless training diverged). `seed` sets both the
+    initial weights and the batch order."""
+    X, Y = moons()
+    net = rectifier_net(activation, init, scale, bias, seed=seed, batchnorm=batchnorm)
+    dead = [below_zero_fraction(net, X)]
+    frozen = [no_gradient_fraction(net, X, Y)]
+
+    def measure(epoch, net, history):
+        dead.append(below_zero_fraction(net, X))
+
+    h = train(net, X, Y, SGD(lr), epochs=epochs, batch_size=BATCH, seed=seed,
+              on_divergence="ignore", callback=measure)
+    if not h.diverged:
+        frozen.append(no_gradient_fraction(net, X, Y))
+    return DeadResult(np.array(dead), np.array(frozen), h.loss, h.diverged, h.stopped_epoch,
+                      activation + (" + batch norm" if batchnorm else ""))
+
+
+def dead_over_seeds(lrs, biases, activation="relu", seeds=SEEDS) -> np.ndarray:
+    """Dead fraction after DEAD_EPOCHS, shape (len(seeds), len(biases), len(lrs)); NaN where
+    training diverged."""
+    out = np.full((len(seeds), len(biases), len(lrs)), np.nan)
+    for s, seed in enumerate(seeds):
+        for i, b in enumerate(biases):
+            for j, lr in enumerate(lrs):
+                r = dead_run(lr=lr, bias=b, activation=activation, seed=seed)
+                if not r.diverged:
+                    out[s, i, j] = r.dead[-1]
+    return out
+
+
+@dataclass
+class Spread:
+    mean: float  # over the runs that did not diverge (NaN if all diverged)
+    low: float
+    high: float
+    diverged: int
+    runs: int
+
+    def text(self, fmt="{:.2f}") -> str:
+        """'0.12 (0.06 to 0.20)', or '0.30 (0.06 to 0.49; 2 of 10 diverged)' when some did."""
+        if self.diverged == self.runs:
+            return f"all {self.runs} diverged"
+        out = f"{fmt.format(self.mean)} ({fmt.format(self.low)} to {fmt.format(self.high)}"
+        return out + (f"; {self.diverged} of {self.runs} diverged)" if self.diverged else ")")
+
+
+def spread(values) -> Spread:
+    """Mean, min and max of the finite values; NaN counts as a diverged run."""
+    v = np.asarray(values, dtype=float).ravel()
+    ok = v[np.isfinite(v)]
+    if not ok.size:
+        return Spread(np.nan, np.nan, np.nan, v.size, v.size)
+    return Spread(float(ok.mean()), float(ok.min()), float(ok.max()), int(v.size - ok.size),
+                  int(v.size))
+
+
+def seed_summary(grid) -> list:
+    """dead_over_seeds output -> [[Spread per lr] per bias]."""
+    return [[spread(grid[:, i, j]) for j in range(grid.shape[2])] for i in range(grid.shape[1])]
+
+
+def remedy_run(remedy, lr, seed):
+    """One run of a remedy: 'relu', 'leaky_relu', 'elu' or 'relu_bn' (batch normalization
+    before every hidden ReLU, chapter "Practical tips")."""
+    check_choice(remedy, "remedy", REMEDIES)
+    if remedy == "relu_bn":
+        return dead_run(lr=lr, activation="relu", seed=seed, batchnorm=True)
+    return dead_run(lr=lr, activation=remedy, seed=seed)
+
+
+#: The learning rates of the remedies table: ELU diverges in most runs at 0.3 (all ten
+#: seeds) and in some at 0.1, so it is shown at 0.03 and 0.1.
+REMEDY_LRS = {"relu": (0.1, 0.3), "leaky_relu": (0.1, 0.3), "elu": (0.03, 0.1),
+              "relu_bn": (0.1, 0.3)}
+
+
+def remedy_table(lrs=None, seeds=SEEDS) -> dict:
+    """{(remedy, lr): dict(dead=Spread, frozen=Spread, live=Spread, loss=Spread)}: frozen and
+    loss are NaN (counted as diverged) for a diverged run; live is the number of hidden units
+    out of WIDTH x HIDDEN that get a gradient at the end. lrs: {remedy: learning rates}
+    (REMEDY_LRS by default)."""
+    out = {}
+    n = WIDTH * HIDDEN
+    for remedy, rates in (lrs or REMEDY_LRS).items():
+        for lr in rates:
+            runs = [remedy_run(remedy, lr, s) for s in seeds]
+            dead = [np.nan if r.diverged else r.dead[-1] for r in runs]
+            frozen = [np.nan if r.diverged else r.frozen[-1] for r in runs]
+            out[remedy, lr] = dict(
+                dead=spread(dead), frozen=spread(frozen),
+                live=spread([n * (1 - f) for f in frozen]),
+                loss=spread([np.nan if r.diverged else r.loss[-1] for r in runs]))
+    return out
+
+
+# --------------------------------------------------------------------------- coasting
+
+
+@dataclass
+class Coast:
+    name: str
+    lr: float
+    grads: np.ndarray  # the unit's incoming-weight gradients, one row per step (0 once dead)
+    step_sizes: np.ndarray  # ||change of the unit's incoming weights|| per step
+    live_steps: int
+
+    @property
+    def after_death(self) -> np.ndarray:
+        return self.step_sizes[self.live_steps:]
+
+    def steps_until(self, fraction=0.01) -> int:
+        """Steps after death until a step is below `fraction` of the last live step."""
+        last = self.step_sizes[self.live_steps - 1]
+        small = np.nonzero(self.after_death < fraction * last)[0]
+        return int(small[0]) if small.size else len(self.after_death)
+
+    @property
+    def drift(self) -> float:
+        """How far the dead unit's weights moved after it died (sum of step lengths)."""
+        return float(np.sum(self.after_death))
+
+
+@functools.lru_cache(maxsize=8)
+def coast(name="momentum", unit=0, live_steps=LIVE_STEPS, dead_steps=DEAD_STEPS, seed=0):
+    """A first-layer unit of the chapter's ReLU network dies after `live_steps` full-batch
+    steps (we set its bias to -100: Z < 0 on every example, so its gradient is exactly 0
+    from then on) and the optimizer `name` ('sgd', 'momentum' with beta BETA, 'adam')
+    keeps stepping for `dead_steps` more. Records the unit's gradients and its weights'
+    step lengths."""
+    check_choice(name, "name", tuple(COAST_LR))
+    check_int(live_steps, "live_steps", low=1)
+    check_int(dead_steps, "dead_steps", low=1)
+    lr = COAST_LR[name]
+    o = {"sgd": lambda: SGD(lr), "momentum": lambda: Momentum(lr, beta=BETA),
+         "adam": lambda: Adam(lr, beta1=BETA)}[name]()
+    X, Y = moons()
+    net = rectifier_net(seed=seed)
+    grads, steps = [], []
+    for t in range(live_steps + dead_steps):
+        if t == live_steps:
+            net.params["b1"][unit] = -100.0
+        g = net.gradients(X, Y)
+        before = net.params["W1"][unit].copy()
+        o.step(net.params, g)
+        grads.append(g["dW1"][unit].copy())
+        steps.append(float(np.linalg.norm(net.params["W1"][unit] - before)))
+    return Coast(name, lr, np.array(grads), np.array(steps), live_steps)
+
+
+# --------------------------------------------------------------------------- plateau
+
+
+@dataclass
+class PlateauResult:
+    loss: np.ndarray
+    grad_norm: np.ndarray  # sqrt(sum over layers of ||dW{l}||^2), per epoch
+    reached: int | None  # first epoch with loss < THRESHOLD, or None
+    diverged: bool
+    stopped_epoch: int | None
+
+
+def xor_net(init="xavier", scale=1.0, seed=0, variant="plain"):
+    """A 2-4-1 sigmoid network for XOR (binary cross-entropy), zero biases. variant:
+    'plain'; 'scaled_up' (the weights times SCALE_UP: same directions, larger scale);
+    'identical' (every hidden unit a copy of the first: same incoming and outgoing weights)."""
+    check_choice(variant, "variant", ("plain", "scaled_up", "identical"))
+    net = Network([2, 4, 1], "sigmoid", loss="bce", init=init, init_scale=scale, seed=seed)
+    if variant == "scaled_up":
+        for k in ("W1", "W2"):
+            net.params[k] *= SCALE_UP
+    elif variant == "identical":
+        net.params["W1"][...] = net.params["W1"][0]
+        net.params["W2"][...] = net.params["W2"][0, 0]
+    return net
+
+
+def _run_xor(net, lr, epochs):
+    X, Y = xor()
+    h = train(net, X, Y, SGD(lr), epochs=epochs, on_divergence="ignore")
+    below = np.nonzero(h.loss < THRESHOLD)[0]
+    reached = int(below[0]) if below.size else None
+    gnorm = np.sqrt(np.sum(h.grad_norms ** 2, axis=1))
+    return PlateauResult(h.loss, gnorm, reached, h.diverged, h.stopped_epoch)
+
+
+@functools.lru_cache(maxsize=256)
+def plateau_run(lr=3.0, init="xavier", scale=1.0, epochs=PLATEAU_EPOCHS, seed=0,
+                variant="plain"):
+    """(Cached.) The 2-4-1 sigmoid network of xor_net on XOR, full-batch SGD."""
+    check_positive(lr, "lr")
+    return _run_xor(xor_net(init, scale, seed, variant), lr, epochs)
+
+
+@functools.lru_cache(maxsize=32)
+def identical_spread(lr=3.0, epochs=PLATEAU_EPOCHS, seed=0) -> float:
+    """Largest difference between two hidden units' incoming weights after training the
+    'identical' variant: 0.0 means the units are still exact copies."""
+    net = xor_net("xavier", 1.0, seed, "identical")
+    _run_xor(net, lr, epochs)
+    W1 = net.params["W1"]
+    return float(np.max(np.abs(W1 - W1[0])))
+
+
+def unit_cosines(init="small", seed=0) -> np.ndarray:
+    """Cosine similarities between the hidden units' incoming weight vectors (all pairs) of
+    the 2-4-1 XOR network at initialization: near +1 everywhere would mean near-identical
+    units."""
+    W = xor_net(init, 1.0, seed).params["W1"]
+    U = W / np.linalg.norm(W, axis=1, keepdims=True)
+    C = U @ U.T
+    return C[np.triu_indices(len(W), 1)]
+
+
+def gradient_scaling(scales=(0.001, 0.003, 0.01, 0.03), seeds=PLATEAU_SEEDS) -> dict:
+    """||dW1|| of the XOR network at initialization (zero biases, the small scheme times
+    scale / 0.01, so that scale is the weights' standard deviation), per scale and seed,
+    and the fitted exponent p of ||dW1|| ~ scale^p per seed. p = 2: the first-layer
+    gradient is of second order in the weight scale (see the chapter's derivation)."""
+    X, Y = xor()
+    norms = np.zeros((len(seeds), len(scales)))
+    for s, seed in enumerate(seeds):
+        for j, sc in enumerate(scales):
+            net = xor_net("small", sc / 0.01, seed)
+            norms[s, j] = np.linalg.norm(net.gradients(X, Y)["dW1"])
+    slopes = np.array([np.polyfit(np.log(scales), np.log(n), 1)[0] for n in norms])
+    return dict(scales=np.array(scales), norms=norms, slopes=slopes)
+
+
+def plateau_variants(seeds=PLATEAU_SEEDS, lr=3.0, epochs=PLATEAU_EPOCHS) -> dict:
+    """The experiment that separates scale from symmetry, per seed: {variant: [PlateauResult]}
+    for 'small' (0.01 weights), 'small x 100' (the same directions at a useful scale),
+    'identical' (Xavier scale, every unit a copy) and 'xavier'."""
+    cases = {"small": ("small", "plain"), f"small x {SCALE_UP}": ("small", "scaled_up"),
+             "identical": ("xavier", "identical"), "xavier": ("xavier", "plain")}
+    return {name: [plateau_run(lr, init, 1.0, epochs, s, variant) for s in seeds]
+            for name, (init, variant) in cases.items()}
+
+
+def first_order_check(scale=1e-3, seed=0) -> dict:
+    """The derivation's steps at a tiny weight scale, numerically: at zero biases the
+    output's error e = a2 - y sums to ~0 over XOR's four examples, and so does e times each
+    input (no linear signal), so dW2 and dW1 start at high order in the scale."""
+    X, Y = xor()
+    net = xor_net("small", scale / 0.01, seed)
+    A2 = net.forward(X)
+    e = A2 - Y
+    g = net.gradients(X, Y)
+    return dict(sum_e=float(np.sum(e)), sum_ex=(e @ X.T).ravel(),
+                dW2=float(np.linalg.norm(g["dW2"])), dW1=float(np.linalg.norm(g["dW1"])),
+                db2=float(abs(g["db2"][0, 0])), linear_signal=((Y - Y.mean()) @ X.T).ravel())
+
+
+
+def reach_text(reached) -> str:
+    """Epochs to leave the plateau over seeds: '159 (88 to 244)', 'never' when no seed got
+    below THRESHOLD, '120 (90 to 150); 2 of 5 never' when some did not."""
+    got = [r for r in reached if r is not None]
+    if not got:
+        return "never"
+    text = f"{np.mean(got):.0f} ({min(got)} to {max(got)})"
+    missed = len(reached) - len(got)
+    return text + (f"; {missed} of {len(reached)} never" if missed else "")
+
+
+def plateau_table(lrs, inits=("small", "xavier", "he"), seeds=PLATEAU_SEEDS) -> dict:
+    """{(init, lr): [reached epoch or None per seed]} for the 2-4-1 XOR network."""
+    return {(init, lr): [plateau_run(lr, init, 1.0, PLATEAU_EPOCHS, s).reached for s in seeds]
+            for init in inits for lr in lrs}

@@ -1,0 +1,176 @@
+"""Claims of chapter "Dead neurons and slow convergence", tested for what they mean.
+
+Dead units over the chapter's ten seeds (the spread, the bias heuristic that fails, the
+capacity they cost, the remedies); what SGD, momentum and Adam do to a unit whose gradient
+is zero; the plateau's cause (scale, not symmetry) with the ablations that separate them and
+the derivation's orders in the weight scale; the learning-rate table over five seeds.
+"""
+
+import numpy as np
+import pytest
+
+from backprop_lib import dead_units as du
+from backprop_lib.activations import sigmoid
+from backprop_lib.data import xor
+
+LRS, BIASES = [0.03, 0.1, 0.2, 0.3], [-0.5, 0.0, 0.1]
+
+
+@pytest.fixture(scope="module")
+def summary():
+    return du.seed_summary(du.dead_over_seeds(LRS, BIASES))
+
+
+def test_claims_use_at_least_five_seeds():
+    assert len(du.SEEDS) >= 5 and len(du.PLATEAU_SEEDS) >= 5
+
+
+def test_large_learning_rate_kills_more_units_on_average(summary):
+    zero = summary[1]
+    assert zero[3].mean > zero[1].mean + 0.1  # 0.3 against 0.1, well beyond one unit (0.01)
+    assert zero[3].high - zero[3].low > 0.3  # "the spread is wide": one seed few, one half
+
+
+def test_negative_bias_kills_at_the_start_and_it_is_not_repaired(summary):
+    for s in du.SEEDS:
+        X, _ = du.moons()
+        neg = du.below_zero_fraction(du.rectifier_net(bias=-0.5, seed=s), X)
+        zero = du.below_zero_fraction(du.rectifier_net(bias=0.0, seed=s), X)
+        assert neg > zero + 0.1  # in every seed
+        r = du.dead_run(lr=0.1, bias=-0.5, seed=s)
+        assert r.dead[-1] > 0.75 * r.dead[0]  # most of them stay dead
+    assert all(sp.mean > 0.25 for sp in summary[0])
+
+
+def test_positive_bias_does_not_protect(summary):
+    """bias 0.1 against 0: within about a unit at 0.03 and 0.1, more dead and more
+    divergence at 0.2 and 0.3 (the heuristic fails)."""
+    zero, pos = summary[1], summary[2]
+    one_unit = 1 / (du.WIDTH * du.HIDDEN)
+    for j in (0, 1):
+        assert abs(pos[j].mean - zero[j].mean) < 2.5 * one_unit
+    for j in (2, 3):
+        assert pos[j].mean > zero[j].mean
+        assert pos[j].diverged >= zero[j].diverged
+    assert pos[3].diverged > zero[3].diverged
+
+
+def test_dead_units_cost_capacity_not_the_loss():
+    t = du.remedy_table()
+    relu01, relu03 = t["relu", 0.1], t["relu", 0.3]
+    assert relu03["live"].mean < relu01["live"].mean - 10
+    assert relu03["loss"].mean <= relu01["loss"].mean  # the loss is no worse
+    # dead = frozen for ReLU: a unit <= 0 everywhere gets no gradient at all
+    assert relu03["dead"].mean == pytest.approx(relu03["frozen"].mean)
+
+
+def test_remedies():
+    t = du.remedy_table()
+    for lr in (0.1, 0.3):
+        assert t["leaky_relu", lr]["frozen"].high == 0.0
+        assert t["relu_bn", lr]["dead"].high == 0.0
+        assert t["relu_bn", lr]["dead"].diverged == 0
+    # leaky: about as many below zero as ReLU
+    assert abs(t["leaky_relu", 0.3]["dead"].mean - t["relu", 0.3]["dead"].mean) < 0.05
+    for lr in (0.03, 0.1):
+        assert t["elu", lr]["frozen"].high == 0.0
+    assert t["elu", 0.03]["dead"].diverged == 0 and t["elu", 0.1]["dead"].diverged > 0
+    assert all(du.remedy_run("elu", 0.3, s).diverged for s in du.SEEDS)
+
+
+def test_sgd_stops_momentum_coasts_by_beta_adam_decays():
+    sgd, mom, adam = (du.coast(n) for n in ("sgd", "momentum", "adam"))
+    assert np.all(sgd.after_death == 0.0)
+    last = mom.step_sizes[mom.live_steps - 1]
+    ratios = mom.after_death[1:] / mom.after_death[:-1]
+    np.testing.assert_allclose(ratios, du.BETA, rtol=1e-9)
+    assert mom.drift == pytest.approx(last * du.BETA / (1 - du.BETA), rel=0.01)
+    r = adam.after_death[1:] / adam.after_death[:-1]
+    assert np.all((r > 0.9) & (r < 0.92))  # about beta1 / sqrt(beta2) = 0.9005
+    assert 20 < adam.steps_until(0.01) < 80 and 20 < mom.steps_until(0.01) < 80
+    assert adam.after_death[-1] > 0  # never exactly zero: the state only decays
+
+
+def test_an_independent_momentum_replay_gives_the_same_steps():
+    """The coasting run replayed with a hand-written heavy ball on the recorded gradients."""
+    c = du.coast("momentum")
+    v = np.zeros(c.grads.shape[1])
+    steps = []
+    for g in c.grads:
+        v = du.BETA * v + g
+        steps.append(np.linalg.norm(c.lr * v))
+    np.testing.assert_allclose(c.step_sizes, steps, rtol=1e-9)
+
+
+def test_small_init_units_are_not_nearly_identical():
+    cos = np.concatenate([du.unit_cosines("small", s) for s in du.PLATEAU_SEEDS])
+    assert cos.min() < -0.9 and cos.max() > 0.8
+
+
+def test_scale_not_symmetry_causes_the_plateau():
+    v = du.plateau_variants()
+    for r in v["small"]:
+        assert r.reached is None and abs(r.loss[-1] - np.log(2)) < 1e-4
+        assert r.grad_norm[-1] < 1e-6
+    for r in v[f"small x {du.SCALE_UP}"]:  # same directions at a useful scale: escape
+        assert r.reached is not None and r.reached < du.PLATEAU_EPOCHS
+    for r in v["identical"]:
+        assert r.reached is None
+    assert all(du.identical_spread(seed=s) == 0.0 for s in du.PLATEAU_SEEDS)
+    # identical units are not the flat saddle: their gradients end larger
+    assert min(r.grad_norm[-1] for r in v["identical"]) > 100 * max(
+        r.grad_norm[-1] for r in v["small"])
+
+
+def test_small_init_stays_on_the_plateau_far_longer():
+    r = du.plateau_run(3.0, "small", 1.0, 4000, 0)
+    assert r.reached is None and abs(r.loss[-1] - np.log(2)) < 1e-6
+
+
+def test_derivation_steps():
+    z = 1e-2
+    assert float(sigmoid(np.array(z))) - (0.5 + z / 4) == pytest.approx(-z**3 / 48, rel=1e-3)
+    X, Y = xor()
+    np.testing.assert_array_equal((Y - Y.mean()) @ X.T, 0.0)  # no linear signal
+    g = du.gradient_scaling()
+    assert np.all(np.abs(g["slopes"] - 2) < 0.05)  # ||dW1|| ~ scale^2
+
+
+def test_derivation_orders_with_an_independent_network():
+    """The 2-4-1 network written out by hand (no library code): ||dW1|| scales as eps^2."""
+    X, Y = xor()
+    rng = np.random.default_rng(7)
+    W1d, W2d = rng.standard_normal((4, 2)), rng.standard_normal((1, 4))
+    norms = []
+    for eps in (1e-3, 1e-2):
+        W1, W2 = eps * W1d, eps * W2d
+        A1 = 1 / (1 + np.exp(-(W1 @ X)))
+        A2 = 1 / (1 + np.exp(-(W2 @ A1)))
+        dZ2 = (A2 - Y) / 4
+        dZ1 = (W2.T @ dZ2) * A1 * (1 - A1)
+        norms.append(np.linalg.norm(dZ1 @ X.T))
+    assert np.log10(norms[1] / norms[0]) == pytest.approx(2.0, abs=0.05)
+
+
+def test_learning_rate_table_over_seeds():
+    t = du.plateau_table([0.3, 3.0, 30.0], inits=("small", "xavier"))
+    assert all(r is None for lr in (0.3, 3.0, 30.0) for r in t["small", lr])
+    assert all(r is None for r in t["xavier", 0.3])
+    assert all(r is not None for r in t["xavier", 3.0])
+    assert all(r is None for r in t["xavier", 30.0])
+    for s in du.PLATEAU_SEEDS:  # "bouncing": no run at 30 settles
+        loss = du.plateau_run(30.0, "xavier", 1.0, du.PLATEAU_EPOCHS, s).loss
+        assert loss[-50:].min() > 0.5 and np.ptp(loss[-50:]) > 0
+
+
+def test_spread_text_and_bad_input():
+    assert du.spread([0.1, np.nan, 0.3]).text() == "0.20 (0.10 to 0.30; 1 of 3 diverged)"
+    assert du.spread([np.nan]).text() == "all 1 diverged"
+    assert du.reach_text([None, None]) == "never"
+    assert du.reach_text([10, None, 20]) == "15 (10 to 20); 1 of 3 never"
+    with pytest.raises(ValueError, match="remedy"):
+        du.remedy_run("gelu", 0.1, 0)
+    with pytest.raises(ValueError, match="variant"):
+        du.xor_net(variant="twins")
+    with pytest.raises(ValueError, match="name"):
+        du.coast("nesterov")
