@@ -46,16 +46,16 @@ def check_expected_cos2(answer, P=400) -> Feedback:
 
 
 def check_first_order_decrease(answer, gradient=GRADIENT, lr=LR) -> Feedback:
-    """To first order, L(theta) - L(theta - lr g) = lr ||g||^2."""
+    """To first order, L(theta) - L(theta - alpha g) = alpha ||g||^2 (lr is alpha)."""
     g = np.asarray(gradient, dtype=float)
     norm = float(np.linalg.norm(g))
     return check_scalar(answer, lr * norm ** 2, name="the decrease", rtol=1e-6, diagnoses=[
-        (lr * norm, "that is the length of the step (lr times the gradient's norm); the loss "
+        (lr * norm, "that is the length of the step (α times the gradient's norm); the loss "
                     "falls by the step's length times the slope along it, which is the norm "
                     "again."),
         (lr * float(g.sum()), "the first-order change is a dot product of the gradient with the "
-                              "step, and the step is -lr g: square each component."),
-        (norm ** 2, "the learning rate is missing: the step is lr times the gradient."),
+                              "step, and the step is -α g: square each component."),
+        (norm ** 2, "the learning rate is missing: the step is α times the gradient."),
     ])
 
 
