@@ -425,8 +425,16 @@ def _check_backward(backward_fn, local_fn, order_fn, expression, leaves, label):
     return None
 
 
-def check_engine(local_grads, topological_order, backward) -> Feedback:
-    """Judge the learner's engine on EXPRESSIONS: local rules, order, then gradients."""
+def check_engine(local_grads, topological_order=None, backward=None) -> Feedback:
+    """Judge the learner's engine on EXPRESSIONS: local rules, order, then gradients.
+
+    A piece left as None is replaced by the reference one, so the pieces can be checked one
+    at a time: check_engine(local_grads) first, then with topological_order, then all three.
+    """
+    mine = [name for name, fn in (("topological_order", topological_order),
+                                  ("backward", backward)) if fn is not None]
+    topological_order = topological_order or reference_topological_order
+    backward = backward or reference_backward
     for fn, what in ((local_grads, "local_grads"), (topological_order, "topological_order"),
                      (backward, "backward")):
         if not callable(fn):
@@ -453,6 +461,12 @@ def check_engine(local_grads, topological_order, backward) -> Feedback:
         return Feedback(False, f"a function still raises NotImplementedError{detail}; write "
                                f"its body")
     n = sum(len(_order(build(e, v)[0])) for _, e, v in EXPRESSIONS)
+    if len(mine) < 2:
+        missing = [w for w in ("topological_order", "backward") if w not in mine]
+        return Feedback(True, f"local_grads{''.join(', ' + w for w in mine)} right: with the "
+                              f"reference {' and '.join(missing)} all {n} gradients agree with "
+                              f"backprop_lib.graph and with central differences; now pass your "
+                              f"{' and '.join(missing)} too.")
     return Feedback(True, f"every local derivative, the order and all {n} gradients agree with "
                           f"backprop_lib.graph and with central differences.")
 

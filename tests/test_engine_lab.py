@@ -123,3 +123,12 @@ def test_lab_runs_alone_without_numpy_or_the_package():
     assert r["ok"], r["message"]
     assert not r["package"]
     assert [m for m in r["new"] if m.split(".")[0] not in sys.stdlib_module_names] == []
+
+
+def test_pieces_can_be_checked_one_at_a_time():
+    fb = lab.check_engine(lab.reference_local_grads)
+    assert fb.ok and "now pass your topological_order and backward too" in fb.message
+    fb = lab.check_engine(lab.reference_local_grads, lab.reference_topological_order)
+    assert fb.ok and "now pass your backward too" in fb.message
+    assert "overwritten at a fork" in lab.check_engine(lab.reference_local_grads,
+                                                       backward=_assigning_backward).message

@@ -65,3 +65,15 @@ def test_fork_gradient():
     assert "path through c = a b is missing" in ex.check_fork_gradient(direct + a).message
     for wrong in (direct, a * b, a, direct + a, direct + a * b, a + a * b):
         assert "run" not in ex.check_fork_gradient(wrong).message.split()
+
+
+def test_engine_lab_checker_speaks_as_every_checker():
+    from backprop_lib import engine_lab as lab
+    from backprop_lib.exercises.checking import Feedback
+
+    fb = ex.check_engine(lab.reference_local_grads, lab.reference_topological_order,
+                         lab.reference_backward)
+    assert isinstance(fb, Feedback) and fb.ok
+    bad = ex.check_engine(lambda n: (1.0,) * len(n.inputs), lab.reference_topological_order,
+                          lab.reference_backward)
+    assert not bad.ok and "node c = a * b" in bad.message

@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from .. import graph
+from .. import engine_lab, graph
 from .checking import Feedback, as_choices, check_count, check_function, check_scalar
 
 #: The single sigmoid unit of exercise 1.
@@ -176,3 +176,11 @@ def check_fork_gradient(answer) -> Feedback:
         (direct + via_c, "the path through d = c + a is missing: a enters d directly as well "
                          "as through c."),
     ])
+
+
+def check_engine(local_grads, topological_order=None, backward=None) -> Feedback:
+    """Exercise 6, the engine lab: `backprop_lib.engine_lab.check_engine` (standard library
+    only, so the page's Python can run it too), its verdict as this package's Feedback. A
+    piece left None is the reference one, so the pieces can be checked one at a time."""
+    verdict = engine_lab.check_engine(local_grads, topological_order, backward)
+    return Feedback(verdict.ok, verdict.message)
