@@ -640,6 +640,20 @@ class Interactive:
     # the static player
     STATIC_SCALE = 2  # frames have twice the displayed pixels, as the live PNGs
 
+    #: The narrowest width (CSS px) a frame may shrink to on a phone with its smallest text
+    #: still at MIN_TEXT_PX; None: the frame keeps its own width there and scrolls in its box
+    #: (a matplotlib frame's smallest text is MIN_TEXT_PX at its own width).
+    phone_min_width = None
+
+    def static_frame(self, params, colors=48):
+        """One frame of the static player at `params`: (bytes, file extension, MIME type).
+
+        A PNG of the matplotlib figure at STATIC_SCALE. A figure drawn another way overrides
+        this (chapter 3's step-through returns SVG documents drawn in plain Python).
+        """
+        self.update(**params)
+        return self.png(colors=colors, scale=self.STATIC_SCALE), "png", "image/png"
+
     def static_html(self, colors=48, frames_dir=None, frames_url=None):
         """One HTML player over the grid (no ipywidgets, no network).
 
@@ -654,17 +668,16 @@ class Interactive:
         saved = self.params
         frames_json = {}
         for params in self.grid():
-            self.update(**params)
             key = ",".join(str(c.index(params[c.name])) for c in self.controls)
-            png = self.png(colors=colors, scale=self.STATIC_SCALE)
+            data, ext, mime = self.static_frame(params, colors=colors)
             if frames_dir is None:
-                src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+                src = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
             else:
-                name = hashlib.sha256(png).hexdigest()[:20] + ".png"
+                name = hashlib.sha256(data).hexdigest()[:20] + "." + ext
                 path = os.path.join(frames_dir, name)
                 if not os.path.exists(path):
                     with open(path, "wb") as f:
-                        f.write(png)
+                        f.write(data)
                 src = f"{frames_url}/{name}"
             frames_json[key] = {"src": src, "alt": self.alt_text(params)}
         self.update(**saved)
@@ -805,6 +818,8 @@ _PLAYER_CSS = """
 .bp-player select option{color:#111;background:#fff}
 .bp-player output{font-variant-numeric:tabular-nums;min-width:3.5em;display:inline-block}
 .bp-player img{max-width:100%;height:auto;display:block;background:#fff}
+@media (max-width:40rem){.bp-player .bp-frame{overflow-x:auto}
+ .bp-player .bp-frame img{max-width:none}.bp-player .bp-frame img.bp-fits{max-width:100%}}
 .bp-player .bp-state,.bp-player label,.bp-player output{color:inherit!important}
 .bp-player .bp-state{font-size:.9em;margin:.3em 0 0;opacity:.85}
 .bp-player .bp-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
@@ -909,8 +924,10 @@ def _player_html(fig, frames_json):
     first = frames_json[",".join(map(str, start))]
     w = int(round(fig.figsize[0] * fig.dpi))
     h = int(round(fig.figsize[1] * fig.dpi))
-    parts.append(f'<img src="{first["src"]}" alt="{html.escape(first["alt"])}" '
-                 f'width="{w}" height="{h}">')
+    fits = (f' class="bp-fits" data-min-width="{fig.phone_min_width}" '
+            f'style="min-width:{fig.phone_min_width}px"' if fig.phone_min_width else "")
+    parts.append(f'<div class="bp-frame"><img src="{first["src"]}" '
+                 f'alt="{html.escape(first["alt"])}" width="{w}" height="{h}"{fits}></div>')
     # The frame's description is the image's alt text and, for sighted readers, a line under
     # it; it is not the figure's caption (the numbered caption follows the player). Screen
     # readers hear it once, as the alt text, and each change once, from the hidden live region.

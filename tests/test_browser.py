@@ -597,14 +597,23 @@ PHONE_JS = """() => {
       clipped.push(Math.round(need) + ' px in ' + shown.clientWidth + ' px: '
                    + box.textContent.trim().slice(0, 40));
   }
-  return {sideways: document.documentElement.scrollWidth - window.innerWidth, clipped};
+  // A figure shown narrower than its own width has its text below 10 px: it must keep its
+  // size and scroll in its box instead.
+  // (a frame whose text is larger may shrink to its data-min-width, where it reaches 10 px)
+  const shrunk = [...document.querySelectorAll('article img[width]')].filter(img =>
+    img.getBoundingClientRect().width < parseFloat(img.dataset.minWidth
+                                                   || img.getAttribute('width')) - 1
+  ).map(img => Math.round(img.getBoundingClientRect().width) + ' of '
+        + img.getAttribute('width') + ' px: ' + (img.getAttribute('alt') || '').slice(0, 40));
+  return {sideways: document.documentElement.scrollWidth - window.innerWidth, clipped, shrunk};
 }"""
 
 
 def test_at_phone_width_wide_equations_scroll_in_their_box(chromium, server, book):
     """At 390 px no page scrolls sideways and no display equation is cut off: one wider
     than the screen scrolls inside its own box (chapter 3's backward pass lost its right
-    column before)."""
+    column before). Figures and players keep their own size there (their text stays at
+    10 px or more) and scroll in their box too."""
     found, wide = [], 0
     with Visit(chromium, server, width=390) as visit:
         for rel in pages(book):
@@ -616,6 +625,7 @@ def test_at_phone_width_wide_equations_scroll_in_their_box(chromium, server, boo
             if report["sideways"] > 0:
                 found.append(f"{rel}: the page scrolls {report['sideways']} px sideways")
             found += [f"{rel}: equation cut off, {c}" for c in report["clipped"]]
+            found += [f"{rel}: figure shrunk to {c}" for c in report["shrunk"]]
     assert not found, "\n".join(found)
     assert wide > 0, "no equation is wider than a phone: the check above tested nothing"
 

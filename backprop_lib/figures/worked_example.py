@@ -20,6 +20,7 @@ The compute functions need NumPy only; `draw_step` imports matplotlib when calle
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -34,6 +35,7 @@ from .stepper_svg import (  # noqa: F401  (re-exported: the layout of both drawi
     BIASES,
     EDGES,
     FIG_PX,
+    FONT_PX,
     FORWARD,
     LABEL_AT,
     LINE_PX,
@@ -467,52 +469,21 @@ def step_controls():
             ia.Choice("init", INITS, default="hand", label="initialization")]
 
 
-def svg_frames(interactive):
-    """{grid key: SVG document} of the step-through's player, one per precomputed setting.
-
-    The keys are those of the player's frames (each control's value index, joined by
-    commas), the documents `svg(compute_step(...))`: vector frames drawn without matplotlib.
-    """
-    out = {}
-    for params in interactive.grid():
-        key = ",".join(str(c.index(params[c.name])) for c in interactive.controls)
-        out[key] = svg(interactive.result(**params))
-    return out
-
-
 def _svg_player_class():
     """An Interactive whose book player shows the SVG frames (the live view keeps PNGs).
 
     backprop_lib.interactive renders every frame of a player as a PNG of its matplotlib
-    figure; this subclass replaces only the static player's frames by `svg_frames`, so the
-    book's Figure 1 is a vector drawing with sharp text at any zoom.
+    figure; this subclass gives the static player `svg(...)` frames instead, so the book's
+    Figure 1 is a vector drawing with sharp text at any zoom.
     """
-    import base64
-    import hashlib
-    import os
-
     from .. import interactive as ia
 
     class SvgStepper(ia.Interactive):
-        def static_html(self, colors=48, frames_dir=None, frames_url=None):
-            frames_json = {}
-            for key, doc in svg_frames(self).items():
-                data = doc.encode("utf-8")
-                if frames_dir is None:
-                    src = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
-                else:
-                    name = hashlib.sha256(data).hexdigest()[:20] + ".svg"
-                    path = os.path.join(frames_dir, name)
-                    if not os.path.exists(path):
-                        with open(path, "wb") as f:
-                            f.write(data)
-                    src = f"{frames_url}/{name}"
-                params = dict(zip([c.name for c in self.controls],
-                                  [c.values[int(i)] for c, i in
-                                   zip(self.controls, key.split(","), strict=True)],
-                                  strict=True))
-                frames_json[key] = {"src": src, "alt": self.alt_text(params)}
-            return ia._player_html(self, frames_json)
+        # its one type size reaches 10 px at this width: on a phone it shrinks that far
+        phone_min_width = math.ceil(FIG_PX[0] * ia.Interactive.MIN_TEXT_PX / FONT_PX)
+
+        def static_frame(self, params, colors=48):
+            return svg(self.result(**params)).encode("utf-8"), "svg", "image/svg+xml"
 
     return SvgStepper
 
