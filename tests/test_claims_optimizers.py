@@ -306,3 +306,22 @@ def test_rmsprop_at_the_top_rate_is_chaotic_not_just_noisy():
     assert moved > 0.01  # sensitive: a nudge changes a final loss visibly
     assert max(one) - min(one) < 0.2 * np.mean(one)  # but mildly: the mean holds to ~10%
     assert max(one) - min(one) > 1e-3  # and not insensitive: the mean's digits do move
+
+
+def test_nesterov_at_beta_0_9_is_as_good_as_tuned_sgd_and_has_the_predicted_limit():
+    """'tuned Nesterov lands in the same range as tuned SGD, far below heavy ball at
+    beta = 0.9', and its limit (2 + 2 beta) / ((1 + 2 beta) lambda_max)."""
+    from backprop_lib.optimizers import Nesterov
+
+    valley = surfaces.quadratic(20)
+
+    def best(make):
+        return min(np.inf if (t := surfaces.trajectory(make(lr), valley, steps=100)).diverged
+                   else t.gaps[-1] for lr in hb.TUNE_GRID)
+
+    nesterov = best(lambda lr: Nesterov(lr, 0.9))
+    assert best(SGD) / 10 < nesterov < 10 * best(SGD)
+    assert nesterov < best(lambda lr: Momentum(lr, 0.9)) / 100
+    limit = (2 + 2 * 0.9) / (1 + 2 * 0.9) / 20
+    assert not surfaces.trajectory(Nesterov(0.99 * limit, 0.9), valley, steps=3000).diverged
+    assert surfaces.trajectory(Nesterov(1.01 * limit, 0.9), valley, steps=3000).diverged

@@ -240,3 +240,39 @@ def test_step_checks_do_not_copy_or_change_the_update():
     ref = ref_adam(1.0, [2.0], 0.1, 0.9, 0.999, 1e-8)
     np.testing.assert_array_equal(w, np.full((3, 2), ref))
     np.testing.assert_array_equal(g, 2.0)
+
+
+def test_nesterov_equals_the_keras_form_and_its_eigen_recurrence():
+    """Nesterov(lr, beta): Keras's u = beta u - lr g, w += beta u - lr g gives the same steps,
+    and on a quadratic each axis obeys
+    w_t = (1+beta)(1-lr lam) w_{t-1} - beta (1-lr lam) w_{t-2}."""
+    from backprop_lib import surfaces
+    from backprop_lib.optimizers import Nesterov
+
+    valley = surfaces.quadratic(20.0)
+    lr, beta = 0.05, 0.9
+    path = surfaces.trajectory(Nesterov(lr, beta), valley, steps=100).path
+    w, u = valley.start.copy(), np.zeros(2)
+    for _ in range(100):
+        g = valley.grad(w)
+        u = beta * u - lr * g
+        w = w + beta * u - lr * g
+    assert np.allclose(w, path[-1], rtol=0, atol=1e-12)
+    c = 1 - lr * np.array([1.0, 20.0])
+    assert np.allclose((1 + beta) * c * path[1:-1] - beta * c * path[:-2], path[2:], atol=1e-14)
+    with pytest.raises(ValueError, match="beta"):
+        Nesterov(0.1, beta=1.0)
+
+
+def test_adagrad_steady_steps_shrink_like_one_over_sqrt_t():
+    from backprop_lib.optimizers import Adagrad
+
+    opt, w = Adagrad(1.0), np.zeros(1)
+    steps = []
+    for _ in range(100):
+        before = w[0]
+        opt.step({"w": w}, {"dw": np.ones(1)})
+        steps.append(before - w[0])
+    assert np.allclose(steps, 1 / np.sqrt(np.arange(1, 101)), rtol=1e-9)
+    with pytest.raises(ValueError, match="eps"):
+        Adagrad(0.1, eps=-1.0)

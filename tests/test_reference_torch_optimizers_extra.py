@@ -66,3 +66,19 @@ def test_tuned_heavy_ball_in_torch_reaches_what_the_eigen_analysis_predicts():
     ours = surfaces.trajectory(Momentum(a, beta=b), VALLEY, steps=100).path
     assert np.abs(ours - theirs).max() < 1e-12
     assert np.linalg.norm(theirs[100]) < 100 * rate ** 100 * np.linalg.norm(theirs[0])
+
+
+def test_nesterov_is_torch_sgd_with_nesterov_true():
+    from backprop_lib.optimizers import Nesterov
+
+    ours = surfaces.trajectory(Nesterov(0.05, beta=0.9), VALLEY, steps=200).path
+    theirs = torch_path(lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True))
+    assert np.abs(ours - theirs).max() < 1e-12
+
+
+def test_adagrad_is_torch_adagrad_with_its_defaults():
+    from backprop_lib.optimizers import Adagrad
+
+    ours = surfaces.trajectory(Adagrad(0.5), VALLEY, steps=200).path
+    theirs = torch_path(lambda p: torch.optim.Adagrad(p, lr=0.5))
+    assert np.abs(ours - theirs).max() < 1e-12
