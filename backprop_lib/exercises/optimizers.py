@@ -228,7 +228,3 @@ def check_optimal_beta(answer) -> Feedback:
     return check_scalar(answer, beta, name="beta", rtol=1e-3, diagnoses=diagnoses,
                         praise=f"every direction then shrinks by sqrt(beta) = {rate:.3f} "
                                "per step.")
-
-
-# Kept for tests/test_checker_fuzz.py (not this chapter's file) until it uses the new name.
-check_article_first_step = check_uncorrected_first_step
