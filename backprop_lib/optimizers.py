@@ -269,3 +269,21 @@ class Adagrad(Optimizer):
         s = self._zeros(name, w)
         s += g * g
         w -= self.lr * g / (np.sqrt(s) + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter 2019; chapter "Optimizers"):
+    w -= lr weight_decay w, then Adam's step from the loss gradient alone. Adding
+    weight_decay * w to the gradient instead (L2) lets Adam divide the decay by sqrt(v_hat),
+    so weights with large gradients are decayed less. The decay is scaled by lr as in
+    torch.optim.AdamW (param.mul_(1 - lr * weight_decay)), whose default weight_decay 0.01
+    is this one's; with the same arguments both take the same steps."""
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+        super().__init__(lr, beta1=beta1, beta2=beta2, eps=eps)
+        self.weight_decay = check_real(weight_decay, "weight_decay", low=0.0)
+
+    def update(self, name, w, g):
+        if self.weight_decay:
+            w *= 1 - self.lr * self.weight_decay
+        super().update(name, w, g)
