@@ -10,10 +10,24 @@ from backprop_lib.figures import one_step
 from backprop_lib.figures import worked_example as we
 
 
-def test_first_hidden_z_typed_in_the_text():
-    # "0.15 · 0.5 + 0.25 · 0.8 + 0.35 = 0.625"
+def test_first_hidden_z_written_out_in_the_text():
+    # "0.15 · 0.5 + 0.25 · 0.8 + 0.35 = 0.625" (filled in from the parameters): the printed
+    # terms, rounded by :g, give the computed z exactly
     net, X, Y = we.worked_network()
-    assert net.trace(X, Y)["Z1"][0, 0] == pytest.approx(0.625, abs=1e-15)
+    w, b = net.params["W1"], net.params["b1"]
+    assert w[0, 0] * X[0, 0] + w[0, 1] * X[1, 0] + b[0, 0] == net.trace(X, Y)["Z1"][0, 0]
+    assert f"{net.trace(X, Y)['Z1'][0, 0]:g}" == "0.625"
+
+
+def test_starting_values_small_positive_all_different_but_the_hidden_biases():
+    # "small and positive, and apart from the two hidden biases (both 0.35) all different"
+    net, _, _ = we.worked_network()
+    values = np.concatenate([v.ravel() for v in net.params.values()])
+    assert (values > 0).all() and (values < 1).all()
+    b1 = net.params["b1"].ravel()
+    assert b1[0] == b1[1] == 0.35
+    others = np.concatenate([net.params[k].ravel() for k in ("W1", "W2", "b2")] + [b1[:1]])
+    assert len(set(others.tolist())) == others.size
 
 
 def test_one_step_result_printed_in_the_text():
@@ -70,6 +84,27 @@ def test_rounding_yhat_moves_the_output_error_far_more_than_yhat():
     # dZ2 = -y_hat (1 - y_hat)^2: the factor 2 is the difference 1 - y_hat entering twice
     ratio = abs(dz_rounded / dz_true - 1) / abs(a3 / yhat - 1)
     assert ratio == pytest.approx(abs(1 - 2 * yhat / (1 - yhat)), rel=0.05)
+    assert f"{abs(1 - 2 * yhat / (1 - yhat)):.1f}" == "5.6" and f"{1 - yhat:.4f}" == "0.2326"
+
+
+def test_what_the_rounding_costs_a_gradient_check_and_training():
+    # "a gradient check of these gradients reports a relative error of 1.35e-03 ... training
+    # barely notices, since every gradient grows by the same 0.27 %"; "all of layer 1
+    # through dA1 = W2^T dZ2": every gradient, rebuilt from the rounded dZ2 by the backward
+    # equations, is the exact one times dz_rounded / dz_true
+    _, dz_rounded, dz_true = we.rounded_chain(3)
+    net, X, Y = we.worked_network()
+    t = net.trace(X, Y)
+    dz2 = np.array([[dz_rounded]])
+    dz1 = (net.params["W2"].T @ dz2) * t["A1"] * (1 - t["A1"])
+    rounded = {"dW2": dz2 @ t["A1"].T, "db2": dz2, "dW1": dz1 @ X.T, "db1": dz1}
+    exact = net.gradients(X, Y)
+    flat = lambda g: np.concatenate([g[k].ravel() for k in sorted(rounded)])  # noqa: E731
+    err = bp.relative_error(flat(rounded), flat(exact))
+    assert f"{err:.2e}" == "1.35e-03" == f"{bp.relative_error(dz_rounded, dz_true):.2e}"
+    assert err > 1e-7  # a gradient check's threshold: it would flag a correct backward pass
+    np.testing.assert_allclose(flat(rounded), dz_rounded / dz_true * flat(exact), rtol=1e-12)
+    assert dz_rounded / dz_true == pytest.approx(1 + 0.0027, abs=5e-5)  # longer by 0.27 %
 
 
 def test_mismatched_loss_and_derivative_give_one_third():
@@ -89,10 +124,109 @@ def test_sigmoid_derivative_is_at_most_a_quarter():
 
 
 def test_larger_single_steps_keep_lowering_the_loss():
-    # "For this single example the loss keeps falling as the step grows"
+    # "In Figure 2 the loss after one step keeps falling as the step grows"
     after_one = np.array([one_step.sgd_losses(lr, 1)[1] for lr in one_step.SWEEP_LRS])
     assert np.all(np.diff(after_one) <= 0)
     assert np.all(after_one < one_step.sgd_losses(0.5, 0)[0])
+    np.testing.assert_array_equal(one_step.target_sweep(1.0).after_one, after_one)
+
+
+def _one_step_loss(P, X, y, lr):
+    """An independent plain-NumPy step of the 2-2-1 sigmoid network, half MSE, one example."""
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    def fwd(P):
+        a1 = sig(P["W1"] @ X + P["b1"])
+        a2 = sig(P["W2"] @ a1 + P["b2"])
+        return a1, a2
+    a1, a2 = fwd(P)
+    dz2 = (a2 - y) * a2 * (1 - a2)
+    dz1 = (P["W2"].T @ dz2) * a1 * (1 - a1)
+    G = dict(W1=dz1 @ X.T, b1=dz1, W2=dz2 @ a1.T, b2=dz2)
+    with np.errstate(over="ignore"):
+        new = {k: P[k] - lr * G[k] for k in P}
+        a2_new = fwd(new)[1]
+    return 0.5 * float(((a2 - y) ** 2).sum()), 0.5 * float(((a2_new - y) ** 2).sum()), G
+
+
+def test_the_named_mechanism_signs_then_the_sigmoid_limit():
+    # "the inputs and every starting weight are positive and every gradient is negative, so
+    # one step raises every weight and bias, and raises y_hat the more, the larger alpha":
+    # true for y = 1 and for the control's y = 0.8 (y_hat starts below both)
+    net, X, _ = we.worked_network()
+    assert (X > 0).all() and all((v > 0).all() for v in net.params.values())
+    for y in (1.0, 0.8):
+        s = one_step.target_sweep(y)
+        assert s.yhat_before < y
+        assert np.all(np.diff(s.yhat_after) > 0)  # y_hat climbs with alpha
+        _, _, G = _one_step_loss(net.params, X, np.array([[y]]), 1.0)
+        assert all((g < 0).all() for g in G.values())
+    # with y = 1: below the limit at every rate, y_hat 0.99995 at 100 (as printed)
+    s = one_step.target_sweep(1.0)
+    assert (s.yhat_after < 1).all() and f"{s.yhat_after[-1]:.5f}" == "0.99995"
+
+
+def test_control_a_target_inside_the_sigmoid_range_overshoots_with_one_example():
+    # "With y = 0.8 the same single example overshoots ... the lowest loss after one step is
+    # near alpha = 17.8, and from alpha ~ 38.3 on, one step leaves the loss higher than it
+    # was, 0.00613 at alpha = 100 against 0.000532 before": the ablation of the mechanism
+    # (only the target changes), with an independent implementation of the step
+    friendly, control = one_step.target_sweep(1.0), one_step.target_sweep(0.8)
+    assert friendly.monotone and friendly.first_rise_lr is None
+    assert not control.monotone
+    assert f"{control.best_lr:.3g}" == "17.8" and f"{control.first_rise_lr:.3g}" == "38.3"
+    assert f"{control.after_one[-1]:.3g}" == "0.00613" and f"{control.before:.3g}" == "0.000532"
+    # y_hat passes the target where the loss after one step is lowest on the grid, or next
+    passes = control.lrs[np.argmax(control.yhat_after > 0.8)]
+    assert passes == pytest.approx(control.best_lr, rel=0.3)
+    net, X, _ = we.worked_network()
+    for i, lr in enumerate(control.lrs):
+        before, after, _ = _one_step_loss(net.params, X, np.array([[0.8]]), lr)
+        assert after == pytest.approx(control.after_one[i], rel=1e-9)
+        assert (after > before) == (lr >= control.first_rise_lr)
+    # every target inside (0, 1) above y_hat that y_hat can pass overshoots at large rates:
+    # the loss at alpha = 100 rises above its minimum over the sweep
+    for y in (0.78, 0.8, 0.85, 0.9, 0.95):
+        s = one_step.target_sweep(y)
+        assert not s.monotone and s.after_one[-1] > s.after_one.min()
+
+
+def test_with_target_1_no_step_overshoots_from_random_weights_either():
+    # the chapter's y = 1 case over random starting weights of mixed signs (the reviewer's
+    # check, here 5 scales x 10 seeds): the loss after one step never rises with alpha
+    X = np.array([[0.5], [0.8]])
+    y = np.array([[1.0]])
+    for scale in (0.5, 1.0, 2.0):
+        for seed in range(10):
+            r = np.random.default_rng(seed)
+            P = dict(W1=r.normal(0, scale, (2, 2)), b1=r.normal(0, scale, (2, 1)),
+                     W2=r.normal(0, scale, (1, 2)), b2=r.normal(0, scale, (1, 1)))
+            losses = [_one_step_loss(P, X, y, lr) for lr in one_step.SWEEP_LRS]
+            after = np.array([a for _, a, _ in losses])
+            assert np.all(np.diff(after) <= 1e-15) and np.all(after <= losses[0][0])
+
+
+def test_exercise_4_target_0_9_overshoots_yet_ends_lower():
+    # Exercise 4: y = 0.9, one step at 100: y_hat passes 0.9 but cannot pass 1, and
+    # 1/2 (1 - 0.9)^2 is below the loss before the step, so the loss ends lower
+    import json
+    from pathlib import Path
+
+    from backprop_lib.exercises import worked_example as ex
+
+    net, X, _ = we.worked_network()
+    y = np.array([[ex.LR_TARGET]])
+    u = we.one_update(net, X, y, ex.LR_RATE)
+    assert u.prediction_after > ex.LR_TARGET > u.prediction_before
+    assert u.loss_after < 0.5 * (1 - ex.LR_TARGET) ** 2 < u.loss_before
+    before, after, _ = _one_step_loss(net.params, X, y, ex.LR_RATE)
+    assert after == pytest.approx(u.loss_after, rel=1e-9)
+    # the exercise's text names the checker's setting
+    nb = json.loads(Path(__file__).parents[1].joinpath(
+        "book/03_worked_example.ipynb").read_text(encoding="utf-8"))
+    text = next("".join(c["source"]) for c in nb["cells"]
+                if "".join(c["source"]).startswith("**Exercise 4"))
+    assert f"$y = {ex.LR_TARGET:g}$" in text and f"$\\alpha = {ex.LR_RATE:g}$" in text
+    assert f"np.array([[{ex.LR_TARGET:g}]]), {ex.LR_RATE:.1f})" in text
 
 
 def test_every_gradient_of_the_example_is_negative():
@@ -116,9 +250,9 @@ def test_figure_2_spans_learning_rates_from_0_01_to_100():
 
 
 def test_next_chapter_too_large_a_rate_overshoots_then_recovers():
-    # "In the next chapter, with many examples that pull the weights in different
-    # directions, a learning rate that is too large makes the steps overshoot: the loss
-    # leaps up before gradient descent brings it back down."
+    # "The next chapter trains on a data set, and there too a learning rate that is too
+    # large makes the steps overshoot: the loss leaps up before gradient descent brings it
+    # back down."
     from backprop_lib.figures import training
 
     r = training.compute(lr=10.0, init="xavier")

@@ -55,12 +55,27 @@ def test_hidden_error_stub_and_crash():
 
 
 def test_lr_prediction():
-    assert ex.check_lr_prediction("lower than after the step at 0.5").ok
-    assert not ex.check_lr_prediction("higher than before the step").ok
-    assert not ex.check_lr_prediction("between the two").ok
+    # target 0.9, one step at 100: y_hat overshoots the target, yet the loss ends lower
+    assert ex.check_lr_prediction("lower than before the step").ok
+    assert ex.check_lr_prediction("lower").ok
+    wrong = ex.check_lr_prediction("higher than before the step")
+    assert not wrong.ok and "climb past 0.9" in wrong.message and "below 1" in wrong.message
     assert "one of" in ex.check_lr_prediction("faster").message
-    # the checker runs the computation: at a tiny learning rate the truth changes
-    assert ex.check_lr_prediction("between the two", lr=0.05).ok
+    assert "no answer" in str(ex.check_lr_prediction(None))
+    # the checker runs the computation: with the target 0.8 the same step raises the loss
+    assert ex.check_lr_prediction("higher", y=0.8).ok
+    assert ex.check_lr_prediction("lower", y=1.0).ok
+
+
+def test_lr_prediction_messages_do_not_give_the_losses_away():
+    u = we.one_update(NET, X, np.array([[ex.LR_TARGET]]), ex.LR_RATE)
+    message = ex.check_lr_prediction("higher").message
+    assert f"{u.loss_before:.4f}" not in message and f"{u.loss_after:.4f}" not in message
+
+
+def test_hidden_z_sign_flip_is_named_for_a_pre_activation():
+    message = ex.check_hidden_z(-(0.20 * 0.5 + 0.30 * 0.8 + 0.35)).message
+    assert "positive" in message and "gradient" not in message
 
 
 def test_messages_never_state_the_answer():
@@ -87,7 +102,7 @@ def test_new_weight_by_hand_from_the_figure():
 
 def test_no_checker_message_asks_to_run_anything():
     messages = [ex.check_lr_prediction(a).message for a in
-                ("higher than before the step", "between the two", "lower")]
+                ("higher than before the step", "lower", "sideways")]
     messages += [ex.check_new_weight_by_hand(x).message for x in (0.0, 0.3, 1.0)]
     assert not any("run" in m.lower().split() for m in messages)
 

@@ -104,7 +104,7 @@ def test_step_values_are_the_traced_values():
     assert f"dZ = {t['dZ1'][1, 0]:.4g}" in last["nodes"]["h2"]
     assert f"dW = {t['dW1'][1, 0]:.4g}" in last["edges"][("W1", 1, 0)]
     u = we.one_update(net, X, Y, 0.5)
-    assert f"L → {u.loss_after:.5f}" in last["nodes"]["L"]
+    assert f"ℒ → {u.loss_after:.5f}" in last["nodes"]["L"]
     assert last["edges"][("W2", 0, 1)][-1] == f"w → {u.new_params['W2'][0, 1]:.4f}"
     assert last["biases"][("b1", 1, 0)][-1] == f"b → {u.new_params['b1'][1, 0]:.4f}"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..figures.worked_example import one_update, worked_network
-from ..losses import half_mse
 from .checking import NO_ANSWER, check_choice, check_function, check_scalar
 
 __all__ = ["check_hidden_error", "check_hidden_z", "check_lr_prediction",
@@ -34,6 +33,9 @@ def check_hidden_z(answer):
         (t["A1"][1, 0], "that is the activation a = σ(z), one step too far: the question asks "
                         "for z, before the sigmoid."),
         (t["Z1"][0, 0], "that is z of the first hidden unit; the question asks for the second."),
+        # before the generic sign message, which speaks of gradients: z has no step direction
+        (-t["Z1"][1, 0], "the sign is flipped: every weight, input and bias here is positive, "
+                         "so z = w·x + b is positive."),
     ]
     return check_scalar(answer, t["Z1"][1, 0], name="z_2^[1]", rtol=1e-3, diagnoses=diagnoses)
 
@@ -80,32 +82,34 @@ def check_hidden_error(fn):
                           diagnoses=diagnoses)
 
 
-LR_OPTIONS = ("higher than before the step", "lower than after the step at 0.5",
-              "between the two")
-LR_SYNONYMS = {"higher": LR_OPTIONS[0], "lower": LR_OPTIONS[1], "between": LR_OPTIONS[2]}
+LR_OPTIONS = ("higher than before the step", "lower than before the step")
+LR_SYNONYMS = {"higher": LR_OPTIONS[0], "lower": LR_OPTIONS[1]}
+#: Exercise 4's setting: the target moved inside (0, 1), one step at a large learning rate.
+LR_TARGET, LR_RATE = 0.9, 100.0
 
 
-def check_lr_prediction(answer, lr=5.0):
-    """Exercise 4: predict the loss after one step at learning rate `lr` (default 5),
-    compared with the loss before the step and after the step at 0.5; then verify."""
+def check_lr_prediction(answer, lr=LR_RATE, y=LR_TARGET):
+    """Exercise 4: with the target set to `y` (default 0.9), predict whether one step from
+    the hand-set weights at learning rate `lr` (default 100) leaves the loss higher or lower
+    than before the step; the checker computes the step."""
     if answer is None:
         return NO_ANSWER
-    net, X, Y = worked_network()
-    before = half_mse(net.forward(X), Y)
-    at_half = one_update(net, X, Y, 0.5).loss_after
-    at_lr = one_update(net, X, Y, lr).loss_after
-    if at_lr > before:
-        truth = LR_OPTIONS[0]
-    elif at_lr < at_half:
-        truth = LR_OPTIONS[1]
+    net, X, _ = worked_network()
+    u = one_update(net, X, np.array([[y]]), lr)
+    truth = LR_OPTIONS[0] if u.loss_after > u.loss_before else LR_OPTIONS[1]
+    passed = u.prediction_after > y > u.prediction_before
+    ceiling = 0.5 * (1 - y) ** 2  # the loss if the step carried y_hat all the way to 1
+    if truth == LR_OPTIONS[1] and passed:
+        right = (f"the step does overshoot (ŷ climbs past {y:g}), but a sigmoid's output stays "
+                 f"below 1, so the loss can grow no larger than ½(1 − {y:g})² = {ceiling:.4f}, "
+                 f"less than the {u.loss_before:.4f} before the step.")
+        wrong = (f"ŷ does climb past {y:g}; now ask how far it can go. A sigmoid stays below 1: "
+                 f"compare ½(1 − {y:g})² with the loss before the step.")
     else:
-        truth = LR_OPTIONS[2]
-    right = (f"at learning rate {lr:g} the single step lowers the loss more than at 0.5: with "
-             "a target of 1 and a sigmoid output, pushing ŷ further toward 1 cannot overshoot.")
-    if truth != LR_OPTIONS[1]:
         right = f"the computation agrees: the loss after one step at {lr:g} is {truth}."
-    wrong = ("compare the two curves of Figure 2 at both learning rates, and ask whether ŷ "
-             "can overshoot a target of 1 through a sigmoid.")
+        wrong = (f"follow ŷ: every gradient has the sign of ŷ − y, so the step moves ŷ toward "
+                 f"{y:g}, by more the larger the rate; then compare the loss where it lands "
+                 "with the loss before the step.")
     return check_choice(answer, LR_OPTIONS, truth, right, wrong, synonyms=LR_SYNONYMS)
 
 

@@ -12,6 +12,7 @@ learning rates:
     from backprop_lib.figures import one_step
     one_step.show()                      # controls: learning rate (log) and k
     r = one_step.compute(lr=0.5, k=10)   # the numbers behind one frame
+    s = one_step.target_sweep(0.8)       # the control: one step, a target inside (0, 1)
 """
 
 from __future__ import annotations
@@ -110,6 +111,56 @@ def compute(lr=CHAPTER_LR, k=10):
                    path=sgd_losses(lr, k))
 
 
+@dataclass(frozen=True)
+class TargetSweep:
+    """One step from the hand-set weights at every learning rate of SWEEP_LRS, for target y.
+
+    The chapter's control of the mechanism it names: with y = 1 (the sigmoid's upper limit)
+    a larger step only lowers the loss; with a target inside (0, 1) a large step carries y_hat
+    past the target and the loss rises again, with the same single example.
+    """
+
+    y: float
+    lrs: np.ndarray
+    before: float  # loss before the step
+    yhat_before: float
+    after_one: np.ndarray  # loss after one step, per learning rate
+    yhat_after: np.ndarray  # prediction after one step, per learning rate
+
+    @property
+    def monotone(self):
+        """True if the loss after one step never rises as the learning rate grows."""
+        return bool(np.all(np.diff(self.after_one) <= 0))
+
+    @property
+    def best_lr(self):
+        """The learning rate of the sweep whose single step leaves the lowest loss."""
+        return float(self.lrs[np.argmin(self.after_one)])
+
+    @property
+    def first_rise_lr(self):
+        """The smallest learning rate whose step leaves the loss above where it started
+        (None if there is none)."""
+        above = self.lrs[self.after_one > self.before]
+        return float(above[0]) if above.size else None
+
+
+@functools.lru_cache(maxsize=8)
+def target_sweep(y=1.0):
+    """The loss and prediction after one SGD step at each learning rate of SWEEP_LRS, from
+    the hand-set weights of chapter "The worked 2-2-1 example", with the target set to `y`."""
+    y = float(check_positive(y, "y"))
+    if y > 1:  # a sigmoid output lies in (0, 1): a target above 1 is out of its reach
+        raise ValueError(f"y must be a target in (0, 1]; got {y!r}")
+    target = np.array([[y]])
+    net = worked_network()
+    ups = [_we.one_update(net, X, target, float(lr)) for lr in SWEEP_LRS]
+    return TargetSweep(y=y, lrs=SWEEP_LRS, before=ups[0].loss_before,
+                       yhat_before=ups[0].prediction_before,
+                       after_one=np.array([u.loss_after for u in ups]),
+                       yhat_after=np.array([u.prediction_after for u in ups]))
+
+
 def draw(fig, r, artists):
     """Draw frame `r` on fig (first call) or update the artists made then."""
     if artists is None:
@@ -152,9 +203,10 @@ def draw(fig, r, artists):
 def alt(params, r):
     """The frame in words (alt text and caption)."""
     steps = f"{r.k} step{'s' if r.k > 1 else ''}"
+    # every loss with 3 significant digits, so the numbers of one caption read alike
     return (f"Loss of the worked 2-2-1 example against the learning rate (log axis, 0.01 to "
-            f"100). Before any step the loss is {r.before:.4f}. At learning rate {r.lr:g} it "
-            f"is {r.loss_after_one:.4f} after one SGD step and {r.loss_after_k:.2e} after "
+            f"100). Before any step the loss is {r.before:.3g}. At learning rate {r.lr:g} it "
+            f"is {r.loss_after_one:.3g} after one SGD step and {r.loss_after_k:.3g} after "
             f"{steps}; the right panel shows the loss after each step.")
 
 

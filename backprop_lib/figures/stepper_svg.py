@@ -40,7 +40,8 @@ FORWARD, BACKWARD, UPDATE, AFTER = "forward", "backward", "update", "after the u
 # Okabe-Ito colours, as backprop_lib.plots names them (not imported: plots needs matplotlib)
 COLOURS = {FORWARD: "#0072B2", BACKWARD: "#D55E00", UPDATE: "#009E73", AFTER: "#0072B2"}
 INK, GREY = "#222222", "#AAAAAA"
-NAMES = {"x1": "x₁", "x2": "x₂", "h1": "h₁", "h2": "h₂", "o": "ŷ", "L": "L"}
+# the loss is ℒ, as in the text (L is the number of layers in the notation table)
+NAMES = {"x1": "x₁", "x2": "x₂", "h1": "h₁", "h2": "h₂", "o": "ŷ", "L": "ℒ"}
 # Where each node's lines start (x, the side: 1 above the node, -1 below) and how they align.
 TEXT_SIDE = {"x1": 1, "x2": -1, "h1": 1, "h2": -1, "o": 1, "L": -1}
 TEXT_GAP = {"x1": 12.0, "x2": 12.0}  # the inputs' lines clear the arrows leaving them

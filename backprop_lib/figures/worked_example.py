@@ -210,9 +210,9 @@ def steps(lr=0.5, init="hand"):
         f"Output: z = {_f(P['W2'][0, 0], 2)}·{_f(t['A1'][0, 0])} + {_f(P['W2'][0, 1], 2)}·"
         f"{_f(t['A1'][1, 0])} + {_f(P['b2'][0, 0], 2)} = {_f(z2)}, then ŷ = σ(z) = {_f(yhat)}.",
         {"o": [f"z = {_f(z2)}", f"ŷ = {_f(yhat)}"]}, {}, (("W2", 0, 0), ("W2", 0, 1))))
-    walk.append(Step(FORWARD, f"Loss: L = ½(ŷ − y)² = ½({_f(yhat)} − {_f(Y[0, 0], 0)})² = "
+    walk.append(Step(FORWARD, f"Loss: ℒ = ½(ŷ − y)² = ½({_f(yhat)} − {_f(Y[0, 0], 0)})² = "
                               f"{_f(t['loss'], 5)}.",
-                     {"L": [f"L = {_f(t['loss'], 5)}"]}, {}, ("loss",)))
+                     {"L": [f"ℒ = {_f(t['loss'], 5)}"]}, {}, ("loss",)))
     walk.append(Step(BACKWARD, "Backward starts at the loss: dA2 = ∂L/∂ŷ = ŷ − y = "
                                f"{_f(yhat)} − {_f(Y[0, 0], 0)} = {_g(t['dA2'][0, 0])}.",
                      {"o": [f"dA = {_gd(t['dA2'][0, 0])}"]}, {}, ("loss",)))
@@ -266,9 +266,9 @@ def steps(lr=0.5, init="hand"):
     walk.append(Step(
         AFTER,
         f"Forward again with the new weights: a = ({_f(a['A1'][0, 0])}, {_f(a['A1'][1, 0])}), "
-        f"z = {_f(a['Z2'][0, 0])}, ŷ = σ(z) = {_f(a['A2'][0, 0])} and L = "
+        f"z = {_f(a['Z2'][0, 0])}, ŷ = σ(z) = {_f(a['A2'][0, 0])} and ℒ = "
         f"{_f(a['loss'], 5)} ({status} than {_f(t['loss'], 5)} before).",
-        {"o": [f"ŷ → {_f(a['A2'][0, 0])}"], "L": [f"L → {_f(a['loss'], 5)}"]}, {},
+        {"o": [f"ŷ → {_f(a['A2'][0, 0])}"], "L": [f"ℒ → {_f(a['loss'], 5)}"]}, {},
         tuple(EDGES) + ("loss",)))
     return walk
 
@@ -418,7 +418,7 @@ def _make_artists(fig):
                 c[0], c[1], "", zorder=4, color="#222222", ha="center", va="center",
                 rotation=angle, rotation_mode="anchor", gid=f"label {e}", **font,
                 bbox=dict(boxstyle="round,pad=0.08", fc="white", ec="#AAAAAA", lw=1.0))
-    names = {"x1": "x₁", "x2": "x₂", "h1": "h₁", "h2": "h₂", "o": "ŷ", "L": "L"}
+    names = {"x1": "x₁", "x2": "x₂", "h1": "h₁", "h2": "h₂", "o": "ŷ", "L": "ℒ"}
     # where each node's lines go: (x, y of the line next to the node, step to the next)
     gap = {"x1": 12.0, "x2": 12.0}  # the inputs' lines clear the arrows leaving them
     place = {"x1": (4.0, 1), "x2": (4.0, -1), "h1": (None, 1), "h2": (None, -1),
