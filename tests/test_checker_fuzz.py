@@ -228,8 +228,8 @@ def test_dW_shape_refuses_anything_else(answer, words):
 
 SINGLE_CHOICES = {  # checker: (the measured truth, a wrong option, a synonym of the truth)
     "zeros": (ll_ex.check_zeros_prediction, "stays where it started", "diverges", "stays"),
-    "we_lr": (we_ex.check_lr_prediction, "lower than after the step at 0.5",
-              "between the two", "lower"),
+    "we_lr": (we_ex.check_lr_prediction, "lower than before the step",
+              "higher than before the step", "lower"),
     "clip": (ve_ex.check_clip_prediction, "unchanged", "increases", "stays the same"),
     "dead_lr": (dn_ex.check_lr_prediction, "more", "fewer", "more dead"),
     "beta": (op_ex.check_beta_prediction, "increases", "decreases", "grows"),
