@@ -93,8 +93,14 @@ class Value:
     def __sub__(self, other):
         return self + (-_value(other))
 
+    def __rsub__(self, other):  # 1 - x
+        return _value(other) + (-self)
+
     def __truediv__(self, other):
         return self * _value(other) ** -1
+
+    def __rtruediv__(self, other):  # 2 / x
+        return _value(other) * self ** -1
 
     def tanh(self):
         return Value(math.tanh(self.data), (self,), "tanh")
@@ -146,15 +152,20 @@ def _fork(a, b):
 
 
 def _unit(x, w, b):
-    """One tanh unit and its squared error: z = w x + b, h = tanh z, L = (h - 0.5)^2."""
+    """One tanh unit, its squared error and a weight penalty: z = w x + b, h = tanh z,
+    e = h - 0.5, L = 0.1 w^2 + e^2; w is used twice (in the penalty and in z). The penalty
+    comes first, so a reverse topological order reaches w ** 2 after w * x: a backward pass
+    that assigns (=) at ** nodes loses w * x's share here."""
+    s = (0.1 * (w ** 2).named("q")).named("s")
     z = (w * x + b).named("z")
     h = z.tanh().named("h")
     e = (h - 0.5).named("e")
-    return (e ** 2).named("L")
+    return (s + e ** 2).named("L")
 
 
 def _gates(u, v):
-    """relu of a negative and a positive input, exp, a power and a division; v used 4 times."""
+    """relu of a negative and a positive input, exp, a power and a division; u and v are
+    each used three times (relu, u * v, and v ** 3 / u)."""
     p = (u.relu() + v.relu()).named("p")
     q = (u * v).exp().named("q")
     r = (v ** 3 / u).named("r")
@@ -163,7 +174,7 @@ def _gates(u, v):
 
 #: (name, expression, {leaf: value}) for each expression the checker runs.
 EXPRESSIONS = (
-    ("the fork", _fork, {"a": 2.0, "b": -3.0}),
+    ("the fork", _fork, {"a": 1.5, "b": -3.0}),
     ("the tanh unit", _unit, {"x": 0.5, "w": -1.2, "b": 0.3}),
     ("the gates", _gates, {"u": -0.7, "v": 1.3}),
 )
@@ -239,7 +250,9 @@ def describe(node, names) -> str:
 
 
 def _close(a, b) -> bool:
-    return _real(a) and math.isfinite(a) and abs(a - b) <= 1e-7 * max(1.0, abs(b))
+    # a bool is accepted as a number (True * g is g), so relu may return (x > 0,)
+    return (isinstance(a, numbers.Real) and math.isfinite(a)
+            and abs(a - b) <= 1e-7 * max(1.0, abs(b)))
 
 
 # ---------------------------------------------------------------------------- feedback
@@ -300,16 +313,26 @@ def _local_hint(node, names, k, got, expected) -> str:
 
 def _check_local(local_grads_fn, root, names, mirror, label):
     for node in _order(root):
-        if node.op == "leaf":
-            continue
-        ref = mirror[id(node)].local
+        ref = () if node.op == "leaf" else mirror[id(node)].local
         try:
             got = local_grads_fn(node)
         except NotImplementedError:
             raise
         except Exception as e:  # the learner's code: report, do not crash
-            return (f"in {label}, local_grads at node {describe(node, names)} raised "
+            return (f"in {label}, local_grads at {describe(node, names)} raised "
                     f"{type(e).__name__}: {e}")
+        if node.op == "leaf":
+            # a leaf has no inputs, so no local derivatives: () (None, (1.0,) and the like
+            # would otherwise surface later as an error blamed on backward)
+            try:
+                empty = len(tuple(got)) == 0
+            except TypeError:
+                empty = False
+            if not empty:
+                return (f"in {label}, local_grads at {describe(node, names)} returned "
+                        f"{_fmt(got)}; a leaf has no inputs, so it has no local derivatives: "
+                        f"return the empty tuple ()")
+            continue
         try:
             got = tuple(got)
         except TypeError:
@@ -334,10 +357,11 @@ def _check_order(order_fn, root, names, label):
         raise
     except Exception as e:
         return f"in {label}, topological_order raised {type(e).__name__}: {e}"
-    try:
-        order = list(order)
-    except TypeError:
-        return f"in {label}, topological_order returned {order!r}; expected a list of nodes"
+    if not isinstance(order, (list, tuple)):
+        # an iterator would pass once and then fail in backward, which walks it in reverse
+        return (f"in {label}, topological_order returned a {type(order).__name__}; expected "
+                f"a list of nodes (backward walks it in reverse, twice if it runs twice)")
+    order = list(order)
     every = _order(root)
     ids = [id(n) for n in order]
     if len(set(ids)) != len(ids):
@@ -364,7 +388,7 @@ def _check_order(order_fn, root, names, label):
 
 
 def _fmt(x) -> str:
-    return f"{x:.6g}" if _real(x) else repr(x)[:40]
+    return f"{x:.6g}" if isinstance(x, numbers.Real) and not isinstance(x, bool) else repr(x)[:40]
 
 
 def _contributions(root, node, mirror):
@@ -439,6 +463,7 @@ def check_engine(local_grads, topological_order=None, backward=None) -> Feedback
                      (backward, "backward")):
         if not callable(fn):
             return Feedback(False, f"{what} must be a function; got {type(fn).__name__}")
+    stage = "local_grads"  # which piece is being judged, to name it if it is unwritten
     try:
         for label, expression, leaves in EXPRESSIONS:
             root, _ = build(expression, leaves)
@@ -446,20 +471,22 @@ def check_engine(local_grads, topological_order=None, backward=None) -> Feedback
             problem = _check_local(local_grads, root, names, _mirror(root)[1], label)
             if problem:
                 return Feedback(False, problem)
+        stage = "topological_order"
         for label, expression, leaves in EXPRESSIONS:
             root, _ = build(expression, leaves)
             problem = _check_order(topological_order, root, _names(root), label)
             if problem:
                 return Feedback(False, problem)
+        stage = "backward"  # local_grads and topological_order passed: backward raised it
         for label, expression, leaves in EXPRESSIONS:
             problem = _check_backward(backward, local_grads, topological_order, expression,
                                       leaves, label)
             if problem:
                 return Feedback(False, problem)
     except NotImplementedError as e:
-        detail = f": {e}" if str(e) else ""
-        return Feedback(False, f"a function still raises NotImplementedError{detail}; write "
-                               f"its body")
+        detail = f" ({e})" if str(e) else ""
+        return Feedback(False, f"{stage} still raises NotImplementedError{detail}; write its "
+                               f"body")
     n = sum(len(_order(build(e, v)[0])) for _, e, v in EXPRESSIONS)
     if len(mine) < 2:
         missing = [w for w in ("topological_order", "backward") if w not in mine]

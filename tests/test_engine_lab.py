@@ -19,14 +19,21 @@ def _with_rule(op, rule):
     return local
 
 
-def _assigning_backward(root, local_grads, topological_order):
-    order = topological_order(root)
-    for node in order:
-        node.grad = 0.0
-    root.grad = 1.0
-    for node in reversed(order):
-        for p, d in zip(node.inputs, local_grads(node), strict=True):
-            p.grad = node.grad * d  # the bug: = instead of +=
+def _backward_that(assigns=lambda node: False, strict=True):
+    """The reference backward pass, except that it assigns (=) at the nodes where
+    assigns(node) holds, and zips without strict=True if asked (extra numbers vanish)."""
+    def backward(root, local_grads, topological_order):
+        order = topological_order(root)
+        for node in order:
+            node.grad = 0.0
+        root.grad = 1.0
+        for node in reversed(order):
+            for p, d in zip(node.inputs, local_grads(node), strict=strict):
+                p.grad = node.grad * d + (0.0 if assigns(node) else p.grad)
+    return backward
+
+
+_assigning_backward = _backward_that(assigns=lambda node: True)  # the bug: = instead of +=
 
 
 def test_reference_engine_passes():
@@ -37,7 +44,7 @@ def test_reference_engine_passes():
 def test_planted_wrong_local_derivative_is_named_at_its_node():
     mul = _with_rule("*", lambda n: (n.inputs[0].data, n.inputs[1].data))
     msg = lab.check_engine(mul, *REF[1:]).message
-    assert "node c = a * b: dc/da expected -3, got 2" in msg and "other factor, b" in msg
+    assert "node c = a * b: dc/da expected -3, got 1.5" in msg and "other factor, b" in msg
     tanh = _with_rule("tanh", lambda n: (1 - n.inputs[0].data ** 2,))
     assert "tanh' = 1 - tanh(z)^2" in lab.check_engine(tanh, *REF[1:]).message
     power = _with_rule("**", lambda n: (n.exponent * n.inputs[0].data ** n.exponent,))
@@ -132,3 +139,86 @@ def test_pieces_can_be_checked_one_at_a_time():
     assert fb.ok and "now pass your backward too" in fb.message
     assert "overwritten at a fork" in lab.check_engine(lab.reference_local_grads,
                                                        backward=_assigning_backward).message
+
+
+def _leaf_rule(value):
+    def local(node):
+        return value if node.op == "leaf" else lab.reference_local_grads(node)
+    return local
+
+
+_plain_zip_backward = _backward_that(strict=False)
+
+
+def test_leaves_must_return_the_empty_tuple_and_local_grads_is_blamed():
+    # a forgotten leaf branch (None) or a leaf's "derivative" (1.0,) is local_grads' fault,
+    # even with the reference backward (zip strict) or the learner's own (plain zip)
+    for wrong in (None, (1.0,), 1.0, [0.0]):
+        for pieces in ((), (REF[1], REF[2]), (REF[1], _plain_zip_backward)):
+            msg = lab.check_engine(_leaf_rule(wrong), *pieces).message
+            assert "local_grads at the leaf a returned" in msg and "()" in msg, msg
+            assert "backward" not in msg
+    assert lab.check_engine(_leaf_rule([]), *REF[1:]).ok  # an empty list is as good as ()
+
+
+def test_an_iterator_order_is_named_not_blamed_on_backward():
+    msg = lab.check_engine(REF[0], lambda r: iter(lab.reference_topological_order(r)),
+                           REF[2]).message
+    assert "topological_order returned a list_iterator" in msg and "list" in msg
+
+
+def test_a_bool_is_a_number_for_relu():
+    relu = _with_rule("relu", lambda n: (n.inputs[0].data > 0,))
+    assert lab.check_engine(relu, *REF[1:]).ok
+
+
+def test_the_unwritten_function_is_named():
+    def order_todo(root):
+        raise NotImplementedError
+
+    def backward_todo(root, local_grads, topological_order):
+        raise NotImplementedError
+
+    assert lab.check_engine(lab.local_grads).message.startswith(
+        "local_grads still raises NotImplementedError")
+    assert "topological_order still raises" in lab.check_engine(REF[0], order_todo).message
+    assert "backward still raises" in lab.check_engine(REF[0], REF[1], backward_todo).message
+
+
+def test_assignment_at_one_kind_of_node_is_caught():
+    # = at one op only is wrong wherever that op's input is a fork whose share does not
+    # arrive first; each op that consumes a fork in EXPRESSIONS is caught
+    for op in ("+", "*", "**", "relu"):
+        partial = _backward_that(assigns=lambda node, op=op: node.op == op)
+        fb = lab.check_engine(REF[0], REF[1], partial)
+        assert not fb.ok and "overwritten at a fork" in fb.message, op
+
+
+def test_every_expression_has_a_fork_and_the_tanh_unit_feeds_w_twice():
+    for label, expression, leaves in lab.EXPRESSIONS:
+        root, made = lab.build(expression, leaves)
+        uses = {}
+        for node in lab._order(root):
+            for p in node.inputs:
+                uses[id(p)] = uses.get(id(p), 0) + 1
+        assert max(uses.values()) >= 2, label
+    root, made = lab.build(lab.EXPRESSIONS[1][1], lab.EXPRESSIONS[1][2])
+    assert sum(p is made["w"] for n in lab._order(root) for p in n.inputs) == 2
+    root, made = lab.build(lab.EXPRESSIONS[2][1], lab.EXPRESSIONS[2][2])
+    for k in ("u", "v"):  # "u and v are each used three times"
+        assert sum(p is made[k] for n in lab._order(root) for p in n.inputs) == 3
+
+
+def test_printed_value_and_gradient_of_the_fork_differ():
+    # the page prints L's value beside the checker's verdict on dL/da: they must not coincide
+    root, made = lab.build(*lab.EXPRESSIONS[0][1:])
+    lab.reference_backward(root, lab.reference_local_grads, lab.reference_topological_order)
+    assert root.data != made["a"].grad and root.data != made["b"].grad
+
+
+def test_reflected_subtraction_and_division():
+    x = lab.Value(4.0, name="x")
+    for expr, value, grad in ((lambda v: 1 - v, -3.0, -1.0), (lambda v: 2 / v, 0.5, -0.125)):
+        out = expr(x)
+        lab.reference_backward(out, lab.reference_local_grads, lab.reference_topological_order)
+        assert out.data == value and x.grad == grad
