@@ -174,7 +174,7 @@ def _gates(u, v):
 
 #: (name, expression, {leaf: value}) for each expression the checker runs.
 EXPRESSIONS = (
-    ("the fork", _fork, {"a": 1.5, "b": -3.0}),
+    ("the fork", _fork, {"a": 2.5, "b": -3.0}),
     ("the tanh unit", _unit, {"x": 0.5, "w": -1.2, "b": 0.3}),
     ("the gates", _gates, {"u": -0.7, "v": 1.3}),
 )

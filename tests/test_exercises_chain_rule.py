@@ -13,6 +13,12 @@ def test_scalar_chain():
     assert "not z (1 - z)" in ex.check_scalar_chain((a - y) * z * (1 - z) * x).message
     assert "sign is flipped" in ex.check_scalar_chain(-(a - y) * a * (1 - a) * x).message
     assert "no answer yet" in str(ex.check_scalar_chain(None))
+    # z = w x + b is neither 0 nor 1, so z (1 - z) differs from 0 and is diagnosed only
+    # when it is the answer, and every diagnosis names a different number
+    assert z * (1 - z) != 0 and "z (1 - z)" not in ex.check_scalar_chain(0.0).message
+    wrong = [(a - y) * x, (a - y) * a * (1 - a), (a - y) * z * (1 - z) * x,
+             -(a - y) * a * (1 - a) * x]
+    assert min(abs(u - v) for i, u in enumerate(wrong) for v in wrong[i + 1:]) > 1e-3
 
 
 def test_hidden_backward():
@@ -63,7 +69,9 @@ def test_fork_gradient():
     assert "only what comes back along L = d a" in ex.check_fork_gradient(direct).message
     assert "through c = a b" in ex.check_fork_gradient(a * b).message
     assert "path through c = a b is missing" in ex.check_fork_gradient(direct + a).message
-    for wrong in (direct, a * b, a, direct + a, direct + a * b, a + a * b):
+    msg = ex.check_fork_gradient(-(2 * a * b + 2 * a)).message
+    assert "sign is flipped" in msg and "all positive" in msg and "target" not in msg
+    for wrong in (direct, a * b, a, direct + a, direct + a * b, a + a * b, -(2 * a * b + 2 * a)):
         assert "run" not in ex.check_fork_gradient(wrong).message.split()
 
 

@@ -22,7 +22,8 @@ from .. import engine_lab, graph
 from .checking import Feedback, as_choices, check_count, check_function, check_scalar
 
 #: The single sigmoid unit of exercise 1.
-UNIT = {"x": 1.5, "w": 0.8, "b": -0.2, "y": 1.0}
+# (z = w x + b = 1.4: far from 0 and 1, so z (1 - z) is a wrong answer of its own)
+UNIT = {"x": 2.0, "w": 0.8, "b": -0.2, "y": 1.0}
 #: The network of exercise 3.
 LAYER_SIZES = [2, 3, 3, 3, 1]
 
@@ -175,7 +176,19 @@ def check_fork_gradient(answer) -> Feedback:
         (direct + via_d, "the path through c = a b is missing: a feeds c too."),
         (direct + via_c, "the path through d = c + a is missing: a enters d directly as well "
                          "as through c."),
+        (-(direct + via_d + via_c), "the sign is flipped: the three shares, d, a and a b, are "
+                                    f"{_signs(direct, via_d, via_c)} here, and dL/da is their "
+                                    "sum."),
     ])
+
+
+def _signs(*shares) -> str:
+    """'all positive' / 'all negative' / 'of mixed signs', for the sign diagnosis."""
+    if all(s > 0 for s in shares):
+        return "all positive"
+    if all(s < 0 for s in shares):
+        return "all negative"
+    return "of mixed signs"
 
 
 def check_engine(local_grads, topological_order=None, backward=None) -> Feedback:
