@@ -52,13 +52,65 @@ def test_every_dX_has_the_shape_of_X():
             assert value.shape == ref.shape, name
 
 
-def test_naive_cost_multiplies_by_about_the_width_and_backprop_adds():
+def test_naive_cost_grows_faster_than_the_paths_toward_the_width_and_backprop_adds():
+    # "the naive cost grows faster still, because every path also gets longer"; "a factor
+    # that falls from 6.3 (depth 1 to 2) to 3.4 (depth 7 to 8), toward the width 3 from above"
     c = graph.depth_costs(range(1, 9), width=3)
-    ratios = c["naive"][4:] / c["naive"][3:-1]
-    assert ((ratios > 3) & (ratios < 4)).all()  # "multiplies by the width" (3, plus the new edges)
-    assert len(set(np.diff(c["backprop"][1:]))) == 1
+    ratios = c["naive"][1:] / c["naive"][:-1]
+    path_ratios = c["paths"][1:] / c["paths"][:-1]
+    assert (ratios > path_ratios).all() and (np.diff(ratios) < 0).all() and (ratios > 3).all()
+    assert (f"{ratios[0]:.1f}", f"{ratios[-1]:.1f}") == ("6.3", "3.4")
+    # toward 3: the excess over the width shrinks about like 1/depth (the paths' length)
+    far = graph.depth_costs([20, 21], width=3)["naive"]
+    assert 3 < far[1] / far[0] < 3.2 < ratios[-1]
+    # "adds a constant 24 multiplications to backpropagation's (from depth 2 on)"
+    assert set(np.diff(c["backprop"][1:])) == {24} and c["backprop"][1] - c["backprop"][0] != 24
     # central differences stay below the naive expansion at depth 8 but far above backprop
     assert c["backprop"][-1] < 2 * c["params"][-1] * c["forward"][-1] < c["naive"][-1]
+
+
+def test_counting_the_forward_pass_and_sigma_prime_keeps_the_gap():
+    # "the forward pass (63 products w a at depth 8) and one product a(1 - a) per unit (22),
+    # gives 250 multiplications against 172,858, still a factor of 691"
+    c = graph.depth_costs([8], width=3)
+    sizes = [2] + [3] * 7 + [1]
+    assert c["forward"][0] == sum(a * b for a, b in zip(sizes[1:], sizes[:-1], strict=True))
+    units = sum(sizes[1:])
+    assert units == 22
+    total_bp = c["backprop"][0] + c["forward"][0] + units
+    total_naive = c["naive"][0] + c["forward"][0] + units
+    assert (total_bp, total_naive, round(total_naive / total_bp)) == (250, 172858, 691)
+    # the σ' products are one per unit: the graph's a-from-z edges, one per unit
+    G = graph.network_graph({f"W{l}": np.ones((sizes[l], sizes[l - 1])) for l in range(1, 9)}
+                            | {f"b{l}": np.zeros((sizes[l], 1)) for l in range(1, 9)},
+                            np.ones(2), np.zeros(1))
+    assert sum(1 for name in G.nodes if name.startswith("a")) == units
+
+
+def test_width_one_grows_quadratically_not_exponentially():
+    # "With one unit per layer ... grows only quadratically (9, 21, 37, 57 for depths 1 to 4)"
+    n = graph.depth_costs(range(1, 12), width=1)["naive"]
+    assert list(n[:4]) == [9, 21, 37, 57]
+    assert len(set(np.diff(n, 2))) == 1 and np.diff(n, 2)[0] > 0  # constant second difference
+
+
+def test_exercise_statements_quote_the_checkers_constants():
+    # the exercises' settings are typed in markdown: they must be the checkers' own
+    import json
+    from pathlib import Path
+
+    from backprop_lib.exercises import chain_rule as ex
+    nb = json.loads((Path(__file__).resolve().parents[1] / "book" / "02_chain_rule.ipynb")
+                    .read_text())
+    text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    u, f = ex.UNIT, ex.FORK
+    assert (f"$x = {u['x']:g}$, $w = {u['w']:g}$, $b = {u['b']:g}$" in text
+            and f"target $y = {u['y']:g}$" in text)
+    assert f"With $a = {f['a']:g}$ and $b = {f['b']:g}$" in text
+    assert f"layer sizes {ex.LAYER_SIZES}" in text
+    # exercise 1's wrong answers are told apart: z (1 - z) is not 0 there
+    z = u["w"] * u["x"] + u["b"]
+    assert abs(z * (1 - z)) > 0.1
 
 
 def test_per_example_graphs_reproduce_the_batch_gradient():
@@ -96,6 +148,18 @@ def test_fork_shares_add_up_to_the_gradient():
     root, leaves = lab.build(lab.EXPRESSIONS[0][1], {"a": 2.0, "b": -3.0})
     lab.reference_backward(root, lab.reference_local_grads, lab.reference_topological_order)
     assert leaves["a"].grad == -8.0 and leaves["b"].grad == 4.0
+
+
+def test_lab_page_prints_a_value_and_a_gradient_that_differ():
+    # the lab's cell prints Value(L = -12.5, ...) and the verdict "d L/da expected -10, got
+    # -7.5": the value, the gradient and the wrong answer all differ
+    from backprop_lib import engine_lab as lab
+    label, fork, values = lab.EXPRESSIONS[0]
+    root, leaves = lab.build(fork, values)
+    assert f"{root.data:g}" == "-12.5"
+    lab.reference_backward(root, lab.reference_local_grads, lab.reference_topological_order)
+    assert f"{leaves['a'].grad:g}" == "-10"
+    assert len({root.data, leaves["a"].grad, values["a"] * values["b"]}) == 3  # = keeps a b
 
 
 def test_gate_patterns():

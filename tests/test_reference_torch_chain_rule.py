@@ -74,3 +74,16 @@ class _TorchValue:
 
     def relu(self):
         return _TorchValue(torch.relu(self.x))
+
+
+def test_at_a_tie_graph_gives_the_first_input_everything_and_torch_splits():
+    # the text: "graph.maximum gives the whole gradient to its first input, PyTorch's
+    # torch.maximum half to each" (tools/autograd/derivatives.yaml, maximum:
+    # at::where(self == other, grad / 2, grad))
+    a, b = graph.parameter(1.0), graph.parameter(1.0)
+    graph.backward(graph.maximum(a, b) * 3.0)
+    ta = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    (torch.maximum(ta, tb) * 3.0).backward()
+    assert (a.grad, b.grad) == (3.0, 0.0)
+    assert (ta.grad.item(), tb.grad.item()) == (1.5, 1.5)
