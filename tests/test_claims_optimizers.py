@@ -325,3 +325,83 @@ def test_nesterov_at_beta_0_9_is_as_good_as_tuned_sgd_and_has_the_predicted_limi
     limit = (2 + 2 * 0.9) / (1 + 2 * 0.9) / 20
     assert not surfaces.trajectory(Nesterov(0.99 * limit, 0.9), valley, steps=3000).diverged
     assert surfaces.trajectory(Nesterov(1.01 * limit, 0.9), valley, steps=3000).diverged
+
+
+# --- Mini-batches, weight decay and warmup (backprop_lib.noisy_steps) ---
+
+from backprop_lib import noisy_steps as ns  # noqa: E402
+
+
+@pytest.mark.parametrize("seed", ns.SEEDS)
+def test_minibatch_noise_follows_the_sampling_formula(seed):
+    """'the measured noise is 0.92 to 1.07 times the formula's, for every batch size below the
+    full one' and 'a single example's gradient misses the full gradient by 4 to 9 times'."""
+    noise = ns.minibatch_noise(seed)
+    for B in ns.BATCH_SIZES[:-1]:
+        measured, predicted = noise[B]
+        assert 0.85 < measured / predicted < 1.15
+    assert noise[100][1] == 0.0 and noise[100][0] < 1e-25  # the full batch has no noise
+    # the finite-population factor matters: without it B = 50 would be off by a factor ~2
+    sigma2 = noise[1][1]
+    assert noise[50][0] < 0.6 * sigma2 / 50
+    assert noise[1][0] > 3 * noise["full"]
+
+
+def test_momentum_raises_signal_more_than_noise():
+    """'the steady part adds up to mu/(1-beta) = 10 ... noise only to sigma/sqrt(1-beta^2)'."""
+    mean, std = ns.noisy_steps()["momentum"]
+    assert np.allclose(mean[0], 10.0, rtol=1e-9)
+    ratio = std[1:] / np.array(ns.NOISE_RATIOS[1:])[:, None]
+    assert np.all(np.abs(ratio / (1 / np.sqrt(1 - 0.9**2)) - 1) < 0.25)
+    sgd_mean, sgd_std = ns.noisy_steps()["SGD"]
+    assert np.allclose(sgd_std[1:] / np.array(ns.NOISE_RATIOS[1:])[:, None], 1, atol=0.1)
+
+
+def test_adams_step_tends_to_mu_over_root_mean_square():
+    """'its step tends to mu/sqrt(mu^2 + sigma^2) of the learning rate ... inside the five
+    seeds' range': and the named mechanism, v_hat estimating mu^2 + sigma^2, read directly."""
+    mean, _ = ns.noisy_steps()["Adam"]
+    predicted = ns.adam_step_prediction()
+    inside = (mean.min(axis=1) <= predicted) & (predicted <= mean.max(axis=1))
+    assert np.all(inside[1:]) and mean[0] == pytest.approx(1.0, abs=1e-6)  # sigma > 0; exact at 0
+    assert np.all(np.abs(mean.mean(axis=1) / predicted - 1) < 0.3)
+    # the mechanism: after the run, v_hat is the mean square 1 + sigma^2
+    sigma = np.array(ns.NOISE_RATIOS)
+    grads = ns._noisy_gradients(sigma.shape, 1.0, sigma, 2000, ns.SEEDS)
+    opt, w = Adam(1e-3), np.zeros((len(sigma), len(ns.SEEDS)))
+    for g in grads:
+        opt.step({"w": w}, {"dw": g})
+    v_hat = opt.state["w.v"] / (1 - 0.999**2000)
+    assert np.all(np.abs(v_hat / (1 + sigma[:, None] ** 2) - 1) < 0.2)
+
+
+def test_l2_decay_depends_on_the_gradient_adamw_does_not():
+    """'from 0.02 where sigma = 0.01 ... to 0.97 where sigma = 100', 'AdamW shrinks every
+    weight alike', and no lambda of the grid makes L2 decay every sigma alike, on every seed."""
+    for lam in ns.DECAY_GRID:
+        run = ns.weight_decay_under_noise(decay=lam)
+        assert np.all(run["L2"][-1] > 20 * run["L2"][0])  # per seed
+        assert np.abs(run["AdamW"].mean(axis=1) - run["expected"]).max() < 0.05
+    base = ns.weight_decay_under_noise()
+    assert base["L2"][0].max() < 0.05 and base["L2"][-1].min() > 0.9
+
+
+def test_l2_with_tiny_gradients_moves_at_the_learning_rate():
+    """'the decay dominates the gradient, and Adam moves the weight by nearly the whole
+    learning rate each step' (sigma = 0.01, lambda = 0.5): 500 steps of 1e-3 take w from 1 to
+    about 0.56, at least 0.85 of the learning rate per step on average, on every seed."""
+    run = ns.weight_decay_under_noise(sigmas=(0.01,), steps=500)
+    assert np.all((1 - run["L2"]) / (500 * 1e-3) > 0.85)
+
+
+@pytest.mark.parametrize("seed", ns.SEEDS)
+def test_adams_first_steps_are_the_longest_and_warmup_shortens_them(seed):
+    """'the first step moves every parameter by 1.00 times the learning rate, 3.0 times its
+    steady step' and 'with warmup the first step is 0.01 of the learning rate', per seed."""
+    early = ns.warmup_steps(warmup=100, seeds=(seed,))
+    steady = early["constant"][-100:].mean()
+    assert early["constant"][0] == pytest.approx(1.0, abs=1e-6)
+    assert 2.5 < early["constant"][0] / steady < 3.5
+    assert np.all(np.diff(early["constant"][:5]) < 0)  # the excess fades
+    assert early["warmup"][0] == pytest.approx(0.01, abs=1e-6)
+    assert np.all(early["warmup"][:100] <= early["constant"][:100] + 1e-12)

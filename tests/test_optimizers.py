@@ -276,3 +276,28 @@ def test_adagrad_steady_steps_shrink_like_one_over_sqrt_t():
     assert np.allclose(steps, 1 / np.sqrt(np.arange(1, 101)), rtol=1e-9)
     with pytest.raises(ValueError, match="eps"):
         Adagrad(0.1, eps=-1.0)
+
+
+def test_adamw_decays_apart_from_the_gradient():
+    from backprop_lib.optimizers import Adam, AdamW
+
+    # weight_decay 0 is Adam; otherwise each step is w (1 - lr wd) then Adam's step
+    rng = np.random.default_rng(0)
+    grads = rng.standard_normal((50, 4))
+    a, b, c = (np.ones(4) for _ in range(3))
+    adam, plain, decayed = Adam(0.01), AdamW(0.01, weight_decay=0.0), AdamW(0.01, weight_decay=0.3)
+    shadow = Adam(0.01)
+    for g in grads:
+        adam.step({"w": a}, {"dw": g})
+        plain.step({"w": b}, {"dw": g})
+        c_expected = c * (1 - 0.01 * 0.3)
+        shadow_w = c_expected.copy()
+        shadow.step({"w": shadow_w}, {"dw": g})
+        decayed.step({"w": c}, {"dw": g})
+        assert np.allclose(c, shadow_w, rtol=0, atol=1e-15)
+    assert np.array_equal(a, b)
+    assert AdamW().weight_decay == 0.01  # torch.optim.AdamW's default
+    with pytest.raises(ValueError, match="weight_decay"):
+        AdamW(0.1, weight_decay=-1.0)
+    with pytest.raises(TypeError, match="weight_decay"):
+        AdamW(0.1, weight_decay="0.1")
