@@ -71,6 +71,8 @@ def test_residual_backward():
     assert "skip" in ex.check_residual_backward(
         lambda dA, W, Z: W.T @ (dA * (1 - np.tanh(Z) ** 2))).message
     assert "tanh'" in ex.check_residual_backward(lambda dA, W, Z: W.T @ dA + dA).message
+    assert "transpose" in ex.check_residual_backward(
+        lambda dA, W, Z: W @ (dA * (1 - np.tanh(Z) ** 2)) + dA).message
     bad_shape = ex.check_residual_backward(lambda dA, W, Z: W @ dA)
     assert not bad_shape.ok
 

@@ -134,6 +134,10 @@ def _no_derivative(dA, W, Z):
     return W.T @ dA + dA
 
 
+def _not_transposed(dA, W, Z):
+    return W @ (dA * (1 - np.tanh(Z) ** 2)) + dA
+
+
 def _residual_inputs():
     rng = np.random.default_rng(5)
     return [(rng.standard_normal((3, 4)), rng.standard_normal((3, 3)), rng.standard_normal((3, 4)))
@@ -148,6 +152,8 @@ def check_residual_backward(fn):
                    "dA{l} itself to dA{l-1}."),
         (_no_derivative, "the path through the layer passes through tanh: multiply dA by "
                          "tanh'(Z) = 1 - tanh(Z)^2 before W^T."),
+        (_not_transposed, "you multiplied by W{l}; the gradient goes back through the "
+                          "transpose W{l}^T (Z{l} = W{l} A{l-1}, so dA{l-1} = W{l}^T dZ{l})."),
     ])
 
 
@@ -173,10 +179,10 @@ def check_clip_prediction(answer, threshold=1e-3):
         truth = "unchanged"
     else:
         truth = "increases" if after > before else "decreases"
-    measured = f"measured: {before:.3g} before clipping, {after:.3g} after."
+    measured = f"measured: {before:.3g} before clipping, {after:.3g} after"
     if answer == truth:
         return Feedback(True, "clipping multiplies every layer's gradient by the same factor, "
-                              f"so the ratio cannot change ({measured})")
+                              f"so the ratio cannot change ({measured}).")
     return Feedback(False, f"not what happens ({measured}). Clipping rescales all layers by "
                            "one common factor.")
 

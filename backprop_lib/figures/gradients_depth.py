@@ -378,12 +378,36 @@ class ClipResult:
 
 
 @functools.lru_cache(maxsize=64)
-def _run(lr, init, scale, threshold):
+def _run(lr, init, scale, threshold, seed=0):
     X, Y = dataset()
-    net = deep_net("relu", init, scale, 10)
+    net = deep_net("relu", init, scale, 10, seed=seed)
     h = train(net, X, Y, SGD(lr), epochs=CLIP_EPOCHS, clip_norm=threshold,
               on_divergence="ignore")
     return h.loss, (h.stopped_epoch if h.diverged else None)
+
+
+CLIP_LRS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1)  # the grid on which each is tuned
+CLIP_THRESHOLDS = (1.0, 3.0, 10.0, 30.0, 100.0)
+# what clip_tuned finds on these grids (held by tests/test_claims_vanishing_exploding.py):
+TUNED_PLAIN_LR = 3e-4  # the unclipped network's best learning rate
+TUNED_CLIP = (100.0, 0.03)  # the best (threshold, learning rate) with clipping
+
+
+def clip_final_losses(lr, threshold=None, init="he", scale=1.5, seeds=SEEDS):
+    """The final training loss of the exploding ReLU network (clipped at `threshold`, or
+    not when None) for each seed of `seeds`; inf where training diverged."""
+    out = []
+    for seed in seeds:
+        loss, stop = _run(lr, init, scale, threshold, seed)
+        out.append(np.inf if stop is not None else float(loss[-1]))
+    return np.array(out)
+
+
+def clip_tuned(threshold=None, lrs=CLIP_LRS, init="he", scale=1.5, seeds=SEEDS):
+    """(lr, losses): the learning rate of `lrs` with the lowest mean final loss over
+    `seeds` (a diverged seed counts as inf), and those losses."""
+    runs = [(lr, clip_final_losses(lr, threshold, init, scale, seeds)) for lr in lrs]
+    return min(runs, key=lambda r: r[1].mean())
 
 
 def clipped_norms(net, X, Y, threshold):
@@ -528,8 +552,8 @@ def residual_figure(cases=(("sigmoid", "xavier"), ("tanh", "small")), depth=10):
 SIGNAL_CASES = (
     ("plain, He", "relu", 1.0, False, 1.0, plots.BLUE, "o", "-"),
     ("plain, He $\\times$ 1.5", "relu", 1.5, False, 1.0, plots.VERMILLION, "^", "--"),
-    ("residual, $\\alpha = 1$", "relu", 1.0, True, 1.0, plots.ORANGE, "s", "-."),
-    ("residual, $\\alpha = 1/\\sqrt{8}$", "relu", 1.0, True, 1 / np.sqrt(8), plots.GREEN, "D",
+    ("residual, $\\kappa = 1$", "relu", 1.0, True, 1.0, plots.ORANGE, "s", "-."),
+    ("residual, $\\kappa = 1/\\sqrt{8}$", "relu", 1.0, True, 1 / np.sqrt(8), plots.GREEN, "D",
      ":"),
 )
 
@@ -570,20 +594,68 @@ def mean_slope(activation="tanh", init="xavier", scale=1.0, depth=10, seed=0):
 
 
 BN_DEPTHS = (5, 10, 20, 40)
+BN_INPUTS = 16  # a 16-D input: with one input every first-layer unit is +-x normalized
 
 
-@functools.lru_cache(maxsize=64)
-def batchnorm_growth(activation="relu", depth=10, seed=0):
-    """||dA1|| / ||dA{depth-1}|| of a BatchNormNetwork [1, 16, ..., 16, 1] at
-    initialization on `dataset()` (He weights for relu, Xavier otherwise): how much the
-    gradient grows over the hidden layers on its way to the input, batch statistics in
-    the backward pass (Yang et al. 2019 predict growth exponential in depth)."""
-    from ..batchnorm import BatchNormNetwork
+def batchnorm_data(seed=0, n_inputs=BN_INPUTS, m=64):
+    """(X, Y): m standard normal inputs of dimension n_inputs and targets, from `seed`."""
+    rng = np.random.default_rng([seed, 5])
+    return rng.standard_normal((n_inputs, m)), rng.standard_normal((1, m))
 
-    X, Y = dataset()
+
+def batchnorm_weights(activation, depth, seed=0, n_inputs=BN_INPUTS):
+    """The weights W1..W{depth} of the batch-norm network (He for ReLU, Xavier otherwise)."""
     init = "he" if activation in diagnostics.RECTIFIERS else "xavier"
-    net = BatchNormNetwork([1] + [WIDTH] * (depth - 1) + [1],
-                           [activation] * (depth - 1) + ["identity"], loss="half_mse",
-                           init=init, seed=seed)
-    b = diagnostics.backward_norms(net, X, Y)
-    return float(b[0] / b[-2])
+    rng = np.random.default_rng([seed, 6])
+    sizes = [n_inputs] + [WIDTH] * (depth - 1) + [1]
+    return [rng.standard_normal((sizes[l + 1], sizes[l])) * weight_std(init, sizes[l], sizes[l + 1])
+            for l in range(depth)]
+
+
+def batchnorm_backward_norms(activation="relu", depth=10, seed=0, batch_statistics=True):
+    """||dA{l}||, l = 1 .. depth-1, at initialization of a plain network with batch
+    normalization (gamma = 1, beta = 0) before every hidden activation, on
+    `batchnorm_data(seed)`. batch_statistics=False is the ablation: the backward pass
+    treats the batch mean and standard deviation as constants, so each layer divides the
+    gradient by the batch standard deviation and does nothing else."""
+    X, Y = batchnorm_data(seed)
+    Ws = batchnorm_weights(activation, depth, seed)
+    f = get_activation(activation)
+    A, cache = X, []
+    for W in Ws[:-1]:
+        Z = W @ A
+        sd = np.sqrt(Z.var(axis=1, keepdims=True) + 1e-5)  # eps as in BatchNormNetwork
+        Zhat = (Z - Z.mean(axis=1, keepdims=True)) / sd
+        A = f(Zhat)
+        cache.append((Zhat, sd, A))
+    dA = Ws[-1].T @ ((Ws[-1] @ A - Y) / X.shape[1])  # half squared error, mean over m
+    norms = []
+    for W, (Zhat, sd, A) in zip(Ws[-2::-1], cache[::-1], strict=True):
+        norms.append(np.linalg.norm(dA))
+        g = dA * f.derivative(Zhat, A)
+        if batch_statistics:  # the terms through the batch mean and variance
+            g = g - g.mean(axis=1, keepdims=True) - Zhat * (g * Zhat).mean(axis=1, keepdims=True)
+        dA = W.T @ (g / sd)
+    return np.array(norms[::-1])
+
+
+@functools.lru_cache(maxsize=128)
+def batchnorm_growth(activation="relu", depth=10, seed=0, batch_statistics=True):
+    """||dA1|| / ||dA{depth-1}|| of `batchnorm_backward_norms(...)`: how much the gradient
+    grows over the hidden layers on its way to the input (Yang et al. 2019 predict growth
+    exponential in depth)."""
+    b = batchnorm_backward_norms(activation, depth, seed, batch_statistics)
+    return float(b[0] / b[-1])
+
+
+def batchnorm_gain_predicted(activation, n=200_001):
+    """sqrt(E[f'(z)^2] / Var f(z)) for z ~ N(0, 1): the growth of the gradient's norm per
+    batch-normalized layer that dividing by the batch standard deviation predicts (>= 1 by
+    the Gaussian Poincare inequality); pi / (pi - 1) under the root for ReLU."""
+    f = get_activation(activation)
+    z = np.linspace(-10, 10, n)
+    w = np.exp(-z ** 2 / 2)
+    w /= w.sum()
+    a = f(z)
+    var = np.sum(w * a ** 2) - np.sum(w * a) ** 2
+    return float(np.sqrt(np.sum(w * f.derivative(z, a) ** 2) / var))
