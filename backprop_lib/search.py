@@ -300,13 +300,14 @@ FRACTION = 0.1
 
 
 def race(n_in, *, hidden=HIDDEN, m=EXAMPLES, whiten=False, fraction=FRACTION, lr=0.2, init="xavier",
-         init_scale=1.0, seed=0, max_evals=20000, max_steps=5000) -> Race:
+         init_scale=1.0, seed=0, max_evals=20000, max_steps=5000, sigma=0.1) -> Race:
     """Race random search against gradient descent on the teacher task with n_in inputs.
 
     The student has the teacher's shape [n_in, hidden, 1], so P = hidden (n_in + 2) + 1
     grows with n_in (P = n_in + 1 for the linear student, hidden = 0). Both methods start
     from the same student (seeded), and the target is
     `fraction` times its initial loss, so every size faces the same relative goal.
+    sigma is random search's starting step length (the one-fifth rule adapts it).
     """
     fraction = check_real(fraction, "fraction", low=0.0, high=1.0, low_open=True, high_open=True)
     X, Y = teacher_task(n_in=n_in, m=m, hidden=hidden, seed=seed, whiten=whiten)
@@ -314,7 +315,7 @@ def race(n_in, *, hidden=HIDDEN, m=EXAMPLES, whiten=False, fraction=FRACTION, lr
     initial = net.loss(X, Y)
     target = fraction * initial
     twin = net.copy()
-    rs = random_search(net, X, Y, target, max_evals=max_evals, seed=seed)
+    rs = random_search(net, X, Y, target, max_evals=max_evals, sigma=sigma, seed=seed)
     gd = gradient_descent(twin, X, Y, target, lr=lr, max_steps=max_steps)
     return Race(net.n_params, target, initial, rs, gd, gradient_cost(net.layer_sizes))
 
@@ -327,15 +328,17 @@ def scaling_study(n_ins, seeds=(0, 1, 2, 3, 4), **kwargs) -> dict:
     same in forward-pass equivalents), "reached" (how many races of the n_in reached
     the target with both methods; a race that did not counts as infinitely long), and the
     spread over the seeds: "random_lo"/"random_hi" and "gradient_forward_lo"/"_hi" (the
-    smallest and largest count), and "random_slope"/"gradient_slope" (the power-law slope
-    fitted to each seed's own counts, one entry per seed).
+    smallest and largest count), "random_slope"/"gradient_slope" (the power-law slope
+    fitted to each seed's own counts, one entry per seed), "ratio" (the median over the
+    seeds of random search's cost over gradient descent's, both in forward passes) and
+    "ratio_slope" (the slope of that ratio fitted to each seed).
     """
     if not len(n_ins):
         raise ValueError("n_ins must list at least one input size")
     rows = {"P": [], "random": [], "gradient": [], "gradient_forward": [], "reached": [],
             "random_lo": [], "random_hi": [], "gradient_forward_lo": [],
             "gradient_forward_hi": []}
-    per_seed = {"random": [], "gradient_forward": []}  # (n_in, seed) counts, for the slopes
+    per_seed = {"random": [], "gradient_forward": [], "ratio": []}  # (n_in, seed), for slopes
     for n_in in n_ins:
         races = [race(n_in, seed=s, **kwargs) for s in seeds]
         big = np.inf
@@ -352,8 +355,11 @@ def scaling_study(n_ins, seeds=(0, 1, 2, 3, 4), **kwargs) -> dict:
         rows["gradient_forward_hi"].append(gd.max())
         per_seed["random"].append(rs)
         per_seed["gradient_forward"].append(gd)
+        per_seed["ratio"].append(rs / gd)
     out = {k: np.array(v) for k, v in rows.items()}
-    for key, name in (("random", "random_slope"), ("gradient_forward", "gradient_slope")):
+    out["ratio"] = np.array([np.median(r) for r in per_seed["ratio"]])
+    for key, name in (("random", "random_slope"), ("gradient_forward", "gradient_slope"),
+                      ("ratio", "ratio_slope")):
         counts = np.array(per_seed[key])  # (n_in, seed)
         out[name] = np.array([fit_slope(out["P"], counts[:, j])[0] if len(n_ins) > 1
                               and np.isfinite(counts[:, j]).all() else np.nan
@@ -501,61 +507,104 @@ def curvatures(n_in, hidden=4, m=EXAMPLES, seed=0, n_directions=500) -> dict:
             "largest": float(np.linalg.eigvalsh(H)[-1])}
 
 
-def _best_decreases(net, X, Y, directions, steps) -> np.ndarray:
-    """`best_decrease` for each row of `directions` (unit vectors), with the losses at all
-    step lengths of one direction computed in one stacked forward pass (the parameters
-    along the line theta + t d, for every t at once). Only for half_mse, the teacher task's
-    loss; other losses go through `best_decrease` one step at a time."""
+def _line_losses(net, X, Y, d, ts) -> np.ndarray:
+    """The loss at theta + t d for every t in ts, net left unchanged. For half_mse (the
+    teacher task's loss) all t go through one stacked forward pass (the parameters along the
+    line, for every t at once); other losses are evaluated one t at a time."""
+    ts = np.asarray(ts, dtype=np.float64)
     if net.loss_name != "half_mse":
-        return np.array([best_decrease(net, X, Y, d, steps) for d in directions])
-    X, Y = net.check_data(X, Y)
-    ts = np.asarray(steps, dtype=np.float64)[:, None, None]  # (T, 1, 1)
-    base = net.loss(X, Y)
-    fs = [_activations.get(name) for name in net.activation_names]
-    names = [(f"W{l}", f"b{l}") for l in range(1, net.L + 1)]
-    out = []
+        theta = flatten(net.params)
+        out = []
+        with np.errstate(over="ignore", invalid="ignore"):
+            for t in ts:
+                _write(net, theta + t * d)
+                out.append(net.loss(X, Y))
+        _write(net, theta)
+        return np.array(out)
+    D = unflatten(d, net.params)
+    T = ts[:, None, None]  # (T, 1, 1)
+    A = X
     with np.errstate(over="ignore", invalid="ignore"):
-        for d in directions:
-            D = unflatten(d, net.params)
-            A = X
-            for (w, b), f in zip(names, fs, strict=True):
-                A = f(np.matmul(net.params[w] + ts * D[w], A) + (net.params[b] + ts * D[b]))
-            R = (A - Y).reshape(len(ts), -1)
-            losses = 0.5 * np.einsum("ij,ij->i", R, R) / X.shape[1]
-            out.append(max(0.0, float(np.max(base - losses, initial=-np.inf))))
-    return np.array(out)
+        for l, name in enumerate(net.activation_names, start=1):
+            f = _activations.get(name)
+            A = f(np.matmul(net.params[f"W{l}"] + T * D[f"W{l}"], A)
+                  + (net.params[f"b{l}"] + T * D[f"b{l}"]))
+        R = (A - Y).reshape(len(ts), -1)
+        return 0.5 * np.einsum("ij,ij->i", R, R) / X.shape[1]
 
 
-#: The step lengths `step_gains` tries by default: 25 from 1e-3 to 3, evenly on a log scale.
-STEP_LENGTHS = tuple(float(t) for t in np.geomspace(1e-3, 3.0, 25))
+#: How many evenly spaced lengths refine the best of the coarse grid, between its neighbours:
+#: the coarse grid's ratio of 1.33 between lengths would otherwise cost the best decrease
+#: about 1-2 % (measured on the bowl), the refined one well under 0.1 %.
+REFINE = 17
+
+
+def line_search(net, X, Y, direction, steps, both_signs=True) -> tuple[float, float, bool]:
+    """(decrease, t, at_edge): the best decrease L(theta) - L(theta + t d) of net's loss along
+    the unit direction d (`direction` scaled to length 1) over the step lengths +-`steps`
+    (or + only), refined between the neighbours of the best one; at_edge says the best coarse
+    length was the largest of `steps`, so that a longer step might have gained more.
+    Used by chapter "Why gradients"; net is left unchanged."""
+    X, Y = net.check_data(X, Y)
+    d = np.asarray(direction, dtype=np.float64).ravel()
+    norm = np.linalg.norm(d)
+    if norm == 0 or not np.isfinite(norm):
+        raise ValueError("direction must be a finite, non-zero vector")
+    if d.size != net.n_params:
+        raise ValueError(f"direction must have P = {net.n_params} entries; got {d.size}")
+    d = d / norm
+    steps = np.sort(np.asarray(steps, dtype=np.float64))
+    base = net.loss(X, Y)
+    best = (0.0, 0.0, False)
+    for sign in ((1.0, -1.0) if both_signs else (1.0,)):
+        coarse = np.concatenate([[0.0], steps])
+        losses = _line_losses(net, X, Y, d, sign * coarse)
+        losses = np.where(np.isfinite(losses), losses, np.inf)
+        k = int(np.argmin(losses))
+        if k == 0:
+            continue  # no step in this sign lowers the loss
+        fine = np.linspace(coarse[k - 1], coarse[min(k + 1, len(coarse) - 1)], REFINE)
+        fl = _line_losses(net, X, Y, d, sign * fine)
+        fl = np.where(np.isfinite(fl), fl, np.inf)
+        j = int(np.argmin(fl))
+        if base - fl[j] > best[0]:
+            best = (float(base - fl[j]), float(sign * fine[j]), k == len(coarse) - 1)
+    return best
+
+
+#: The step lengths `step_gains` tries by default: 33 from 1e-3 to 30, evenly on a log scale
+#: (the best step lies inside this range for almost every direction; see `step_gains`'s "edge").
+STEP_LENGTHS = tuple(float(t) for t in np.geomspace(1e-3, 30.0, 33))
 
 
 def step_gains(n_ins, n_directions=30, hidden=4, m=EXAMPLES, whiten=False, seed=0,
                steps=STEP_LENGTHS) -> dict:
     """How much one step lowers the loss, along a random direction and along the gradient.
 
-    For each n_in: the student of the teacher task at its start; the best decrease over
-    step lengths +-`steps` along each of `n_directions` random directions (mean), and
-    along -g (the gradient's direction) over the same lengths. Returns arrays "P",
-    "random", "gradient" and "ratio" = random / gradient; theory says ratio ~ 1/P when the
-    loss curves about equally in every direction. The spread of the mean over the random
-    directions comes as "ratio_stderr" (its standard error, divided by the gradient's
-    decrease like the ratio), "ratio_lo"/"ratio_hi" (the 10th and 90th percentiles of
-    one direction's decrease over the gradient's) and "n_directions".
+    For each n_in: the student of the teacher task at its start; the best decrease
+    (`line_search` over step lengths +-`steps`) along each of `n_directions` random
+    directions (mean), and along -g (the gradient's direction) over the same positive
+    lengths. Returns arrays "P", "random", "gradient" and "ratio" = random / gradient; theory
+    says ratio ~ 1/P when the loss curves about equally in every direction. The spread of the
+    mean over the random directions comes as "ratio_stderr" (its standard error, divided by
+    the gradient's decrease like the ratio), "ratio_lo"/"ratio_hi" (the 10th and 90th
+    percentiles of one direction's decrease over the gradient's), "edge" (the fraction of
+    random directions whose best step was the longest on the grid), "gradient_edge" (the
+    same for -g, 0 or 1) and "n_directions".
     """
     steps = np.asarray(steps, dtype=np.float64)
     if steps.ndim != 1 or steps.size == 0 or (steps <= 0).any():
         raise ValueError("steps must be a non-empty list of positive step lengths")
-    both = np.concatenate([steps, -steps])
     rows = {"P": [], "random": [], "gradient": [], "ratio": [], "ratio_stderr": [],
-            "ratio_lo": [], "ratio_hi": []}
+            "ratio_lo": [], "ratio_hi": [], "edge": [], "gradient_edge": []}
     for n_in in n_ins:
         X, Y = teacher_task(n_in=n_in, m=m, hidden=hidden, seed=seed, whiten=whiten)
         net = student(n_in, hidden, seed=seed)
         g = flatten(net.gradients(X, Y))
-        along_g = best_decrease(net, X, Y, -g, steps)
+        along_g, _, g_edge = line_search(net, X, Y, -g, steps, both_signs=False)
         U = random_directions(g.size, n_directions, seed=seed)
-        each = _best_decreases(net, X, Y, U, both)
+        found = [line_search(net, X, Y, u, steps) for u in U]
+        each = np.array([f[0] for f in found])
         along_u = each.mean()
         rows["P"].append(net.n_params)
         rows["random"].append(along_u)
@@ -565,9 +614,82 @@ def step_gains(n_ins, n_directions=30, hidden=4, m=EXAMPLES, whiten=False, seed=
         rows["ratio_stderr"].append(spread / along_g)
         rows["ratio_lo"].append(np.percentile(each, 10) / along_g)
         rows["ratio_hi"].append(np.percentile(each, 90) / along_g)
+        rows["edge"].append(np.mean([f[2] for f in found]))
+        rows["gradient_edge"].append(float(g_edge))
     out = {k: np.array(v) for k, v in rows.items()}
     out["n_directions"] = int(n_directions)
     return out
+
+
+def curvature_split(n_in, hidden=HIDDEN, m=EXAMPLES, seed=0, n_directions=200,
+                    steps=STEP_LENGTHS) -> dict:
+    """What formula (3) of chapter "Why gradients" explains of one random step, and what not.
+
+    At the teacher task's student (its start), with H the measured Hessian: "P",
+    "negative_eigenvalues" (how many of H's eigenvalues are below -1e-6 times the largest
+    |eigenvalue|), "negative_fraction" (the fraction of random unit u with u'Hu < 0, where
+    (3) does not apply: the quadratic model has no lowest point along u), "negative_share"
+    (their share of the summed measured best decreases), "overprediction" (over the u with
+    u'Hu > 0: the summed (3), (g.u)^2 / (2 u'Hu), over the summed measured decreases) and
+    "gradient_prediction" (the same quotient along -g).
+    """
+    X, Y = teacher_task(n_in=n_in, m=m, hidden=hidden, seed=seed, whiten=hidden == 0)
+    net = student(n_in, hidden, seed=seed)
+    H = hessian(net, X, Y)
+    g = flatten(net.gradients(X, Y))
+    eig = np.linalg.eigvalsh(H)
+    U = random_directions(g.size, n_directions, seed=seed)
+    curv = np.einsum("ij,jk,ik->i", U, H, U)
+    measured = np.array([line_search(net, X, Y, u, steps)[0] for u in U])
+    predicted = (U @ g) ** 2 / (2 * np.where(curv > 0, curv, np.nan))
+    pos = curv > 0
+    along_g = line_search(net, X, Y, -g, steps, both_signs=False)[0]
+    return {"P": int(g.size),
+            "negative_eigenvalues": int((eig < -1e-6 * np.abs(eig).max()).sum()),
+            "negative_fraction": float(np.mean(curv < 0)),
+            "negative_share": float(measured[~pos].sum() / measured.sum()),
+            "overprediction": float(predicted[pos].sum() / measured[pos].sum()),
+            "gradient_prediction": float((g @ g) ** 2 / (2 * g @ H @ g) / along_g)}
+
+
+#: The learning rates `tune_learning_rate` tries: from 0.1 to 2.5, about 1.25 apart.
+LEARNING_RATES = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 1.8, 2.0, 2.5)
+
+
+def tune_learning_rate(n_ins, lrs=LEARNING_RATES, seeds=(0, 1, 2, 3, 4), hidden=HIDDEN,
+                       m=EXAMPLES, whiten=False, fraction=FRACTION, max_steps=300) -> dict:
+    """Gradient descent's learning rate, tuned for the races of chapter "Why gradients".
+
+    For each rate in `lrs`: gradient descent alone from each seed's student, at each n_in, to
+    `fraction` of the starting loss. Returns "lrs", "median" (lrs x n_ins: the median
+    gradient evaluations over the seeds, inf where most did not arrive in max_steps),
+    "reached" (per rate, how many of the races arrived) and "best": among the rates with
+    which every race arrived, the one with the smallest product of the medians over n_ins.
+    """
+    lrs = [check_positive(lr, "lrs[i]") for lr in lrs]
+    if not lrs or not len(n_ins):
+        raise ValueError("lrs and n_ins must each list at least one value")
+    median = np.zeros((len(lrs), len(n_ins)))
+    reached = np.zeros(len(lrs), dtype=int)
+    tasks = {(n_in, s): teacher_task(n_in=n_in, m=m, hidden=hidden, seed=s, whiten=whiten)
+             for n_in in n_ins for s in seeds}
+    for i, lr in enumerate(lrs):
+        for j, n_in in enumerate(n_ins):
+            counts = []
+            for s in seeds:
+                X, Y = tasks[n_in, s]
+                net = student(n_in, hidden, seed=s)
+                r = gradient_descent(net, X, Y, fraction * net.loss(X, Y), lr=lr,
+                                     max_steps=max_steps)
+                counts.append(r.evals if r.reached else np.inf)
+                reached[i] += r.reached
+            median[i, j] = np.median(counts)
+    every = reached == len(n_ins) * len(seeds)
+    if not every.any():
+        raise ValueError("no learning rate in lrs reached the target in every race")
+    score = np.where(every, np.log(median).sum(axis=1), np.inf)
+    return {"lrs": np.array(lrs), "median": median, "reached": reached,
+            "best": float(lrs[int(np.argmin(score))])}
 
 
 def _check_net(net):
@@ -580,10 +702,12 @@ __all__ = [
     "SearchResult",
     "best_decrease",
     "cosine_study",
+    "curvature_split",
     "fit_slope",
     "flatten",
     "gradient_cost",
     "gradient_descent",
+    "line_search",
     "pass_multiplications",
     "race",
     "random_directions",
@@ -593,5 +717,6 @@ __all__ = [
     "step_gains",
     "student",
     "teacher_task",
+    "tune_learning_rate",
     "unflatten",
 ]

@@ -55,7 +55,11 @@ def test_best_decrease_on_a_round_bowl():
     g, h, u = ex.GRADIENT, ex.CURVATURE, ex.DIRECTION
     right = float(g @ u) ** 2 / (2 * h)
     assert ex.check_best_decrease(right).ok
-    assert right == 2.25  # (3^2) / (2 * 2), the number exercise 5 expects
+    assert right == 1.125  # (3^2) / (2 * 4), the number exercise 5 expects
+    # every likely slip names its own mistake: none of the diagnosed values coincide
+    assert "divide by h once" in ex.check_best_decrease(9 / (2 * h * h)).message
+    assert not ex.check_best_decrease(right / 2).ok
+    assert "divide by h once" not in ex.check_best_decrease(right / 2).message
     assert "factor 1/2" in ex.check_best_decrease(2 * right).message
     assert "gradient's own direction" in ex.check_best_decrease(float(g @ g) / (2 * h)).message
     assert "best step length" in ex.check_best_decrease(3 / h).message

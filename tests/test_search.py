@@ -200,12 +200,39 @@ def test_step_gains_and_scaling_study_report_their_spread():
     assert sc["random_slope"].shape == (3,) and sc["gradient_slope"].shape == (3,)
 
 
-def test_stacked_best_decreases_match_one_step_at_a_time():
+def test_stacked_line_losses_match_one_step_at_a_time():
     steps = np.concatenate([search.STEP_LENGTHS, -np.array(search.STEP_LENGTHS)])
     for hidden, whiten in ((3, False), (0, True)):
         X, Y = search.teacher_task(n_in=6, m=40, hidden=hidden, whiten=whiten)
         net = search.student(6, hidden)
         U = search.random_directions(net.n_params, 5, seed=2)
-        fast = search._best_decreases(net, X, Y, U, steps)
-        slow = [search.best_decrease(net, X, Y, u, steps) for u in U]
-        assert np.allclose(fast, slow, rtol=1e-12, atol=1e-15)
+        for u in U:
+            fast = net.loss(X, Y) - search._line_losses(net, X, Y, u, steps).min()
+            slow = search.best_decrease(net, X, Y, u, steps)
+            assert np.isclose(fast, slow, rtol=1e-12, atol=1e-15)
+            # the refined line search never finds less than the coarse grid
+            assert search.line_search(net, X, Y, u, search.STEP_LENGTHS)[0] >= slow - 1e-15
+
+
+def test_line_search_finds_the_exact_best_step_on_the_bowl():
+    # refined between the coarse grid's neighbours, the best decrease is the formula's (3)
+    q = search.quadratic_model_check(n_in=8)
+    X, Y = search.teacher_task(n_in=8, m=search.EXAMPLES, hidden=0, whiten=True)
+    net = search.student(8, 0)
+    u = search.random_directions(9, 1)[0]
+    dec, t, edge = search.line_search(net, X, Y, u, search.STEP_LENGTHS)
+    assert dec == pytest.approx(q["decrease_best"], rel=2e-3) and not edge
+    assert t == pytest.approx(q["t_best"], rel=0.05)
+    # a grid that stops too early is reported as cut short
+    assert search.line_search(net, X, Y, u, [1e-3, 1e-2])[2]
+    with pytest.raises(ValueError, match="direction"):
+        search.line_search(net, X, Y, np.zeros(9), search.STEP_LENGTHS)
+    with pytest.raises(ValueError, match="P = 9"):
+        search.line_search(net, X, Y, np.ones(4), search.STEP_LENGTHS)
+
+
+def test_tune_learning_rate_checks_its_input():
+    with pytest.raises(ValueError, match="lrs"):
+        search.tune_learning_rate([2], lrs=[-1.0])
+    with pytest.raises(ValueError, match="every race"):
+        search.tune_learning_rate([2], lrs=[1e-6], seeds=(0,), max_steps=3)
