@@ -109,14 +109,16 @@ def depth_figure(costs_by_width):
                                  strict=True):
         d = c["depth"]
         ax.plot(d, c["naive"], style, marker="o", color=VERMILLION, markersize=3,
-                label=f"naive paths, width {width}")
+                label=f"path by path, width {width}")
         ax.plot(d, 2 * c["params"] * c["forward"], style, marker="^", color=ORANGE,
-                markersize=3, label=f"central differences, width {width}")
+                markersize=3, label=rf"central differences ($w\,a$ products), width {width}")
         ax.plot(d, c["backprop"], style, marker="s", color=BLUE, markersize=3,
-                label=f"backpropagation, width {width}")
+                label=f"backpropagation's backward pass, width {width}")
     ax.set_yscale("log")
     ax.set_xlabel("number of layers")
-    ax.set_ylabel(r"multiplications for all $\partial\mathcal{L}/\partial\theta$")
+    # what each curve counts is said in the caption: local-derivative products for the
+    # chain rule, the w a products of 2P forward passes for central differences
+    ax.set_ylabel("multiplications")
     ax.xaxis.set_major_locator(_integer_locator())
     # the legend sits under the axes, clear of every curve: one column per width
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2,
