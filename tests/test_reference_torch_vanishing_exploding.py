@@ -10,7 +10,6 @@ statistics, biased variance, eps 1e-5, gamma 1 and beta 0 at initialization). Ea
 import numpy as np
 import pytest
 
-from backprop_lib import diagnostics as dg
 from backprop_lib.batchnorm import BatchNormNetwork
 from backprop_lib.figures import gradients_depth as gd
 
@@ -69,12 +68,34 @@ def test_residual_norms_with_branch_scaling_agree_with_torch(alpha):
 
 @pytest.mark.parametrize("activation, depth", [("relu", 20), ("tanh", 10)])
 def test_batchnorm_growth_agrees_with_torch(activation, depth):
-    X, Y = gd.dataset()
-    init = "he" if activation == "relu" else "xavier"
-    net = BatchNormNetwork([1] + [gd.WIDTH] * (depth - 1) + [1],
-                           [activation] * (depth - 1) + ["identity"], loss="half_mse",
-                           init=init, seed=0)
-    ours = dg.backward_norms(net, X, Y)
+    X, Y = gd.batchnorm_data(0)
+    net = BatchNormNetwork([gd.BN_INPUTS] + [gd.WIDTH] * (depth - 1) + [1],
+                           [activation] * (depth - 1) + ["identity"], loss="half_mse", seed=0)
+    params = dict(net.params)
+    params.update({f"W{l + 1}": W for l, W in enumerate(gd.batchnorm_weights(activation, depth))})
+    net.set_params(params)
     _, bwd, _ = torch_norms(net, X, Y, activation, batchnorm=True, eps=net.eps)
-    np.testing.assert_allclose(ours, bwd, rtol=1e-8)
+    np.testing.assert_allclose(gd.batchnorm_backward_norms(activation, depth), bwd[:-1],
+                               rtol=1e-8)
     assert gd.batchnorm_growth(activation, depth) == pytest.approx(bwd[0] / bwd[-2], rel=1e-8)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_batchnorm_ablation_with_constant_statistics_agrees_with_torch(activation):
+    # batch_statistics=False: the mean and std are detached, so autograd divides by the std only
+    depth = 10
+    X, Y = gd.batchnorm_data(0)
+    A = torch.tensor(X.T, requires_grad=True)
+    As = []
+    Ws = gd.batchnorm_weights(activation, depth)
+    for W in Ws[:-1]:
+        Z = A @ torch.tensor(W).T
+        mu, var = Z.mean(0).detach(), Z.var(0, unbiased=False).detach()
+        A = ACT[activation]((Z - mu) / torch.sqrt(var + 1e-5))
+        A.retain_grad()
+        As.append(A)
+    out = A @ torch.tensor(Ws[-1]).T
+    (0.5 * torch.sum((out - torch.tensor(Y.T)) ** 2) / X.shape[1]).backward()
+    bwd = np.array([a.grad.norm().item() for a in As])
+    np.testing.assert_allclose(gd.batchnorm_backward_norms(activation, depth,
+                                                           batch_statistics=False), bwd, rtol=1e-8)
