@@ -179,6 +179,20 @@ def cache_bytes(layer_sizes, m, dtype=np.float64):
     return sum(a.nbytes for a in arrays)
 
 
+def minimal_cache_bytes(layer_sizes, m, dtype=np.float64):
+    """Bytes a backward pass needs to keep when f' is computed from A alone (chapter 4).
+
+    For tanh (1 - a^2), sigmoid (a(1 - a)) and ReLU (a > 0) the derivative needs only the
+    activation, so X and every A{l} suffice: m (n_0 + n_1 + ... + n_L) numbers, about half
+    of what the library keeps (cache_bytes, which stores every Z{l} as well).
+    """
+    m = check_int(m, "m", low=1)
+    sizes = [check_int(n, "layer_sizes entry", low=1) for n in layer_sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes needs at least an input and an output size, got {sizes}")
+    return m * sum(sizes) * np.dtype(dtype).itemsize
+
+
 def param_bytes(layer_sizes, dtype=np.float64):
     """Bytes of the weights and biases themselves (the same for every batch size)."""
     sizes = list(layer_sizes)

@@ -62,3 +62,28 @@ def test_the_sigma_prime_that_cross_entropy_cancels(z):
     a = 1 / (1 + np.exp(-z))
     assert bce == pytest.approx(a - 1, rel=1e-12)
     assert mse == pytest.approx((a - 1) * a * (1 - a), rel=1e-12)
+
+
+def test_torch_keeps_half_the_librarys_cache_for_tanh_layers():
+    """Chapter 4: torch's tanh node saves its result, not its input (derivatives.yaml:
+    tanh_backward(grad, result)), so what its graph keeps per example is X and every A{l}:
+    m (n_0 + sum n_l) numbers, where the library also keeps every Z{l}."""
+    sizes, m = [100] * 8 + [10], 1000
+    net = bp.Network(sizes, activations=["tanh"] * 7 + ["identity"], loss="half_mse", seed=0)
+    seen = {}
+
+    def pack(t):  # one entry per distinct tensor; only those with one column per example
+        if t.shape[-1] == m:
+            seen[t.data_ptr()] = t.numel() * t.element_size()
+        return t
+
+    params = {k: _t(v, grad=True) for k, v in net.params.items()}
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        A = _t(np.random.default_rng(0).normal(size=(sizes[0], m)))
+        for l in range(1, len(sizes)):
+            Z = params[f"W{l}"] @ A + params[f"b{l}"]
+            A = torch.tanh(Z) if l < len(sizes) - 1 else Z
+    kept = sum(seen.values())
+    # X and the 7 hidden A{l}; the linear output's Z8 is needed by no backward node
+    assert kept == 8 * m * (sizes[0] + sum(sizes[1:-1]))
+    assert kept <= ref.minimal_cache_bytes(sizes, m) < 0.6 * ref.cache_bytes(sizes, m)

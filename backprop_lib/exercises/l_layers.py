@@ -131,8 +131,9 @@ def check_zeros_prediction(answer):
     else:
         truth = ZEROS_OPTIONS[0]
     right = ("with every weight zero, the hidden activations tanh(0) are zero, so dW2 = dZ2 A1ᵀ "
-             "is zero, and dA1 = W2ᵀ dZ2 is zero too: no weight ever moves; only the output "
-             "bias learns, and the classes are balanced, so it stays put.")
+             "is zero, and dA1 = W2ᵀ dZ2 is zero too: no weight ever moves. The output bias's "
+             "gradient, σ(b2) - ȳ, is exactly zero as well, because the classes are balanced: "
+             "nothing moves at all.")
     if truth != ZEROS_OPTIONS[1]:
         right = f"the computation agrees: the loss {truth}."
     wrong = ("move the initialization control to 'zeros' and look; then write down dW2 and dA1 "
@@ -152,7 +153,10 @@ def check_cache_bytes(answer):
     hidden = sum(n[1:])
     diagnoses = [
         (8 * m * 2 * hidden, "the input X = A0 is kept too: dW1 = dZ1 A0^T needs it."),
-        (8 * m * (n[0] + hidden), "every Z{l} is kept as well as A{l}: f'(Z) needs Z."),
+        (8 * m * (n[0] + hidden),
+         "the library keeps every Z{l} as well as A{l} (its f' reads Z), and the question "
+         "counts what it keeps; a framework that computes f' from A alone could drop the "
+         "Z{l}, which is your count."),
         (expected // 2, "that is float32 (4 bytes a number); the network is float64."),
         (expected // 8, "that counts numbers; each float64 number takes 8 bytes."),
         (expected // m, f"that is one example; the batch has m = {m} columns."),

@@ -144,7 +144,8 @@ def alt(params, r):
                 f"exploded), so "
                 f"there is no decision boundary to show.")
     return (f"Training a 2-16-1 network on two moons with {setting}: the loss goes from "
-            f"{r.loss[0]:.3f} to {r.loss[-1]:.3f} in {EPOCHS} epochs and the network "
+            f"{r.loss[0]:.3f} to {r.loss[-1]:.3f} after {len(r.loss) - 1} epochs (the last "
+            f"recorded loss) and after all {EPOCHS} the network "
             f"classifies {100 * r.accuracy:.1f}% of the training points correctly; the right "
             f"panel shades the predicted class over the plane.")
 
