@@ -277,6 +277,44 @@ def regression_divergence(rates=DIV_RATES, seeds=DIV_SEEDS, epochs=DIV_EPOCHS):
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def regression_sharpness(seeds=DIV_SEEDS, h=1e-5):
+    """2 / (largest Hessian eigenvalue) of regression_divergence's loss at each seed's start.
+
+    On a quadratic bowl gradient descent overshoots for good once the learning rate exceeds
+    2 over the largest curvature (chapter 4). The Hessian is the central difference of the
+    library's exact gradients, symmetrized; 65 parameters, so it is cheap.
+    """
+    from .figures import training
+
+    X, _ = training.dataset()
+    Y = (np.sin(2 * X[0]) + X[1])[None, :] * 3.0  # as in regression_divergence
+    out = []
+    for seed in seeds:
+        net = Network([2, 16, 1], activations=["tanh", "identity"], loss="half_mse",
+                      init="xavier", seed=seed)
+        keys = sorted(net.params)
+        theta = np.concatenate([net.params[k].ravel() for k in keys])
+
+        def grad(t, net=net, keys=keys):
+            i = 0
+            for k in keys:
+                n = net.params[k].size
+                net.params[k][...] = t[i:i + n].reshape(net.params[k].shape)
+                i += n
+            g = net.gradients(X, Y)
+            return np.concatenate([g["d" + k].ravel() for k in keys])
+
+        H = np.empty((theta.size, theta.size))
+        for j in range(theta.size):
+            e = np.zeros_like(theta)
+            e[j] = h
+            H[:, j] = (grad(theta + e) - grad(theta - e)) / (2 * h)
+        grad(theta)  # restore the parameters
+        out.append(2.0 / np.linalg.eigvalsh((H + H.T) / 2).max())
+    return np.array(out)
+
+
 # ----------------------------------------------------------------------------- learning rate 10
 
 SWEEP_SEEDS = (0, 1, 2, 3, 4, 5)

@@ -343,3 +343,13 @@ def test_forward_plus_backward_costs_two_to_three_forward_passes():
         assert 2.0 < c["backprop"] / c["forward"] < 3.0, sizes
     c = ll.multiplication_counts([784, 256, 10])  # a wide first layer: near two
     assert c["backprop"] / c["forward"] < 2.05
+
+
+def test_regression_curvature_puts_the_edge_between_03_and_1():
+    # "2 over the largest eigenvalue of the loss's Hessian is ... : 1 and above are past it,
+    # 0.1 and 0.3 below it" (five seeds)
+    sharp = ref.regression_sharpness()
+    assert len(sharp) == len(ref.DIV_SEEDS) >= 5
+    assert (0.3 < sharp).all() and (sharp < 1.0).all()
+    # the finite-difference Hessian does not depend on its step
+    np.testing.assert_allclose(ref.regression_sharpness(h=1e-4), sharp, rtol=1e-5)
