@@ -357,6 +357,9 @@ def snap(params, changed, controls, joint=(), moved=()):
 
 #: The note under a static player whose other controls went back to their defaults: the
 #: first part, then the reset controls' labels, then one of the endings.
+#: Shown under a figure on a narrow screen, where the figure scrolls sideways in its box.
+SCROLL_HINT = "Swipe the figure sideways to see all of it."
+
 SNAP_NOTE = {
     "lead": "This page has a frame for every pair of settings, not for every combination, so ",
     "one": " went back to its default.",
@@ -818,8 +821,11 @@ _PLAYER_CSS = """
 .bp-player select option{color:#111;background:#fff}
 .bp-player output{font-variant-numeric:tabular-nums;min-width:3.5em;display:inline-block}
 .bp-player img{max-width:100%;height:auto;display:block;background:#fff}
+.bp-player .bp-scroll-hint{display:none;font-size:.85em;font-style:italic;margin:.2em 0 0}
 @media (max-width:40rem){.bp-player .bp-frame{overflow-x:auto}
- .bp-player .bp-frame img{max-width:none}.bp-player .bp-frame img.bp-fits{max-width:100%}}
+ .bp-player .bp-frame img{max-width:none}.bp-player .bp-frame img.bp-fits{max-width:100%}
+ .bp-player .bp-scroll-hint{display:block}
+ .bp-player .bp-frame:has(img.bp-fits)+.bp-scroll-hint{display:none}}
 .bp-player .bp-state,.bp-player label,.bp-player output{color:inherit!important}
 .bp-player .bp-state{font-size:.9em;margin:.3em 0 0;opacity:.85}
 .bp-player .bp-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
@@ -928,6 +934,9 @@ def _player_html(fig, frames_json):
             f'style="min-width:{fig.phone_min_width}px"' if fig.phone_min_width else "")
     parts.append(f'<div class="bp-frame"><img src="{first["src"]}" '
                  f'alt="{html.escape(first["alt"])}" width="{w}" height="{h}"{fits}></div>')
+    # On a phone the frame keeps its size and scrolls in its box: say so, or the right of it
+    # (a legend, the end of a title) is easily missed.
+    parts.append(f'<p class="bp-scroll-hint" aria-hidden="true">{SCROLL_HINT}</p>')
     # The frame's description is the image's alt text and, for sighted readers, a line under
     # it; it is not the figure's caption (the numbered caption follows the player). Screen
     # readers hear it once, as the alt text, and each change once, from the hidden live region.
