@@ -13,6 +13,10 @@ from backprop_lib import dead_units as du
 from backprop_lib.activations import sigmoid
 from backprop_lib.data import xor
 
+# The chapter's claims, measured over seeds and grids: `make test` runs them, `make fast`
+# does not.
+pytestmark = pytest.mark.slow
+
 LRS, BIASES = [0.03, 0.1, 0.2, 0.3], [-0.5, 0.0, 0.1]
 
 

@@ -7,6 +7,10 @@ import backprop_lib as bp
 from backprop_lib.figures import gradient_checking as gc
 from backprop_lib.planted_bug import BuggyNetwork
 
+# The chapter's claims, measured over seeds and grids: `make test` runs them, `make fast`
+# does not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def bug_check():

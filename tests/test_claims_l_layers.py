@@ -13,6 +13,10 @@ from backprop_lib.figures import l_layers as ll
 from backprop_lib.figures import training
 from backprop_lib.figures import worked_example as we
 
+# The chapter's claims, measured over seeds and grids: `make test` runs them, `make fast`
+# does not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("m", [2, 5, 50])
 def test_a_factor_m_gives_relative_error_m_minus_1_over_m_plus_1(m):

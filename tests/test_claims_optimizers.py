@@ -331,6 +331,10 @@ def test_nesterov_at_beta_0_9_is_as_good_as_tuned_sgd_and_has_the_predicted_limi
 
 from backprop_lib import noisy_steps as ns  # noqa: E402
 
+# The chapter's claims, measured over seeds and grids: `make test` runs them, `make fast`
+# does not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("seed", ns.SEEDS)
 def test_minibatch_noise_follows_the_sampling_formula(seed):

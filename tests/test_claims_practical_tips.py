@@ -17,6 +17,10 @@ import backprop_lib as bp
 from backprop_lib.figures import practical as pr
 from backprop_lib.initializers import weight_std
 
+# The chapter's claims, measured over seeds and grids: `make test` runs them, `make fast`
+# does not.
+pytestmark = pytest.mark.slow
+
 LN2 = math.log(2)
 
 

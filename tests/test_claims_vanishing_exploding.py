@@ -7,6 +7,10 @@ from backprop_lib import diagnostics as dg
 from backprop_lib.figures import dead_neurons as dn
 from backprop_lib.figures import gradients_depth as gd
 
+# The chapter's claims, measured over seeds and grids: `make test` runs them, `make fast`
+# does not.
+pytestmark = pytest.mark.slow
+
 
 def test_quarter_to_the_tenth():
     assert f"{0.25 ** 10:.2e}" == "9.54e-07"

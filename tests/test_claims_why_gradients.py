@@ -6,6 +6,10 @@ import pytest
 import backprop_lib as bp
 from backprop_lib import search
 
+# The chapter's claims, measured over seeds and grids: `make test` runs them, `make fast`
+# does not.
+pytestmark = pytest.mark.slow
+
 
 def test_parameter_count_formula():
     # "P = 4(n_in + 2) + 1" for the tanh student [n_in, 4, 1]

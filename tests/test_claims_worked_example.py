@@ -9,6 +9,10 @@ import backprop_lib as bp
 from backprop_lib.figures import one_step
 from backprop_lib.figures import worked_example as we
 
+# The chapter's claims, measured over seeds and grids: `make test` runs them, `make fast`
+# does not.
+pytestmark = pytest.mark.slow
+
 
 def test_first_hidden_z_written_out_in_the_text():
     # "0.15 · 0.5 + 0.25 · 0.8 + 0.35 = 0.625" (filled in from the parameters): the printed

@@ -136,6 +136,7 @@ def page_judge(spec, value):
 # ------------------------------------------------------------------- which exercises answer
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 def test_every_value_exercise_gets_a_field_and_every_code_exercise_a_note():
     missing = [_id(i) for i in VALUE_EXERCISES if spec_of(i) is None]
     assert not missing, f"no in-page checker for {missing}"

@@ -158,6 +158,7 @@ def test_beta_prediction_rejects_the_rest(wrong, words):
 # ---------------------------------------------------------------- 6. the best momentum beta
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 def test_optimal_beta_accepts_the_formula_and_a_brute_force_optimum():
     root = np.sqrt(ex.OPTIMAL_BETA["L"] / ex.OPTIMAL_BETA["mu"])
     assert ex.check_optimal_beta(((root - 1) / (root + 1)) ** 2).ok

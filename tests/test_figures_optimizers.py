@@ -12,6 +12,7 @@ from backprop_lib.train import History
 SPECS = {"race": fo.RACE, "momentum": fo.MOMENTUM, "adam": fo.ADAM}
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 @pytest.mark.parametrize("name", list(SPECS))
 def test_every_frame_computes_draws_and_describes_itself_without_warnings(name):
     fig = SPECS[name].interactive()
@@ -71,6 +72,7 @@ def _overlap(a, b):
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 @pytest.mark.parametrize("name", ["race", "momentum"])
 def test_the_legend_lies_outside_both_panels_in_every_frame(name):
     """The legend must never hide a path or a curve: it sits outside both axes, whatever the
@@ -213,6 +215,7 @@ def test_bad_settings_name_the_argument(call, exc, words):
         call()
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 def test_updates_are_fast_enough_to_report():
     """Compute + draw of one new setting (no PNG), in ms: a loose bound that catches a
     figure made ten times slower; the chapter's report gives the measured numbers."""
@@ -224,6 +227,7 @@ def test_updates_are_fast_enough_to_report():
         assert times.max() < 1000
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 @pytest.mark.parametrize("make", ["tuned_figure", "eps_figure", "adam"])
 def test_static_and_adam_legends_lie_outside_every_axes(make):
     """Figures 2, 4 and 5: no legend over a curve; labels in mathtext, not code names."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
 
 from backprop_lib import interactive as ia
 from backprop_lib import plots
@@ -19,6 +20,7 @@ def test_grids_are_small():
     assert len(ia.frames(pr.BN_CONTROLS, pr.BN_JOINT)) <= 25
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 def test_lr_figure_extremes_without_warnings():
     fig = pr.lr_interactive()
     with warnings.catch_warnings():

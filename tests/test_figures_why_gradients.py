@@ -3,10 +3,12 @@
 import warnings
 
 import numpy as np
+import pytest
 
 from backprop_lib.figures import why_gradients as wg
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 def test_every_frame_of_the_race_draws_without_warnings():
     fig = wg.interactive()
     with warnings.catch_warnings():
@@ -37,6 +39,7 @@ def _labelled_ticks(axis):
             if t.get_text() and lo <= t.get_position()[axis.axis_name == "y"] <= hi]
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 def test_static_figures_label_at_least_two_ticks_on_every_log_axis():
     st = {"P": np.array([3, 5, 9, 17, 33, 65]), "random": np.array([50, 57, 130, 240, 470, 900]),
           "gradient_forward": np.array([10.0] * 6), "mean": np.array([0.3] * 6),

@@ -132,6 +132,7 @@ def test_every_setting_computes_without_warnings(lr, init):
     assert "nan" not in " ".join(sum(r["nodes"].values(), [])).lower()
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 def test_the_figure_draws_every_frame_and_updates_fast():
     pytest.importorskip("matplotlib")
     fig = we.steps_interactive()
@@ -277,6 +278,7 @@ def frame_overlaps(fig):
     return bad
 
 
+@pytest.mark.slow  # every frame drawn or many cases: make test, not make fast
 def test_no_text_overlaps_an_edge_a_node_or_other_text_in_any_frame():
     pytest.importorskip("matplotlib")
     fig = we.steps_interactive()
