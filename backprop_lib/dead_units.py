@@ -36,8 +36,13 @@ PLATEAU_EPOCHS = 400
 PLATEAU_SEEDS = tuple(range(5))
 THRESHOLD = 0.1  # the loss a run must reach to count as having left the plateau
 SCALE_UP = 100  # the small initialization's directions at 100 x 0.01 = 1: a useful scale
-REMEDIES = ("relu", "leaky_relu", "elu", "relu_bn")
+REMEDIES = ("relu", "leaky_relu", "elu", "elu_lecun", "relu_bn")
 BETA = 0.9  # momentum's beta (PyTorch's usual choice), and Adam's beta1
+BETA2 = 0.999  # Adam's beta2 (the library's and PyTorch's default)
+DEAD_BIAS = -100.0  # the bias that kills coast's unit: Z < 0 on every example
+IDENTICAL_LR, IDENTICAL_EPOCHS = 1.0, 3000  # the identical-units control at a stable rate:
+#   at lr 3 an effectively one-unit network oscillates with period 2 in some seeds
+SADDLE_RADII = (0.3, 0.1, 0.03)
 COAST_LR = {"sgd": 0.1, "momentum": 0.1, "adam": 0.01}
 LIVE_STEPS, DEAD_STEPS = 20, 60
 
@@ -92,10 +97,11 @@ def no_gradient_fraction(net, X, Y) -> float:
 class DeadResult:
     dead: np.ndarray  # inactive fraction: at initialization, then after each epoch
     frozen: np.ndarray  # no-gradient fraction: at initialization and after training
-    loss: np.ndarray
+    loss: np.ndarray  # per epoch: the mean of its mini-batch losses, each before its step
     diverged: bool
     stopped_epoch: int | None
     activation: str
+    full_loss: float = np.nan  # the loss of the final network on all of the data (NaN if diverged)
 
 
 @functools.lru_cache(maxsize=512)
@@ -115,10 +121,13 @@ def dead_run(lr=0.1, bias=0.0, init="he", scale=1.0, activation="relu",
 
     h = train(net, X, Y, SGD(lr), epochs=epochs, batch_size=BATCH, seed=seed,
               on_divergence="ignore", callback=measure)
+    full = np.nan
     if not h.diverged:
         frozen.append(no_gradient_fraction(net, X, Y))
+        with unchanged_statistics(net):
+            full = float(net.loss(X, Y))
     return DeadResult(np.array(dead), np.array(frozen), h.loss, h.diverged, h.stopped_epoch,
-                      activation + (" + batch norm" if batchnorm else ""))
+                      activation + (" + batch norm" if batchnorm else ""), full)
 
 
 def dead_over_seeds(lrs, biases, activation="relu", seeds=SEEDS) -> np.ndarray:
@@ -166,18 +175,23 @@ def seed_summary(grid) -> list:
 
 
 def remedy_run(remedy, lr, seed):
-    """One run of a remedy: 'relu', 'leaky_relu', 'elu' or 'relu_bn' (batch normalization
-    before every hidden ReLU, chapter "Practical tips")."""
+    """One run of a remedy: 'relu', 'leaky_relu', 'elu' (all with He weights), 'elu_lecun'
+    (ELU with LeCun weights, gain 1: He's factor 2 makes up for ReLU zeroing half its
+    inputs, which ELU does not) or 'relu_bn' (batch normalization before every hidden ReLU,
+    chapter "Practical tips")."""
     check_choice(remedy, "remedy", REMEDIES)
+    if remedy == "elu_lecun":
+        return dead_run(lr=lr, activation="elu", init="lecun", seed=seed)
     if remedy == "relu_bn":
         return dead_run(lr=lr, activation="relu", seed=seed, batchnorm=True)
     return dead_run(lr=lr, activation=remedy, seed=seed)
 
 
-#: The learning rates of the remedies table: ELU diverges in most runs at 0.3 (all ten
-#: seeds) and in some at 0.1, so it is shown at 0.03 and 0.1.
+#: The learning rates of the remedies table: ELU at He's scale diverges in most runs at 0.3
+#: (all ten seeds) and in some at 0.1, so it is shown at 0.03 and 0.1; at its own (LeCun)
+#: scale it is shown at the rates of the others.
 REMEDY_LRS = {"relu": (0.1, 0.3), "leaky_relu": (0.1, 0.3), "elu": (0.03, 0.1),
-              "relu_bn": (0.1, 0.3)}
+              "elu_lecun": (0.1, 0.3), "relu_bn": (0.1, 0.3)}
 
 
 def remedy_table(lrs=None, seeds=SEEDS) -> dict:
@@ -195,8 +209,71 @@ def remedy_table(lrs=None, seeds=SEEDS) -> dict:
             out[remedy, lr] = dict(
                 dead=spread(dead), frozen=spread(frozen),
                 live=spread([n * (1 - f) for f in frozen]),
-                loss=spread([np.nan if r.diverged else r.loss[-1] for r in runs]))
+                loss=spread([r.full_loss for r in runs]))
     return out
+
+
+def dead_loss_correlation(lr, seeds=SEEDS) -> float:
+    """Chapter "Dead neurons": the correlation over seeds (runs that did not diverge) between
+    the dead fraction of the ReLU network and its final full-data loss, at rate `lr`. Near 0:
+    how many units die says nothing about the loss on two moons."""
+    runs = [dead_run(lr=lr, seed=s) for s in seeds]
+    ok = [r for r in runs if not r.diverged]
+    return float(np.corrcoef([r.dead[-1] for r in ok], [r.full_loss for r in ok])[0, 1])
+
+
+def paired_bias_counts(grid, biases, lrs, low=0.0, high=0.1) -> dict:
+    """Chapter "Dead neurons": per learning rate, seed by seed (seeds where both runs trained),
+    how many seeds leave fewer and how many more dead units with bias `high` than with `low`,
+    out of how many: {lr: (fewer, more, pairs)}. grid: dead_over_seeds output."""
+    i, k = list(biases).index(low), list(biases).index(high)
+    out = {}
+    for j, lr in enumerate(lrs):
+        a, b = grid[:, i, j], grid[:, k, j]
+        ok = np.isfinite(a) & np.isfinite(b)
+        out[lr] = (int(np.sum(b[ok] < a[ok])), int(np.sum(b[ok] > a[ok])), int(ok.sum()))
+    return out
+
+
+# --------------------------------------------------------------------------- sharpness
+
+
+def _flat_grad(net, X, Y):
+    g = net.gradients(X, Y)
+    return np.concatenate([g["d" + k].ravel() for k in net.params])
+
+
+def _set_flat(net, theta):
+    start = 0
+    for v in net.params.values():
+        v[...] = theta[start:start + v.size].reshape(v.shape)
+        start += v.size
+
+
+@functools.lru_cache(maxsize=64)
+def sharpness(activation="relu", init="he", bias=0.0, seed=0, iterations=30, h=1e-5):
+    """(Cached.) Chapter "Dead neurons": the largest eigenvalue of the Hessian of the full-batch
+    loss on two moons at the start of rectifier_net(activation, init, bias, seed), by power
+    iteration on Hessian-vector products (central differences of the exact gradient), and
+    the mean |output| there. Plain gradient descent on a quadratic this curved overshoots
+    above a learning rate of 2 / lambda_max (chapter 4)."""
+    X, Y = moons()
+    net = rectifier_net(activation, init, 1.0, bias, seed=seed)
+    theta = np.concatenate([v.ravel() for v in net.params.values()])
+    out = float(np.mean(np.abs(net.forward(X))))
+    v = np.random.default_rng(seed).standard_normal(theta.size)
+    lam = 0.0
+    for _ in range(iterations):
+        v /= np.linalg.norm(v)
+        _set_flat(net, theta + h * v)
+        gp = _flat_grad(net, X, Y)
+        _set_flat(net, theta - h * v)
+        gm = _flat_grad(net, X, Y)
+        Hv = (gp - gm) / (2 * h)
+        lam = float(v @ Hv)
+        v = Hv
+    _set_flat(net, theta)
+    return lam, out
 
 
 # --------------------------------------------------------------------------- coasting
@@ -238,19 +315,30 @@ def coast(name="momentum", unit=0, live_steps=LIVE_STEPS, dead_steps=DEAD_STEPS,
     check_int(dead_steps, "dead_steps", low=1)
     lr = COAST_LR[name]
     o = {"sgd": lambda: SGD(lr), "momentum": lambda: Momentum(lr, beta=BETA),
-         "adam": lambda: Adam(lr, beta1=BETA)}[name]()
+         "adam": lambda: Adam(lr, beta1=BETA, beta2=BETA2)}[name]()
     X, Y = moons()
     net = rectifier_net(seed=seed)
     grads, steps = [], []
     for t in range(live_steps + dead_steps):
         if t == live_steps:
-            net.params["b1"][unit] = -100.0
+            net.params["b1"][unit] = DEAD_BIAS
         g = net.gradients(X, Y)
         before = net.params["W1"][unit].copy()
         o.step(net.params, g)
         grads.append(g["dW1"][unit].copy())
         steps.append(float(np.linalg.norm(net.params["W1"][unit] - before)))
     return Coast(name, lr, np.array(grads), np.array(steps), live_steps)
+
+
+def adam_dead_ratio(t, beta1=BETA, beta2=BETA2) -> float:
+    """Chapter "Dead neurons": the exact ratio of Adam's step t + 1 to step t (counted from 1)
+    once the gradient is 0 and epsilon is negligible: m-hat shrinks by
+    beta1 (1 - beta1^t) / (1 - beta1^(t+1)) and v-hat by beta2 (1 - beta2^t) / (1 - beta2^(t+1)),
+    so the step by the first over the square root of the second. For large t:
+    beta1 / sqrt(beta2)."""
+    m = beta1 * (1 - beta1**t) / (1 - beta1 ** (t + 1))
+    v = beta2 * (1 - beta2**t) / (1 - beta2 ** (t + 1))
+    return float(m / np.sqrt(v))
 
 
 # --------------------------------------------------------------------------- plateau
@@ -317,16 +405,30 @@ def unit_cosines(init="small", seed=0) -> np.ndarray:
     return C[np.triu_indices(len(W), 1)]
 
 
-def gradient_scaling(scales=(0.001, 0.003, 0.01, 0.03), seeds=PLATEAU_SEEDS) -> dict:
+def fit_output_bias(net, X, Y, steps=50):
+    """Chapter "Dead neurons": Newton's method on the output bias b2 alone until the mean
+    output error is 0, what the first epochs of training do on the plateau."""
+    for _ in range(steps):
+        a = net.forward(X)
+        net.params["b2"][...] -= np.mean(a - Y) / np.mean(a * (1 - a))
+    return net
+
+
+def gradient_scaling(scales=(0.001, 0.003, 0.01, 0.03), seeds=PLATEAU_SEEDS,
+                     fitted=False) -> dict:
     """||dW1|| of the XOR network at initialization (zero biases, the small scheme times
     scale / 0.01, so that scale is the weights' standard deviation), per scale and seed,
     and the fitted exponent p of ||dW1|| ~ scale^p per seed. p = 2: the first-layer
-    gradient is of second order in the weight scale (see the chapter's derivation)."""
+    gradient is of second order in the weight scale (see the chapter's derivation).
+    fitted=True: first fit the output bias (fit_output_bias), where the network sits on
+    the plateau; there p = 3."""
     X, Y = xor()
     norms = np.zeros((len(seeds), len(scales)))
     for s, seed in enumerate(seeds):
         for j, sc in enumerate(scales):
             net = xor_net("small", sc / 0.01, seed)
+            if fitted:
+                fit_output_bias(net, X, Y)
             norms[s, j] = np.linalg.norm(net.gradients(X, Y)["dW1"])
     slopes = np.array([np.polyfit(np.log(scales), np.log(n), 1)[0] for n in norms])
     return dict(scales=np.array(scales), norms=norms, slopes=slopes)
@@ -340,6 +442,46 @@ def plateau_variants(seeds=PLATEAU_SEEDS, lr=3.0, epochs=PLATEAU_EPOCHS) -> dict
              "identical": ("xavier", "identical"), "xavier": ("xavier", "plain")}
     return {name: [plateau_run(lr, init, 1.0, epochs, s, variant) for s in seeds]
             for name, (init, variant) in cases.items()}
+
+
+@functools.lru_cache(maxsize=4)
+def saddle_check(radii=SADDLE_RADII, directions=1000, seed=0) -> dict:
+    """Chapter "Dead neurons": is the plateau point (all weights 0, b2 fitted, loss ln 2, zero
+    gradient) a minimum? For random points at distance r (W1 and W2 entries standard normal
+    times r, hidden biases 0, b2 fitted) the loss minus ln 2: {r: (lowest, fraction below
+    0)}. Points below ln 2 arbitrarily close by mean a saddle, not a minimum."""
+    X, Y = xor()
+    rng = np.random.default_rng(seed)
+    out = {}
+    for r in radii:
+        W1 = r * rng.standard_normal((directions, 4, 2))
+        W2 = r * rng.standard_normal((directions, 1, 4))
+        A1 = 1 / (1 + np.exp(-(W1 @ X)))  # (directions, 4, examples)
+        z = (W2 @ A1)[:, 0, :]
+        b = np.zeros((directions, 1))
+        for _ in range(50):  # Newton on b2, every direction at once
+            a = 1 / (1 + np.exp(-(z + b)))
+            b -= np.mean(a - Y, axis=1, keepdims=True) / np.mean(a * (1 - a), axis=1,
+                                                                 keepdims=True)
+        zb = z + b
+        loss = np.mean(np.logaddexp(0, zb) - Y * zb, axis=1)  # binary cross-entropy
+        d = loss - np.log(2)
+        out[r] = (float(d.min()), float(np.mean(d < 0)))
+    return out
+
+
+def identical_control(seeds=PLATEAU_SEEDS, lr=IDENTICAL_LR, epochs=IDENTICAL_EPOCHS) -> list:
+    """Chapter "Dead neurons": the identical-units network (Xavier scale, every hidden unit a
+    copy) at a stable rate, per seed: dict(loss, grad, stalled, swing) at the end, stalled
+    meaning the loss is within 1e-3 of ln 2, swing the loss's range over the last 10 epochs
+    (small: it has settled, not oscillating)."""
+    out = []
+    for s in seeds:
+        r = plateau_run(lr, "xavier", 1.0, epochs, s, "identical")
+        out.append(dict(loss=float(r.loss[-1]), grad=float(r.grad_norm[-1]),
+                        stalled=bool(abs(r.loss[-1] - np.log(2)) < 1e-3),
+                        swing=float(np.ptp(r.loss[-10:])), reached=r.reached))
+    return out
 
 
 def first_order_check(scale=1e-3, seed=0) -> dict:

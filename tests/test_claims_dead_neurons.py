@@ -178,3 +178,46 @@ def test_spread_text_and_bad_input():
         du.xor_net(variant="twins")
     with pytest.raises(ValueError, match="name"):
         du.coast("nesterov")
+
+
+def test_elu_diverges_at_he_scale_not_at_its_own():
+    """ELU at He's scale is sharper than ReLU and diverges; at LeCun's (gain 1) it trains."""
+    lam = {k: np.mean([du.sharpness(a, i, seed=s)[0] for s in du.SEEDS])
+           for k, (a, i) in {"relu": ("relu", "he"), "elu": ("elu", "he"),
+                             "elul": ("elu", "lecun")}.items()}
+    assert lam["elu"] > 1.5 * lam["relu"] and lam["elul"] < 0.5 * lam["relu"]
+    he = sum(du.remedy_run("elu", 0.1, s).diverged for s in du.SEEDS)
+    lecun = [sum(du.remedy_run("elu_lecun", lr, s).diverged for s in du.SEEDS)
+             for lr in (0.1, 0.3)]
+    assert lecun[0] < he and lecun[1] <= 2
+
+
+def test_positive_bias_sharpens_the_start():
+    """The mechanism of the Common-mistake box: a larger bias, a sharper start (M3)."""
+    lam = [np.median([du.sharpness("relu", "he", b, s)[0] for s in du.SEEDS])
+           for b in (-0.5, 0.0, 0.1)]
+    assert lam[0] < lam[1] < lam[2]
+
+
+def test_adam_ratio_with_both_bias_corrections():
+    adam = du.coast("adam")
+    measured = adam.after_death[1] / adam.after_death[0]
+    assert measured == pytest.approx(du.adam_dead_ratio(adam.live_steps + 1), rel=1e-4)
+
+
+def test_identical_units_at_a_stable_rate():
+    """Some seeds stall at ln 2 too, with far larger gradients than the small start; the
+    others settle (no oscillation) above the threshold."""
+    small = max(du.plateau_run(3.0, "small", 1.0, du.PLATEAU_EPOCHS, s).grad_norm[-1]
+                for s in du.PLATEAU_SEEDS)
+    runs = du.identical_control()
+    stalled = [r for r in runs if r["stalled"]]
+    assert 0 < len(stalled) < len(runs)
+    assert min(r["grad"] for r in stalled) > 100 * small
+    assert all(r["reached"] is None and r["swing"] < 1e-3 for r in runs)
+
+
+def test_plateau_point_is_a_saddle_and_fitted_order_is_three():
+    for low, frac in du.saddle_check().values():
+        assert low < 0 and frac > 0.1  # points below ln 2 at every radius
+    assert np.all(np.abs(du.gradient_scaling(fitted=True)["slopes"] - 3) < 0.05)
