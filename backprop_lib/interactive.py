@@ -358,6 +358,7 @@ def snap(params, changed, controls, joint=(), moved=()):
 #: The note under a static player whose other controls went back to their defaults: the
 #: first part, then the reset controls' labels, then one of the endings.
 #: Shown under a figure on a narrow screen, where the figure scrolls sideways in its box.
+FRAME_LABEL = "the figure; on a narrow screen it scrolls sideways"
 SCROLL_HINT = "Swipe the figure sideways to see all of it."
 
 SNAP_NOTE = {
@@ -932,7 +933,9 @@ def _player_html(fig, frames_json):
     h = int(round(fig.figsize[1] * fig.dpi))
     fits = (f' class="bp-fits" data-min-width="{fig.phone_min_width}" '
             f'style="min-width:{fig.phone_min_width}px"' if fig.phone_min_width else "")
-    parts.append(f'<div class="bp-frame"><img src="{first["src"]}" '
+    # Focusable, so that a keyboard can scroll it where it is wider than a phone's screen.
+    parts.append(f'<div class="bp-frame" tabindex="0" role="group" '
+                 f'aria-label="{html.escape(FRAME_LABEL)}"><img src="{first["src"]}" '
                  f'alt="{html.escape(first["alt"])}" width="{w}" height="{h}"{fits}></div>')
     # On a phone the frame keeps its size and scrolls in its box: say so, or the right of it
     # (a legend, the end of a title) is easily missed.

@@ -96,8 +96,12 @@ def sweep(spec):
     if kind == "shape":
         return [f"({a}, {b})" for a in range(0, 12) for b in range(0, 12)] + ["(30, 41)"]
     if kind == "count":
-        top = max(c.get("value", 0) for c in spec["cases"])
-        return [str(x) for x in range(-2, 2 * top + 3)] + ["2.5", "1e9"]
+        # every small count, each case's value and its neighbours (a byte count of a million
+        # is not walked one by one)
+        values = [c["value"] for c in spec["cases"] if "value" in c]
+        tries = set(range(-2, min(2 * max(values) + 3, 60)))
+        tries |= {v + d for v in values for d in (-2, -1, 0, 1, 2)}
+        return [str(x) for x in sorted(tries)] + ["2.5", "1e9"]
     texts = []
     for case in spec["cases"]:
         v = np.asarray(case["value"], dtype=np.float64)

@@ -327,13 +327,16 @@ def test_the_drawing_has_a_short_header_and_the_caption_the_arithmetic():
     for step in range(1, we.N_STEPS + 1):
         fig.update(step=step)
         r = fig.result(step=step)
-        assert fig.artists["phase"].get_text() == f"Step {step} of {we.N_STEPS} · {r['phase']}"
+        # the footer names the learning rate: until the update it changes nothing else drawn
+        assert fig.artists["phase"].get_text() == \
+            f"Step {step} of {we.N_STEPS} · {r['phase']} · α = {r['lr']:g}"
         alt = fig.alt_text({"step": step})
-        assert alt.startswith(f"Step {step} of {we.N_STEPS} ({r['phase']}): ")
+        assert alt.startswith(f"Step {step} of {we.N_STEPS} ({r['phase']}, learning rate "
+                              f"{r['lr']:g}): ")
         assert "=" in alt and any(c.isdigit() for c in alt.split(":", 1)[1])
         drawn = [t.get_text() for t in fig.fig.findobj(lambda a: hasattr(a, "get_text"))
                  if t.get_text().strip()]
-        assert all(len(s) <= 40 for s in drawn)  # no sentence in the drawing
+        assert all(len(s) <= 44 for s in drawn)  # no sentence in the drawing
 
 
 def _numbers(text):
@@ -385,7 +388,7 @@ def test_svg_module_needs_the_standard_library_only(tmp_path):
             "r = {'step': 1, 'n_steps': 13, 'phase': 'forward', 'nodes': {k: [] for k in "
             "mod.NODE_XY}, 'edges': {e: [] for e in mod.EDGES}, 'biases': {b: [] for b in "
             "mod.BIASES}, 'new': set(), 'new_lines': {}, 'flow': (), 'weights': "
-            "{e: 0.1 for e in mod.EDGES}}\n"
+            "{e: 0.1 for e in mod.EDGES}, 'lr': 0.5}\n"
             "print(mod.svg(r)[:4])\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -398,7 +401,7 @@ def test_every_svg_frame_draws_every_value_of_its_step(lr, init):
     for step in range(1, we.N_STEPS + 1):
         r = we.compute_step(step, lr, init)
         _, texts = _svg_texts(we.svg(r))
-        assert f"Step {step} of {we.N_STEPS} · {r['phase']}" in texts
+        assert f"Step {step} of {we.N_STEPS} · {r['phase']} · α = {r['lr']:g}" in texts
         for lines in we.node_lines(r).values():
             for line in lines:
                 assert line in texts

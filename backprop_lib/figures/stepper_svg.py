@@ -119,6 +119,12 @@ def _arrow(a, b, colour):
             f'<polygon points="{pts}" fill="{colour}"/>')
 
 
+def phase_line(result):
+    """The frame's footer: where the walk is, and the learning rate its update will use."""
+    return (f"Step {result['step']} of {result['n_steps']} · {result['phase']} · "
+            f"α = {result['lr']:g}")
+
+
 def svg(result):
     """The frame of `result` (from worked_example.compute_step) as an SVG document (str).
 
@@ -126,7 +132,7 @@ def svg(result):
     travel along and an arrow showing which way take the phase's colour. Each edge's label
     shows the weight's latest value (w, then dW, then the new w).
     """
-    for key in ("step", "n_steps", "phase", "nodes", "edges", "biases", "new", "new_lines",
+    for key in ("step", "n_steps", "phase", "lr", "nodes", "edges", "biases", "new", "new_lines",
                 "flow", "weights"):
         if key not in result:
             raise ValueError(f"result must be a compute_step result; it has no {key!r}")
@@ -190,7 +196,7 @@ def svg(result):
             out.append(_text(x, y, line, colour=colour if i in fresh else INK,
                              anchor=anchor, halo=True))
     out.append(_text(6.0, h - 6.0 - FONT_PX / 2,
-                     f"Step {result['step']} of {result['n_steps']} · {result['phase']}",
+                     phase_line(result),
                      colour=colour, bold=True))
     out.append("</svg>")
     return "\n".join(out)

@@ -44,6 +44,7 @@ from .stepper_svg import (  # noqa: F401  (re-exported: the layout of both drawi
     NODE_XY,
     UPDATE,
     node_lines,
+    phase_line,
     svg,
 )
 
@@ -307,6 +308,7 @@ def compute_step(step=1, lr=0.5, init="hand"):
             (edges if e in EDGES else biases)[e].append(line)
     cur = walk[step - 1]
     return {"step": int(step), "n_steps": len(walk), "phase": cur.phase, "text": cur.text,
+            "lr": float(lr),
             "nodes": nodes, "edges": edges, "biases": biases,
             "new": set(cur.nodes) | set(cur.edges),
             "new_lines": {k: len(v) for k, v in cur.nodes.items()},
@@ -322,8 +324,10 @@ def _initial_weights(init):
 def step_alt(params, result):
     """The alt text of a frame, also its caption: where the walk is and the step's arithmetic
     (the drawing itself shows only the values)."""
-    return (f"Step {result['step']} of {result['n_steps']} ({result['phase']}): "
-            f"{result['text']}")
+    # the learning rate is named in every frame: until the update it changes nothing drawn,
+    # and a control that seems to do nothing looks broken
+    return (f"Step {result['step']} of {result['n_steps']} ({result['phase']}, "
+            f"learning rate {result['lr']:g}): {result['text']}")
 
 
 def draw_step(fig, result, artists):
@@ -373,8 +377,7 @@ def draw_step(fig, result, artists):
             text.set_position((x, y0 + step_y * row))
             text.set_text(lines[i])
             text.set_color(colour if i in fresh else "#222222")
-    artists["phase"].set_text(
-        f"Step {result['step']} of {result['n_steps']} · {result['phase']}")
+    artists["phase"].set_text(phase_line(result))
     artists["phase"].set_color(colour)
     return artists
 
