@@ -43,6 +43,9 @@ DEAD_BIAS = -100.0  # the bias that kills coast's unit: Z < 0 on every example
 IDENTICAL_LR, IDENTICAL_EPOCHS = 1.0, 3000  # the identical-units control at a stable rate:
 #   at lr 3 an effectively one-unit network oscillates with period 2 in some seeds
 SADDLE_RADII = (0.3, 0.1, 0.03)
+XOR_LAYERS = (2, 4, 1)  # the plateau experiments' sigmoid network
+SMALL_SCALE = 0.01  # the "small" initialization's weight standard deviation
+OSCILLATION = 1e-2  # a run whose loss spans more than this over its last 10 epochs oscillates
 COAST_LR = {"sgd": 0.1, "momentum": 0.1, "adam": 0.01}
 LIVE_STEPS, DEAD_STEPS = 20, 60
 
@@ -358,7 +361,7 @@ def xor_net(init="xavier", scale=1.0, seed=0, variant="plain"):
     'plain'; 'scaled_up' (the weights times SCALE_UP: same directions, larger scale);
     'identical' (every hidden unit a copy of the first: same incoming and outgoing weights)."""
     check_choice(variant, "variant", ("plain", "scaled_up", "identical"))
-    net = Network([2, 4, 1], "sigmoid", loss="bce", init=init, init_scale=scale, seed=seed)
+    net = Network(list(XOR_LAYERS), "sigmoid", loss="bce", init=init, init_scale=scale, seed=seed)
     if variant == "scaled_up":
         for k in ("W1", "W2"):
             net.params[k] *= SCALE_UP
@@ -432,6 +435,12 @@ def gradient_scaling(scales=(0.001, 0.003, 0.01, 0.03), seeds=PLATEAU_SEEDS,
             norms[s, j] = np.linalg.norm(net.gradients(X, Y)["dW1"])
     slopes = np.array([np.polyfit(np.log(scales), np.log(n), 1)[0] for n in norms])
     return dict(scales=np.array(scales), norms=norms, slopes=slopes)
+
+
+def oscillates(result, last=10) -> bool:
+    """Chapter "Dead neurons": True when a PlateauResult's loss spans more than OSCILLATION
+    over its last `last` epochs: its final loss is the phase of a bounce, not a level."""
+    return bool(np.ptp(result.loss[-last:]) > OSCILLATION)
 
 
 def plateau_variants(seeds=PLATEAU_SEEDS, lr=3.0, epochs=PLATEAU_EPOCHS) -> dict:

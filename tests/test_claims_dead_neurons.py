@@ -221,3 +221,49 @@ def test_plateau_point_is_a_saddle_and_fitted_order_is_three():
     for low, frac in du.saddle_check().values():
         assert low < 0 and frac > 0.1  # points below ln 2 at every radius
     assert np.all(np.abs(du.gradient_scaling(fitted=True)["slopes"] - 3) < 0.05)
+
+
+def test_bias_effects_paired_by_seed():
+    """Cells 8 and 9, paired by seed: the negative bias leaves more dead units in every seed
+    up to learning rate 0.1 but not beyond; the positive bias leaves fewer in most seeds at
+    0.03 and 0.1 (it helps a little) and more in every paired seed at 0.2 and 0.3."""
+    grid = du.dead_over_seeds(LRS, BIASES)
+    neg = du.paired_bias_counts(grid, BIASES, LRS, low=0.0, high=-0.5)
+    for lr in (0.03, 0.1):
+        assert neg[lr][1] == neg[lr][2] == len(du.SEEDS)  # more dead in every seed
+    assert all(neg[lr][1] < neg[lr][2] for lr in (0.2, 0.3))  # not in every seed beyond 0.1
+    pos = du.paired_bias_counts(grid, BIASES, LRS, low=0.0, high=0.1)
+    for lr in (0.03, 0.1):
+        fewer, more, pairs = pos[lr]
+        assert fewer > more and fewer > pairs / 2
+    for lr in (0.2, 0.3):
+        fewer, more, pairs = pos[lr]
+        assert fewer == 0 and more == pairs > 0
+
+
+def test_dead_fraction_hardly_predicts_the_loss():
+    """Cell 12: across seeds the correlation of the dead fraction with the final loss is weak
+    and changes sign between learning rates 0.1 and 0.3."""
+    r1, r3 = du.dead_loss_correlation(0.1), du.dead_loss_correlation(0.3)
+    assert abs(r1) < 0.5 and abs(r3) < 0.5
+    assert r1 * r3 < 0
+
+
+def test_only_the_identical_units_oscillate_at_rate_3():
+    """Cell 25: at learning rate 3 the identical network bounces in some seeds (its last loss
+    is a phase), so the table reports that instead of a range; no other start bounces."""
+    variants = du.plateau_variants()
+    bouncing = {name: sum(du.oscillates(r) for r in runs) for name, runs in variants.items()}
+    assert 0 < bouncing["identical"] < len(du.PLATEAU_SEEDS)
+    assert all(n == 0 for name, n in bouncing.items() if name != "identical")
+    for r in variants["identical"]:
+        if du.oscillates(r):  # a bounce: the loss goes up and down on alternate epochs
+            steps = np.diff(r.loss[-10:])
+            assert np.all(steps[1:] * steps[:-1] < 0)
+            assert np.min(np.abs(steps)) > du.OSCILLATION
+
+
+def test_fitted_order_beats_the_initial_order_by_one():
+    """Cell 29: at the start ||dW1|| ~ scale^2, once the output bias is fitted scale^3."""
+    assert np.all(np.abs(du.gradient_scaling()["slopes"] - 2) < 0.05)
+    assert np.all(np.abs(du.gradient_scaling(fitted=True)["slopes"] - 3) < 0.05)

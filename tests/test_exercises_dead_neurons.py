@@ -67,6 +67,9 @@ def test_coast_distance():
     s, beta = ex.COAST_LAST_STEP, ex.COAST_BETA
     assert ex.check_coast_distance(s * beta / (1 - beta)).ok
     for wrong, word in [(0.0, "plain SGD"), (s / (1 - beta), "includes the last live step"),
-                        (s * beta, "only the first step"), (s * (1 - beta), "not")]:
+                        (s * beta, "only the first step"), (s * (1 - beta), "not"),
+                        (beta / (1 - beta), "multiply it by the last step"),
+                        (s * beta * (1 - beta ** ex.COAST_PARTIAL) / (1 - beta),
+                         f"first {ex.COAST_PARTIAL} steps")]:
         fb = ex.check_coast_distance(wrong)
         assert not fb.ok and word in fb.message

@@ -85,6 +85,7 @@ def check_dead_mask(fn):
 #: Exercise 5: the length of a unit's last update before it died, and momentum's beta.
 COAST_LAST_STEP = 0.002
 COAST_BETA = dead_units.BETA
+COAST_PARTIAL = dead_units.DEAD_STEPS  # a simulation of this many steps sums a truncated series
 
 
 @functools.lru_cache(maxsize=4)
@@ -142,6 +143,11 @@ def check_coast_distance(answer):
         (s * (1 - beta), "the series is s beta / (1 - beta): beta over (1 - beta), not "
                          "(1 - beta)."),
         (s / beta, "the velocity is multiplied by beta each step, not divided."),
+        (beta / (1 - beta), "that is the distance in units of the last step, beta / (1 - beta) "
+                            "last steps: multiply it by the last step's length s."),
+        (s * beta * (1 - beta ** COAST_PARTIAL) / (1 - beta),
+         f"that is the sum of the first {COAST_PARTIAL} steps only: the series never stops, and "
+         "its tail is not quite 0 at this tolerance; the whole sum is s beta / (1 - beta)."),
     ], praise="each step is beta times the one before, so the dead unit coasts a total of "
               "s beta / (1 - beta), nine of its last steps for beta = 0.9.")
 
