@@ -9,8 +9,11 @@ is the rate at which that direction shrinks per step.
 - gd_rate, heavy_ball_rate: the worst rate over the eigenvalues, for a setting;
 - optimal_gd, optimal_heavy_ball: the best setting and its rate for curvatures in [mu, L];
 - heavy_ball_limit: the largest stable learning rate, 2 (1 + beta) / lambda_max;
-- tuned_gaps: f - f* after a run, for each optimizer, over a fine learning-rate grid (the
-  comparison of each optimizer at its own tuned learning rate).
+- tail_gap: the worst f - f* over the last fifth of a run, a measure of how close a run has
+  come that does not depend on where a spiral happens to be at the last step;
+- tuned_gaps: tail_gap for each optimizer over a fine learning-rate grid (the comparison of
+  each optimizer at its own tuned learning rate);
+- envelope_rate: the rate per step measured from a run's envelope, not from two single steps.
 
 Pure NumPy; the chapter's figures draw what these functions return.
 """
@@ -23,7 +26,7 @@ import numpy as np
 
 from . import surfaces
 from ._checks import check_positive
-from .optimizers import SGD, Adam, Momentum, RMSprop
+from .optimizers import SGD, Adam, Momentum, Nesterov, RMSprop
 
 
 def _eigenvalues(eigenvalues):
@@ -85,31 +88,66 @@ def heavy_ball_limit(beta, lam_max):
 TUNE_GRID = tuple(float(x) for x in np.geomspace(1e-3, 1.0, 73))
 
 
-def _optimizers(lr, beta):
-    return {"SGD": SGD(lr), "Momentum": Momentum(lr, beta=beta),
-            "RMSprop": RMSprop(lr), "Adam": Adam(lr)}
+#: The tuned comparison scores a run by its worst f - f* over the last 1/TAIL of its steps.
+#: The distance at the last step alone is a phase of the spiral for momentum, Nesterov and
+#: Adam: it jumps by orders of magnitude between neighbouring learning rates.
+TAIL = 5
+
+#: The optimizers of Figure 2 (Nesterov is compared in its own section).
+FOUR = ("SGD", "Momentum", "RMSprop", "Adam")
 
 
-@functools.lru_cache(maxsize=8)
-def tuned_gaps(surface="quadratic", steps=100, lrs=TUNE_GRID, beta=0.9):
-    """{optimizer: array of f - f* after `steps` steps, one per lr in `lrs`} (inf where the
+def _optimizers(lr, beta, names=FOUR):
+    make = {"SGD": lambda: SGD(lr), "Momentum": lambda: Momentum(lr, beta=beta),
+            "Nesterov": lambda: Nesterov(lr, beta=beta), "RMSprop": lambda: RMSprop(lr),
+            "Adam": lambda: Adam(lr)}
+    return {name: make[name]() for name in names}
+
+
+def tail_gap(run, tail=TAIL):
+    """The worst f - f* over the last len(run.gaps) // tail steps of a surfaces.Trajectory
+    (np.inf if it diverged), chapter "Optimizers": insensitive to the phase of a spiral."""
+    if run.diverged:
+        return np.inf
+    window = max(1, (len(run.gaps) - 1) // int(tail))
+    return float(np.max(run.gaps[-window:]))
+
+
+def _surface(surface):
+    if surface == "quadratic":
+        return surfaces.quadratic(condition=20.0)
+    if surface == "rosenbrock":
+        return surfaces.rosenbrock()
+    raise ValueError(f"surface must be 'quadratic' or 'rosenbrock', got {surface!r}")
+
+
+@functools.lru_cache(maxsize=16)
+def tuned_gaps(surface="quadratic", steps=100, lrs=TUNE_GRID, beta=0.9, names=FOUR,
+               tail=TAIL):
+    """{optimizer: array of tail_gap after `steps` steps, one per lr in `lrs`} (inf where the
     run diverged), on surface "quadratic" (condition 20) or "rosenbrock"
-    (chapter "Optimizers")."""
-    s = (surfaces.quadratic(condition=20.0) if surface == "quadratic"
-         else surfaces.rosenbrock() if surface == "rosenbrock" else None)
-    if s is None:
-        raise ValueError(f"surface must be 'quadratic' or 'rosenbrock', got {surface!r}")
-    out = {name: np.empty(len(lrs)) for name in _optimizers(1.0, beta)}
+    (chapter "Optimizers"). `names` may include "Nesterov"."""
+    s = _surface(surface)
+    out = {name: np.empty(len(lrs)) for name in names}
     for i, lr in enumerate(lrs):
-        for name, opt in _optimizers(lr, beta).items():
-            tr = surfaces.trajectory(opt, s, steps=steps)
-            out[name][i] = np.inf if tr.diverged else tr.gaps[-1]
+        for name, opt in _optimizers(lr, beta, names).items():
+            out[name][i] = tail_gap(surfaces.trajectory(opt, s, steps=steps), tail)
     return out
 
 
 def best_of(gaps, lrs=TUNE_GRID):
-    """{optimizer: (best lr, its f - f*)} from a tuned_gaps result."""
+    """{optimizer: (best lr, its gap)} from a tuned_gaps result."""
     return {name: (float(lrs[int(np.argmin(g))]), float(np.min(g))) for name, g in gaps.items()}
+
+
+def envelope_rate(path, start, end, width=100):
+    """The rate per step of a run, from its envelope (chapter "Optimizers"): the largest
+    |w_t| over `width` steps ending at `end`, over the same at `start`, to the power
+    1 / (end - start). The envelope of a spiral does not depend on its phase, so this rate
+    matches sqrt(beta) where a ratio of two single steps does not."""
+    norms = np.linalg.norm(np.asarray(path, dtype=np.float64), axis=1)
+    late, early = norms[end - width + 1:end + 1].max(), norms[start - width + 1:start + 1].max()
+    return float((late / early) ** (1.0 / (end - start)))
 
 
 NUDGES = 5  # nudged copies of a start in `nudge_spread`
@@ -120,7 +158,8 @@ def nudge_spread(lr, name="RMSprop", surface="rosenbrock", steps=500, nudges=NUD
     """max / min of f - f* after `steps` steps over the start and `nudges` copies of it
     multiplied by 1 + k NUDGE (chapter "Optimizers"): near 1 where the end point is a property
     of the setting, far above 1 where it is chaotic."""
-    s = surfaces.quadratic(condition=20.0) if surface == "quadratic" else surfaces.rosenbrock()
-    gaps = [surfaces.trajectory(_optimizers(lr, 0.9)[name], s, w0=s.start * (1 + k * NUDGE),
-                                steps=steps).gaps[-1] for k in range(nudges + 1)]
+    s = _surface(surface)
+    gaps = [surfaces.trajectory(_optimizers(lr, 0.9, (name,))[name], s,
+                                w0=s.start * (1 + k * NUDGE), steps=steps).gaps[-1]
+            for k in range(nudges + 1)]
     return float(max(gaps) / min(gaps))

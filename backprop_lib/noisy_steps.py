@@ -6,6 +6,8 @@
   normal): SGD's step carries the noise as it is, momentum's velocity raises the signal
   1/(1 - beta) times and the noise only 1/sqrt(1 - beta^2) times, Adam's step length falls
   towards mu / sqrt(mu^2 + sigma^2) of the learning rate;
+- stationary_spread: the ablation of that "signal over noise": on a noisy quadratic, the
+  spread at which momentum settles equals plain SGD's at the effective rate lr / (1 - beta);
 - weight_decay_under_noise: a weight whose loss gradient is pure noise of size sigma, decayed
   by L2 added to the gradient (Adam divides it by sqrt(v)) or by AdamW's decoupled decay;
 - warmup_steps: Adam's early step lengths with and without linear warmup.
@@ -30,6 +32,7 @@ SEEDS = (0, 1, 2, 3, 4)
 BATCH_SIZES = (1, 5, 10, 25, 50, 100)
 NOISE_RATIOS = (0.0, 0.5, 1.0, 3.0, 10.0)  # sigma / mu
 DECAY_SIGMAS = (0.01, 0.1, 1.0, 10.0, 100.0)
+DRAWS = 400  # random batches per batch size in minibatch_noise
 DECAY_GRID = (0.1, 0.2, 0.5, 1.0, 2.0)  # lambda: no L2 coefficient decays every sigma alike
 
 
@@ -43,7 +46,7 @@ def _flat(grads):
 
 
 @functools.lru_cache(maxsize=None)
-def minibatch_noise(seed=0, batch_sizes=BATCH_SIZES, draws=400):
+def minibatch_noise(seed=0, batch_sizes=BATCH_SIZES, draws=DRAWS):
     """At the initial weights of `seed`: {B: (measured, predicted)} mean ||g_B - g||^2 over
     `draws` mini-batches drawn without replacement, and the sampling formula's value;
     also ||g||^2 under key "full". Cached: treat the result as read-only."""
@@ -93,6 +96,39 @@ def noisy_steps(ratios=NOISE_RATIOS, steps=2000, lr=1e-3, beta=0.9, seeds=SEEDS)
         late = moves[steps // 2:]
         out[name] = (late.mean(axis=0), late.std(axis=0))
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def stationary_spread(lr=0.01, beta=0.9, sigma=1.0, steps=2000, burn=500, chains=200,
+                      seeds=SEEDS):
+    """{setting: variance of w per seed} on f(w) = w^2 / 2 with the noisy gradient w + sigma z
+    (chapter "Optimizers"), over `chains` independent runs per seed and the steps after
+    `burn`. Settings: "SGD lr", "momentum lr, beta" and "SGD lr/(1-beta)". Every run starts
+    at 0, the minimum, so only the noise moves it. Exact values for curvature 1:
+    SGD lr sigma^2 / (2 - lr); heavy ball lr sigma^2 (1 + beta) / ((1 - beta)(2 (1 + beta) - lr)).
+    Cached: treat the result as read-only."""
+    lr, sigma = check_positive(lr, "lr"), check_positive(sigma, "sigma")
+    steps, burn = check_int(steps, "steps", low=2), check_int(burn, "burn", low=0)
+    rng = [np.random.default_rng(1000 + s) for s in seeds]
+    opts = {"SGD lr": SGD(lr), "momentum lr, beta": Momentum(lr, beta),
+            "SGD lr/(1-beta)": SGD(lr / (1.0 - beta))}
+    ws = {k: np.zeros((chains, len(seeds))) for k in opts}
+    total = {k: np.zeros(len(seeds)) for k in opts}
+    for t in range(steps):
+        z = sigma * np.stack([r.standard_normal(chains) for r in rng], axis=-1)
+        for k, opt in opts.items():
+            opt.step({"w": ws[k]}, {"dw": ws[k] + z})  # the same noise for every setting
+            if t >= burn:
+                total[k] += (ws[k] ** 2).mean(axis=0)
+    return {k: v / (steps - burn) for k, v in total.items()}
+
+
+def stationary_spread_exact(lr=0.01, beta=0.9, sigma=1.0):
+    """The exact stationary variances of stationary_spread's three settings (curvature 1)."""
+    def hb(a, b):
+        return a * sigma**2 * (1 + b) / ((1 - b) * (2 * (1 + b) - a))
+    return {"SGD lr": hb(lr, 0.0), "momentum lr, beta": hb(lr, beta),
+            "SGD lr/(1-beta)": hb(lr / (1.0 - beta), 0.0)}
 
 
 def adam_step_prediction(ratios=NOISE_RATIOS):

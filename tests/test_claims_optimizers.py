@@ -36,27 +36,121 @@ def _best(gaps, lrs=hb.TUNE_GRID):
     return hb.best_of(gaps, lrs)
 
 
+def _vector_tail(kind, lrs, surface, steps, tail=hb.TAIL, beta=0.9):
+    """An independent implementation of the tuned comparison: every learning rate of `lrs`
+    at once (one row each), the rules written out here, not the library's optimizers.
+    Returns the worst f - f* over the last steps // tail steps (inf where a run diverged)."""
+    lam = np.array([1.0, 20.0])
+    if surface == "quadratic":
+        f = lambda W: 0.5 * (W * W * lam).sum(axis=1)  # noqa: E731
+        grad = lambda W: W * lam  # noqa: E731
+        start = (-4.0, 1.0)
+    else:
+        f = lambda W: (1 - W[:, 0]) ** 2 + 100 * (W[:, 1] - W[:, 0] ** 2) ** 2  # noqa: E731
+        grad = lambda W: np.stack([-2 * (1 - W[:, 0]) - 400 * W[:, 0] * (W[:, 1] - W[:, 0] ** 2),  # noqa: E731
+                                   200 * (W[:, 1] - W[:, 0] ** 2)], axis=1)
+        start = (-1.2, 1.0)
+    a = np.asarray(lrs, dtype=float)[:, None]
+    W = np.tile(np.array(start), (len(a), 1))
+    V, M, S = np.zeros_like(W), np.zeros_like(W), np.zeros_like(W)
+    dead, worst = np.zeros(len(a), bool), np.zeros(len(a))
+    with np.errstate(all="ignore"):
+        for t in range(1, steps + 1):
+            g = grad(W)
+            if kind == "SGD":
+                W = W - a * g
+            elif kind == "Momentum":
+                V = beta * V + g
+                W = W - a * V
+            elif kind == "Nesterov":
+                V = beta * V + g
+                W = W - a * (g + beta * V)
+            elif kind == "RMSprop":
+                S = 0.9 * S + 0.1 * g * g
+                W = W - a * g / (np.sqrt(S) + 1e-8)
+            else:
+                M, S = 0.9 * M + 0.1 * g, 0.999 * S + 0.001 * g * g
+                W = W - a * (M / (1 - 0.9**t)) / (np.sqrt(S / (1 - 0.999**t)) + 1e-8)
+            fv = f(W)
+            dead |= ~np.isfinite(fv) | (np.abs(W).max(axis=1) > 1e6) | (np.abs(fv) > 1e6)
+            W[dead] = 1.0
+            if t > steps - steps // tail:
+                worst = np.maximum(worst, fv)
+    return np.where(dead, np.inf, worst)
+
+
+_FINE = np.geomspace(1e-3, 1.0, 1945)  # 27 times finer than TUNE_GRID (72 steps -> 1944)
+_SHIFTED = np.array(hb.TUNE_GRID) * 10 ** (1 / 48)  # half a grid step up
+
+
+def test_the_independent_implementation_reproduces_the_library(tuned):
+    """The chapter's Figure 2 values, recomputed without the library's optimizers (RMSprop on
+    Rosenbrock only where it is not chaotic: see the nudge test below)."""
+    for surface, steps in fo.RACE_STEPS.items():
+        for name in hb.FOUR:
+            got = _vector_tail(name, hb.TUNE_GRID, surface, steps)
+            want = tuned[surface][name]
+            fin = np.isfinite(want)
+            assert np.array_equal(fin, np.isfinite(got)), (surface, name)
+            rtol = 1e-6
+            if surface == "rosenbrock" and name == "RMSprop":  # chaotic above 0.1: its digits
+                fin &= np.array(hb.TUNE_GRID) <= 0.1          # follow the rounding there, and
+                rtol = 1e-2  # below 0.1 its hops still amplify the rounding to ~1e-3
+            assert np.allclose(got[fin], want[fin], rtol=rtol, atol=1e-300), (surface, name)
+
+
 def test_tuned_sgd_beats_momentum_at_beta_0_9_and_tuned_heavy_ball_beats_both(tuned):
     """Figure 2's prose: tuned SGD's best is just below 2/kappa and beats momentum with
     beta = 0.9 at any learning rate of the grid ('about N times farther'); momentum at
-    (alpha*, beta*) ends far below both."""
+    (alpha*, beta*) ends far below both; RMSprop's and Adam's best rates are not SGD's."""
     q = _best(tuned["quadratic"])
     assert 0.08 < q["SGD"][0] < 0.1
-    assert q["Momentum"][1] > 100 * q["SGD"][1]
+    assert q["Momentum"][1] > 300 * q["SGD"][1]
     valley = surfaces.quadratic(20)
     a, b, _ = hb.optimal_heavy_ball(1.0, 20.0)
-    hb_gap = surfaces.trajectory(Momentum(a, beta=b), valley, steps=100).gaps[-1]
-    assert hb_gap < 1e-20 * q["SGD"][1]
-    # RMSprop's and Adam's best learning rates are not SGD's
-    assert q["RMSprop"][0] != q["SGD"][0] and q["Adam"][0] > q["SGD"][0]
+    hb_gap = hb.tail_gap(surfaces.trajectory(Momentum(a, beta=b), valley, steps=100))
+    assert hb_gap < 1e-15 * q["SGD"][1]
+    assert q["Adam"][0] > q["SGD"][0] and q["RMSprop"][1] > q["Adam"][1]
 
 
-def test_the_winner_is_not_the_grids_choice():
-    """A grid three times finer (72 points per decade) keeps the order: tuned SGD beats the
-    best beta = 0.9 momentum on the quadratic."""
-    fine = tuple(float(x) for x in np.geomspace(1e-3, 1.0, 217))
-    q = _best(hb.tuned_gaps("quadratic", 100, fine), fine)
-    assert q["Momentum"][1] > 100 * q["SGD"][1]
+@pytest.mark.parametrize("grid", ["fine", "shifted"])
+def test_the_rankings_are_not_the_grids_choice(grid):
+    """The rankings the chapter reads from Figure 2 hold on a grid 27 times finer and on one
+    shifted by half a step, with the phase-robust measure (the worst over the last fifth):
+    quadratic: SGD < Nesterov (within a small factor) << momentum (hundreds of times);
+    Rosenbrock: momentum and Adam thousands of times closer than SGD and RMSprop. The
+    last-step measure fails this: on the fine grid momentum at beta 0.9 'beats' tuned SGD."""
+    lrs = _FINE if grid == "fine" else _SHIFTED
+    q = {k: _vector_tail(k, lrs, "quadratic", 100).min() for k in hb.FOUR + ("Nesterov",)}
+    assert q["SGD"] == min(q.values())
+    assert q["Nesterov"] < 3 * q["SGD"]
+    assert q["Momentum"] > 300 * q["SGD"] and q["Momentum"] > 100 * q["Nesterov"]
+    r = {k: _vector_tail(k, lrs, "rosenbrock", 500).min() for k in hb.FOUR}
+    assert min(r["SGD"], r["RMSprop"]) > 1000 * max(r["Momentum"], r["Adam"])
+    if grid == "fine":  # the phase measure's flip, which the chapter's measure avoids
+        lam = np.array([1.0, 20.0])
+
+        def last_step(lrs, beta):  # f - f* after the last step, every lr at once
+            a, w = np.asarray(lrs)[:, None], np.tile([-4.0, 1.0], (len(lrs), 1))
+            v = np.zeros_like(w)
+            for _ in range(100):
+                v = beta * v + lam * w
+                w = w - a * v
+            return 0.5 * (lam * w * w).sum(axis=1)
+
+        sgd = last_step(_FINE[_FINE < 0.1], 0.0).min()
+        assert last_step(np.linspace(0.12, 0.13, 2001), 0.9).min() < sgd
+
+
+def test_momentum_against_adam_on_rosenbrock_is_the_grids_choice(tuned):
+    """'which of the two is closer is the grid's choice ... on a much finer grid both dips go
+    orders of magnitude deeper and Adam's ends below momentum's'."""
+    r = _best(tuned["rosenbrock"])
+    assert r["Momentum"][1] < r["Adam"][1]  # the chapter's grid: momentum lower
+    mom = _vector_tail("Momentum", np.linspace(0.0015, 0.0035, 2001), "rosenbrock", 500).min()
+    adam = _vector_tail("Adam", np.linspace(0.82, 0.88, 2001), "rosenbrock", 500).min()
+    assert adam < mom  # a finer grid: Adam lower
+    assert mom < r["Momentum"][1] / 100 and adam < r["Adam"][1] / 100
 
 
 def test_tuned_sgd_beats_momentum_0_9_from_five_starts():
@@ -66,11 +160,10 @@ def test_tuned_sgd_beats_momentum_0_9_from_five_starts():
     for _ in range(5):
         angle = rng.uniform(0, 2 * np.pi)
         w0 = np.linalg.norm(valley.start) * np.array([np.cos(angle), np.sin(angle)])
-        sgd = min(surfaces.trajectory(SGD(lr), valley, w0=w0, steps=100).gaps[-1]
+        sgd = min(hb.tail_gap(surfaces.trajectory(SGD(lr), valley, w0=w0, steps=100))
                   for lr in hb.TUNE_GRID if lr < 0.1)
-        mom = min((np.inf if (t := surfaces.trajectory(Momentum(lr, beta=0.9), valley, w0=w0,
-                                                         steps=100)).diverged else t.gaps[-1])
-                  for lr in hb.TUNE_GRID)
+        mom = min(hb.tail_gap(surfaces.trajectory(Momentum(lr, beta=0.9), valley, w0=w0,
+                                                  steps=100)) for lr in hb.TUNE_GRID)
         assert mom > 10 * sgd
 
 
@@ -113,10 +206,11 @@ def test_eigen_analysis_of_momentum():
     assert brute[0] >= rate - 1e-9 and brute[0] < rate + 0.02
     assert abs(brute[1] - a) < 0.01 and abs(brute[2] - b) < 0.03
     assert hb.optimal_gd(1.0, 20.0)[1] == pytest.approx(hb.gd_rate(2 / 21, lam))
-    # measured on a run: the distance shrinks by about sqrt(beta) per step
-    norms = np.linalg.norm(surfaces.trajectory(Momentum(lr, beta), valley, steps=800).path,
-                           axis=1)
-    assert (norms[800] / norms[400]) ** (1 / 400) == pytest.approx(np.sqrt(beta), abs=0.01)
+    # measured on a run, from the envelope: the distance shrinks by sqrt(beta) per step
+    path = surfaces.trajectory(Momentum(lr, beta), valley, steps=800).path
+    assert hb.envelope_rate(path, 400, 800) == pytest.approx(np.sqrt(beta), abs=0.002)
+    norms = np.linalg.norm(path, axis=1)  # two single steps mix in the phase: farther off
+    assert abs((norms[800] / norms[400]) ** (1 / 400) - np.sqrt(beta)) > 0.002
 
 
 def test_keras_form_equals_pytorch_form_for_a_constant_lr():
@@ -215,11 +309,25 @@ def test_network_lessons(net_finals):
     assert all(0.7 < r < 1.3 for r in ratios.values()), ratios
     # and not because every row is alike: at the same rate momentum is clearly ahead
     assert all(means[lr]["Momentum"] < 0.9 * means[lr]["SGD"] for lr in ratios)
+    # 'For SGD and momentum that is the top of the grid'
+    assert best["SGD"][0] == best["Momentum"][0] == max(net_finals)
+
+
+@pytest.mark.slow  # many seeds: in make test, not make fast
+def test_sgd_and_momentum_best_network_rates_are_inside_the_extended_grid():
+    """'SGD's best is 10 and momentum's 3, each now inside the grid, with larger rates worse',
+    by the mean over the seeds, and clearly (not a coin toss between neighbours)."""
+    edge = fo.network_edge()
+    for name, want in (("SGD", 10.0), ("Momentum", 3.0)):
+        means = {lr: f.mean() for lr, f in edge[name].items()}
+        lrs = sorted(means)
+        assert min(means, key=means.get) == want and lrs[0] < want < lrs[-1]
+        assert all(means[want] < m / 1.5 for lr, m in means.items() if lr != want)
 
 
 @pytest.mark.slow  # many seeds: in make test, not make fast
 def test_no_setting_of_the_network_figure_diverges():
-    """Figure 5's caption: 'No setting of these controls diverges, for this seed or any other
+    """Figure 6's caption: 'No setting of these controls diverges, for this seed or any other
     the table below uses'. Every frame at seed 0; every seed at the two top rates, where the
     loss spikes (the lower rates stay far from the divergence threshold)."""
     for lr in fo.NETWORK.controls[0].values:
@@ -309,18 +417,18 @@ def test_rmsprop_at_the_top_rate_is_chaotic_not_just_noisy():
 
 
 def test_nesterov_at_beta_0_9_is_as_good_as_tuned_sgd_and_has_the_predicted_limit():
-    """'tuned Nesterov lands in the same range as tuned SGD, far below heavy ball at
-    beta = 0.9', and its limit (2 + 2 beta) / ((1 + 2 beta) lambda_max)."""
+    """'tuned Nesterov reaches ..., within a factor N of tuned SGD and about M times below
+    heavy ball at beta = 0.9', and its limit (2 + 2 beta) / ((1 + 2 beta) lambda_max)."""
     from backprop_lib.optimizers import Nesterov
 
     valley = surfaces.quadratic(20)
 
     def best(make):
-        return min(np.inf if (t := surfaces.trajectory(make(lr), valley, steps=100)).diverged
-                   else t.gaps[-1] for lr in hb.TUNE_GRID)
+        return min(hb.tail_gap(surfaces.trajectory(make(lr), valley, steps=100))
+                   for lr in hb.TUNE_GRID)
 
     nesterov = best(lambda lr: Nesterov(lr, 0.9))
-    assert best(SGD) / 10 < nesterov < 10 * best(SGD)
+    assert best(SGD) <= nesterov < 3 * best(SGD)
     assert nesterov < best(lambda lr: Momentum(lr, 0.9)) / 100
     limit = (2 + 2 * 0.9) / (1 + 2 * 0.9) / 20
     assert not surfaces.trajectory(Nesterov(0.99 * limit, 0.9), valley, steps=3000).diverged
@@ -359,6 +467,25 @@ def test_momentum_raises_signal_more_than_noise():
     assert np.all(np.abs(ratio / (1 / np.sqrt(1 - 0.9**2)) - 1) < 0.25)
     sgd_mean, sgd_std = ns.noisy_steps()["SGD"]
     assert np.allclose(sgd_std[1:] / np.array(ns.NOISE_RATIOS[1:])[:, None], 1, atol=0.1)
+
+
+def test_momentum_settles_as_noisily_as_sgd_at_the_effective_rate():
+    """'Heavy-ball momentum settles as noisily as SGD at alpha/(1-beta)': the ablation that
+    would refute 'momentum averages noise away'. Measured variances match the exact ones, and
+    momentum's is within 10% of SGD's at lr/(1-beta) and ten times SGD's at lr."""
+    spread, exact = ns.stationary_spread(), ns.stationary_spread_exact()
+    for k in spread:
+        assert np.all(np.abs(spread[k] / exact[k] - 1) < 0.05), k
+    mom, eff, sgd = (spread[k].mean() for k in ("momentum lr, beta", "SGD lr/(1-beta)", "SGD lr"))
+    assert abs(mom / eff - 1) < 0.1 and 8 < mom / sgd < 12
+
+
+def test_adams_noisy_step_gap_is_sampling_error_of_the_mean_gradient():
+    """'measured against it Adam's mean step is within N% of the prediction at every sigma'."""
+    steps, predicted = ns.noisy_steps(), ns.adam_step_prediction()
+    ratio = steps["Adam"][0].mean(axis=1) / steps["SGD"][0].mean(axis=1) / predicted
+    assert np.all(np.abs(ratio - 1) < 0.05)
+    assert abs(steps["SGD"][0][-1].mean() - 1) > 0.1  # at sigma = 10 the draws' mean is off
 
 
 def test_adams_step_tends_to_mu_over_root_mean_square():

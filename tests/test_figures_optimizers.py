@@ -33,7 +33,7 @@ def test_network_frames_compute_and_draw_without_warnings():
         warnings.simplefilter("error")
         for params in fig.grid():
             fig.update(**params)
-            # "no setting of these controls diverges" (chapter 7, Figure 4)
+            # "no setting of these controls diverges" (chapter 7, Figure 6)
             assert fig.artists["warning"].get_text() == "", params
     assert len(fig.grid()) <= 45  # every pair of settings (interactive.frames)
 

@@ -672,6 +672,15 @@ def network_finals(lrs=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), init="xavier", s
     return out
 
 
+def network_edge(names=("SGD", "Momentum"), lrs=(1.0, 3.0, 10.0, 30.0), init="xavier",
+                 scale=1.0, seeds=NET_SEEDS):
+    """{name: {lr: final losses over the seeds}} for learning rates around and above the
+    table's top (chapter "Optimizers"): where SGD's and momentum's best lies when the
+    table's grid stops at its best."""
+    return {name: {lr: np.array([network_run(name, float(lr), init, scale, seed).final_loss
+                                 for seed in seeds]) for lr in lrs} for name in names}
+
+
 def network_table(lrs=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), init="xavier", scale=1.0,
                   seeds=NET_SEEDS):
     """Rows (lr, then 'mean (min-max)' of the final loss over the seeds per optimizer) and
@@ -719,9 +728,10 @@ def as_image(fig, dpi=80):
 
 
 def tuned_figure(steps=None):
-    """Figure: f - f* after the run against the learning rate, each optimizer on a fine grid
-    (heavy_ball.tuned_gaps), on the quadratic (left) and Rosenbrock's valley (right).
-    A learning rate at which a run diverged has no point."""
+    """Figure: the worst f - f* over the last fifth of the run (heavy_ball.tail_gap) against
+    the learning rate, each optimizer on a fine grid (heavy_ball.tuned_gaps), on the
+    quadratic (left) and Rosenbrock's valley (right). A learning rate at which a run
+    diverged has no point."""
     from .. import heavy_ball, plots
 
     steps = RACE_STEPS if steps is None else steps
@@ -744,6 +754,6 @@ def tuned_figure(steps=None):
         title = (r"quadratic, $\kappa$ = 20, " if surface == "quadratic"
                  else "Rosenbrock, ") + f"{steps[surface]} steps"
         ax.set_title(title, fontsize=10)
-    axes[0].set_ylabel(r"$f(w_T) - f(w^\ast)$")
+    axes[0].set_ylabel(r"worst $f - f(w^\ast)$, last fifth")
     fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=10, frameon=False)
     return fig
