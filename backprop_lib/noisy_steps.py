@@ -131,6 +131,15 @@ def stationary_spread_exact(lr=0.01, beta=0.9, sigma=1.0):
             "SGD lr/(1-beta)": hb(lr / (1.0 - beta), 0.0)}
 
 
+def defaults(function):
+    """{argument: default} of one of this module's experiments: the settings the chapter's
+    prose quotes, read from the code (chapter "Optimizers")."""
+    import inspect
+
+    return {k: p.default for k, p in inspect.signature(function).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
 def adam_step_prediction(ratios=NOISE_RATIOS):
     """mu / sqrt(mu^2 + sigma^2) with mu = 1: Adam's m averages to mu, its v to mu^2 + sigma^2."""
     r = np.asarray(ratios, dtype=float)
