@@ -605,7 +605,17 @@ PHONE_JS = """() => {
                                                    || img.getAttribute('width')) - 1
   ).map(img => Math.round(img.getBoundingClientRect().width) + ' of '
         + img.getAttribute('width') + ' px: ' + (img.getAttribute('alt') || '').slice(0, 40));
-  return {sideways: document.documentElement.scrollWidth - window.innerWidth, clipped, shrunk};
+  // ... and a frame that declares it fits (img.bp-fits) does fit: it does not scroll, its
+  // hint hidden, with the right of it out of sight
+  const unfit = [...document.querySelectorAll('article img.bp-fits')].filter(img =>
+    img.getBoundingClientRect().width > img.parentElement.clientWidth + 1
+  ).map(img => Math.round(img.getBoundingClientRect().width) + ' px in '
+        + img.parentElement.clientWidth + ' px: ' + (img.getAttribute('alt') || '').slice(0, 40));
+  // one swipe line under a figure: a player's own, never the page's as well
+  const hints = [...document.querySelectorAll('article div.cell_output:has(.bp-player)')]
+    .filter(o => getComputedStyle(o, '::after').content.includes('Swipe')).length;
+  return {sideways: document.documentElement.scrollWidth - window.innerWidth, clipped, shrunk,
+          unfit, hints};
 }"""
 
 
@@ -626,6 +636,9 @@ def test_at_phone_width_wide_equations_scroll_in_their_box(chromium, server, boo
                 found.append(f"{rel}: the page scrolls {report['sideways']} px sideways")
             found += [f"{rel}: equation cut off, {c}" for c in report["clipped"]]
             found += [f"{rel}: figure shrunk to {c}" for c in report["shrunk"]]
+            found += [f"{rel}: a frame that fits a phone scrolls, {c}" for c in report["unfit"]]
+            if report["hints"]:
+                found.append(f"{rel}: {report['hints']} player(s) with a second swipe line")
     assert not found, "\n".join(found)
     assert wide > 0, "no equation is wider than a phone: the check above tested nothing"
 
