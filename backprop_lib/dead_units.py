@@ -25,6 +25,7 @@ from .batchnorm import BatchNormNetwork, unchanged_statistics
 from .data import two_moons, xor
 from .network import Network
 from .optimizers import SGD, Adam, Momentum
+from .search import _write, flatten
 from .train import train
 
 DEAD_EPOCHS = 25  # the units that die, die early: 40 epochs gave the same fractions within
@@ -241,42 +242,56 @@ def paired_bias_counts(grid, biases, lrs, low=0.0, high=0.1) -> dict:
 # --------------------------------------------------------------------------- sharpness
 
 
-def _flat_grad(net, X, Y):
-    g = net.gradients(X, Y)
-    return np.concatenate([g["d" + k].ravel() for k in net.params])
+def largest_curvature(net, X, Y, iterations=30, h=1e-5, seed=0) -> float:
+    """Chapter "Dead neurons": the largest eigenvalue of the Hessian of net's loss at its
+    parameters, by `iterations` steps of the Lanczos method on Hessian-vector products
+    (central differences of the exact gradient; search.hessian builds the whole matrix, too
+    costly for thousands of weights). Unlike power iteration, which finds the eigenvalue
+    largest in size and stalls between +lambda and -lambda, Lanczos gives the top of the
+    spectrum whatever its negative end. net is left unchanged."""
+    theta = flatten(net.params)
 
+    def hvp(v):
+        grads = []
+        for t in (theta + h * v, theta - h * v):
+            _write(net, t)
+            g = net.gradients(X, Y)
+            grads.append(np.concatenate([g["d" + k].ravel() for k in net.params]))
+        return (grads[0] - grads[1]) / (2 * h)
 
-def _set_flat(net, theta):
-    start = 0
-    for v in net.params.values():
-        v[...] = theta[start:start + v.size].reshape(v.shape)
-        start += v.size
+    n = min(int(iterations), theta.size)
+    Q = np.zeros((n, theta.size))
+    alpha, beta = [], []
+    q = np.random.default_rng(seed).standard_normal(theta.size)
+    q /= np.linalg.norm(q)
+    try:
+        for k in range(n):
+            Q[k] = q
+            w = hvp(q)
+            alpha.append(float(q @ w))
+            w -= Q[:k + 1].T @ (Q[:k + 1] @ w)  # full reorthogonalization: no ghost copies
+            b = float(np.linalg.norm(w))
+            if k == n - 1 or b <= 1e-12 * max(1.0, abs(alpha[-1])):
+                break  # the Krylov space is exhausted: T's eigenvalues are H's
+            beta.append(b)
+            q = w / b
+    finally:
+        _write(net, theta)
+    off = beta[:len(alpha) - 1]
+    T = np.diag(alpha) + np.diag(off, 1) + np.diag(off, -1)
+    return float(np.linalg.eigvalsh(T)[-1])
 
 
 @functools.lru_cache(maxsize=64)
 def sharpness(activation="relu", init="he", bias=0.0, seed=0, iterations=30, h=1e-5):
-    """(Cached.) Chapter "Dead neurons": the largest eigenvalue of the Hessian of the full-batch
-    loss on two moons at the start of rectifier_net(activation, init, bias, seed), by power
-    iteration on Hessian-vector products (central differences of the exact gradient), and
-    the mean |output| there. Plain gradient descent on a quadratic this curved overshoots
-    above a learning rate of 2 / lambda_max (chapter 4)."""
+    """(Cached.) Chapter "Dead neurons": (largest_curvature, mean |output|) of the full-batch
+    loss on two moons at the start of rectifier_net(activation, init, bias, seed). Plain
+    gradient descent on a quadratic this curved overshoots above a learning rate of
+    2 / lambda_max (chapter 4)."""
     X, Y = moons()
     net = rectifier_net(activation, init, 1.0, bias, seed=seed)
-    theta = np.concatenate([v.ravel() for v in net.params.values()])
     out = float(np.mean(np.abs(net.forward(X))))
-    v = np.random.default_rng(seed).standard_normal(theta.size)
-    lam = 0.0
-    for _ in range(iterations):
-        v /= np.linalg.norm(v)
-        _set_flat(net, theta + h * v)
-        gp = _flat_grad(net, X, Y)
-        _set_flat(net, theta - h * v)
-        gm = _flat_grad(net, X, Y)
-        Hv = (gp - gm) / (2 * h)
-        lam = float(v @ Hv)
-        v = Hv
-    _set_flat(net, theta)
-    return lam, out
+    return largest_curvature(net, X, Y, iterations, h, seed), out
 
 
 # --------------------------------------------------------------------------- coasting
