@@ -6,24 +6,38 @@ hidden layer l, batch normalization sits between the weighted sum and the activa
 
     Z{l}      = W{l} A{l-1}                          (no bias: beta{l} takes its place)
     mu        = mean of Z{l} over the examples       shape (n_l, 1)
-    var       = mean of (Z{l} - mu)^2 over the examples  (biased, as in the paper)
-    Zhat{l}   = (Z{l} - mu) / sqrt(var + eps)
+    D         = Z{l} - mu
+    var       = mean of D^2 over the examples        (biased, as in the paper)
+    s         = sqrt(var + eps)
+    Zhat{l}   = D / s
     Ztilde{l} = gamma{l} * Zhat{l} + beta{l}         gamma, beta: (n_l, 1), learned
     A{l}      = f_l(Ztilde{l})
 
-Backward, with dZtilde = dA{l} * f_l'(Ztilde{l}) and s = sqrt(var + eps):
+Backward, node by node on that graph (`batchnorm_backward_steps`), with
+dZtilde = dA{l} * f_l'(Ztilde{l}); sums and means run over the m examples, per feature:
 
-    dgamma{l} = sum over examples of dZtilde * Zhat
-    dbeta{l}  = sum over examples of dZtilde
+    dgamma{l} = sum(dZtilde * Zhat)                  dbeta{l} = sum(dZtilde)
     dZhat     = gamma{l} * dZtilde
+    dvar      = sum(dZhat * D) * (-1/2) s^-3         (var reaches L only through Zhat)
+    dmu       = -sum(dZhat) / s                      (+ dvar * (-2/m) sum(D), which is 0)
+    dZ{l}     = dZhat / s                            (the direct path)
+              + dvar * 2 D / m                       (the path through var)
+              + dmu / m                              (the path through mu)
+
+and the three paths collect into the compact formula `batchnorm_backward` computes:
+
     dZ{l}     = (dZhat - mean(dZhat) - Zhat * mean(dZhat * Zhat)) / s
 
-(the two means over the examples are there because every example's Zhat depends on the
-whole batch through mu and var). The output layer keeps its bias and no normalization.
+(the path through mu gives the first mean, the path through var the second: they are there
+because every example's Zhat depends on the whole batch). The output layer keeps its bias
+and no normalization.
 
 Training and inference: during training each batch is normalized by its own mean and
-variance, and a running average of them is kept (momentum 0.1 as in PyTorch:
-running = 0.9 running + 0.1 batch, with the unbiased batch variance, as PyTorch does).
+variance, and a running average of them is kept in PyTorch's convention (momentum 0.1:
+running = (1 - momentum) running + momentum batch), with the unbiased batch variance
+var * m / (m - 1), as PyTorch keeps it, while the normalization itself uses the biased var.
+(Keras writes the same average with momentum 0.99 meaning the weight of the old value,
+and keeps the biased variance: `batch_statistics.running_update` computes both.)
 `predict` and `forward(X, training=False)` use the running averages, so a prediction for
 one example does not depend on which other examples share its batch.
 
@@ -43,7 +57,9 @@ import numpy as np
 from ._checks import check_real, describe
 from .network import Network, Trace
 
-__all__ = ["BatchNormNetwork", "batchnorm_backward", "batchnorm_forward", "unchanged_statistics"]
+__all__ = ["BatchNormNetwork", "batchnorm_backward", "batchnorm_backward_steps",
+           "batchnorm_forward",
+           "unchanged_statistics"]
 
 
 def batchnorm_forward(Z, gamma, beta, eps=1e-5):
@@ -92,6 +108,33 @@ def batchnorm_backward(dZtilde, cache):
     dZhat = gamma * dZtilde
     dZ = inv_std * (dZhat - _row_mean(dZhat) - Zhat * _row_mean(dZhat * Zhat))
     return dZ, dgamma, dbeta
+
+
+def batchnorm_backward_steps(dZtilde, cache):
+    """The backward pass node by node, as chapter "Practical tips" derives it.
+
+    Returns a dict of the adjoints of the graph's nodes (names as in the module docstring):
+    "dgamma", "dbeta", "dZhat", "dvar", "dmu", the three paths into dZ ("dZ_direct",
+    "dZ_via_var", "dZ_via_mu") and their sum "dZ", which equals `batchnorm_backward`'s.
+    """
+    Zhat, inv_std, gamma = _check_cache(cache)
+    dZtilde = _as_float_matrix(dZtilde, "dZtilde", Zhat.dtype)
+    if dZtilde.shape != Zhat.shape:
+        raise ValueError(f"dZtilde must have the shape of the forward pass's Z, {Zhat.shape}; "
+                         f"got {dZtilde.shape}")
+    m = Zhat.shape[1]
+    s = 1.0 / inv_std
+    D = Zhat * s  # Z - mu
+    dZhat = gamma * dZtilde
+    dvar = (dZhat * D).sum(axis=1, keepdims=True) * (-0.5) * inv_std ** 3
+    dmu = -dZhat.sum(axis=1, keepdims=True) * inv_std + dvar * (-2.0 / m) * D.sum(
+        axis=1, keepdims=True)
+    paths = {"dZ_direct": dZhat * inv_std, "dZ_via_var": dvar * 2.0 * D / m,
+             "dZ_via_mu": np.broadcast_to(dmu / m, Zhat.shape).copy()}
+    return {"dgamma": (dZtilde * Zhat).sum(axis=1, keepdims=True),
+            "dbeta": dZtilde.sum(axis=1, keepdims=True), "dZhat": dZhat, "dvar": dvar,
+            "dmu": dmu, **paths, "dZ": paths["dZ_direct"] + paths["dZ_via_var"]
+            + paths["dZ_via_mu"]}
 
 
 def _as_float_matrix(value, name, dtype=None):
@@ -233,8 +276,8 @@ class BatchNormNetwork(Network):
             Z = self.params[f"W{l}"] @ A
             if l < self.L:
                 gamma, beta = self.params[f"gamma{l}"], self.params[f"beta{l}"]
-                if training:
-                    Zt, bn = _forward(Z, gamma, beta, self.eps)
+                if training or not self.running:
+                    Zt, bn = self._normalize(Z, gamma, beta)
                     Zhat = bn[0]
                 else:
                     mean, var = self.running[f"mean{l}"], self.running[f"var{l}"]
@@ -248,6 +291,14 @@ class BatchNormNetwork(Network):
                 cache[key].append(value)
         self.cache = cache
         return A
+
+    def _normalize(self, Z, gamma, beta):
+        """(Ztilde, cache) of one hidden layer in training mode: batch statistics."""
+        return _forward(Z, gamma, beta, self.eps)
+
+    def _normalize_backward(self, dZt, cache):
+        """(dZ, dgamma, dbeta) of one hidden layer from its cache."""
+        return batchnorm_backward(dZt, cache)
 
     def predict(self, X):
         """The prediction in inference mode (running statistics)."""
@@ -272,7 +323,7 @@ class BatchNormNetwork(Network):
         for l in range(self.L, 0, -1):
             if l < self.L:
                 dZt = self._dZ(l, dA)  # dL/dZtilde{l}
-                dZ, dgamma, dbeta = batchnorm_backward(dZt, c["bn"][l])
+                dZ, dgamma, dbeta = self._normalize_backward(dZt, c["bn"][l])
                 out[f"dgamma{l}"], out[f"dbeta{l}"] = dgamma, dbeta
                 if keep_all:
                     out[f"dZtilde{l}"] = dZt

@@ -269,3 +269,29 @@ def test_forward_names_a_directly_assigned_parameter_of_the_wrong_shape():
     net.params["W1"] = np.zeros((2, 2))
     with pytest.raises(ValueError, match=r"net.params\['W1'\].*shape \(3, 2\)"):
         net.forward(np.zeros((2, 4)))
+
+
+def test_backward_steps_match_the_graph_and_the_compact_formula():
+    from backprop_lib import batchnorm_graph
+    from backprop_lib.batchnorm import batchnorm_backward_steps
+
+    rng = np.random.default_rng(4)
+    Z, R = rng.normal(2.0, 3.0, size=(3, 6)), rng.normal(size=(3, 6))
+    gamma, beta = rng.uniform(0.5, 2.0, (3, 1)), rng.normal(size=(3, 1))
+    _, cache = batchnorm_forward(Z, gamma, beta)
+    steps = batchnorm_backward_steps(R, cache)
+    numeric = batchnorm_graph.numerical_adjoints(Z, gamma, beta, R)
+    for node in batchnorm_graph.NODES:
+        assert bp.relative_error(steps["d" + node], numeric[node]) < 1e-7, node
+    np.testing.assert_allclose(steps["dZ"], batchnorm_backward(R, cache)[0], atol=1e-14)
+    # the two mean terms: the path via mu is -mean(dZhat)/s, the one via var the Zhat term
+    dZhat, s = gamma * R, 1 / cache[1]
+    np.testing.assert_allclose(steps["dZ_via_mu"], -dZhat.mean(axis=1, keepdims=True) / s
+                               * np.ones_like(Z), atol=1e-14)
+    np.testing.assert_allclose(steps["dZ_via_var"],
+                               -cache[0] * (dZhat * cache[0]).mean(axis=1, keepdims=True) / s,
+                               atol=1e-14)
+    # holding mu and var constant (the direct path alone) is far off
+    assert bp.relative_error(steps["dZ_direct"], numeric["Z"]) > 0.1
+    with pytest.raises(ValueError, match="node"):
+        batchnorm_graph.downstream("W", Z, Z, gamma, beta, R)

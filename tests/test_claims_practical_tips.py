@@ -272,18 +272,21 @@ def test_tanh_bounds_the_output_so_the_sweep_cannot_diverge():
 
 
 def test_monitor_claims():
-    runs = pr.monitor_runs(epochs=100)
+    runs = pr.monitor_runs()
     healthy, _ = runs["healthy"]
     assert healthy.findings == []
     mon, history = runs["unhealthy"]
     first = {(f.layer, f.kind): f.epoch for f in mon.findings}
-    assert first[(1, "vanishing")] == 0 and first[(2, "vanishing")] == 0
+    # "as soon as it has seen them move": epoch 1, the first epoch with a ratio
+    assert first[(1, "vanishing")] == 1 and first[(2, "vanishing")] == 1
+    # "then the last ones"
+    assert first[(8, "vanishing")] > first[(7, "vanishing")] > 1
     assert first[(None, "imbalance")] == 0
     imbalance = next(f for f in mon.findings if f.kind == "imbalance")
     assert "layer 8" in imbalance.message and "layer 1)" in imbalance.message
     # it settles into predicting one half, and every gradient dies out
     assert history.final_loss == pytest.approx(LN2, abs=1e-4)
-    assert np.all(mon.norms[-1] < mon.vanish)
+    assert np.all(mon.ratios[-1] < mon.vanish) and np.all(mon.norms[-1] < 1e-6)
     # the global-norm rule (norm of all gradients > 10) stays silent
     X, Y = pr.standard_moons()
     deep = bp.Network([2] + [16] * 7 + [1], "sigmoid", "bce", init="small", seed=0)
@@ -359,3 +362,147 @@ def test_batch_norm_prediction_does_not_depend_on_the_batch():
                                         init="he", seed=0)
     bp.train(net, X, Y, bp.optimizers.SGD(0.3), epochs=100)
     np.testing.assert_allclose(net.predict(X[:, :3]), net.predict(X)[:, :3])
+
+
+# --------------------------------------------------------------------------- second edition
+
+
+def test_variance_factors_forward_n_in_backward_n_out():  # review m1
+    for seed in range(5):
+        f = pr.variance_factors(seed=seed)
+        assert f["forward"] == pytest.approx(f["n_in_var"], rel=0.15)
+        assert f["backward"] == pytest.approx(f["n_out_var"], rel=0.15)
+        assert abs(f["backward"] - f["n_in_var"]) > 0.5  # n_in sigma^2 would be wrong
+
+
+def test_one_scalar_std_is_set_by_the_gap_between_means():  # review m14
+    X, _, _, _ = pr.scaled_moons()
+    pooled, gap = X.std(), X[1].mean() - X[0].mean()
+    assert pooled > 3 * X[1].std()  # far more than either feature's own spread
+    assert pooled == pytest.approx(np.sqrt(gap ** 2 / 4 + (X[0].var() + X[1].var()) / 2),
+                                   rel=1e-9)  # two clusters gap apart: the gap dominates
+    assert (gap / 2) ** 2 > 4 * (X[0].var() + X[1].var()) / 2
+
+
+def test_sanity_checks():
+    from backprop_lib import recipe as rc
+
+    for kind, C in (("bce", 2), ("softmax_ce", 3)):
+        losses = [rc.initial_loss(kind, seed=s) for s in rc.SEARCH_SEEDS]
+        assert all(abs(v - math.log(C)) < 0.15 for v in losses)  # "within about a tenth"
+        assert abs(np.mean(losses) - math.log(C)) < 0.05
+    big = [rc.initial_loss("bce", init_scale=10.0, seed=s) for s in rc.SEARCH_SEEDS]
+    assert min(big) > 2 * LN2  # far above ln 2 in every seed
+    steps = [rc.steps_to_overfit(seed=s) for s in rc.SEARCH_SEEDS]
+    assert all(s is not None for s in steps)  # every seed memorizes the small batch
+
+
+def test_random_search_beats_the_grid_and_refining_helps():
+    from backprop_lib import recipe as rc
+
+    runs = [rc.search_comparison(seed=s) for s in rc.SEARCH_SEEDS]
+    assert all(r["grid_lrs"] == 3 and r["random_lrs"] == rc.SEARCH_BUDGET for r in runs)
+    assert sum(r["random"] < r["grid"] for r in runs) >= 4
+    assert np.mean([r["random"] for r in runs]) < np.mean([r["grid"] for r in runs])
+    assert sum(r["fine"] < r["random"] for r in runs) >= 3
+    assert all(r["fine"] <= r["random"] for r in runs)  # the best so far never gets worse
+
+
+def test_best_rate_lies_a_few_to_a_few_tens_below_the_edge():  # review m18
+    factors = pr.edge_factors()
+    assert None not in factors and sum(factors.values()) == len(pr.SWEEP_SEEDS) * len(pr.NUDGES)
+    assert set(factors) <= {1.0, 3.0, 10.0, 30.0}  # never above the edge
+    assert sum(v for k, v in factors.items() if k > 1) > sum(factors.values()) / 2
+
+
+def test_relative_monitor_ignores_the_loss_scale_and_the_absolute_one_does_not():  # m13
+    rel, rel_big = pr.monitor_runs(), pr.monitor_runs(loss_factor=pr.LOSS_FACTOR)
+    ab, ab_big = (pr.monitor_runs(rule="absolute"),
+                  pr.monitor_runs(rule="absolute", loss_factor=pr.LOSS_FACTOR))
+    for name in rel:
+        assert pr.verdicts(rel[name][0]) == pr.verdicts(rel_big[name][0])
+        np.testing.assert_allclose(rel[name][1].loss * pr.LOSS_FACTOR, rel_big[name][1].loss,
+                                   rtol=1e-6)  # the same training
+    assert pr.verdicts(ab["unhealthy"][0]) != pr.verdicts(ab_big["unhealthy"][0])
+    assert rel["healthy"][0].findings == []
+    median = np.nanmedian(rel["healthy"][0].ratios)
+    assert 1e-4 < median < 1e-2  # "about 2e-3 per epoch"
+    unhealthy = rel["unhealthy"][0]
+    first = [f for f in unhealthy.findings if f.kind == "vanishing" and f.layer == 1][0]
+    assert first.epoch == 1 and first.value < 1e-12  # "about 1e-14"
+    assert unhealthy.findings[0].kind == "imbalance" and unhealthy.findings[0].epoch == 0
+
+
+def test_regularization_claims():
+    from backprop_lib import regularization as rg
+
+    plain = rg.regularized_run("plain", seed=0)[0]
+    assert 0 < plain.best_epoch < len(plain.val_loss) - 1
+    assert plain.val_loss[-1] > plain.val_loss.min() + 0.05  # it climbs afterwards
+    assert plain.train_loss[-1] < plain.val_loss.min()
+    tests = {m: [rg.regularized_run(m, seed=s)[1] for s in rg.REG_SEEDS] for m in rg.REG_METHODS}
+    for m in rg.REG_METHODS[1:]:
+        assert np.mean(tests[m]) < np.mean(tests["plain"])  # lowers the test loss on average
+        wins = sum(a < b for a, b in zip(tests[m], tests["plain"], strict=True))
+        assert wins >= 3  # in most seeds
+
+
+def test_batch_norm_with_minibatches_and_layer_norm():
+    from backprop_lib import batch_statistics as bs
+
+    runs = {(n, B): [bs.minibatch_runs(n, B, s) for s in bs.MB_SEEDS]
+            for n, B in (("batch", 2), ("batch", 4), ("batch", 32), ("layer", 2), ("layer", 32))}
+    loss = {k: np.array([r.test_loss for r in v]) for k, v in runs.items()}
+    gap = {k: np.mean([r.train_loss_batch_stats - r.train_loss for r in v])
+           for k, v in runs.items()}
+    assert (loss["batch", 2] > loss["batch", 32]).all()  # worse in every seed
+    assert min(gap["batch", 2], gap["batch", 4]) > gap["batch", 32] > 0
+    assert abs(gap["layer", 2]) < 1e-12  # the same network in training and at inference
+    assert sum(loss["layer", 2] < loss["batch", 2]) >= 4
+    assert abs(loss["layer", 2].mean() - loss["layer", 32].mean()) < 0.05
+    assert loss["batch", 32].mean() < loss["layer", 32].mean()
+    assert not any(r.diverged for v in runs.values() for r in v)
+
+
+def test_scale_invariance_claims():
+    from backprop_lib import scale_invariance as si
+    from backprop_lib.batchnorm import BatchNormNetwork
+
+    X, Y = pr.standard_moons()
+    acts = ["relu"] * (len(pr.BN_LAYERS) - 2) + ["sigmoid"]
+    for seed in range(5):
+        he = BatchNormNetwork(pr.BN_LAYERS, acts, "bce", init="he", seed=seed)
+        small = BatchNormNetwork(pr.BN_LAYERS, acts, "bce", init="small", seed=seed)
+        rows = si.scale_layer(he, X, Y, layer=2, factors=(0.5, 1.0, 2.0, 4.0))
+        assert max(r.loss for r in rows) - min(r.loss for r in rows) < 1e-4
+        assert all(abs(r.cosine) < 1e-3 for r in rows)
+        n_small, r_small = si.norm_growth(small, X, Y, 0.1, pr.BN_EPOCHS, layer=2)
+        r_he = si.norm_growth(he, X, Y, 0.1, 1, layer=2)[1][0]
+        assert r_small[0] > 10 * r_he  # a large effective rate at the small init
+        assert n_small[-1] > 3 * n_small[0] and r_small[-1] < r_small[:10].max()
+    # lr 10 at the small init (seed 0, the chapter's): the layer's gradient becomes exactly
+    # zero, because the last hidden layer's ReLUs are off for every example
+    small = BatchNormNetwork(pr.BN_LAYERS, acts, "bce", init="small", seed=0)
+    norms, ratios = si.norm_growth(small, X, Y, 10.0, pr.BN_EPOCHS, layer=2)
+    k = int(np.argmax(ratios == 0))
+    assert k > 0 and (ratios[k:] == 0).all() and ratios[0] > 1
+    net = small.copy()
+    for _ in range(k):
+        grads = net.gradients(X, Y)
+        for name, w in net.params.items():
+            w -= 10.0 * grads["d" + name]
+    net.forward(X)
+    assert (net.cache["A"][len(pr.BN_LAYERS) - 2] == 0).all()
+
+
+def test_dropout_is_off_at_test_time():
+    from backprop_lib import regularization as rg
+    from backprop_lib.dropout import DropoutNetwork
+
+    X, _ = pr.standard_moons()
+    for seed in range(5):
+        d = DropoutNetwork(rg.OVERFIT_LAYERS, ["tanh", "tanh", "sigmoid"], "bce", init="xavier",
+                           keep=rg.KEEP, seed=seed)
+        p = bp.Network(rg.OVERFIT_LAYERS, ["tanh", "tanh", "sigmoid"], "bce", init="xavier",
+                       seed=seed)
+        np.testing.assert_array_equal(d.predict(X), p.predict(X))

@@ -143,3 +143,34 @@ def test_relu_init_statement_quotes_the_constants():
     text = next("".join(c["source"]) for c in cells
                 if c["cell_type"] == "markdown" and "Exercise 5" in "".join(c["source"]))
     assert f"{ex.RELU_N_IN} inputs" in text and f"{ex.RELU_N_OUT} units" in text
+
+
+def test_torch_momentum():
+    assert ex.check_torch_momentum(0.01).ok
+    for wrong, word in ((0.99, "Keras's number"), (0.1, "default"), (0.9, "turned around")):
+        fb = ex.check_torch_momentum(wrong)
+        assert not fb.ok and word in fb.message
+
+
+def test_initial_loss():
+    assert ex.check_initial_loss(math.log(10)).ok
+    assert ex.check_initial_loss(2.30).ok
+    for wrong, word in ((1.0, "base-10"), (math.log(2), "sigmoid"), (0.1, "probability"),
+                        (10 * math.log(10), "true class")):
+        fb = ex.check_initial_loss(wrong)
+        assert not fb.ok and word in fb.message
+
+
+def test_ratio_factor():
+    assert ex.check_ratio_factor(0.25).ok
+    for wrong, word in ((0.5, "gradient"), (1.0, "loss does not change"), (2.0, "smaller"),
+                        (4.0, "shrinks")):
+        fb = ex.check_ratio_factor(wrong)
+        assert not fb.ok and word in fb.message
+
+
+def test_new_checkers_answer_in_the_page():
+    from backprop_lib.exercises.in_page import spec
+
+    for check in (ex.check_torch_momentum, ex.check_initial_loss, ex.check_ratio_factor):
+        assert spec(check)["kind"] == "number"

@@ -5,6 +5,10 @@
 3. `check_bn_input_grad`: write the backward pass of batch normalization for its input Z.
 4. `check_one_scalar_prediction`: predict what one-scalar normalization does, then verify.
 5. `check_relu_init_std`: the standard deviation of the initial weights of a ReLU layer.
+6. `check_torch_momentum`: PyTorch's BatchNorm momentum that equals Keras's 0.99.
+7. `check_initial_loss`: the loss at initialization of a softmax network with C classes.
+8. `check_ratio_factor`: how the update/weight ratio of a layer before batch normalization
+   changes when its weights are scaled.
 
 Expected values are computed here with backprop_lib, never typed in, and never printed.
 """
@@ -15,6 +19,7 @@ import functools
 
 import numpy as np
 
+from ..batch_statistics import running_update
 from ..batchnorm import batchnorm_backward, batchnorm_forward
 from ..initializers import weight_std
 from ..preprocessing import Standardizer
@@ -22,7 +27,9 @@ from .checking import Feedback, as_choices, check_array, check_function, check_s
 
 __all__ = ["X_TRAIN", "X_NEW", "bn_param_grads_reference", "bn_input_grad_reference",
            "check_bn_input_grad", "check_bn_param_grads", "check_one_scalar_prediction",
-           "check_relu_init_std", "check_standardized", "RELU_N_IN", "RELU_N_OUT"]
+           "check_relu_init_std", "check_standardized", "RELU_N_IN", "RELU_N_OUT",
+           "KERAS_MOMENTUM", "N_CLASSES", "W_FACTOR", "check_initial_loss",
+           "check_ratio_factor", "check_torch_momentum"]
 
 #: Exercise 1: four training examples (columns) of two features with very different scales,
 #: and one new example to standardize with the training statistics.
@@ -209,3 +216,79 @@ def check_relu_init_std(answer):
                         rtol=5e-3, diagnoses=diagnoses,
                         praise="He's scale, sqrt(2/n_in): the variance 2/n_in makes up for "
                                "the half of its inputs a ReLU sets to zero.")
+
+
+#: Exercise 6: the momentum of a Keras BatchNormalization layer (its default).
+KERAS_MOMENTUM = 0.99
+
+
+def _torch_equivalent(keras_momentum):
+    """The PyTorch momentum whose running average equals Keras's: solved from
+    running_update on a running value 0 and a batch value 1 (the weight of the new value)."""
+    return float(running_update(0.0, 1.0, keras_momentum, "keras"))
+
+
+def check_torch_momentum(answer):
+    """Exercise 6: the momentum of PyTorch's BatchNorm1d that keeps the same running
+    averages as Keras's BatchNormalization(momentum=KERAS_MOMENTUM)."""
+    k = KERAS_MOMENTUM
+    diagnoses = [
+        (k, "that is Keras's number copied: in Keras momentum is the weight of the old "
+            "running value, in PyTorch the weight of the new batch statistic."),
+        (0.1, "0.1 is PyTorch's default, which averages over about 10 batches; Keras's 0.99 "
+              "averages over about 100."),
+        (0.9, "0.9 would be 1 - 0.1, PyTorch's default turned around; start from Keras's "
+              "0.99 instead."),
+        (1 / k, "the two conventions are related by 1 - momentum, not by its inverse."),
+    ]
+    return check_scalar(answer, _torch_equivalent(k), name="the PyTorch momentum", rtol=1e-6,
+                        atol=1e-9, diagnoses=diagnoses,
+                        praise="1 - 0.99: Keras weights the old value by its momentum, "
+                               "PyTorch the new one.")
+
+
+#: Exercise 7: a softmax output with this many classes.
+N_CLASSES = 10
+
+
+def check_initial_loss(answer):
+    """Exercise 7: the cross-entropy at initialization of a softmax network with N_CLASSES
+    balanced classes whose outputs all start near 1 / N_CLASSES (natural logarithm)."""
+    from ..recipe import expected_initial_loss
+
+    C = N_CLASSES
+    diagnoses = [
+        (np.log10(C), "that is the base-10 logarithm; cross-entropy uses the natural one, "
+                      "ln C."),
+        (np.log(2), "ln 2 is the loss of one sigmoid output near 1/2; with C classes each "
+                    "gets about 1/C."),
+        (1 / C, "that is the probability each class gets, not the loss -ln(1/C)."),
+        (C * np.log(C), "only the true class's term enters the cross-entropy of an example "
+                        "(its target is one-hot), not one term per class."),
+        (np.log(C - 1), "every class starts at 1/C, the true one included: ln C, not "
+                        "ln(C - 1)."),
+    ]
+    return check_scalar(answer, expected_initial_loss("softmax_ce", C), name="the loss",
+                        rtol=5e-3, diagnoses=diagnoses,
+                        praise="ln C: a network that knows nothing gives every class 1/C.")
+
+
+#: Exercise 8: the weights before a batch-normalization layer are multiplied by this.
+W_FACTOR = 2.0
+
+
+def check_ratio_factor(answer):
+    """Exercise 8: by what factor the update/weight ratio lr ||dW|| / ||W|| of SGD changes
+    when W (before batch normalization) is multiplied by W_FACTOR."""
+    c = W_FACTOR
+    diagnoses = [
+        (1 / c, "that is the factor of the gradient ||dW||; the ratio divides it by ||W||, "
+                "which grew by the same factor."),
+        (1.0, "the loss does not change, but its gradient does: L(cW) = L(W) gives "
+              "dW at cW = dW / c."),
+        (c, "larger weights get a smaller gradient, not a larger one: dW at cW = dW / c."),
+        (c * c, "the ratio shrinks: the gradient falls by c and the norm grows by c."),
+    ]
+    return check_scalar(answer, 1 / c ** 2, name="the factor", rtol=1e-3, diagnoses=diagnoses,
+                        praise="1/c^2: the gradient shrinks by c and the weights grow by c, "
+                               "so the effective learning rate falls like 1/||W||^2.")

@@ -38,7 +38,7 @@ from .. import data, optimizers, plots
 from .. import interactive as ia
 from .._checks import check_choice, check_positive, check_real
 from ..batchnorm import BatchNormNetwork
-from ..monitor import GradientMonitor
+from ..monitor import GradientMonitor, scaled_loss
 from ..network import Network
 from ..plots import BLACK, BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILLION, WARNING_COLOR
 from ..preprocessing import Standardizer
@@ -96,9 +96,14 @@ NORM_LABELS = {"raw": "raw inputs", "one_scalar": "one scalar for all features",
                "per_feature": "per feature"}
 
 
+NORM_LAYERS = (2, 8, 8, 1)  # the network of the normalization comparison (tanh, sigmoid output)
+NORM_LR = 0.5
+NORM_EPOCHS = 300
+
+
 @functools.lru_cache(maxsize=8)
-def normalization_runs(lr=0.5, epochs=300, seed=0):
-    """Train the same 2-8-8-1 tanh network on raw, one-scalar and per-feature inputs.
+def normalization_runs(lr=NORM_LR, epochs=NORM_EPOCHS, seed=0):
+    """Train the same NORM_LAYERS tanh network on raw, one-scalar and per-feature inputs.
 
     Statistics come from the training set only and are applied to the test set.
     Returns a dict name -> NormRun, names "raw", "one_scalar", "per_feature".
@@ -112,7 +117,8 @@ def normalization_runs(lr=0.5, epochs=300, seed=0):
         else:
             s = Standardizer(per_feature=(name == "per_feature")).fit(X_tr)
             A, B = s.transform(X_tr), s.transform(X_te)
-        net = Network([2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], "bce", init="xavier", seed=seed)
+        net = Network(list(NORM_LAYERS), ["tanh", "tanh", "sigmoid"], "bce", init="xavier",
+                      seed=seed)
         h = train(net, A, Y_tr, optimizers.SGD(lr), epochs=epochs, on_divergence="ignore")
         runs[name] = NormRun(name, A, h.loss, accuracy(net, B, Y_te), h.diverged)
     return runs
@@ -236,7 +242,7 @@ def sweep_edges(runs, lrs=SWEEP_LRS):
 # nudged copy's count; the chapter reports it over weight seeds x nudged copies.
 
 SWEEP_SEEDS = (0, 1, 2, 3, 4)  # the weight seeds over which chaotic cells are reported
-NUDGES = tuple(range(10))  # the nudged copies over which a count is given as a range
+NUDGES = tuple(range(5))  # the nudged copies over which a count is given as a range
 CHAOS_NUDGES = NUDGES[:5]  # the copies `is_chaotic` compares: nudges up to 4e-12. Larger
 #   ones move a sensitive but smooth cell too (Xavier at 3 drifts steadily, 1.3e-3 at 9e-12)
 CHAOS_TOLERANCE = 1e-3  # relative change of the final loss that makes a cell chaotic
@@ -548,27 +554,46 @@ def lr_show():
 # --------------------------------------------------------------------------- monitoring
 
 
-@functools.lru_cache(maxsize=4)
-def monitor_runs(epochs=100):
+MONITOR_LR = 0.3
+MONITOR_EPOCHS = 100
+HEALTHY_LAYERS = (2, 16, 16, 16, 1)  # tanh, Xavier
+UNHEALTHY_LAYERS = (2, 16, 16, 16, 16, 16, 16, 16, 1)  # sigmoid, "small"
+LOSS_FACTOR = 1e4  # the loss multiplied by this (and the rate divided): same steps
+
+
+def monitor_networks():
+    """The two networks the monitor watches, freshly initialized: name -> Network."""
+    return {"healthy": Network(list(HEALTHY_LAYERS), ["tanh"] * 3 + ["sigmoid"], "bce",
+                               init="xavier", seed=0),
+            "unhealthy": Network(list(UNHEALTHY_LAYERS), "sigmoid", "bce", init="small",
+                                 seed=0)}
+
+
+@functools.lru_cache(maxsize=8)
+def monitor_runs(epochs=MONITOR_EPOCHS, rule="relative", loss_factor=1.0):
     """Two runs watched by a GradientMonitor on the standardized moons.
 
-    "healthy": 2-16-16-16-1 tanh with Xavier initialization, lr 0.3.
-    "unhealthy": an 8-layer sigmoid network with the "small" initialization (0.01 N(0, 1)), lr 0.3.
+    "healthy": HEALTHY_LAYERS tanh with Xavier initialization, lr MONITOR_LR.
+    "unhealthy": UNHEALTHY_LAYERS sigmoid with the "small" initialization (0.01 N(0, 1)).
+    loss_factor: the loss (and so every gradient) multiplied by it and the learning rate
+    divided by it, which leaves every SGD step as it was (`monitor.scaled_loss`).
     Returns a dict name -> (monitor, history).
     """
     X, Y = standard_moons()
-    setups = {
-        "healthy": Network([2, 16, 16, 16, 1], ["tanh"] * 3 + ["sigmoid"], "bce",
-                           init="xavier", seed=0),
-        "unhealthy": Network([2] + [16] * 7 + [1], "sigmoid", "bce", init="small", seed=0),
-    }
     out = {}
-    for name, net in setups.items():
-        mon = GradientMonitor()
-        h = train(net, X, Y, optimizers.SGD(0.3), epochs=epochs, callback=mon,
-                  on_divergence="ignore")
+    for name, net in monitor_networks().items():
+        if loss_factor != 1.0:
+            net = scaled_loss(net, loss_factor)
+        mon = GradientMonitor(rule=rule)
+        h = train(net, X, Y, optimizers.SGD(MONITOR_LR / loss_factor), epochs=epochs,
+                  callback=mon, on_divergence="ignore")
         out[name] = (mon, h)
     return out
+
+
+def verdicts(monitor):
+    """What a monitor found, as (epoch, layer, kind) triples: the thing to compare."""
+    return [(f.epoch, f.layer, f.kind) for f in monitor.findings]
 
 
 def draw_monitor(fig, runs):
@@ -576,9 +601,9 @@ def draw_monitor(fig, runs):
     axes = fig.subplots(1, len(runs), sharey=True)
     colours = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK, "#999999"]
     for ax, (name, (mon, _)) in zip(axes, runs.items(), strict=True):
-        norms = mon.norms
-        for l in range(norms.shape[1]):
-            ax.plot(norms[:, l], color=colours[l % len(colours)], label=f"layer {l + 1}")
+        ratios = mon.ratios
+        for l in range(ratios.shape[1]):
+            ax.plot(ratios[:, l], color=colours[l % len(colours)], label=f"layer {l + 1}")
         ax.set_yscale("log")
         ax.axhline(mon.vanish, color=WARNING_COLOR, linestyle=":", linewidth=1)
         ax.set_title(f"{name}: {len(mon.findings)} finding(s)")
@@ -590,7 +615,7 @@ def draw_monitor(fig, runs):
                title_fontsize=9)
     for h in fig.legends[0].get_texts():
         h.set_text(h.get_text().removeprefix("layer "))
-    axes[0].set_ylabel(r"$\|dW^{[l]}\|$ (mean over the epoch)")
+    axes[0].set_ylabel(r"update/weight ratio $r_l$ per epoch")
     return fig
 
 
@@ -727,3 +752,62 @@ def monitor_figure(runs=None):
     with plots.style():
         draw_monitor(fig, runs if runs is not None else monitor_runs())
     return fig
+
+
+def draw_validation(fig, runs):
+    """Training (dashed) and validation (solid) loss per epoch for each remedy of
+    `runs` (name -> regularization.Fit), the best validation epoch marked."""
+    ax = fig.subplots()
+    colours = {"plain": VERMILLION, "weight decay": BLUE, "dropout": GREEN,
+               "early stopping": BLACK}
+    for name, run in runs.items():
+        c = colours.get(name, PURPLE)
+        ax.plot(run.train_loss, color=c, linestyle="--", linewidth=1)
+        ax.plot(run.val_loss, color=c, label=name)
+        ax.plot([run.best_epoch], [run.val_loss[run.best_epoch]], "o", color=c, markersize=4)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (BCE)")
+    ax.legend(fontsize=8, title="solid: validation, dashed: training", title_fontsize=8)
+    return fig
+
+
+def validation_figure(runs):
+    """The chapter's validation-curve figure: a new Figure with `draw_validation`."""
+    fig = plots.figure((6, 3))
+    with plots.style():
+        draw_validation(fig, runs)
+    return fig
+
+
+def variance_factors(n_in=64, n_out=16, m=4000, seed=0):
+    """Measured variance factors of one linear layer Z = W A with W ~ N(0, 1/n_in):
+    forward Var(Z) / Var(A), backward Var(dA) / Var(dZ) (dA = W^T dZ), and the two
+    predictions n_in sigma^2 and n_out sigma^2. A dict."""
+    rng = np.random.default_rng(seed)
+    var = 1.0 / n_in
+    W = rng.normal(0.0, np.sqrt(var), (n_out, n_in))
+    A, dZ = rng.normal(size=(n_in, m)), rng.normal(size=(n_out, m))
+    return {"forward": float((W @ A).var() / A.var()),
+            "backward": float((W.T @ dZ).var() / dZ.var()),
+            "n_in_var": n_in * var, "n_out_var": n_out * var, "n_in": n_in, "n_out": n_out}
+
+
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten")
+
+
+def count_words_number(n) -> str:
+    """A small count in words ("four"), as prose writes it; digits from 11 on."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n}"
+
+
+def edge_factors(seeds=SWEEP_SEEDS, nudges=NUDGES, lrs=SWEEP_LRS, init="xavier"):
+    """How far below the breakdown edge the best rate of `init` lies, for every seed and
+    nudged copy: a collections.Counter edge / best -> number of sweeps (None: no edge)."""
+    out = collections.Counter()
+    for s in seeds:
+        for k in nudges:
+            best, edge = sweep_edges(sweep_runs(seed=s, nudge=k, lrs=lrs), lrs)
+            out[None if edge is None else round(edge / best[init], 6)] += 1
+    return out

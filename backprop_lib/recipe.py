@@ -1,0 +1,152 @@
+"""The sanity checks of a training recipe, each a small computation.
+
+Chapter "Practical tips" uses it (after Karpathy 2019 and the CS231n notes):
+
+- the loss at initialization: a network that knows nothing yet predicts about 1/2 for
+  a sigmoid output (binary cross-entropy ln 2) and about 1/C for each of C softmax
+  classes (cross-entropy ln C). Far from that, the initial scale or the loss is wrong
+  (`initial_loss`);
+- overfit one small batch: a correct network and training loop drive the loss on a few
+  examples to almost 0 (`steps_to_overfit`);
+- the update/weight ratio lr ||dW{l}|| / ||W{l}|| of a step, about 1e-3 in a healthy layer
+  (`update_ratios`);
+- search the learning rate (and other settings) at random over log-uniform ranges, not on
+  a grid, then coarse to fine (`random_search`, `grid_search`; Bergstra and Bengio 2012).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from . import data, optimizers
+from ._checks import check_int, check_positive, check_seed
+from .network import Network
+from .preprocessing import Standardizer
+from .train import train
+
+__all__ = ["SEARCH_BUDGET", "expected_initial_loss", "grid_search", "initial_loss", "refine",
+           "search_comparison",
+           "random_search", "search_data", "search_trial", "steps_to_overfit",
+           "update_ratios"]
+
+
+def expected_initial_loss(loss, n_classes=2):
+    """ln 2 for "bce" (a sigmoid output near 1/2), ln C for "softmax_ce" with C classes."""
+    if loss == "bce":
+        return math.log(2)
+    if loss == "softmax_ce":
+        return math.log(check_int(n_classes, "n_classes", low=2))
+    raise ValueError(f"loss must be 'bce' or 'softmax_ce'; got {loss!r}")
+
+
+def initial_loss(kind="bce", init="xavier", init_scale=1.0, seed=0):
+    """The loss at initialization of a 2-16-16-n network with tanh hidden layers: "bce" on
+    the two moons, "softmax_ce" on three spirals (both standardized)."""
+    if kind == "bce":
+        X, Y = data.two_moons(200, noise=0.2, seed=0)
+        sizes, acts = [2, 16, 16, 1], ["tanh", "tanh", "sigmoid"]
+    elif kind == "softmax_ce":
+        X, Y = data.spirals(100, n_classes=3, seed=0)
+        sizes, acts = [2, 16, 16, 3], ["tanh", "tanh", "identity"]
+    else:
+        raise ValueError(f"kind must be 'bce' or 'softmax_ce'; got {kind!r}")
+    X = Standardizer().fit_transform(X)
+    net = Network(sizes, acts, kind, init=init, init_scale=init_scale, seed=seed)
+    return float(net.loss(X, Y))
+
+
+def steps_to_overfit(seed=0, m=8, lr=1.0, target=1e-2, max_steps=3000):
+    """Full-batch SGD steps until a 2-16-16-1 tanh network's loss on `m` examples of the
+    moons falls below `target` (None if it does not in `max_steps`)."""
+    check_seed(seed)
+    m = check_int(m, "m", low=1)
+    X, Y = data.two_moons(200, noise=0.2, seed=0)
+    X = Standardizer().fit_transform(X)[:, :m]
+    net = Network([2, 16, 16, 1], ["tanh", "tanh", "sigmoid"], "bce", init="xavier", seed=seed)
+    opt = optimizers.SGD(check_positive(lr, "lr"))
+    for step in range(max_steps):
+        loss, grads = net.loss_and_gradients(X, Y[:, :m])
+        if loss < target:
+            return step
+        opt.step(net.params, grads)
+    return None
+
+
+def update_ratios(net, X, Y, lr):
+    """lr ||dW{l}|| / ||W{l}|| for each layer l of one SGD step at `lr`: an array."""
+    lr = check_positive(lr, "lr")
+    grads = net.gradients(X, Y)
+    return np.array([lr * np.linalg.norm(grads[f"dW{l}"]) / np.linalg.norm(net.params[f"W{l}"])
+                     for l in range(1, net.L + 1)])
+
+
+# --------------------------------------------------------------------------- search
+
+SEARCH_BUDGET = 9  # trials per search: a 3 x 3 grid, or 9 random draws
+SEARCH_EPOCHS = 100
+LR_RANGE = (1e-2, 1e1)  # searched log-uniformly
+SCALE_RANGE = (0.25, 4.0)  # the initialization's scale, which matters less
+SEARCH_SEEDS = (0, 1, 2, 3, 4)
+
+
+@functools.lru_cache(maxsize=1)
+def search_data():
+    """Two moons: 200 to train, 200 to validate, standardized with training statistics."""
+    X, Y = data.two_moons(400, noise=0.2, seed=3)
+    s = Standardizer().fit(X[:, :200])
+    return s.transform(X[:, :200]), Y[:, :200], s.transform(X[:, 200:]), Y[:, 200:]
+
+
+@functools.lru_cache(maxsize=512)
+def search_trial(lr, scale, seed=0):
+    """The validation loss of a 2-16-16-1 tanh network trained for SEARCH_EPOCHS epochs of
+    full-batch SGD at `lr` with Xavier weights times `scale` (inf if it diverged)."""
+    X, Y, Xv, Yv = search_data()
+    net = Network([2, 16, 16, 1], ["tanh", "tanh", "sigmoid"], "bce", init="xavier",
+                  init_scale=scale, seed=seed)
+    h = train(net, X, Y, optimizers.SGD(lr), epochs=SEARCH_EPOCHS, on_divergence="ignore")
+    return math.inf if h.diverged else float(net.loss(Xv, Yv))
+
+
+def _log_grid(lo, hi, n):
+    return [float(v) for v in np.geomspace(lo, hi, n)]
+
+
+def grid_search(seed=0, budget=SEARCH_BUDGET, lr_range=LR_RANGE, scale_range=SCALE_RANGE):
+    """A k x k grid (k^2 = budget) over the two log ranges: a list of (lr, scale, val_loss)."""
+    k = math.isqrt(budget)
+    return [(lr, s, search_trial(lr, s, seed)) for lr in _log_grid(*lr_range, k)
+            for s in _log_grid(*scale_range, k)]
+
+
+def random_search(seed=0, budget=SEARCH_BUDGET, lr_range=LR_RANGE, scale_range=SCALE_RANGE):
+    """`budget` draws, each setting log-uniform in its range: a list of (lr, scale, loss).
+    `seed` draws the settings and the weights."""
+    rng = np.random.default_rng(1000 + check_seed(seed))
+    out = []
+    for _ in range(check_int(budget, "budget", low=1)):
+        lr = float(np.exp(rng.uniform(*np.log(lr_range))))
+        s = float(np.exp(rng.uniform(*np.log(scale_range))))
+        out.append((lr, s, search_trial(round(lr, 12), round(s, 12), seed)))
+    return out
+
+
+def refine(trials, factor=3.0):
+    """Coarse to fine: the ranges factor times around the best trial's settings."""
+    lr, s, _ = min(trials, key=lambda t: t[2])
+    return (lr / factor, lr * factor), (s / factor, s * factor)
+
+
+def search_comparison(seed=0, budget=SEARCH_BUDGET):
+    """Grid against random search with the same budget, then one finer random round around
+    random search's best: a dict with each stage's best validation loss and the number of
+    distinct learning rates the grid and the random search tried."""
+    grid, rand = grid_search(seed, budget), random_search(seed, budget)
+    lr_range, scale_range = refine(rand)
+    fine = random_search(seed, budget, lr_range, scale_range)
+    return {"grid": min(t[2] for t in grid), "random": min(t[2] for t in rand),
+            "fine": min(t[2] for t in rand + fine), "grid_lrs": len({t[0] for t in grid}),
+            "random_lrs": len({t[0] for t in rand})}
