@@ -38,14 +38,21 @@ $(VENV)/.installed-dev: $(VENV)/.installed-base requirements-dev.txt constraints
 # x86-64 machine, so that strict nbval sees the same digits (tools/reproducible.py).
 PINNED := $(BIN)/python tools/reproducible.py
 
-book: $(VENV)/.installed-base
+# The pages' Python (tools/pyodide_runtime.py): npm brings the pinned Pyodide, checked
+# against the registry's integrity, into a cache outside the repository, once. Without npm
+# the book still builds (without it) and says so; the stamp sits in the cache.
+PYODIDE_STAMP := $(shell $(PYTHON) tools/pyodide_runtime.py stamp)
+$(PYODIDE_STAMP): tools/pyodide_runtime.py
+	@$(PYTHON) tools/pyodide_runtime.py install --quiet-without-npm
+
+book: $(VENV)/.installed-base $(PYODIDE_STAMP)
 	$(PINNED) $(BIN)/python tools/build_book.py
 
 # One pytest run: unit, property, reference and browser tests plus strict nbval on every
 # notebook of _toc.yml. --dist loadfile keeps each notebook's cells in one worker (one
 # kernel), and lets the notebooks run beside the long browser test, which conftest.py puts
 # first and --no-loadscope-reorder keeps first (else xdist would start it last).
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(PYODIDE_STAMP)
 	$(BIN)/ruff check backprop_lib tests tools
 	$(PINNED) $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env \
 		tests $(NOTEBOOKS)

@@ -19,7 +19,12 @@
    that anchor (_config.yml lets MyST's own check of such links go quiet, because it knows
    only heading anchors) and that no page shows raw MyST markup, and print the total size
    of _build/html and the largest pages.
-5. Write _build/html/_downloads/backprop-book.zip: the notebooks of the table of contents
+5. When the page's Python is installed (tools/pyodide_runtime.py, the install step of `make
+   book`), bundle it into _build/html/pyodide (not under _static, whose every script Jupyter
+   Book would load into every page) and add the cells that run the book's own code in the
+   page to chapters 2 and 3 (backprop_lib/figures/in_page_python.py); without it, say so in
+   one line: those pages keep their precomputed players.
+6. Write _build/html/_downloads/backprop-book.zip: the notebooks of the table of contents
    as they are in book/ (with their outputs), the Markdown pages they link to, the
    backprop_lib package, pyproject.toml, the requirements, the Makefile with tools/lab.py
    (`make lab` works in the unzipped folder) and a README with the commands; the same
@@ -50,6 +55,7 @@ import time
 import zipfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import pyodide_runtime  # noqa: E402  (tools/pyodide_runtime.py, beside this file)
 import reproducible  # noqa: E402  (tools/reproducible.py, beside this file)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -270,13 +276,33 @@ def build(quiet=False, toc=None, verbose=False):
         print(f"build_book: {page} shows raw MyST markup: {snippet!r}", file=sys.stderr)
     if anchors or markup:
         return 1
+    in_page = add_python(HTML)
     zip_bytes = write_zip(HTML / ZIP_URL, zip_members(ROOT, toc_path, repository_url()))
     total, pages = sizes(HTML)
     print(f"build_book: built in {time.perf_counter() - start:.1f} s; _build/html is "
           f"{total / 1e6:.1f} MB; largest pages: "
           + ", ".join(f"{p} {s / 1e3:.0f} kB" for s, p in pages[:3])
-          + f"; the notebooks' zip {ZIP_URL} is {zip_bytes / 1e3:.0f} kB")
+          + f"; the notebooks' zip {ZIP_URL} is {zip_bytes / 1e3:.0f} kB; {in_page}")
     return 0
+
+
+PYTHON_DIR = "pyodide"  # relative to _build/html: the page's Python and its scripts
+
+
+def add_python(html_dir):
+    """Bundle the page's Python into html_dir/PYTHON_DIR and add its cells to the chapters
+    (see the module's docstring, 5); returns what was done, in words."""
+    if pyodide_runtime.installed() is None:
+        print(f"build_book: no Python in the pages (pyodide {pyodide_runtime.VERSION} is not "
+              f"in {pyodide_runtime.cache_dir()}: npm was missing at `make book`'s install "
+              "step); chapters 2 and 3 keep their precomputed players")
+        return "no Python in the pages"
+    from backprop_lib.figures import in_page_python
+
+    runtime = pyodide_runtime.bundle(html_dir / PYTHON_DIR)
+    pages = in_page_python.install(html_dir, PYTHON_DIR)
+    return (f"the pages' Python {PYTHON_DIR}/ is {runtime / 1e6:.1f} MB (loaded on a first "
+            f"Run), its cells in {', '.join(pages) or 'no page'}")
 
 
 ZIP_NAME = "backprop-book.zip"

@@ -1,0 +1,104 @@
+"""What the HTML book's pages ask their Python (Pyodide) to run, standard library only.
+
+Chapters "The chain rule" and "The worked 2-2-1 example" run this file in the reader's
+browser (tools/in_page/bp-python.js calls `call(name, payload)` with JSON and shows the
+JSON it returns); the CPython tests run the very same file, with NumPy blocked
+(tests/test_in_page_python.py). Three requests:
+
+- "engine_lab" {"code"}: run the reader's code of chapter 2's lab (its local_grads,
+  topological_order and, if written, backward) and return the lab's checker's verdict,
+  `engine_lab.check_engine`, which names the first wrong node;
+- "worked" {W1, b1, W2, b2, X, Y, lr}: every value of one training step of chapter 3's
+  example at those numbers (`worked_free.step`) and the step-through's last frame drawn
+  as SVG (`stepper_svg.svg`);
+- "xor" {params, lr, steps}: the losses of the 2-2-1 network trained on XOR
+  (`xor_live.train`) and its predictions at the four corners.
+
+A Python error in the reader's code, or bad input, comes back as {"error": message}, which
+the page shows as a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import traceback
+
+if __package__:
+    from .. import engine_lab, worked_free, xor_live
+    from . import stepper_svg
+else:  # the page's Python: the files sit side by side on sys.path
+    import engine_lab
+    import stepper_svg
+    import worked_free
+    import xor_live
+
+READER = "<your code>"  # the file name tracebacks give the reader's code
+
+
+def _reader_error(error) -> str:
+    """The reader's error as Python prints it, without the frames of this file."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == READER]
+    lines = traceback.format_list(frames)
+    text = traceback.format_exception_only(type(error), error)
+    return ("Traceback (most recent call last):\n" + "".join(lines) if lines else "") \
+        + "".join(text)
+
+
+def engine_lab_verdict(code) -> dict:
+    """Chapter 2's lab on the reader's code: {"ok", "message", "printed"} or {"error"}."""
+    if not isinstance(code, str):
+        raise TypeError(f"code must be a str; got {type(code).__name__}")
+    namespace = {"__name__": "reader", "Value": engine_lab.Value}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        try:
+            exec(compile(code, READER, "exec"), namespace)
+        except Exception as error:  # the reader's code: report it, never crash the page
+            return {"error": _reader_error(error), "printed": printed.getvalue()}
+        local_grads = namespace.get("local_grads")
+        if local_grads is None:
+            return {"error": "your code must define local_grads(node)",
+                    "printed": printed.getvalue()}
+        verdict = engine_lab.check_engine(local_grads, namespace.get("topological_order"),
+                                          namespace.get("backward"))
+    return {"ok": verdict.ok, "message": verdict.message, "text": str(verdict),
+            "printed": printed.getvalue()[-4000:]}
+
+
+def worked(setting) -> dict:
+    """Chapter 3's step at any numbers: {"values", "svg", "text"}."""
+    frame = worked_free.frame(setting)
+    return {"values": worked_free.step(setting), "svg": stepper_svg.svg(frame),
+            "text": frame["text"]}
+
+
+def xor(request) -> dict:
+    """The XOR run: {"losses", "predictions"}."""
+    if not isinstance(request, dict):
+        raise TypeError(f"request must be a dict of params, lr, steps; got "
+                        f"{type(request).__name__}")
+    losses, params = xor_live.train(request.get("params"), request.get("lr"),
+                                    request.get("steps"))
+    return {"losses": losses, "predictions": xor_live.predictions(params)}
+
+
+REQUESTS = {"engine_lab": lambda p: engine_lab_verdict(p.get("code")), "worked": worked,
+            "xor": xor}
+
+
+def call(name, payload) -> str:
+    """Run the request `name` on `payload` (JSON text); the answer as JSON text."""
+    try:
+        if name not in REQUESTS:
+            raise ValueError(f"name must be one of {sorted(REQUESTS)}; got {name!r}")
+        request = json.loads(payload)
+        if not isinstance(request, dict):
+            raise TypeError(f"payload must be a JSON object; got {type(request).__name__}")
+        answer = REQUESTS[name](request)
+    except (ValueError, TypeError) as error:
+        answer = {"error": f"{type(error).__name__}: {error}"}
+    except Exception:  # a bug of the book's code: say so in the page, with its traceback
+        answer = {"error": traceback.format_exc(limit=6)}
+    return json.dumps(answer, allow_nan=True)
