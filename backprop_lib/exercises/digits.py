@@ -1,0 +1,176 @@
+"""Checkers for the exercises of chapter "The whole book at work: handwritten digits".
+
+1. `check_uniform_loss`: the loss of a network that gives all ten classes the same probability.
+2. `check_bn_param_count`: the trained parameters of the chapter's network with batch
+   normalization.
+3. `check_chosen_rate`: choose the learning rate from the validation curves (Figure 2, He
+   initialization), and say which curve you read.
+4. `check_bug`: name the bug planted in the training loop behind the mystery run.
+
+Expected values are computed here with backprop_lib, never typed in, and never printed.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import digits_bugs as _bugs
+from .. import digits_study as _study
+from .checking import Feedback, as_choices, check_count, check_scalar
+
+__all__ = ["BUG_CHOICES", "CRITERIA", "MYSTERY", "RATE_CHOICES", "check_bn_param_count",
+           "check_bug", "check_chosen_rate", "check_uniform_loss", "rate_band"]
+
+
+def check_uniform_loss(answer):
+    """Exercise 1: softmax cross-entropy when every class gets probability 1/10, in nats."""
+    n = 10
+    diagnoses = [
+        (np.log2(n), "that is log2(10), in bits; the book's cross-entropy uses the natural "
+                     "logarithm (numpy.log), as PyTorch and Keras do."),
+        (np.log10(n), "that is log10(10); the cross-entropy uses the natural logarithm."),
+        (1.0 / n, "that is the probability of the right class; the loss is minus its "
+                  "logarithm."),
+        (-np.log(1 - 1.0 / n), "that is -log(0.9), the probability of the wrong classes; "
+                               "the loss reads only the right class's probability, 1/10."),
+        (n * np.log(n), "you summed over the ten classes; with one-hot targets only the right "
+                        "class's term is non-zero."),
+    ]
+    return check_scalar(answer, np.log(n), name="the loss", rtol=1e-3, diagnoses=diagnoses,
+                        praise="-log(1/10) = ln 10: the loss of a network that knows nothing, "
+                               "and a check of any classifier's first epoch.")
+
+
+def check_bn_param_count(answer):
+    """Exercise 2: how many numbers the optimizer trains in the 64-64-10 network with batch
+    normalization before the hidden ReLU (running statistics are not trained)."""
+    bn = _study.make_network(batchnorm=True)
+    plain = _study.make_network()
+    running = sum(v.size for v in bn.running.values())
+    n_hidden = bn.layer_sizes[1]
+    diagnoses = [
+        (plain.n_params, "that is the plain network's count. Batch normalization drops the "
+                         "hidden layer's bias b1 (its shift beta1 takes its place) and adds a "
+                         "scale gamma1: one more number per hidden unit."),
+        (bn.n_params + running, "you counted the running mean and variance too; they are "
+                                "averages kept for inference, not trained by the optimizer."),
+        (bn.n_params + n_hidden, "you kept the bias b1 beside beta1; batch normalization "
+                                 "subtracts the batch mean, which would cancel b1, so b1 goes."),
+        (bn.n_params - 2 * n_hidden, "gamma1 and beta1 are trained too: one of each per "
+                                     "hidden unit."),
+        (bn.n_params - bn.layer_sizes[2], "the output layer keeps its bias b2 (it is not "
+                                          "normalized)."),
+    ]
+    return check_count(answer, bn.n_params, name="the count", diagnoses=diagnoses,
+                       praise="W1 (64x64), gamma1 and beta1 (64 each), W2 (10x64) and b2 (10).")
+
+
+RATE_CHOICES = tuple(f"{lr:g}" for lr in _study.LR_GRID)
+CRITERIA = ("training loss", "validation loss", "validation accuracy", "test accuracy")
+_RATE_SYNONYMS = {}
+for _lr in _study.LR_GRID:
+    _RATE_SYNONYMS[f"{_lr:.0e}"] = f"{_lr:g}"
+    _RATE_SYNONYMS[f"{_lr:.0e}".replace("e-0", "e-")] = f"{_lr:g}"
+_RATE_SYNONYMS.update({"1.0": "1", "1e0": "1", "1e+00": "1"})
+#: How far from the grid's best a rate of the band may be: validation loss at most LOSS_SLACK
+#: times the lowest, validation accuracy at most ACC_SLACK below the highest.
+LOSS_SLACK, ACC_SLACK = 1.25, 0.01
+
+
+def rate_band(init="he"):
+    """The rates of the player's grid (seed 0) whose final validation loss is within
+    LOSS_SLACK of the grid's lowest and whose validation accuracy is within ACC_SLACK of its
+    highest, with the rate of lowest training loss: (band, by_training_loss)."""
+    runs = [_study.run(lr, init, seed=0) for lr in _study.LR_GRID]
+    loss = np.array([r.val_loss[-1] for r in runs])
+    acc = np.array([r.val_acc[-1] for r in runs])
+    train = np.array([r.train_loss[-1] for r in runs])
+    ok = (loss <= LOSS_SLACK * loss.min()) & (acc >= acc.max() - ACC_SLACK)
+    band = tuple(f"{lr:g}" for lr, good in zip(_study.LR_GRID, ok, strict=True) if good)
+    return band, f"{_study.LR_GRID[int(np.argmin(train))]:g}"
+
+
+def _rate_text(rate):
+    """A number given for the rate, as the grid's string when it is one of the grid's rates."""
+    if isinstance(rate, numbers.Real) and not isinstance(rate, bool):
+        for lr in _study.LR_GRID:
+            if np.isclose(float(rate), lr, rtol=1e-9, atol=0):
+                return f"{lr:g}"
+    return rate
+
+
+def check_chosen_rate(rate, criterion):
+    """Exercise 3: a learning rate of Figure 2's slider (He initialization) and the curve it
+    was chosen by (one of CRITERIA)."""
+    given = as_choices({"the learning rate": _rate_text(rate)}, RATE_CHOICES,
+                       synonyms=_RATE_SYNONYMS)
+    if isinstance(given, Feedback):
+        return given
+    rate = given["the learning rate"]
+    given = as_choices({"the curve": criterion}, CRITERIA)
+    if isinstance(given, Feedback):
+        return given
+    criterion = given["the curve"]
+    if criterion == "test accuracy":
+        return Feedback(False, "the test split must not choose anything: a rate picked for its "
+                               "test accuracy makes that accuracy an optimistic estimate, and "
+                               "the chapter's stated result would no longer be a prediction. "
+                               "Choose on the validation split.")
+    if criterion == "training loss":
+        return Feedback(False, "the training loss rewards whatever fits the training images "
+                               "best, whether or not it generalizes (in Figure 4 it keeps "
+                               "falling at rates whose validation loss climbs): a rate chosen "
+                               "by it is right only by luck. Read the validation curves.")
+    band, by_training = rate_band()
+    if rate not in band:
+        if rate == by_training:
+            return Feedback(False, "that is the rate of lowest training loss; look at its "
+                                   "validation loss, which has grown far above the best.")
+        return Feedback(False, f"at {rate} the validation curves end worse than at the best "
+                               "rates of the slider: compare the validation loss after the "
+                               "last epoch across the rates, and the validation accuracy.")
+    caveat = ("" if criterion == "validation loss" else
+              " Accuracy alone would also have accepted rates whose validation loss has grown "
+              "a hundredfold (confident mistakes): read the loss beside it.")
+    return Feedback(True, f"{rate} is in the band of rates whose validation loss and accuracy "
+                          f"are both close to the best ({', '.join(band)})." + caveat)
+
+
+BUG_CHOICES = _bugs.BUGS
+#: The bug planted in the loop behind the exercise's mystery run.
+MYSTERY = "accumulated_gradients"
+_BUG_SYNONYMS = {b.replace("_", " "): b for b in BUG_CHOICES}
+
+
+def check_bug(answer):
+    """Exercise 4: which bug of digits_bugs.BUGS made the mystery run's curves."""
+    given = as_choices({"the bug": answer}, BUG_CHOICES, synonyms=_BUG_SYNONYMS)
+    if isinstance(given, Feedback):
+        return given
+    bug = given["the bug"]
+    clean, runs = _bugs.buggy_run(None), {b: _bugs.buggy_run(b) for b in BUG_CHOICES}
+    if bug == MYSTERY:
+        worst = runs[bug].val_loss.max() / clean.val_loss[-1]
+        return Feedback(True, "each step follows the sum of every gradient so far, so the "
+                              "steps keep pushing along directions the loss no longer wants: "
+                              f"the training loss climbs back up and the validation loss rises "
+                              f"to {worst:.0f} times the correct loop's final one. Reset the "
+                              "gradient before each mini-batch.")
+    if bug == "test_statistics":
+        gap = np.abs(runs[bug].val_acc - clean.val_acc).max()
+        return Feedback(False, "standardizing with the test split's statistics leaves these "
+                               "curves almost as they are (on this split its validation "
+                               f"accuracy is within {gap:.3f} of the correct loop's): it is a "
+                               "leak of the test split, which no curve shows. Look for a bug "
+                               "that makes the training loss rise again.")
+    if bug == "no_shuffle":
+        return Feedback(False, "a loop that never shuffles sorted data learns more slowly, but "
+                               "its training loss still falls epoch after epoch: "
+                               f"{runs[bug].train_loss[-1]:.3f} at the end. The mystery run's "
+                               "loss rises again.")
+    return Feedback(False, "evaluating batch normalization in training mode one example at a "
+                           "time leaves training untouched and puts the validation accuracy "
+                           f"at chance ({runs[bug].val_acc[-1]:.2f}) from the first epoch; "
+                           "besides, the mystery network has no batch normalization.")

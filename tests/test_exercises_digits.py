@@ -1,0 +1,52 @@
+"""The checkers of chapter 11's exercises accept the right answers and name the mistakes."""
+
+import numpy as np
+import pytest
+
+from backprop_lib.exercises import digits as ex
+from backprop_lib.exercises import in_page
+
+
+def test_uniform_loss():
+    assert ex.check_uniform_loss(np.log(10)).ok
+    assert "bits" in ex.check_uniform_loss(np.log2(10)).message
+    assert "summed" in ex.check_uniform_loss(10 * np.log(10)).message
+    assert not ex.check_uniform_loss(None).ok
+
+
+def test_bn_param_count():
+    assert ex.check_bn_param_count(64 * 64 + 2 * 64 + 10 * 64 + 10).ok
+    assert "plain network" in ex.check_bn_param_count(4810).message
+    assert "running" in ex.check_bn_param_count(4874 + 128).message
+
+
+@pytest.mark.slow
+def test_chosen_rate_accepts_the_band_and_names_the_mistakes():
+    band, by_training = ex.rate_band()
+    assert band
+    for rate in band:
+        assert ex.check_chosen_rate(float(rate), "validation loss").ok
+        assert ex.check_chosen_rate(rate, "validation accuracy").ok
+    assert "test split" in ex.check_chosen_rate(band[0], "test accuracy").message
+    assert "training loss" in ex.check_chosen_rate(band[0], "training loss").message
+    if by_training not in band:
+        assert "lowest training loss" in ex.check_chosen_rate(by_training,
+                                                              "validation loss").message
+    assert not ex.check_chosen_rate("0.0001", "validation loss").ok
+    assert not ex.check_chosen_rate(0.02, "validation loss").ok  # not a rate of the slider
+
+
+@pytest.mark.slow
+def test_bug_names_each_diagnosis():
+    assert ex.check_bug(ex.MYSTERY).ok
+    assert ex.check_bug("accumulated gradients").ok
+    wrong = [b for b in ex.BUG_CHOICES if b != ex.MYSTERY]
+    messages = {ex.check_bug(b).message for b in wrong}
+    assert len(messages) == len(wrong) and not any(ex.check_bug(b).ok for b in wrong)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check, n", [(ex.check_uniform_loss, 1), (ex.check_bn_param_count, 1),
+                                      (ex.check_chosen_rate, 2), (ex.check_bug, 1)])
+def test_every_exercise_answers_in_the_page(check, n):
+    assert in_page.spec(check, n) is not None
