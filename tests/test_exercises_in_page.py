@@ -185,7 +185,7 @@ def test_fields_per_chapter():
         counts[book_exercises()[i][0]] = counts.get(book_exercises()[i][0], 0) + 1
     chapters = sorted({e[0] for e in book_exercises()})
     print({c: counts.get(c, 0) for c in chapters})
-    assert len(chapters) == 10
+    assert len(chapters) == 11
     assert all(counts.get(c, 0) >= 2 for c in chapters), counts
 
 
@@ -199,7 +199,9 @@ def test_spec_verdicts_are_the_checkers_own(index):
     if spec["kind"] == "choice":
         slots = [s["options"] for s in spec["slots"]]
         assert set(spec["verdicts"]) == {"|".join(c) for c in itertools.product(*slots)}
-        assert sum(v["ok"] for v in spec["verdicts"].values()) == 1, "one right answer"
+        # one right answer, or a band of them where the checker accepts several (chapter 11's
+        # learning rate: any rate of the validation-best band)
+        assert sum(v["ok"] for v in spec["verdicts"].values()) >= 1, "a right answer"
         for key, expected in spec["verdicts"].items():
             words = key.split("|")
             answers, k = [], 0

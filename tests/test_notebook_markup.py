@@ -198,7 +198,7 @@ def test_the_pages_notebooks_link_to_are_checked():
 
 
 def test_the_table_of_contents_lists_the_chapters():
-    assert len(NOTEBOOKS) == 10, NOTEBOOKS
+    assert len(NOTEBOOKS) == 11, NOTEBOOKS
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -365,6 +365,7 @@ def zip_members(root=ROOT, toc=None, repository=""):
                 todo.append(linked)
     files = set(seen)
     files |= {p for p in (root / "backprop_lib").rglob("*.py") if "__pycache__" not in p.parts}
+    files |= set((root / "backprop_lib" / "datasets").glob("*"))  # chapter 11's digits
     files |= {root / name for name in ZIP_FILES if (root / name).is_file()}
     members = {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
     where = f" ({repository})" if repository else ""
