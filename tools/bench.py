@@ -395,6 +395,17 @@ def bench_pages():
     return json.loads(done.stdout)
 
 
+def bench_in_page():
+    """The pages' Python: runtime bytes, load time, one in-page step (tools/in_page_costs.py,
+    run with .venv's Python, which has Playwright), on the book bench_commands built; None
+    when the build has no Python in its pages (npm missing)."""
+    import json
+
+    done = subprocess.run([str(ROOT / ".venv/bin/python"), "tools/in_page_costs.py", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def cpu_model():
     """The CPU's 'model name' from /proc/cpuinfo (the ratios against PyTorch depend on it)."""
     try:
@@ -442,7 +453,7 @@ def blas_names():
     return numpy_blas, found.group(1) if found else "unknown"
 
 
-def render(rows, peaks, figures, commands, when, where, page_costs=()):
+def render(rows, peaks, figures, commands, when, where, page_costs=(), in_page=None):
     lines = [f"Measured on {when} by `make bench` on: {where}.", ""]
     lines.append(f"NumPy matrix-multiply peak measured in the same run: "
                  f"{peaks[np.float32] / 1e9:.0f} GFLOP/s (float32), "
@@ -506,6 +517,17 @@ def render(rows, peaks, figures, commands, when, where, page_costs=()):
         for c in page_costs:
             math = "no math" if c["math_ms"] is None else f"{c['math_ms'] / 1000:.1f} s"
             lines.append(f"| {c['page']} | {c['kB']:.0f} | {math} |")
+    if in_page:
+        lines += ["", f"Python in the page (Pyodide, tools/in_page_costs.py): "
+                  f"{in_page['bytes'] / 1e6:.1f} MB, loaded on chapter 3's first Run; the time "
+                  "until Python answers, one step of the worked example at its own numbers and "
+                  "300 XOR training steps (medians of 5), network cut.", ""]
+        lines.append("| read | Python runs in | load | one worked step | XOR, 300 steps |")
+        lines.append("| --- | --- | ---: | ---: | ---: |")
+        for how, name in (("http", "over http"), ("file", "from file://")):
+            r = in_page[how]
+            lines.append(f"| {name} | the {r['mode']} | {r['load_s']:.1f} s | "
+                         f"{r['step_ms']:.1f} ms | {r['xor_ms']:.0f} ms |")
     if commands:
         lines += ["", "| command | seconds |", "| --- | ---: |"]
         lines += [f"| {k} | {v:.0f} |" for k, v in commands.items()]
@@ -567,8 +589,9 @@ def main(argv=None):
     figures = [] if args.quick else bench_figures()
     commands = {} if args.quick else bench_commands()
     pages = [] if args.quick else bench_pages()
+    in_page = None if args.quick else bench_in_page()
     when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    table = render(rows, peaks, figures, commands, when, machine(), pages)
+    table = render(rows, peaks, figures, commands, when, machine(), pages, in_page)
     print()
     print(table)
     if not args.quick:
