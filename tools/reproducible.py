@@ -13,6 +13,11 @@ A learner's own kernel in JupyterLab is not pinned: there the last digits of a r
 error may differ, and the chapters' claims (tested on their meaning, not their digits) hold.
 `make bench` is not pinned either: it measures the machine's fastest kernels.
 
+OpenBLAS also runs on one thread here. The book's matrices are small (64 x 1000 at most),
+and two OpenBLAS threads on two cores, beside pytest-xdist's second worker, spend their
+time waiting for each other: chapter 11's notebook took 103-113 s that way and 19-42 s on
+one thread, with the same digits (a product's sums run in the same order either way).
+
     .venv/bin/python tools/reproducible.py COMMAND [ARG ...]   # run COMMAND with ENV set
 """
 
@@ -24,6 +29,7 @@ import sys
 ENV = {
     "OPENBLAS_CORETYPE": "Haswell",        # OpenBLAS's AVX2 kernels, also on AVX-512 CPUs
     "NPY_ENABLE_CPU_FEATURES": "X86_V3",   # NumPy's dispatch up to AVX2/FMA3, not AVX-512
+    "OPENBLAS_NUM_THREADS": "1",           # small matrices: a second thread only waits
 }
 
 

@@ -768,13 +768,15 @@ def draw_validation(fig, runs):
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss (BCE)")
-    ax.legend(fontsize=8, title="solid: validation, dashed: training", title_fontsize=8)
+    # Beside the axes: inside, the legend covered the first epochs' steep fall.
+    ax.legend(fontsize=8, title="solid: validation\ndashed: training", title_fontsize=8,
+              loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     return fig
 
 
 def validation_figure(runs):
     """The chapter's validation-curve figure: a new Figure with `draw_validation`."""
-    fig = plots.figure((6, 3))
+    fig = plots.figure((7.2, 3))
     with plots.style():
         draw_validation(fig, runs)
     return fig
