@@ -18,6 +18,8 @@ This module imports matplotlib; the numerical core of backprop_lib never imports
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import digits as _digits
@@ -35,6 +37,16 @@ from .optimizers import Spec
 TRAIN_STYLE = dict(color=BLUE, ls="-", label="training")
 VAL_STYLE = dict(color=ORANGE, ls="--", label="validation")
 LOSS_LIMITS = (1e-4, 10.0)
+
+
+def _in_book_style(draw):
+    """Make the figure's axes inside the book's style (plots.figure styles only the figure
+    itself, and axes made after it would take matplotlib's defaults)."""
+    @functools.wraps(draw)
+    def styled(*args, **kwargs):
+        with plots.style():
+            return draw(*args, **kwargs)
+    return styled
 
 
 def curves(lr=1e-2, init="he"):
@@ -97,6 +109,7 @@ CURVES = Spec(
 )
 
 
+@_in_book_style
 def samples_figure(X, y, per_class=2):
     """per_class images of each digit from the columns of X (raw pixels), labelled."""
     fig = plots.figure((7.5, 0.85 * per_class + 0.3))
@@ -114,6 +127,7 @@ def samples_figure(X, y, per_class=2):
     return fig
 
 
+@_in_book_style
 def search_figure(plain, bn):
     """Validation loss (left, log axis) and accuracy (right) after the last epoch against the
     learning rate: every seed a small point, the mean over seeds a line, for the plain
@@ -141,6 +155,7 @@ def search_figure(plain, bn):
     return fig
 
 
+@_in_book_style
 def norms_figure(norms, ratios):
     """Left: ||dW{l}|| per epoch for each layer; right: the update/weight ratio per epoch."""
     fig = plots.figure((7.5, 2.9))
@@ -159,6 +174,7 @@ def norms_figure(norms, ratios):
     return fig
 
 
+@_in_book_style
 def confusion_figure(C):
     """The confusion matrix C[true, predicted] as counts in a grey grid."""
     fig = plots.figure((4.4, 4.0))
@@ -179,6 +195,7 @@ def confusion_figure(C):
     return fig
 
 
+@_in_book_style
 def mistakes_figure(X_raw, y, pred, which):
     """The test images `which` (columns of X_raw), each titled 'true t, predicted p'."""
     which = list(which)
@@ -195,6 +212,7 @@ def mistakes_figure(X_raw, y, pred, which):
     return fig
 
 
+@_in_book_style
 def mystery_figure(mystery, clean):
     """Loss per epoch of the mystery run (solid) and of the loop without a bug (thin, grey),
     training and validation."""
