@@ -25,99 +25,47 @@ no answer, however odd, ends in a traceback:
 - `as_shape`: exactly two whole numbers, as a tuple, a list or a 1-d array.
 - `as_choice` and `as_choices`: a string, stripped, lower-cased, with inner whitespace
   collapsed, then mapped through the exercise's synonyms.
+
+The NumPy-free half (Feedback, the messages, the order of the generic diagnoses, the
+skeleton of `check_function`, the choice readers) lives in `checking_core`, which the HTML
+book's standard-library checkers (`plain_answers`, `page_checks`) share: a message is
+written once.
 """
 
 from __future__ import annotations
 
 import decimal
 import numbers
-import re
-from dataclasses import dataclass
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Feedback:
-    """The verdict on one answer: ok, and a message for the learner."""
-
-    ok: bool
-    message: str
-
-    def __str__(self) -> str:
-        return ("Correct: " if self.ok else "Not yet: ") + self.message
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    def _repr_html_(self) -> str:
-        colour = "#009E73" if self.ok else "#D55E00"  # Okabe-Ito green / vermillion
-        mark = "&#10004;" if self.ok else "&#10008;"
-        text = _escape(str(self))
-        return f'<p style="color:{colour};font-weight:600">{mark} {text}</p>'
-
-
-
-class Probe:
-    """A stand-in answer that asks a checker what kind of answer it reads (for
-    `exercises.in_page`, which builds the HTML book's in-page checker from the Python one).
-
-    The readers note what they would read into `found` (one dict per answer slot): a
-    number, count, shape or array reader stops the checker there (by raising Probed); a
-    text-choice reader answers with the first choice, so that a checker reading several
-    choices one after the other reaches them all.
-    """
-
-    def __init__(self, index=0):
-        self.index, self.found = index, []
-
-    def __repr__(self):
-        return f"Probe({self.index})"
-
-
-class Probed(Exception):
-    """Raised by a reader given a Probe whose checker need not run further."""
-
-
-def _probed(answer, **what):
-    answer.found.append(what)
-    raise Probed(what["kind"])
-
-NO_ANSWER = Feedback(False, "no answer yet: replace None with your answer and run the cell again.")
-
-# Constant factors whose presence betrays a classic slip, with what the slip usually is.
-FACTORS = [
-    (2.0, "your answer is twice the right one: look for an extra factor of 2 "
-          "(a dropped 1/2, or a 2 counted twice)."),
-    (0.5, "your answer is half the right one: a factor of 2 is missing "
-          "(for example the 2 in d/dx of x^2 = 2x)."),
-]
+from .checking_core import (  # noqa: F401 (the shared names, re-exported)
+    FACTORS,
+    NO_ANSWER,
+    Feedback,
+    Probe,
+    Probed,
+    _not_text,
+    _probed,
+    _short,
+    as_choice,
+    as_choices,
+    check_choice,
+    generic_factors,
+    judge_count,
+    judge_function,
+    non_finite_message,
+    not_a_single_number,
+    not_right,
+    shape_message,
+    tolerance_text,
+)
 
 #: A float32 (or float16) answer may differ from the float64 reference by this many of its
 #: own machine epsilons, relative to the size of the reference.
 NARROW_FLOAT_ULPS = 64
 
-_ARITHMETIC = re.compile(r"[0-9eE.+\-*/() ]+")
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _short(value, limit=60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-def _not_text(name, answer) -> Feedback:
-    kind = "bytes" if isinstance(answer, bytes) else "a string"
-    text = (answer.decode("latin-1") if isinstance(answer, bytes) else str(answer)).strip()
-    if _ARITHMETIC.fullmatch(text or "x"):
-        return Feedback(False, f"give a number, not {kind} ({_short(answer)} -> {text}).")
-    return Feedback(False, f"{name} must be a number, not {kind}; got {_short(answer)}.")
 
 
 def to_array(answer, name="your answer", *, allow_bool=False):
@@ -224,15 +172,6 @@ def _item(obj):
     return value if isinstance(value, (numbers.Number, np.generic)) else None
 
 
-def tolerance_text(rtol, atol) -> str:
-    """The tolerance a comparison actually used, in words."""
-    if rtol == 0:
-        return f"absolute {atol:.2g}"
-    if atol <= 1e-12:
-        return f"relative {rtol:.2g}"
-    return f"relative {rtol:.2g} or absolute {atol:.2g}"
-
-
 def _close(a, b, rtol, atol) -> bool:
     return bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
@@ -268,26 +207,13 @@ def check_array(answer, expected, *, name="your answer", rtol=1e-6, atol=1e-12,
     if got.shape != exp.shape:
         return _shape_feedback(name, got, exp)
     if not np.isfinite(got).all():
-        if got.size == 1:
-            return Feedback(False, f"{name} is {'NaN' if np.isnan(got).all() else 'infinite'}"
-                                   ": give a finite number.")
-        return Feedback(False, f"{name} contains NaN or infinite values.")
+        return non_finite_message(name, got.reshape(-1).tolist())
     rtol, atol = _widened(rtol, atol, eps, exp)
     return _judge(got, exp, name, rtol, atol, diagnoses, m, praise)
 
 
 def _shape_feedback(name, got, exp) -> Feedback:
-    if got.size == exp.size and got.ndim == exp.ndim == 2 and got.shape == exp.shape[::-1]:
-        return Feedback(False, f"{name} has shape {got.shape}, the transpose of the shape "
-                               f"expected, {exp.shape}: check the order of the product "
-                               f"(examples are columns).")
-    if got.size == exp.size:
-        return Feedback(False, f"{name} has shape {got.shape}; expected shape {exp.shape} "
-                               f"(the values may be right: reshape, keepdims=True).")
-    hint = ""
-    if exp.ndim == 2 and got.ndim >= 1 and got.size in exp.shape:
-        hint = " Did you sum over the wrong axis?"
-    return Feedback(False, f"{name} has shape {got.shape}; expected {exp.shape}.{hint}")
+    return shape_message(name, got.shape, exp.shape)
 
 
 def _candidates(exp, diagnoses, m, praise):
@@ -298,23 +224,11 @@ def _candidates(exp, diagnoses, m, praise):
     out += [(np.asarray(wrong, dtype=np.float64), Feedback(False, message))
             for wrong, message in diagnoses]  # the exercise's own diagnoses say most
     if np.any(exp != 0):
-        out.append((-exp, Feedback(False, "the sign is flipped: check which way a difference "
-                                          "goes (y_hat - y or y - y_hat) and that a step goes "
-                                          "against the gradient.")))
-        factors = list(FACTORS)
-        if m is not None and m > 1:
-            factors += [
-                (float(m), f"your answer is {m} times too large: the mean over the m = {m} "
-                           "examples needs a factor 1/m."),
-                (1.0 / m, f"your answer is {m} times too small: 1/m was applied twice."),
-            ]
-        out += [(factor * exp, Feedback(False, message)) for factor, message in factors]
+        out += [(factor * exp, verdict) for factor, verdict in generic_factors(m)]
     return out
 
 
-def _not_right(name, rtol, atol) -> Feedback:
-    return Feedback(False, f"{name} is not right yet (tolerance: {tolerance_text(rtol, atol)}). "
-                           "Recompute it step by step.")
+_not_right = not_right
 
 
 def _judge(got, exp, name, rtol, atol, diagnoses, m, praise) -> Feedback:
@@ -335,8 +249,7 @@ def check_scalar(answer, expected, *, name="your answer", rtol=1e-4, atol=1e-12,
     if isinstance(got, Feedback):
         return got
     if got[0].size != 1:
-        return Feedback(False, f"{name} must be a single number; got an array of shape "
-                               f"{got[0].shape}.")
+        return not_a_single_number(name, got[0].shape)
     exp = float(np.asarray(expected, dtype=np.float64).reshape(-1)[0])
     return check_array(answer, exp, name=name, rtol=rtol, atol=atol, diagnoses=diagnoses, m=m,
                        praise=praise)
@@ -356,27 +269,9 @@ def check_count(answer, expected, *, name="your count", diagnoses=(), praise="th
         return got
     values = got[0]
     if values.size != 1:
-        return Feedback(False, f"{name} must be a single whole number; got an array of shape "
-                               f"{values.shape}.")
-    value = float(values.reshape(-1)[0])
-    if not np.isfinite(value):
-        what = "NaN" if np.isnan(value) else "infinite"
-        return Feedback(False, f"{name} is {what}: a count is a whole number.")
-    if not value.is_integer():
-        return Feedback(False, f"{name} must be a whole number: {value:g} is not a count.")
-    count = int(value)
-    if count == expected:
-        return Feedback(True, praise)
-    for wrong, message in diagnoses:
-        if count == wrong:
-            return Feedback(False, message)
-    if count < 0:
-        return Feedback(False, f"{name} cannot be negative.")
-    for factor, message in FACTORS:
-        if expected and count == factor * expected:
-            return Feedback(False, message)
-    return Feedback(False, hint or f"{name} is not right yet (a count must be exact). "
-                                   "Count again step by step.")
+        return not_a_single_number(name, values.shape, whole=True)
+    return judge_count(float(values.reshape(-1)[0]), expected, name=name, diagnoses=diagnoses,
+                       praise=praise, hint=hint)
 
 
 def as_shape(answer, name="the shape"):
@@ -407,57 +302,6 @@ def as_shape(answer, name="the shape"):
             return Feedback(False, f"{usage}; each entry must be a whole number, and "
                                    f"{_short(entry)} is not.")
     return tuple(out)
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
-def as_choice(answer, choices, *, name=None, synonyms=None):
-    """Read a text choice: the normalized string if it names one of `choices`, else a Feedback.
-
-    Stripped, lower-cased and with inner whitespace collapsed, then looked up in `synonyms`
-    (normalized alternative -> choice).
-    """
-    if answer is None:
-        return NO_ANSWER
-    if isinstance(answer, Probe):
-        answer.found.append({"kind": "choice", "name": name, "options": tuple(choices)})
-        return choices[0]
-    listed = ", ".join(repr(c) for c in choices)
-    ask = f"{name} must be one of {listed}" if name else f"answer with one of {listed}"
-    if isinstance(answer, (bytes, bytearray)):
-        return Feedback(False, f"{ask}, as a string (not bytes).")
-    if not isinstance(answer, str):
-        if isinstance(answer, (list, tuple, set, np.ndarray)):
-            return Feedback(False, f"{ask}: one string, not a {type(answer).__name__}.")
-        return Feedback(False, f"{ask} (a string); got {_short(answer)}.")
-    text = _normal(answer)
-    text = {_normal(k): v for k, v in (synonyms or {}).items()}.get(text, text)
-    if text not in choices:
-        return Feedback(False, f"{ask}; got {_short(answer)}.")
-    return text
-
-
-def as_choices(answers: dict, choices, *, synonyms=None):
-    """Several named choices at once: a dict name -> normalized choice, or the first Feedback."""
-    if any(value is None for value in answers.values()):
-        return NO_ANSWER
-    out = {}
-    for name, value in answers.items():
-        got = as_choice(value, choices, name=name, synonyms=synonyms)
-        if isinstance(got, Feedback):
-            return got
-        out[name] = got
-    return out
-
-
-def check_choice(answer, options, truth, why_right, why_wrong, *, synonyms=None) -> Feedback:
-    """A multiple-choice prediction: `truth` is the option the computation selects."""
-    got = as_choice(answer, options, synonyms=synonyms)
-    if isinstance(got, Feedback):
-        return got
-    return Feedback(True, why_right) if got == truth else Feedback(False, why_wrong)
 
 
 def judge_pair(answer, choices, truth, what, praise, hints, *, synonyms=None,
@@ -497,61 +341,14 @@ def check_function(fn, reference, inputs, *, name="your function", rtol=1e-7, at
     input, added to any message about that input. returns: the names of the values the
     function must return as a tuple, such as ("w", "m", "v"), each judged on its own.
     """
-    if fn is None:
-        return NO_ANSWER
-    if not callable(fn):
-        return Feedback(False, f"{name} must be a function; got {type(fn).__name__}.")
-
-    def where(i):
-        note = f" ({notes[i]})" if notes and notes[i] else ""
-        return f"on test input {i + 1}{note}"
-
-    outputs = []
     with np.errstate(all="ignore"):  # the learner's NaN warnings would clutter the notebook
-        for i, args in enumerate(inputs):
-            try:
-                outputs.append(fn(*[np.copy(a) if isinstance(a, np.ndarray) else a
-                                    for a in args]))
-            except NotImplementedError:
-                return Feedback(False, f"{name} is not written yet "
-                                       "(it raises NotImplementedError).")
-            except Exception as exc:  # a learner's bug: report it, do not crash the notebook
-                return Feedback(False, f"{name} raised {type(exc).__name__}: "
-                                       f"{str(exc)[:200]}, {where(i)}.")
-        expected = [reference(*args) for args in inputs]
-        for wrong_fn, message in diagnoses:
-            wrong = [wrong_fn(*args) for args in inputs]
-            if all(_same(o, w, rtol, atol) for o, w in zip(outputs, wrong, strict=True)) \
-                    and not all(_same(o, e, rtol, atol)
-                                for o, e in zip(outputs, expected, strict=True)):
-                return Feedback(False, message)
-    for i, (out, exp) in enumerate(zip(outputs, expected, strict=True)):
-        if out is None:
-            return Feedback(False, f"{name} returned None {where(i)}: is a return statement "
-                                   "missing?")
-        if isinstance(out, (str, bytes)):
-            return Feedback(False, f"{name} returned text {where(i)}; return numbers.")
-        if returns is None:
-            out, exp, labels = [out], [exp], ["output"]
-        elif not isinstance(out, (tuple, list)) or len(out) != len(returns):
-            return Feedback(False, f"{name} must return the tuple ({', '.join(returns)}); "
-                                   f"it returned {_what(out)} {where(i)}.")
-        else:
-            labels = returns
-        for part, right, label in zip(out, exp, labels, strict=True):
-            if part is None:
-                return Feedback(False, f"{name}'s {label} is None {where(i)}.")
-            verdict = check_array(part, right, name=f"{name}'s {label} {where(i)}", rtol=rtol,
-                                  atol=atol)
-            if not verdict.ok:
-                return verdict
-    return Feedback(True, praise)
-
-
-def _what(value) -> str:
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)}"
-    return f"one {type(value).__name__}"
+        return judge_function(
+            fn, inputs, lambda: [reference(*args) for args in inputs],
+            [(lambda w=w: [w(*args) for args in inputs], message) for w, message in diagnoses],
+            name=name, rtol=rtol, atol=atol, notes=notes, returns=returns, praise=praise,
+            same=_same, copy=lambda a: np.copy(a) if isinstance(a, np.ndarray) else a,
+            check_array=lambda out, exp, label, rtol, atol: check_array(
+                out, exp, name=label, rtol=rtol, atol=atol))
 
 
 def _same(a, b, rtol, atol) -> bool:
