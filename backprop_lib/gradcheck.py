@@ -30,6 +30,15 @@ What to do then: check at a scale where the gradients are not tiny (another
 initialization or data), and read the absolute error, `GradCheck.abs_errors`, against the
 rounding error of the step, `GradCheck.rounding_error` (u |L| / eps): an absolute error of
 that size or less is rounding, not a bug.
+
+The step taken. In the array's own precision, w + eps is rounded to a neighbouring
+floating-point number, so the step actually taken is h+ = fl(w + eps) - w, not eps (in
+float32 near w = 0.5 the spacing is 6e-8, and eps = 1e-7 becomes 2 spacings, 1.19e-7).
+`taken_step=True` divides by the steps taken, h+ + h-, instead of 2 eps:
+
+    numerical dL/dw = (L(w + h+) - L(w - h-)) / (h+ + h-)
+
+Both steps are computed exactly (subtracting two nearby floats is exact, Sterbenz).
 """
 
 from __future__ import annotations
@@ -66,14 +75,15 @@ def _as_real(value, name):
     return arr.astype(np.float64)
 
 
-def numerical_gradient(f, x, eps=1e-6):
+def numerical_gradient(f, x, eps=1e-6, taken_step=False):
     """Central differences of a scalar function f at the array x (x is restored).
 
     f takes no arguments, reads x and returns a number (a Python or NumPy scalar, or a 0-d
     array); x, a writable floating-point array, is perturbed in place one entry at a time
     and each entry is put back exactly, even when f fails. An eps below the spacing of x's
     floating-point numbers gives a wrong (often zero) estimate: the left side of
-    chapter "Gradient checking"'s U curve.
+    chapter "Gradient checking"'s U curve. taken_step=True divides by the steps actually
+    taken, fl(x + eps) - x and x - fl(x - eps), instead of 2 eps (see the module).
     """
     if not callable(f):
         raise TypeError(f"f must be a function of no arguments that returns the loss; "
@@ -88,22 +98,30 @@ def numerical_gradient(f, x, eps=1e-6):
     if not x.flags.writeable:
         raise ValueError("x must be writable: it is perturbed in place, one entry at a time, "
                          "for f to read; pass a writable copy (x = x.copy()) and have f read it")
+    if not isinstance(taken_step, (bool, np.bool_)):
+        raise TypeError(f"taken_step must be True or False; got {describe(taken_step)}")
     grad = np.zeros(x.shape, dtype=np.float64)
     for idx in np.ndindex(x.shape):
-        grad[idx] = _central_difference(f, x, idx, eps)
+        grad[idx] = _central_difference(f, x, idx, eps, taken_step)
     return grad
 
 
-def _central_difference(f, x, idx, eps):
+def _central_difference(f, x, idx, eps, taken_step=False):
     old = x[idx]
     try:
         x[idx] = old + eps
+        up = float(x[idx]) - float(old)  # exact: the step the array could hold
         plus = _scalar(f(), idx, "+")
         x[idx] = old - eps
+        down = float(old) - float(x[idx])
         minus = _scalar(f(), idx, "-")
     finally:
         x[idx] = old
-    return (plus - minus) / (2 * eps)
+    if not taken_step:
+        return (plus - minus) / (2 * eps)
+    if up + down == 0:  # eps below the spacing: both losses are the loss at w
+        return 0.0
+    return (plus - minus) / (up + down)
 
 
 def _scalar(value, idx, sign) -> float:
@@ -128,13 +146,14 @@ def _scalar(value, idx, sign) -> float:
     return v
 
 
-def numerical_gradients(net, X, Y, eps=1e-6, names=None):
+def numerical_gradients(net, X, Y, eps=1e-6, names=None, taken_step=False):
     """Central-difference estimates of every gradient of `net.loss(X, Y)`.
 
     Returns a dict "dW1", "db1", ... with the shapes of `net.gradients(X, Y)`;
     `names` limits it to some parameters (e.g. ["W1"]). This costs 2 forward passes
     per parameter entry, which is why backpropagation exists. The network is left as it
     was: each entry is restored exactly, and running statistics are not touched.
+    taken_step=True divides by the steps the parameter arrays actually took (see the module).
     """
     _check_net(net)
     eps = check_positive(eps, "eps")
@@ -142,7 +161,8 @@ def numerical_gradients(net, X, Y, eps=1e-6, names=None):
     names = _check_names(net, names)
     loss = lambda: net.loss(X, Y)  # noqa: E731 - a closure over the perturbed params
     with unchanged_statistics(net):
-        return {"d" + name: numerical_gradient(loss, net.params[name], eps) for name in names}
+        return {"d" + name: numerical_gradient(loss, net.params[name], eps, taken_step)
+                for name in names}
 
 
 @dataclass

@@ -11,6 +11,13 @@ these mistakes (`BUGS`):
   derivative 2 (y_hat - y) / (n_L m) (keep the loss).
 * "layer1_no_derivative": the first layer forgets its activation's derivative,
   dZ1 = dA1 instead of dA1 * f'(Z1). Only dW1 and db1 are wrong.
+* "tanh_derivative_from_z": tanh's derivative written with the pre-activation where the
+  activation belongs, 1 - Z^2 instead of 1 - A^2 = 1 - tanh(Z)^2. The two agree at Z = 0
+  and differ by (2/3) Z^4 + ... near it, so the bug hides while the weights are small and
+  shows once training makes the pre-activations large.
+* "last_unit_skipped": a loop over the units of layer 1 that stops one short
+  (range(n_1 - 1)), so the last row of dW1 and the last entry of db1 stay 0: a bug
+  confined to one row, which a small random sample of entries usually misses.
 
 The bug lives in the backward pass only, so `net.loss` stays the true loss and central
 differences of it give the true gradient, which is what a check compares against.
@@ -24,7 +31,8 @@ from . import losses as _losses
 from ._checks import check_choice
 from .network import Network
 
-BUGS = ("loss_without_half", "layer1_no_derivative")
+BUGS = ("loss_without_half", "layer1_no_derivative", "tanh_derivative_from_z",
+        "last_unit_skipped")
 
 
 class BuggyNetwork(Network):
@@ -45,6 +53,12 @@ class BuggyNetwork(Network):
             self._loss = replace(_losses.get("mse"),
                                  gradient=_losses.get("half_mse").gradient)
 
+    def _dZ(self, l, dA):
+        if self.bug == "tanh_derivative_from_z" and self._f[l - 1].name == "tanh":
+            Z = self.cache["Z"][l]
+            return dA * (1 - Z ** 2)  # the bug: should be 1 - A^2, A = tanh(Z)
+        return super()._dZ(l, dA)
+
     def _backward(self, Y, keep_all):
         loss, out = super()._backward(Y, keep_all=keep_all or self.bug == "layer1_no_derivative")
         if self.bug == "layer1_no_derivative":
@@ -53,6 +67,9 @@ class BuggyNetwork(Network):
             out["db1"] = dZ1.sum(axis=1, keepdims=True)
             if keep_all:
                 out["dZ1"] = dZ1
+        elif self.bug == "last_unit_skipped":
+            out["dW1"][-1] = 0  # the loop over units never reached the last one
+            out["db1"][-1] = 0
         return loss, out
 
     def fixed(self) -> Network:

@@ -8,6 +8,13 @@
 4. `check_mse_gradient(fn)`: the corrected derivative of the mean squared error.
 5. `check_forward_step(answer)`: the power of ten of the best step of a forward difference in
    float64 (about sqrt(u)), which `forward_difference_errors` measures.
+6. `check_taken_step(answer)`: the step h = fl(w + eps) - w that float32 actually takes at
+   w = 0.5 for eps = 1e-7.
+7. `check_miss_probability(answer)`: the probability that 10 sampled entries all miss a bug
+   confined to one of 256 rows.
+8. `check_dependency_prediction(answer)`: predict what a gradient check and the dependency
+   check say of a network that normalizes over the batch axis by mistake.
+9. `check_complex_step(fn)`: a function complex_step(f, x, h) = Im f(x + i h) / h.
 """
 
 from __future__ import annotations
@@ -95,15 +102,22 @@ def check_relative_error(fn):
         praise="it matches bp.relative_error, including when both gradients are zero.")
 
 
+#: Exercise 3 measures at this step, where the truncation error dominates both measures:
+#: at 1e-6 the relative error of this network is rounding noise, which multiplying the loss
+#: by 1000 (not a power of two) re-draws, so its ratio there says nothing (review m21).
+SCALING_EPS = 1e-3
+
+
 @functools.lru_cache(maxsize=4)
-def scaling_effect(factor=1000.0):
+def scaling_effect(factor=1000.0, eps=SCALING_EPS):
     """How the absolute difference ||g - n|| and the relative error change when the
-    loss of a correct network is multiplied by `factor` (each: ratio new / old)."""
+    loss of a correct network is multiplied by `factor` (each: ratio new / old), measured
+    at the step `eps`."""
     from ..figures.gradient_checking import absolute_differences, false_fail_problem
 
     out = []
     for f in (1.0, factor):
-        absolute, check = absolute_differences(*false_fail_problem(f))
+        absolute, check = absolute_differences(*false_fail_problem(f), eps=eps)
         out.append((max(absolute.values()), check.max_relative_error))
     return out[1][0] / out[0][0], out[1][1] / out[0][1]
 
@@ -128,8 +142,11 @@ def check_scaling_prediction(answer):
         answer, CHOICES, (_describe(abs_ratio), _describe(rel_ratio)), synonyms=SYNONYMS,
         what="one for the absolute difference, one for the relative error",
         labels=("the absolute difference", "the relative error"),
-        praise=f"measured: the absolute difference changed by a factor {abs_ratio:.3g}, "
-               f"the relative error by {rel_ratio:.3g}.",
+        praise=f"measured at eps = {SCALING_EPS:.0e}, where truncation dominates: the absolute "
+               f"difference changed by a factor {abs_ratio:.4g}, the relative error by "
+               f"{rel_ratio:.6f}. (At eps = 1e-6 this network's relative error is rounding "
+               f"noise, which the new loss re-draws: it moves by a factor of order 1 either "
+               f"way, while the true relative error does not change at all.)",
         hints=("think about the absolute difference again: both gradients are multiplied "
                "by the same factor, and so is their difference.",
                "think about the relative error again: what happens to a ratio when its top "
@@ -221,3 +238,137 @@ def forward_difference_errors(net, X, Y, eps_values):
                 p[idx] = old
         errors.append(relative_error(np.array(estimate), reference))
     return np.array(errors)
+
+
+#: Exercise 6: float32 at w = 0.5 with the nominal step 1e-7.
+TAKEN_W, TAKEN_EPS = 0.5, 1e-7
+
+
+def taken_step(w=TAKEN_W, eps=TAKEN_EPS, dtype=np.float32):
+    """fl(w + eps) - w in `dtype`: the step a parameter stored in that type actually takes."""
+    w = np.asarray(w, dtype=dtype)
+    return float(np.asarray(w + np.asarray(eps, dtype=dtype), dtype=dtype)) - float(w)
+
+
+def check_taken_step(answer):
+    """Exercise 6: the step h = fl(w + eps) - w of float32 at w = 0.5 for eps = 1e-7."""
+    spacing = float(np.spacing(np.float32(TAKEN_W)))
+    return check_scalar(answer, taken_step(), name="your step", rtol=1e-3, atol=0.0, diagnoses=[
+        (TAKEN_EPS, "that is eps itself: w + eps is rounded to a float32 number, and near "
+                    "w = 0.5 those are spaced 2^-24 apart. Count how many spacings eps is, "
+                    "rounded to the nearest whole number."),
+        (spacing, "that is one spacing of float32 near 0.5; eps is more than one and a "
+                  "half spacings, and w + eps rounds to the nearest float32 number."),
+        (0.0, "eps is larger than half a spacing of float32 near 0.5, so w + eps does not "
+              "round back to w."),
+        (2 * TAKEN_EPS, "that is the width 2 eps of the central difference; the exercise asks "
+                        "for the one step up, fl(w + eps) - w."),
+        (float(np.spacing(TAKEN_W)) * round(TAKEN_EPS / float(np.spacing(TAKEN_W))),
+         "that is float64's step, which is eps to 9 digits; the parameter is float32."),
+    ], praise=f"w + eps rounds to w plus {round(taken_step() / spacing)} spacings of "
+              f"2^{int(np.log2(spacing))}: the step taken is {taken_step() / TAKEN_EPS - 1:.0%} "
+              "larger than eps, which is why dividing by 2 eps misleads where the loss "
+              "itself is computed more precisely than the parameter is stored.")
+
+
+#: Exercise 7: a bug confined to one of MISS_ROWS rows, MISS_SAMPLES entries sampled.
+MISS_ROWS, MISS_SAMPLES = 256, 10
+
+
+def check_miss_probability(answer):
+    """Exercise 7: the probability that MISS_SAMPLES sampled entries, each independently in
+    the wrong row with probability 1 / MISS_ROWS, all miss it: (1 - 1/256)^10."""
+    p, k = 1 / MISS_ROWS, MISS_SAMPLES
+    miss = (1 - p) ** k
+    return check_scalar(answer, miss, name="your probability", rtol=1e-4, atol=0.0, diagnoses=[
+        (1 - miss, "that is the probability of catching the bug (at least one sample in the "
+                   "wrong row); the exercise asks for the probability of missing it."),
+        (k * p, "that is about the probability of catching it, k / 256 for small k; the "
+                "exercise asks for missing it, exactly."),
+        (1 - k * p, "that is the first-order approximation 1 - k/256; give the exact "
+                    "probability that every one of the k independent samples misses."),
+        (1 - p, "that is the probability that one sample misses; all ten must miss."),
+        (p ** k, "that is the probability that all ten samples land in the wrong row."),
+    ], praise=f"{miss:.0%}: {k} sampled entries almost always miss a one-row bug, while a "
+              "single random direction v sees it (it moves g . v by a normal amount of "
+              "spread ||delta||, zero with probability zero).")
+
+
+DEPENDENCY_CHOICES = ("passes", "fails")
+
+
+@functools.lru_cache(maxsize=1)
+def dependency_verdicts():
+    """(gradient check, dependency check) verdicts on the planted batch-axis normalization
+    with its exact backward pass, measured."""
+    from ..dependency_check import BatchAxisNormNetwork, dependency_matrix, mixed_pairs
+    from ..gradcheck import gradcheck
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((3, 8)), rng.standard_normal((1, 8))
+    net = BatchAxisNormNetwork([3, 6, 6, 1], "tanh", loss="half_mse", init="xavier", seed=0)
+    grad = "passes" if gradcheck(net, X, Y).passed() else "fails"
+    dep = "passes" if mixed_pairs(dependency_matrix(lambda A: net.forward(A), X)) == 0 \
+        else "fails"
+    return grad, dep
+
+
+def check_dependency_prediction(answer):
+    """Exercise 8: predict (gradient check, dependency check) for a network that normalizes
+    over the batch axis by mistake, with a backward pass that differentiates exactly that."""
+    if answer is None:
+        return judge_pair(None, DEPENDENCY_CHOICES, (), "", "", ())
+    return judge_pair(
+        answer, DEPENDENCY_CHOICES, dependency_verdicts(),
+        synonyms={"pass": "passes", "fail": "fails", "passed": "passes", "failed": "fails"},
+        what="one for the gradient check of the mean loss, one for the dependency check",
+        labels=("the gradient check", "the dependency check"),
+        praise="measured: the gradient check passes, because the backward pass is the exact "
+               "derivative of what the forward pass computes, and the dependency check fails, "
+               "because what it computes mixes the examples. A gradient check compares two "
+               "ways of differentiating one function; it cannot tell that the function is "
+               "the wrong one.",
+        hints=("think about the gradient check again: it compares the backward pass with "
+               "central differences of the same forward pass. Is the backward pass wrong "
+               "for the function the forward pass computes?",
+               "think about the dependency check again: it moves example j and watches "
+               "example i's output. Does a mean over the batch axis let one example move "
+               "another's output?"))
+
+
+def _complex_step(f, x, h):
+    return complex(f(complex(x, h))).imag / h
+
+
+def check_complex_step(fn):
+    """Exercise 9: complex_step(f, x, h) = Im f(x + i h) / h."""
+    inputs = [(np.tanh, 0.3, 1e-20), (np.exp, -1.5, 1e-20), (lambda z: z ** 3, 2.0, 1e-20),
+              (lambda z: 1 / (1 + np.exp(-z)), 4.0, 1e-10)]
+
+    def real_part(f, x, h):
+        return complex(f(complex(x, h))).real / h
+
+    def central(f, x, h):
+        return (complex(f(complex(x, h))).imag - complex(f(complex(x, -h))).imag) / h
+
+    def no_division(f, x, h):
+        return complex(f(complex(x, h))).imag
+
+    def real_step(f, x, h):
+        return (f(x + h) - f(x - h)) / (2 * h)
+
+    return check_function(
+        fn, _complex_step, inputs, name="your complex_step", rtol=1e-12, atol=1e-300,
+        notes=["tanh at 0.3", "exp at -1.5", "z^3 at 2", "sigmoid at 4 with h = 1e-10"],
+        diagnoses=[
+            (real_part, "you take the real part, which is f(x) to order h^2; the derivative "
+                        "sits in the imaginary part."),
+            (central, "you step both ways: Im f(x - i h) = -Im f(x + i h), so that doubles "
+                      "the derivative; one evaluation is the whole method."),
+            (no_division, "divide the imaginary part by h: Im f(x + i h) = h f'(x) + O(h^3)."),
+            (real_step, "that is a central difference along the real axis, which with "
+                        "h = 1e-20 gives 0: x + h rounds to x. Step along the imaginary axis, "
+                        "x + i h."),
+        ],
+        praise="one complex evaluation gives the derivative to rounding level, whatever h, "
+               "because nothing is subtracted.")

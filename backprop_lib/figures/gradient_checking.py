@@ -10,6 +10,14 @@ The eps figure follows the figures convention (`compute`, `draw`, `alt`, `CONTRO
   the relative error, on a false pass (tiny gradients hide a bug) and a false fail
   (a large loss makes a correct gradient's difference large).
 * `place_on_kink`, `kink_errors`: a ReLU pre-activation moved to within eps of 0.
+* `best_error_model`: the U's bottom predicted from u: with the error
+  eps^2 |L^(3)| / 6 + u |L| / eps, the best step is of the order u^(1/3) and the best error
+  of the order u^(2/3) (times the function's scales); `best_over_seeds` measures both over
+  network seeds on `FINE_EPS`.
+* `taken_step_curves`: float32 parameters, dividing by the step actually taken or by
+  2 eps, with the loss in float32 and in float64.
+* `float32_curve_other_order`: float32's U computed by an independent forward pass that
+  sums in another order, to separate what float32 fixes from what the code fixes.
 """
 
 from __future__ import annotations
@@ -26,39 +34,140 @@ from ..alternatives import flatten
 from ..planted_bug import BuggyNetwork
 
 EPS_VALUES = tuple(10.0 ** k for k in range(-12, 0))
+#: Quarter decades from 1e-12 to 1e-1, for locating the bottom of the U finer than a decade.
+FINE_EPS = tuple(10.0 ** (k / 4) for k in range(-48, -3))
+#: The network seeds over which the bottom of the U is reported.
+U_SEEDS = (1, 2, 3, 4, 5)
 DTYPES = ("float64", "float32")
 ABSOLUTE_THRESHOLD = 1e-7
 
 
-def _eps_problem():
-    """A small tanh network and data, the same every time."""
+def _eps_problem(seed=1):
+    """A small tanh network and data, the same every time (the chapter's: seed 1)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((3, 8))
     Y = rng.standard_normal((1, 8))
-    net = bp.Network([3, 5, 1], ["tanh", "identity"], loss="half_mse", seed=1)
+    net = bp.Network([3, 5, 1], ["tanh", "identity"], loss="half_mse", seed=seed)
     return net, X, Y
 
 
-def eps_curve(eps_values=EPS_VALUES):
+def _twin(net, dtype):
+    twin = bp.Network(net.layer_sizes, net.activation_names, loss=net.loss_name,
+                      seed=net.seed, dtype=np.dtype(dtype))
+    twin.set_params(net.params)
+    return twin
+
+
+def eps_curve(eps_values=EPS_VALUES, seed=1, taken_step=False):
     """{dtype: array of relative errors, one per eps}, and the float64 gradient used.
 
     The reference gradient is backpropagation in float64; the numerical gradient is
-    computed by a network of the given dtype holding the same parameters.
+    computed by a network of the given dtype holding the same parameters. seed: the
+    network's (the chapter's figure: 1).
     """
     eps_values = [check_positive(e, "eps_values entry") for e in eps_values]
-    net, X, Y = _eps_problem()
+    net, X, Y = _eps_problem(seed)
     reference = flatten(net.gradients(X, Y))
     out = {"eps": np.array(eps_values)}
     for name in DTYPES:
-        twin = bp.Network([3, 5, 1], ["tanh", "identity"], loss="half_mse", seed=1,
-                          dtype=np.dtype(name))
-        twin.set_params(net.params)
+        twin = _twin(net, name)
         errs = []
         for eps in eps_values:
-            num = bp.numerical_gradients(twin, X, Y, eps=eps)
+            num = bp.numerical_gradients(twin, X, Y, eps=eps, taken_step=taken_step)
             errs.append(bp.relative_error(flatten(num), reference))
         out[name] = np.array(errs)
     return out
+
+
+def unit_roundoff(dtype):
+    """u = half the machine epsilon: the largest relative error of one rounding."""
+    return float(np.finfo(np.dtype(dtype)).eps) / 2
+
+
+def best_error_model(dtype):
+    """(u^(1/3), u^(2/3)): the orders of the best step and of the best error of central
+    differences predicted from u alone. The error eps^2 |L^(3)| / 6 + u |L| / eps is
+    smallest at eps = (3 u |L| / |L^(3)|)^(1/3), where it is (3/2) (3 u |L| / |L^(3)|)^(2/3)
+    |L^(3)| / 3: with the function's scales about 1, of the order u^(1/3) and u^(2/3)."""
+    u = unit_roundoff(dtype)
+    return u ** (1 / 3), u ** (2 / 3)
+
+
+def best_over_seeds(seeds=U_SEEDS, eps_values=FINE_EPS):
+    """{dtype: (best eps per seed, best error per seed)} on the grid `eps_values`."""
+    out = {name: ([], []) for name in DTYPES}
+    for seed in seeds:
+        curve = eps_curve(eps_values, seed=seed)
+        for name in DTYPES:
+            e, err = best_eps(curve, name)
+            out[name][0].append(e)
+            out[name][1].append(err)
+    return {name: (np.array(a), np.array(b)) for name, (a, b) in out.items()}
+
+
+def taken_step_curves(eps_values=EPS_VALUES, seed=1):
+    """Relative errors of central differences with float32 parameters, dividing by 2 eps
+    ("nominal") or by the steps actually taken ("taken"), with the loss computed in float32
+    ("float32 loss") or in float64 from the float32 parameters ("float64 loss").
+
+    Returns {"eps": ..., ("float32 loss", "nominal"): errors, ...}; the reference is the
+    float64 backprop gradient at the float32 parameters.
+    """
+    eps_values = [check_positive(e, "eps_values entry") for e in eps_values]
+    net, X, Y = _eps_problem(seed)
+    stored = {k: v.astype(np.float32) for k, v in net.params.items()}
+    wide = _twin(net, "float64")
+    wide.set_params(stored)
+    reference = flatten(wide.gradients(X, Y))
+    narrow = _twin(net, "float32")
+    narrow.set_params(stored)
+
+    def wide_loss():  # the float32 arrays, read into float64 for the loss
+        wide.set_params(narrow.params)
+        return wide.loss(X, Y)
+
+    out = {"eps": np.array(eps_values)}
+    for loss_name, loss in (("float32 loss", lambda: narrow.loss(X, Y)),
+                            ("float64 loss", wide_loss)):
+        for step in ("nominal", "taken"):
+            errs = []
+            for eps in eps_values:
+                num = {"d" + k: bp.numerical_gradient(loss, p, eps, taken_step=step == "taken")
+                       for k, p in narrow.params.items()}
+                errs.append(bp.relative_error(flatten(num), reference))
+            out[(loss_name, step)] = np.array(errs)
+    return out
+
+
+def _loss_other_order(params, X, Y, names):
+    """half_mse of a tanh/identity network in float32, every sum taken one term at a time
+    in reverse order (the library lets NumPy and BLAS choose the order)."""
+    A = X.astype(np.float32)
+    for l, act in enumerate(names, start=1):
+        W, b = params[f"W{l}"], params[f"b{l}"]
+        Z = np.broadcast_to(b, (W.shape[0], A.shape[1])).astype(np.float32)
+        for k in reversed(range(W.shape[1])):
+            Z = Z + W[:, k:k + 1] * A[k:k + 1, :]
+        A = np.tanh(Z) if act == "tanh" else Z
+    total = np.float32(0)
+    for r in reversed((A - Y.astype(np.float32)).ravel()):
+        total = np.float32(total + r * r)
+    return float(np.float32(0.5) * total / np.float32(A.shape[1]))
+
+
+def float32_curve_other_order(eps_values=EPS_VALUES, seed=1):
+    """float32's U curve with the loss of an independent forward pass that sums in another
+    order (chapter "Gradient checking", on what float32 fixes and what the code fixes)."""
+    eps_values = [check_positive(e, "eps_values entry") for e in eps_values]
+    net, X, Y = _eps_problem(seed)
+    reference = flatten(net.gradients(X, Y))
+    params = {k: v.astype(np.float32) for k, v in net.params.items()}
+    loss = lambda: _loss_other_order(params, X, Y, net.activation_names)  # noqa: E731
+    errs = []
+    for eps in eps_values:
+        num = {"d" + k: bp.numerical_gradient(loss, p, eps) for k, p in params.items()}
+        errs.append(bp.relative_error(flatten(num), reference))
+    return np.array(errs)
 
 
 def best_eps(curve, dtype):
@@ -77,11 +186,14 @@ def draw(fig, result, artists):
         for name, colour, marker in (("float64", BLUE, "o"), ("float32", ORANGE, "s")):
             ax.loglog(curve["eps"], curve[name], marker=marker, color=colour, label=name)
         ax.axhline(1e-7, color=BLACK, lw=0.8, ls=":", label="1e-7 (usual pass line)")
+        for name, colour in (("float64", BLUE), ("float32", ORANGE)):  # the U's predicted floor
+            ax.axhline(best_error_model(name)[1], color=colour, lw=0.9, ls="-.")
+        ax.plot([], [], color=BLACK, lw=0.9, ls="-.", label="u^(2/3) of each type")
         line = ax.axvline(eps, color=VERMILLION, lw=1.2, ls="--")
         text = ax.text(0.02, 0.04, "", transform=ax.transAxes, fontsize=9)
         ax.set_xlabel("eps (step of the central difference)")
         ax.set_ylabel("relative error vs backprop")
-        fig.legend(loc="outside upper center", ncol=3)
+        fig.legend(loc="outside upper center", ncol=2)
         artists = {"line": line, "text": text}
     artists["line"].set_xdata([eps, eps])
     artists["text"].set_text(
@@ -96,8 +208,9 @@ def compute(eps=1e-6):
     """Compute function for the eps control (the curve is computed once and cached)."""
     eps = check_positive(eps, "eps")
     if "curve" not in _CURVE:  # the same for every frame: computed once
-        _CURVE["curve"] = eps_curve()
+        _CURVE["curve"] = eps_curve(FINE_EPS)
     curve = _CURVE["curve"]
+    eps = min(EPS_VALUES, key=lambda e: abs(np.log10(e) - np.log10(eps)))  # the slider's grid
     i = int(np.argmin(np.abs(np.log10(curve["eps"]) - np.log10(eps))))
     return {"curve": curve, "eps": float(curve["eps"][i]),
             "float64": float(curve["float64"][i]), "float32": float(curve["float32"][i])}
@@ -106,7 +219,8 @@ def compute(eps=1e-6):
 def alt(params, result):
     """The frame in words (alt text and caption)."""
     return (f"Relative error of central differences against backpropagation versus eps, "
-            f"log-log, a U-shaped curve for float64 and a higher one for float32; at eps = "
+            f"log-log, a U-shaped curve for float64 and a higher one for float32, each "
+            f"bottoming out near its dash-dotted line u^(2/3); at eps = "
             f"{result['eps']:.0e} the error is {result['float64']:.1e} in float64 and "
             f"{result['float32']:.1e} in float32.")
 
