@@ -3,26 +3,33 @@
 Chapter "Backpropagation against its alternatives" measures them side by side. Each
 function returns an `Estimate`: the gradients ("dW1", "db1", ... as `Network.gradients`)
 and a count of the passes through the network it made and of the numbers it had to keep.
+Tangents (forward mode) carry a dot, W_dot for the book's \\dot W^{[l]}; adjoints keep the
+book's d: dW{l} = dL/dW{l}.
 
 * `backprop`: reverse mode (Linnainmaa 1970). One forward pass that keeps every Z{l}
   and A{l}, then one backward pass. Cost: a small constant times one forward pass,
   whatever the number of parameters P.
 * `finite_differences`: central differences, (L(w + eps) - L(w - eps)) / (2 eps) for
   each of the P entries: 2P forward passes, each keeping only the current layer.
-* `forward_mode`: forward-mode differentiation. A tangent pass pushes one direction V
-  in parameter space through the layers beside the values,
+* `forward_mode`: forward-mode differentiation. A tangent pass (a JVP, Jacobian-vector
+  product) pushes one direction theta_dot in parameter space through the layers beside
+  the values,
 
-      dZ{l} = dW{l} A{l-1} + W{l} dA{l-1} + db{l}        dA{l} = f'(Z{l}) * dZ{l}
+      Z_dot{l} = W_dot{l} A{l-1} + W{l} A_dot{l-1} + b_dot{l}    A_dot{l} = f'(Z{l}) * Z_dot{l}
 
-  and yields the directional derivative dL/dA{L} . dA{L} = grad . V exactly. The full
-  gradient needs one tangent pass per parameter: P passes.
+  and yields the directional derivative dL/dA{L} . A_dot{L} = grad . theta_dot exactly.
+  The full gradient needs one tangent pass per parameter: P passes.
 * `evolution_strategy`: antithetic Gaussian perturbations (Salimans et al. 2017),
 
-      g = 1 / (2 sigma N) sum_k (L(theta + sigma e_k) - L(theta - sigma e_k)) e_k,
+      g = 1 / (2 sigma N) sum_k (L(theta + sigma v_k) - L(theta - sigma v_k)) v_k,
 
-  an unbiased estimate of the gradient of the smoothed loss E[L(theta + sigma e)],
+  an unbiased estimate of the gradient of the smoothed loss E[L(theta + sigma v)],
   from 2N forward passes, with a noise that grows like sqrt(P / N).
 
+`error_to` is the chapter's one relative error, ||g - grad|| / ||grad||; `relative_error_to`
+is chapter "Gradient checking"'s symmetric form, kept for that chapter.
+`multiply_adds` counts the multiply-adds of one pass of each kind (forward, backward,
+tangent), so that passes of different costs can be compared.
 `floats_kept` counts the activations (and perturbation vectors) a method must hold at
 once beyond the parameters and the gradient; with m examples a column, that is what
 decides memory. `pass_peak_bytes` measures it (tracemalloc) for one pass of each method.
@@ -38,10 +45,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import check_int, check_positive, check_seed, describe
+from ._checks import check_choice, check_int, check_positive, check_seed, describe
 from .gradcheck import numerical_gradient
+from .jacobian_chain import check_layer_sizes
 
 METHODS = ("backprop", "finite_differences", "forward_mode", "evolution_strategy")
+PASS_KINDS = ("forward", "backward", "tangent")
+
+#: Baur and Strassen 1983: a rational function and all its partial derivatives can be
+#: computed with at most this many times the multiplications and divisions of the function
+#: alone (additions and multiplications by constants counted free).
+BAUR_STRASSEN_BOUND = 3
+#: Salimans et al. 2017 ran their evolution strategy on up to this many CPU cores.
+SALIMANS_2017_CORES = 1440
 
 
 @dataclass
@@ -139,36 +155,37 @@ def finite_differences(net, X, Y, eps=1e-6) -> Estimate:
 def jvp(net, X, Y, tangent) -> tuple:
     """One tangent pass: (loss, directional derivative of the loss along `tangent`).
 
-    tangent: a dict of parameter names to arrays of their shapes (a missing name means a
-    zero tangent for that parameter). Values and tangents go forward together, so only
-    the current layer is kept. X and Y must already be checked arrays.
+    tangent: a dict of parameter names to arrays of their shapes, the direction theta_dot
+    (a missing name means a zero tangent for that parameter). Values and tangents go
+    forward together, so only the current layer is kept. X and Y must already be checked
+    arrays. Chapter "Backpropagation against its alternatives" derives each line.
     """
-    A, dA = X, None  # the inputs do not move: their tangent is zero
+    A, A_dot = X, None  # the inputs do not move: their tangent is zero
     for l in range(1, net.L + 1):
         W = net.params[f"W{l}"]
         Z = W @ A + net.params[f"b{l}"]
-        dZ = None if dA is None else W @ dA
-        dW, db = tangent.get(f"W{l}"), tangent.get(f"b{l}")
-        if dW is not None:
-            dZ = dW @ A if dZ is None else dZ + dW @ A
-        if db is not None:
-            dZ = (np.zeros_like(Z) + db) if dZ is None else dZ + db
+        Z_dot = None if A_dot is None else W @ A_dot               # W A_dot
+        W_dot, b_dot = tangent.get(f"W{l}"), tangent.get(f"b{l}")
+        if W_dot is not None:                                       # + W_dot A
+            Z_dot = W_dot @ A if Z_dot is None else Z_dot + W_dot @ A
+        if b_dot is not None:                                       # + b_dot
+            Z_dot = (np.zeros_like(Z) + b_dot) if Z_dot is None else Z_dot + b_dot
         f = net._f[l - 1]
         A_new = f(Z)
-        dZ_L = dZ  # the tangent of Z{l}; the last one is kept for a fused loss
-        dA = None if dZ is None else f.derivative(Z, A_new) * dZ
+        Z_dot_L = Z_dot  # the tangent of Z{l}; the last one is kept for a fused loss
+        A_dot = None if Z_dot is None else f.derivative(Z, A_new) * Z_dot
         A = A_new
     activation = net.activation_names[-1]
     loss = net._loss.output_value(Z, A, Y, activation)
-    if dA is None:
+    if A_dot is None:
         return loss, 0.0
     # where the loss is fused with the last activation (bce after sigmoid, softmax_ce after
     # the identity), dL/dZ{L} from the logits times the tangent of Z{L}: the route through
     # dL/dA would multiply 1/(a (1 - a)) by a (1 - a), which is inf * 0 once sigma(z) = 1
     delta = net._loss.output_delta(A, Y, activation, Z=Z)
     if delta is not None:
-        return loss, float(np.sum(delta * dZ_L))
-    return loss, float(np.sum(net._loss.gradient(A, Y) * dA))
+        return loss, float(np.sum(delta * Z_dot_L))
+    return loss, float(np.sum(net._loss.gradient(A, Y) * A_dot))
 
 
 def _check_tangent(net, tangent):
@@ -244,13 +261,13 @@ def evolution_strategy(net, X, Y, sigma=1e-3, n_pairs=100, seed=0) -> Estimate:
     original = {k: v.copy() for k, v in net.params.items()}
     try:
         for _ in range(n_pairs):
-            e = rng.standard_normal(theta.size)
+            v = rng.standard_normal(theta.size)  # the direction v_k
             diffs = []
             for sign in (1.0, -1.0):
-                for name, v in unflatten(theta + sign * sigma * e, net.params).items():
-                    net.params[name][...] = v
+                for name, value in unflatten(theta + sign * sigma * v, net.params).items():
+                    net.params[name][...] = value
                 diffs.append(loss_value(net, X, Y))
-            g += (diffs[0] - diffs[1]) * e
+            g += (diffs[0] - diffs[1]) * v
     finally:
         for name, v in original.items():
             net.params[name][...] = v
@@ -268,10 +285,50 @@ def gradient(method, net, X, Y, **kwargs) -> Estimate:
 
 
 def relative_error_to(reference, estimate) -> float:
-    """||g - r|| / (||g|| + ||r||) over all parameters at once (0 when both vanish)."""
+    """||g - r|| / (||g|| + ||r||) over all parameters at once (0 when both vanish): the
+    symmetric form of chapter "Gradient checking", bounded by 1. Chapter "Backpropagation
+    against its alternatives" uses `error_to` instead."""
     from .gradcheck import relative_error
 
     return relative_error(flatten(estimate.grads), flatten(reference.grads))
+
+
+def error_to(reference, estimate) -> float:
+    """||g - r|| / ||r||: the error of an estimate g relative to the size of the reference
+    gradient r, over all parameters at once. The one relative error of chapter
+    "Backpropagation against its alternatives" (unbounded: a random guess of the right size
+    scores about sqrt(2), an estimate with noise sqrt(P/N) times the gradient scores that)."""
+    for name, value in (("reference", reference), ("estimate", estimate)):
+        if not isinstance(value, Estimate):
+            raise TypeError(f"{name} must be an Estimate (from backprop, forward_mode, ...); "
+                            f"got {describe(value)}")
+    r, g = flatten(reference.grads), flatten(estimate.grads)
+    if r.shape != g.shape:
+        raise ValueError(f"estimate has {g.size} gradient entries, reference {r.size}")
+    size = float(np.linalg.norm(r))
+    if size == 0.0:
+        raise ValueError("reference gradient is zero: an error relative to it is undefined")
+    return float(np.linalg.norm(g - r) / size)
+
+
+def multiply_adds(kind, layer_sizes, m=1) -> int:
+    """Multiply-adds of one pass of `kind` through a network with these layer sizes, for m
+    examples, counting the matrix products only (they dominate):
+
+    - "forward":  Z{l} = W{l} A{l-1} for every layer: sum_l n_l n_{l-1} m;
+    - "backward": dW{l} = dZ{l} A{l-1}^T for every layer, and dA{l-1} = W{l}^T dZ{l} for
+      l >= 2 (the inputs need no adjoint): about twice a forward pass;
+    - "tangent":  the forward pass itself, W_dot{l} A{l-1} for every layer and W{l} A_dot{l-1}
+      for l >= 2 (the inputs do not move), along a direction that moves every weight:
+      about three forward passes.
+    """
+    check_choice(kind, "kind", PASS_KINDS)
+    sizes = check_layer_sizes(layer_sizes)
+    m = check_int(m, "m", low=1)
+    products = [sizes[l] * sizes[l - 1] * m for l in range(1, len(sizes))]
+    forward, inner = sum(products), sum(products[1:])
+    return {"forward": forward, "backward": forward + inner,
+            "tangent": 2 * forward + inner}[kind]
 
 
 def smoothed_loss(f, sigma, n_nodes=41):

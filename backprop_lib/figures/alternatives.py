@@ -24,6 +24,15 @@ from .. import alternatives as alt
 from .. import interactive as ia
 from .._checks import check_int, check_positive
 
+#: The chapter's settings, quoted by its prose: the widths of the cost sweep, the
+#: evolution strategy's pairs and sigma in the comparisons, the width, batch and depths of
+#: the memory tables, and the smoothing figure's default sigma and pairs.
+WIDTHS = (2, 4, 8, 16, 32, 64)
+ES_PAIRS, ES_SIGMA = 50, 1e-4
+MEMORY_WIDTH, MEMORY_M = 32, 256
+MEMORY_DEPTHS, CHECKPOINT_DEPTHS = (1, 2, 4, 8, 16), (1, 4, 9, 16, 25)
+SMOOTHING_SIGMA, SMOOTHING_PAIRS = 0.5, 1000
+
 LABELS = {"backprop": "backpropagation (reverse mode)",
           "forward_mode": "forward mode",
           "finite_differences": "central differences",
@@ -40,9 +49,10 @@ def problem(width, depth=2, m=32, seed=0):
     return bp.Network(sizes, acts, loss="bce", seed=seed), X, Y
 
 
-def sweep(widths=(2, 4, 8, 16, 32), depth=2, m=32, n_pairs=50, sigma=1e-4, timing=False,
+def sweep(widths=WIDTHS, depth=2, m=32, n_pairs=ES_PAIRS, sigma=ES_SIGMA, timing=False,
           repeat=3):
-    """One row per width: P, and per method its passes, relative error and floats kept
+    """One row per width: P, and per method its passes, relative error (`alt.error_to`,
+    ||g - grad|| / ||grad||) and floats kept
     (and seconds per gradient when timing=True, the best of `repeat`)."""
     rows = []
     for width in widths:
@@ -56,7 +66,7 @@ def sweep(widths=(2, 4, 8, 16, 32), depth=2, m=32, n_pairs=50, sigma=1e-4, timin
             est = call()
             once = time.perf_counter() - start
             row[method] = {"passes": est.passes, "floats": est.floats_kept,
-                           "error": alt.relative_error_to(ref, est)}
+                           "error": alt.error_to(ref, est)}
             if timing:  # repeat only the quick ones: a slow one's noise is small anyway
                 row[method]["seconds"] = once if once > 0.05 else min(
                     once, alt.seconds(call, repeat=repeat))
@@ -102,12 +112,12 @@ def draw_cost(rows):
     return fig
 
 
-def es_noise(pair_counts=(10, 30, 100, 300, 1000, 3000), width=8, sigma=1e-4, seed=0):
-    """The evolution strategy's error ||g - grad|| / ||grad|| for each N (n_pairs)."""
+def es_noise(pair_counts=(10, 30, 100, 300, 1000, 3000), width=8, sigma=ES_SIGMA, seed=0):
+    """The evolution strategy's error ||g - grad|| / ||grad|| (`alt.error_to`) for each N
+    (n_pairs)."""
     net, X, Y = problem(width)
-    ref = alt.flatten(alt.backprop(net, X, Y).grads)
-    errors = [np.linalg.norm(alt.flatten(alt.evolution_strategy(net, X, Y, sigma, n, seed)
-                                         .grads) - ref) / np.linalg.norm(ref)
+    ref = alt.backprop(net, X, Y)
+    errors = [alt.error_to(ref, alt.evolution_strategy(net, X, Y, sigma, n, seed))
               for n in pair_counts]
     return {"P": net.n_params, "N": np.array(pair_counts), "error": np.array(errors)}
 
@@ -151,8 +161,8 @@ def _line(width, name, index):
     return _LINES[key]
 
 
-def es_smoothing(sigma=0.5, n_pairs=1000, width=8, name="W1", index=(0, 0), seed=0,
-                 n_nodes=41):
+def es_smoothing(sigma=SMOOTHING_SIGMA, n_pairs=SMOOTHING_PAIRS, width=8, name="W1",
+                 index=(0, 0), seed=0, n_nodes=41):
     """Along one weight w (offset t from its value): the loss, the smoothed loss
     E[L(w + t + sigma e)] (a Gaussian-weighted sum over a fine grid of t), the loss's
     slope at t = 0, the smoothed loss's slope there (Stein's identity,
@@ -225,8 +235,9 @@ def smoothing_alt(params, result):
 
 
 SMOOTHING_CONTROLS = [
-    ia.LogSlider("sigma", values=[0.05, 0.1, 0.2, 0.5, 1.0], default=0.5, label="sigma"),
-    ia.LogSlider("n_pairs", values=[10, 100, 1000], default=1000,
+    ia.LogSlider("sigma", values=[0.05, 0.1, 0.2, 0.5, 1.0], default=SMOOTHING_SIGMA,
+                 label="sigma"),
+    ia.LogSlider("n_pairs", values=[10, 100, 1000], default=SMOOTHING_PAIRS,
                  label="pairs N"),
 ]
 
