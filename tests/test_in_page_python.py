@@ -158,8 +158,8 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "backprop_l
 
 def run_in_page_files(tmp_path, requests):
     """The page's answers to requests [(name, payload)], from SOURCES alone in a folder."""
-    for name, path in in_page_python.SOURCES.items():
-        (tmp_path / name).write_bytes((ROOT / path).read_bytes())
+    for name, text in in_page_python.page_files().items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
     done = subprocess.run([sys.executable, "-I", "-S", "-c", PROGRAM, str(tmp_path)],
                           input=json.dumps(requests), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -207,7 +207,9 @@ def test_the_page_gets_the_repositorys_files():
     script = in_page_python.sources_script()
     assert script.startswith("self.bpPythonSources=") and script.endswith(";\n")
     texts = json.loads(script[len("self.bpPythonSources="):-2])
+    facts = texts.pop(in_page_driver.EXERCISE_FACTS)
     assert texts == {n: (ROOT / p).read_text() for n, p in in_page_python.SOURCES.items()}
+    assert json.loads(facts) == json.loads(json.dumps(in_page_python.exercise_facts()))
 
 
 def test_inject_puts_panels_before_their_markers_and_names_a_missing_one():

@@ -10,6 +10,10 @@
 5. `check_fork_gradient(answer)`: dL/da for L = (a b + a) a, where a is used three times
    (gradients add at a fork).
 6. The engine lab: `backprop_lib.engine_lab.check_engine` (standard library only).
+
+What each exercise checks (expected values, diagnoses, messages) is written once, in
+`chain_rule_page`, which the HTML book's page runs too, without NumPy; this module adds
+what needs NumPy or the graph (`page_facts`) and judges with NumPy's readers (`checking`).
 """
 
 from __future__ import annotations
@@ -18,41 +22,30 @@ import functools
 
 import numpy as np
 
-from .. import engine_lab, graph
-from .checking import Feedback, as_choices, check_count, check_function, check_scalar
-
-#: The single sigmoid unit of exercise 1.
-# (z = w x + b = 1.4: far from 0 and 1, so z (1 - z) is a wrong answer of its own)
-UNIT = {"x": 2.0, "w": 0.8, "b": -0.2, "y": 1.0}
-#: The network of exercise 3.
-LAYER_SIZES = [2, 3, 3, 3, 1]
-
-#: The fork of exercise 5: L = (a b + a) a, with a used by c = a b, d = c + a and L = d a.
-FORK = {"a": 1.5, "b": 4.0}
-
-CHOICES = ("add", "multiply")
-SYNONYMS = {"adds": "add", "added": "add", "multiplies": "multiply", "multiplied": "multiply"}
-
-
-def _unit_parts():
-    x, w, b, y = (UNIT[k] for k in ("x", "w", "b", "y"))
-    z = w * x + b
-    a = 1.0 / (1.0 + np.exp(-z))
-    return x, z, a, y
+from .. import graph
+from .chain_rule_page import (  # noqa: F401 (the chapter's names, re-exported)
+    CHOICES,
+    FORK,
+    HIDDEN_BACKWARD,
+    HIDDEN_BACKWARD_MISTAKES,
+    LAYER_SIZES,
+    SYNONYMS,
+    UNIT,
+    _signs,
+    _unit_parts,
+    check_engine,
+    depth_growth,
+    fork_contributions,
+    fork_gradient_check,
+    path_count_check,
+    scalar_chain_check,
+)
+from .checking import Feedback, check_count, check_function, check_scalar
 
 
 def check_scalar_chain(answer) -> Feedback:
     """dL/dw = (a - y) * a (1 - a) * x for the unit of UNIT."""
-    x, z, a, y = _unit_parts()
-    return check_scalar(answer, (a - y) * a * (1 - a) * x, name="dL/dw", rtol=1e-4, diagnoses=[
-        ((a - y) * x, "the sigmoid's local derivative da/dz = a (1 - a) is missing from the "
-                      "chain."),
-        ((a - y) * a * (1 - a), "the last link is missing: dz/dw = x."),
-        ((a - y) * z * (1 - z) * x, "the sigmoid's derivative is a (1 - a) with a = sigma(z), "
-                                    "not z (1 - z)."),
-        (-(a - y) * a * (1 - a) * x, "the sign is flipped: dL/da = a - y, prediction minus "
-                                     "target."),
-    ])
+    return check_scalar(answer, **scalar_chain_check())
 
 
 def _sigma(Z):
@@ -62,6 +55,14 @@ def _sigma(Z):
 def _hidden_backward(W2, dZ2, Z1):
     A1 = _sigma(Z1)
     return (W2.T @ dZ2) * A1 * (1 - A1)
+
+
+#: Exercise 2's mistakes, as functions (their messages: HIDDEN_BACKWARD_MISTAKES).
+_HIDDEN_BACKWARD_WRONG = (
+    lambda W2, dZ2, Z1: W2.T @ dZ2,
+    lambda W2, dZ2, Z1: (W2.T @ dZ2) * Z1 * (1 - Z1),
+    lambda W2, dZ2, Z1: (W2.T @ dZ2) * _sigma(Z1),
+)
 
 
 def _inputs():
@@ -75,15 +76,8 @@ def _inputs():
 
 def check_hidden_backward(fn) -> Feedback:
     """fn(W2, dZ2, Z1) must return dZ1 = (W2^T dZ2) * sigma'(Z1), shape (n1, m)."""
-    return check_function(fn, _hidden_backward, _inputs(), name="hidden_backward", diagnoses=[
-        (lambda W2, dZ2, Z1: W2.T @ dZ2,
-         "that is dA1 = W2ᵀ dZ2: multiply elementwise by the sigmoid's derivative at Z1 to get "
-         "dZ1."),
-        (lambda W2, dZ2, Z1: (W2.T @ dZ2) * Z1 * (1 - Z1),
-         "the sigmoid's derivative is A1 (1 - A1) with A1 = sigma(Z1), not Z1 (1 - Z1)."),
-        (lambda W2, dZ2, Z1: (W2.T @ dZ2) * _sigma(Z1),
-         "the sigmoid's derivative is sigma(Z1) (1 - sigma(Z1)), not sigma(Z1)."),
-    ])
+    return check_function(fn, _hidden_backward, _inputs(), **HIDDEN_BACKWARD, diagnoses=list(
+        zip(_HIDDEN_BACKWARD_WRONG, HIDDEN_BACKWARD_MISTAKES, strict=True)))
 
 
 def path_count(layer_sizes=LAYER_SIZES) -> int:
@@ -99,15 +93,7 @@ def path_count(layer_sizes=LAYER_SIZES) -> int:
 
 def check_path_count(answer) -> Feedback:
     """The number of paths W1_11 -> loss in the network of LAYER_SIZES (a whole number)."""
-    hidden = LAYER_SIZES[1:-1]
-    return check_count(answer, path_count(), name="the number of paths", diagnoses=[
-        (int(np.prod(hidden)), "W1_11 feeds only unit 1 of the first hidden layer: there is no "
-                               "choice to make in that layer."),
-        (sum(hidden[1:]), "the choices in successive layers multiply, they do not add: each "
-                          "path through one layer continues through every unit of the next."),
-    ], praise="every path picks one unit in each hidden layer after the first, and the choices "
-              "multiply.",
-        hint="follow W1_11 forward layer by layer and count the ways to continue at each step.")
+    return check_count(answer, **path_count_check(path_count()))
 
 
 def measured_growth(width=3, depths=(4, 5, 6)) -> dict:
@@ -132,68 +118,27 @@ def _kind(growth) -> str:
     return "add" if np.allclose(d, d[0]) else "multiply"
 
 
+def growth_kinds() -> dict:
+    """{"naive": "add" or "multiply", "backprop": ...}: how each measured cost grows."""
+    return {k: _kind(v) for k, v in measured_growth().items()}
+
+
 def check_depth_growth(naive=None, backprop=None) -> Feedback:
     """Predict: adding one layer "add"s a fixed number of multiplications, or "multiply"s them."""
-    given = as_choices({"naive": naive, "backprop": backprop}, CHOICES, synonyms=SYNONYMS)
-    if isinstance(given, Feedback):
-        return given
-    seen = {k: _kind(v) for k, v in measured_growth().items()}
-    wrong = [k for k, v in given.items() if v != seen[k]]
-    if not wrong:
-        return Feedback(True, "each layer adds the same work to backpropagation, and multiplies "
-                              "the number of paths the naive expansion must walk.")
-    hints = {"naive": "count the paths from a first-layer weight: each new layer of width 3 "
-                      "gives every path 3 ways to continue",
-             "backprop": "backpropagation visits every edge of the graph once, and a new layer "
-                         "brings a fixed number of edges"}
-    return Feedback(False, "the count disagrees for " + " and ".join(wrong) + ". Hint: "
-                    + "; ".join(hints[k] for k in wrong) + ".")
-
-
-def fork_contributions(a=None, b=None) -> dict:
-    """What each use of a sends back to it in L = d a, d = c + a, c = a b (exercise 5)."""
-    a = FORK["a"] if a is None else a
-    b = FORK["b"] if b is None else b
-    c = a * b
-    d = c + a
-    # dL/dd = a and dL/dc = dL/dd * 1 = a
-    return {"through L = d a": d, "through d = c + a": a, "through c = a b": a * b}
+    return depth_growth(naive, backprop, growth_kinds())
 
 
 def check_fork_gradient(answer) -> Feedback:
-    """dL/da = (a b + a) + a + a b = 2 a b + 2 a, the sum over a's three uses. (The last two
-    uses together send back a + a b = d, the same number as the direct use: that answer is
-    diagnosed as the direct use alone.)"""
-    parts = fork_contributions()
-    direct, via_d, via_c = parts.values()
-    return check_scalar(answer, direct + via_d + via_c, name="dL/da", rtol=1e-4, diagnoses=[
-        (direct, "that is only what comes back along L = d a (the value of d); a is also used "
-                 "by d = c + a and by c = a b, and every use adds its share."),
-        (via_c, "that is only what comes back through c = a b; add the contributions of the "
-                "other two uses of a."),
-        (via_d, "that is only what comes back through d = c + a; add the contributions of the "
-                "other two uses of a."),
-        (direct + via_d, "the path through c = a b is missing: a feeds c too."),
-        (direct + via_c, "the path through d = c + a is missing: a enters d directly as well "
-                         "as through c."),
-        (-(direct + via_d + via_c), "the sign is flipped: the three shares, d, a and a b, are "
-                                    f"{_signs(direct, via_d, via_c)} here, and dL/da is their "
-                                    "sum."),
-    ])
+    """dL/da = (a b + a) + a + a b = 2 a b + 2 a, the sum over a's three uses (see
+    chain_rule_page.fork_gradient_check)."""
+    return check_scalar(answer, **fork_gradient_check())
 
 
-def _signs(*shares) -> str:
-    """'all positive' / 'all negative' / 'of mixed signs', for the sign diagnosis."""
-    if all(s > 0 for s in shares):
-        return "all positive"
-    if all(s < 0 for s in shares):
-        return "all negative"
-    return "of mixed signs"
-
-
-def check_engine(local_grads, topological_order=None, backward=None) -> Feedback:
-    """Exercise 6, the engine lab: `backprop_lib.engine_lab.check_engine` (standard library
-    only, so the page's Python can run it too), its verdict as this package's Feedback. A
-    piece left None is the reference one, so the pieces can be checked one at a time."""
-    verdict = engine_lab.check_engine(local_grads, topological_order, backward)
-    return Feedback(verdict.ok, verdict.message)
+def page_facts() -> dict:
+    """What the page's checkers (`chain_rule_page.checks`) need that takes NumPy or the
+    graph to compute, as JSON-ready data: the same numbers this module's checkers use."""
+    inputs = _inputs()
+    return {"paths": path_count(), "growth": growth_kinds(), "hidden_backward": {
+        "inputs": [[a.tolist() for a in args] for args in inputs],
+        "expected": [_hidden_backward(*args).tolist() for args in inputs],
+        "wrong": [[w(*args).tolist() for args in inputs] for w in _HIDDEN_BACKWARD_WRONG]}}

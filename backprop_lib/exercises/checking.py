@@ -34,7 +34,6 @@ written once.
 
 from __future__ import annotations
 
-import decimal
 import numbers
 
 import numpy as np
@@ -52,11 +51,13 @@ from .checking_core import (  # noqa: F401 (the shared names, re-exported)
     as_choices,
     check_choice,
     generic_factors,
+    item_of,
     judge_count,
     judge_function,
     non_finite_message,
     not_a_single_number,
     not_right,
+    python_number,
     shape_message,
     tolerance_text,
 )
@@ -125,21 +126,8 @@ def to_array(answer, name="your answer", *, allow_bool=False):
 
 
 def _python_number(answer, name):
-    if isinstance(answer, complex):
-        if answer.imag != 0:
-            return Feedback(False, f"{name} is complex (its imaginary part is not zero): give a "
-                                   "real number.")
-        answer = answer.real
-    try:
-        value = float(answer)
-        if np.isinf(value) and isinstance(answer, decimal.Decimal) and answer.is_finite():
-            raise OverflowError  # a finite Decimal beyond the float range
-        return np.asarray(value), 0.0
-    except OverflowError:
-        return Feedback(False, f"{name} is too large to be a floating-point number "
-                               "(more than 1e308).")
-    except (TypeError, ValueError, ArithmeticError):
-        return Feedback(False, f"{name} must be a real number; got {_short(answer)}.")
+    got = python_number(answer, name)
+    return got if isinstance(got, Feedback) else (np.asarray(got), 0.0)
 
 
 def _object_array(arr, name, allow_bool):
@@ -160,16 +148,7 @@ def _object_array(arr, name, allow_bool):
     return out, eps
 
 
-def _item(obj):
-    """obj.item() when obj has it and it returns a plain number, else None."""
-    item = getattr(obj, "item", None)
-    if not callable(item) or isinstance(obj, np.ndarray):
-        return None
-    try:
-        value = item()
-    except Exception:
-        return None
-    return value if isinstance(value, (numbers.Number, np.generic)) else None
+_item = item_of
 
 
 def _close(a, b, rtol, atol) -> bool:

@@ -11,7 +11,9 @@ choices (which need no NumPy at all).
 
 from __future__ import annotations
 
+import decimal
 import math
+import numbers
 import re
 from dataclasses import dataclass
 
@@ -104,6 +106,38 @@ def tolerance_text(rtol, atol) -> str:
     if atol <= 1e-12:
         return f"relative {rtol:.2g}"
     return f"relative {rtol:.2g} or absolute {atol:.2g}"
+
+
+def python_number(answer, name):
+    """A Python number (int, float, complex, Fraction, Decimal) as a float, or the Feedback
+    saying why it is not a real number."""
+    if isinstance(answer, complex):
+        if answer.imag != 0:
+            return Feedback(False, f"{name} is complex (its imaginary part is not zero): give a "
+                                   "real number.")
+        answer = answer.real
+    try:
+        value = float(answer)
+        if math.isinf(value) and isinstance(answer, decimal.Decimal) and answer.is_finite():
+            raise OverflowError  # a finite Decimal beyond the float range
+        return value
+    except OverflowError:
+        return Feedback(False, f"{name} is too large to be a floating-point number "
+                               "(more than 1e308).")
+    except (TypeError, ValueError, ArithmeticError):
+        return Feedback(False, f"{name} must be a real number; got {_short(answer)}.")
+
+
+def item_of(obj):
+    """obj.item() when obj has it (a tensor) and it returns a plain number, else None."""
+    item = getattr(obj, "item", None)
+    if not callable(item) or _is_ndarray(obj):
+        return None
+    try:
+        value = item()
+    except Exception:
+        return None
+    return value if isinstance(value, numbers.Number) or _is_numpy(value) else None
 
 
 # ------------------------------------------------------------ numbers and arrays: messages
@@ -254,8 +288,11 @@ def _normal(text: str) -> str:
 
 def _is_ndarray(value) -> bool:
     """A NumPy array, recognized without importing NumPy (the page has none)."""
-    kind = type(value)
-    return kind.__name__ == "ndarray" and kind.__module__ == "numpy"
+    return _is_numpy(value) and type(value).__name__ == "ndarray"
+
+
+def _is_numpy(value) -> bool:
+    return type(value).__module__ == "numpy"
 
 
 def as_choice(answer, choices, *, name=None, synonyms=None):

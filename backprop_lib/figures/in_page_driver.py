@@ -12,7 +12,13 @@ JSON it returns); the CPython tests run the very same file, with NumPy blocked
   example at those numbers (`worked_free.step`) and the step-through's last frame drawn
   as SVG (`stepper_svg.svg`);
 - "xor" {params, lr, steps}: the losses of the 2-2-1 network trained on XOR
-  (`xor_live.train`) and its predictions at the four corners.
+  (`xor_live.train`) and its predictions at the four corners;
+- "exercise" {checker, code, names}: run the reader's code of one exercise of chapter 2 or
+  3 (`answer = ...`, or the function the exercise asks for, on nested lists) and return
+  the verdict of that exercise's checker on the values it leaves in `names`: the checkers
+  of `exercises.chain_rule_page` and `exercises.worked_example_page`, standard library
+  only, with the facts the library computed at build time (EXERCISE_FACTS, beside this
+  file in the page), the very verdicts of the notebook's NumPy checkers.
 
 A Python error in the reader's code, or bad input, comes back as {"error": message}, which
 the page shows as a message.
@@ -23,16 +29,26 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
+import pathlib
 import traceback
 
 if __package__:
     from .. import engine_lab, worked_free, xor_live
+    from ..exercises import chain_rule_page, worked_example_page
     from . import stepper_svg
 else:  # the page's Python: the files sit side by side on sys.path
+    import chain_rule_page
     import engine_lab
     import stepper_svg
+    import worked_example_page
     import worked_free
     import xor_live
+
+#: The page's file of the exercises' facts (written by in_page_python at build time).
+EXERCISE_FACTS = "exercise_facts.json"
+#: The chapters whose exercises run in the page: {module of the checkers' name: page module}.
+EXERCISE_CHAPTERS = {"chain_rule": chain_rule_page, "worked_example": worked_example_page}
 
 READER = "<your code>"  # the file name tracebacks give the reader's code
 
@@ -67,6 +83,69 @@ def engine_lab_verdict(code) -> dict:
             "printed": printed.getvalue()[-4000:]}
 
 
+def exercise_facts() -> dict:
+    """{chapter: facts}: from EXERCISE_FACTS beside this file (the page), or computed by the
+    library (CPython, where this file runs from the package)."""
+    path = pathlib.Path(__file__).with_name(EXERCISE_FACTS)
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    if not __package__:
+        raise ValueError(f"{EXERCISE_FACTS} is missing beside {path.name}")
+    from ..exercises import chain_rule, worked_example
+
+    return {"chain_rule": chain_rule.page_facts(), "worked_example": worked_example.page_facts()}
+
+
+_CHECKS = {}  # chapter -> its checkers, made once per page
+
+
+def _checker(name):
+    chapter, _, check = str(name).rpartition(".")
+    chapter = chapter.rpartition(".")[2]  # backprop_lib.exercises.chain_rule -> chain_rule
+    if chapter not in EXERCISE_CHAPTERS:
+        raise ValueError(f"checker must be one of chapters {sorted(EXERCISE_CHAPTERS)}' "
+                         f"checkers; got {name!r}")
+    if chapter not in _CHECKS:
+        _CHECKS[chapter] = EXERCISE_CHAPTERS[chapter].checks(exercise_facts()[chapter])
+    if check not in _CHECKS[chapter]:
+        raise ValueError(f"checker must be one of {sorted(_CHECKS[chapter])}; got {check!r}")
+    return _CHECKS[chapter][check]
+
+
+def exercise_verdict(request) -> dict:
+    """One exercise of chapter 2 or 3 on the reader's code: {"ok", "message", "printed"},
+    or {"error"} when the code fails or leaves an answer undefined."""
+    code, names = request.get("code"), request.get("names")
+    if not isinstance(code, str):
+        raise TypeError(f"code must be a str; got {type(code).__name__}")
+    if not (isinstance(names, list) and names
+            and all(isinstance(n, str) and n.isidentifier() for n in names)):
+        raise ValueError(f"names must be a list of the answers' names; got {names!r}")
+    check = _checker(request.get("checker"))
+    # math is there already: the page has no NumPy, and the notebook's np.exp becomes math.exp
+    namespace = {"__name__": "reader", "math": math}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        try:
+            exec(compile(code, READER, "exec"), namespace)
+        except Exception as error:  # the reader's code: report it, never crash the page
+            text = _reader_error(error)
+            if isinstance(error, ImportError) and "numpy" in str(error):
+                text += "(the page's Python has no NumPy: use lists, and math for exp.)\n"
+            return {"error": text, "printed": printed.getvalue()}
+        missing = [n for n in names if n not in namespace]
+        if missing:
+            return {"error": f"your code must define {' and '.join(missing)}",
+                    "printed": printed.getvalue()}
+        try:
+            verdict = check(*[namespace[n] for n in names])
+        except Exception as error:  # an answer no reader expected (a __float__ that fails...)
+            return {"error": f"the checker could not read your answer: "
+                             f"{type(error).__name__}: {error}", "printed": printed.getvalue()}
+    return {"ok": verdict.ok, "message": verdict.message, "text": str(verdict),
+            "printed": printed.getvalue()[-4000:]}
+
+
 def worked(setting) -> dict:
     """Chapter 3's step at any numbers: {"values", "svg", "text"}."""
     frame = worked_free.frame(setting)
@@ -85,7 +164,7 @@ def xor(request) -> dict:
 
 
 REQUESTS = {"engine_lab": lambda p: engine_lab_verdict(p.get("code")), "worked": worked,
-            "xor": xor}
+            "xor": xor, "exercise": exercise_verdict}
 
 
 def call(name, payload) -> str:

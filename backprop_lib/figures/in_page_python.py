@@ -28,6 +28,10 @@ SOURCES = {"graph.py": "backprop_lib/graph.py", "engine_lab.py": "backprop_lib/e
            "worked_free.py": "backprop_lib/worked_free.py",
            "xor_live.py": "backprop_lib/xor_live.py",
            "stepper_svg.py": "backprop_lib/figures/stepper_svg.py",
+           "checking_core.py": "backprop_lib/exercises/checking_core.py",
+           "plain_answers.py": "backprop_lib/exercises/plain_answers.py",
+           "chain_rule_page.py": "backprop_lib/exercises/chain_rule_page.py",
+           "worked_example_page.py": "backprop_lib/exercises/worked_example_page.py",
            "in_page_driver.py": "backprop_lib/figures/in_page_driver.py"}
 SCRIPTS = ("bp-python.js", "bp-worker.js", "bp-boot.js")
 XOR_SCHEMES = ("xavier", "he", "lecun", "small")
@@ -39,11 +43,28 @@ XOR_STEPS = (100, 300, 1000)
 XOR_LR = (-2.0, 1.0, 0.05, 0.30103)
 
 
-def sources_script(root=ROOT) -> str:
-    """A classic script that puts SOURCES in self.bpPythonSources ({name: text})."""
+def exercise_facts() -> dict:
+    """{chapter: facts}: what the page's exercise checkers need that the library computes
+    with NumPy (chain_rule.page_facts, worked_example.page_facts), as JSON-ready data."""
+    from ..exercises import chain_rule, worked_example
+
+    return {"chain_rule": chain_rule.page_facts(), "worked_example": worked_example.page_facts()}
+
+
+def page_files(root=ROOT) -> dict:
+    """{name in the page: text}: SOURCES, and the exercises' facts as the driver's
+    EXERCISE_FACTS file."""
     root = pathlib.Path(root)
     texts = {name: (root / path).read_text(encoding="utf-8") for name, path in SOURCES.items()}
-    payload = json.dumps(texts, ensure_ascii=True).replace("</", "<\\/")
+    from . import in_page_driver
+
+    texts[in_page_driver.EXERCISE_FACTS] = json.dumps(exercise_facts())
+    return texts
+
+
+def sources_script(root=ROOT) -> str:
+    """A classic script that puts page_files() in self.bpPythonSources ({name: text})."""
+    payload = json.dumps(page_files(root), ensure_ascii=True).replace("</", "<\\/")
     return f"self.bpPythonSources={payload};\n"
 
 
