@@ -2,7 +2,7 @@
 
 backprop_lib/figures/in_page_python.py copies SOURCES into the page, where Python has no
 NumPy. Here: the very same files, side by side in a folder as in the page, run with NumPy
-blocked and no site-packages, answer the page's three requests (chapter 2's engine lab,
+blocked and no site-packages, answer the page's requests (chapter 2's engine lab,
 chapter 3's example at any numbers, XOR trained live) with what the library computes:
 the example's values equal Network.trace to 1e-12, its drawing equals the book's
 step-through frame, the XOR losses equal Network.loss_and_gradients' to 1e-12. Also the
@@ -254,3 +254,25 @@ def test_the_bundle_turns_the_module_into_a_classic_script():
     encoded = script.split("=", 2)[-1].strip().rstrip(";").strip('"')
     assert base64.b64decode(encoded) == b"\x00\x01wasm"
     assert '["a.wasm"]' in script
+
+
+def test_every_exercise_gets_an_editor_before_its_field_and_a_missing_field_is_named():
+    starters = in_page_python.exercise_starters("book/03_worked_example.ipynb")
+    assert starters["check_hidden_z"] == ("answer = None  # your answer here\n", ["answer"])
+    fields = "".join(
+        f'<div class="bp-exercise" data-bp-checker="backprop_lib.exercises.worked_example.{c}">'
+        "</div>" for c in starters if c != "check_hidden_error") + (
+        '<p class="bp-exercise-note" data-bp-checker="backprop_lib.exercises.worked_example.'
+        'check_hidden_error"></p>')
+    out = in_page_python.add_exercise_panels(fields, starters)
+    assert out.count('data-bp-python="exercise"') == len(starters) == 5
+    # each editor sits just before its field, and only the function's says "nested lists"
+    for checker in starters:
+        panel = out.index(f'data-bp-python="exercise" role="group" aria-label="Try it in the '
+                          f'page." data-bp-checker="backprop_lib.exercises.worked_example.'
+                          f'{checker}"')
+        field = out.index(f'class="bp-exercise', panel)
+        assert f'worked_example.{checker}"' in out[field:field + 120]
+    assert out.count("nested lists of rows") == 1
+    with pytest.raises(ValueError, match="missing \\['check_hidden_error'\\]"):
+        in_page_python.add_exercise_panels(fields.split("<p")[0], starters)

@@ -254,6 +254,9 @@ def form_html(spec) -> str:
             f"<script>{_JS}</script></div>")
 
 
-def function_note() -> str:
-    """What an exercise whose answer is code shows in the book, as HTML."""
-    return f'<p class="bp-exercise-note"><em>{html.escape(FUNCTION_NOTE)}</em></p>'
+def function_note(checker=None) -> str:
+    """What an exercise whose answer is code shows in the book, as HTML. checker (the
+    checker's module.name) marks it, so that chapters 2 and 3, whose pages run Python, can
+    put an editor beside it (backprop_lib/figures/in_page_python.py)."""
+    mark = f' data-bp-checker="{html.escape(checker)}"' if checker else ""
+    return f'<p class="bp-exercise-note"{mark}><em>{html.escape(FUNCTION_NOTE)}</em></p>'

@@ -3,7 +3,7 @@
 Chapters "The chain rule" and "The worked 2-2-1 example" run this file in the reader's
 browser (tools/in_page/bp-python.js calls `call(name, payload)` with JSON and shows the
 JSON it returns); the CPython tests run the very same file, with NumPy blocked
-(tests/test_in_page_python.py). Three requests:
+(tests/test_in_page_python.py, tests/test_page_checks.py). Four requests:
 
 - "engine_lab" {"code"}: run the reader's code of chapter 2's lab (its local_grads,
   topological_order and, if written, backward) and return the lab's checker's verdict,

@@ -8,13 +8,18 @@ one classic script, copies the page's scripts of tools/in_page, and adds three p
 the two chapters (PANELS): chapter 2's engine lab (edit local_grads and topological_order,
 run, read the checker's verdict), chapter 3's example at any numbers, and its network
 trained live on XOR from the library's own initial weights (`xor_inits`, drawn with NumPy's
-generator, which Python's random cannot reproduce). Pages stay as light as before until
+generator, which Python's random cannot reproduce). Every exercise of the two chapters
+also gets an editor (`add_exercise_panels`) holding the notebook's own starter cell, whose
+Run returns the checker's verdict (`exercises.chain_rule_page`, `worked_example_page`, on
+the facts `exercise_facts` computes; functions work on nested lists there); it stands in
+for the precomputed answer field, which stays the fallback. Pages stay as light as before until
 the first Run: a panel is a form and one small script. Without the runtime nothing is
 added, and the pages keep their precomputed players and answer fields.
 """
 
 from __future__ import annotations
 
+import ast
 import html
 import inspect
 import json
@@ -78,13 +83,16 @@ def xor_inits() -> dict:
         for seed in XOR_SEEDS} for scheme in XOR_SCHEMES}
 
 
-def _shell(kind, title, body):
+RUNS_HERE = ("Runs in this page's Python (Pyodide, loaded on the first click: about 17 MB, "
+             "a few seconds; no server, works offline).")
+
+
+def _shell(kind, title, body, attributes="", intro=RUNS_HERE):
     """A panel: hidden until its script attaches (without JavaScript it shows nothing)."""
     return (f'<div class="bp-python" data-bp-python="{kind}" role="group" '
-            f'aria-label="{html.escape(title)}" hidden>'
-            f'<p class="bp-python-title"><strong>{html.escape(title)}</strong> Runs in this '
-            "page's Python (Pyodide, loaded on the first click: about 17 MB, a few seconds; "
-            "no server, works offline).</p>"
+            f'aria-label="{html.escape(title)}"{attributes} hidden>'
+            f'<p class="bp-python-title"><strong>{html.escape(title)}</strong> '
+            f"{html.escape(intro)}</p>"
             f"{body}"
             '<div class="bp-python-progress" hidden><progress max="1" value="0" '
             'aria-label="loading Python"></progress> <span></span></div>'
@@ -149,6 +157,76 @@ def xor_panel() -> str:
     return _shell("xor", "The 2-2-1 network trained on XOR, live.", body)
 
 
+# ------------------------------------------------------------- the exercises, run for real
+
+#: The chapters whose exercises the page runs: page -> its notebook.
+EXERCISE_PAGES = {"book/02_chain_rule.html": "book/02_chain_rule.ipynb",
+                  "book/03_worked_example.html": "book/03_worked_example.ipynb"}
+#: What the editor of an exercise whose answer is a function says about the page's Python.
+ON_LISTS = ("In the page, arrays are nested lists of rows (W2[i][j]; a column is [[x1], [x2]]) "
+            "and your function returns one; math is imported, NumPy is not there.")
+_ANSWER_MARK = re.compile(r'<(?:div|p) class="bp-exercise(?:-note)?" '
+                          r'data-bp-checker="(backprop_lib\.exercises\.\w+\.(check_\w+))"')
+
+
+def exercise_starters(notebook, root=ROOT) -> dict:
+    """{checker's name: (starter code, answer names)}: each exercise cell of the notebook
+    (the one that calls attempt(ex.check_..., answers)) as the learner finds it, without
+    its attempt line, and the names of the answers it passes."""
+    cells = json.loads((pathlib.Path(root) / notebook).read_text(encoding="utf-8"))["cells"]
+    out = {}
+    for cell in cells:
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "attempt(ex." not in source:
+            continue
+        tree = ast.parse(source)
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                 and getattr(n.func, "id", None) == "attempt"]
+        if len(calls) != 1 or not isinstance(calls[0].args[0], ast.Attribute):
+            raise ValueError(f"{notebook}: an exercise cell must call attempt(ex.check_..., "
+                             f"answers) once; got {source[:80]!r}")
+        call = calls[0]
+        names = [a.id for a in call.args[1:] if isinstance(a, ast.Name)]
+        lines = source.splitlines()
+        starter = "\n".join(lines[:call.lineno - 1] + lines[call.end_lineno:]).strip() + "\n"
+        out[call.args[0].attr] = (starter, names)
+    return out
+
+
+def exercise_panel(checker, starter, names, function) -> str:
+    """The editor of one exercise: the notebook's starter code, Run, the checker's verdict."""
+    short = checker.rpartition(".")[2]
+    rows = min(max(starter.count("\n") + 2, 3), 16)
+    note = f'<p class="bp-python-note">{html.escape(ON_LISTS)}</p>' if function else ""
+    body = (f'<label class="bp-python-block" for="bp-ex-{short}">Your answer, as Python (the '
+            "notebook's cell, without its check line):</label>" + note
+            + f'<textarea id="bp-ex-{short}" rows="{rows}" spellcheck="false" '
+            f'autocapitalize="off">{html.escape(starter)}</textarea>'
+            '<button type="button" class="bp-python-run">Run and check</button>')
+    attributes = (f' data-bp-checker="{html.escape(checker)}" '
+                  f"data-bp-names='{html.escape(json.dumps(names))}'")
+    return _shell("exercise", "Try it in the page.", body, attributes,
+                  intro="The notebook's checker judges your code here, in this page's Python "
+                        "(loaded on the first Run: about 17 MB, a few seconds; offline).")
+
+
+def add_exercise_panels(page_text, starters) -> str:
+    """page_text with an editor put before each exercise's precomputed answer field (or its
+    note on code), which the panel's script hides while Python works."""
+    found = list(_ANSWER_MARK.finditer(page_text))
+    missing = sorted(set(starters) - {m.group(2) for m in found})
+    if missing:
+        raise ValueError(f"the page must hold the answer field of every exercise; missing "
+                         f"{missing}")
+    for m in reversed(found):
+        starter, names = starters[m.group(2)]
+        # a function on arrays gets the note on lists; the engine's pieces work on its nodes
+        function = m.group(0).startswith("<p") and m.group(2) != "check_engine"
+        page_text = (page_text[:m.start()] + exercise_panel(m.group(1), starter, names, function)
+                     + page_text[m.start():])
+    return page_text
+
+
 #: page -> [(the HTML the panel goes just before, the panel's maker)].
 PANELS = {
     "book/02_chain_rule.html": [('<section id="summary"', engine_lab_panel)],
@@ -185,6 +263,9 @@ def install(html_dir, runtime_dir="pyodide", root=ROOT) -> list:
             continue  # a smaller table of contents (the tests' builds)
         depth = len(pathlib.PurePosixPath(rel).parts) - 1
         src = "../" * depth + f"{runtime_dir}/bp-python.js"
-        page.write_text(inject(page.read_text(encoding="utf-8"), panels, src), encoding="utf-8")
+        text = inject(page.read_text(encoding="utf-8"), panels, src)
+        if rel in EXERCISE_PAGES:
+            text = add_exercise_panels(text, exercise_starters(EXERCISE_PAGES[rel], root))
+        page.write_text(text, encoding="utf-8")
         changed.append(rel)
     return changed

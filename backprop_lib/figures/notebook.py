@@ -133,7 +133,8 @@ def _unanswered(check, answers, options):
     if not any(callable(a) for a in answers):
         spec = in_page.spec(check, len(answers), **options)
     if spec is None:
-        return _Html(exercise_page.function_note(), exercise_page.FUNCTION_NOTE)
+        name = f"{check.__module__}.{check.__qualname__}"
+        return _Html(exercise_page.function_note(name), exercise_page.FUNCTION_NOTE)
     return _Html(exercise_page.form_html(spec),
                  "This exercise's checker runs in the HTML book's page.")
 

@@ -1,6 +1,7 @@
 /* Python in the page: the HTML book's cells that run the book's own code in the reader's
    browser (chapters "The chain rule" and "The worked 2-2-1 example"; the panels come from
-   backprop_lib/figures/in_page_python.py). Nothing loads until the first Run: then the
+   backprop_lib/figures/in_page_python.py; with the exercises of both chapters, each an
+   editor whose Run returns its checker's verdict). Nothing loads until the first Run: then the
    runtime (tools/pyodide_runtime.py) starts in a Web Worker, or, where Chromium refuses a
    worker (file://), in the page with a progress bar. window.bpPython.call(name, request)
    sends a request to backprop_lib/figures/in_page_driver.py and resolves to its answer. */
@@ -201,6 +202,27 @@ KINDS.xor = function(panel){
     s.addEventListener('change', function(){ if (live) train(); });
   });
   $(panel, '.bp-python-run').addEventListener('click', train);
+};
+
+/* An exercise of chapter 2 or 3: the reader's code (the notebook's cell), the checker's
+   verdict. The precomputed answer field after the panel is the fallback: hidden while the
+   page's Python works, shown again if Python cannot start here. */
+KINDS.exercise = function(panel){
+  var fallback = panel.nextElementSibling;
+  if (fallback && fallback.getAttribute('data-bp-checker') === panel.getAttribute('data-bp-checker'))
+    fallback.hidden = true;
+  else fallback = null;
+  $(panel, '.bp-python-run').addEventListener('click', function(){
+    run(panel, 'exercise', {checker: panel.getAttribute('data-bp-checker'),
+                            names: JSON.parse(panel.getAttribute('data-bp-names')),
+                            code: $(panel, 'textarea').value}, function(a){
+      panel.bpAnswer = a;
+      say(panel, (a.ok ? '\u2714 Correct: ' : '\u2718 Not yet: ') + a.message
+                 + (a.printed ? '\nprinted:\n' + a.printed : ''), a.ok);
+    }).then(function(){
+      if (fallback && !P.loadMs) fallback.hidden = false;  /* Python did not start: the field answers */
+    });
+  });
 };
 
 function attach(panel){
