@@ -24,20 +24,24 @@ def test_fd_passes():
 
 
 def test_layer_tangent():
-    def by_difference(W, b, A, dW, db, dA, h=0.5):
+    def by_difference(W, b, A, W_dot, b_dot, A_dot, h=0.5):
         # Z = W A + b is bilinear, so the central difference along the direction is exact:
         # an independent answer, not the reference the checker compares with
         def Z(t):
-            return (W + t * dW) @ (A + t * dA) + (b + t * db)
+            return (W + t * W_dot) @ (A + t * A_dot) + (b + t * b_dot)
         return (Z(h) - Z(-h)) / (2 * h)
 
     assert ex.check_layer_tangent(by_difference).ok
-    assert "W dA_prev is missing" in ex.check_layer_tangent(
-        lambda W, b, A, dW, db, dA: dW @ A + db).message
-    assert "dW A_prev is missing" in ex.check_layer_tangent(
-        lambda W, b, A, dW, db, dA: W @ dA + db).message
-    assert "db is missing" in ex.check_layer_tangent(
-        lambda W, b, A, dW, db, dA: dW @ A + W @ dA).message
+    assert "W A_prev_dot is missing" in ex.check_layer_tangent(
+        lambda W, b, A, W_dot, b_dot, A_dot: W_dot @ A + b_dot).message
+    assert "W_dot A_prev is missing" in ex.check_layer_tangent(
+        lambda W, b, A, W_dot, b_dot, A_dot: W @ A_dot + b_dot).message
+    assert "b_dot is missing" in ex.check_layer_tangent(
+        lambda W, b, A, W_dot, b_dot, A_dot: W_dot @ A + W @ A_dot).message
+    assert "Z itself" in ex.check_layer_tangent(
+        lambda W, b, A, W_dot, b_dot, A_dot: W @ A + b).message
+    assert "Z plus its tangent" in ex.check_layer_tangent(
+        lambda W, b, A, W_dot, b_dot, A_dot: W_dot @ A + W @ A_dot + b_dot + W @ A + b).message
 
 
 def test_es_estimate():
@@ -117,3 +121,51 @@ def test_jacobian_statement_quotes_the_constants():
     assert f"its {ex.JACOBIAN_INPUTS} inputs" in text
     assert f"to {ex.JACOBIAN_OUTPUTS} outputs" in text
     assert f"{ex.JACOBIAN_OUTPUTS} x {ex.JACOBIAN_INPUTS} matrix" in text
+
+
+def test_chain_cost():
+    """Exercise 6: the count is the one jacobian_chain's formula gives for the same shapes,
+    and the named slips are diagnosed."""
+    one, n_L, n_1, P = ex.CHAIN
+    right_to_left = n_L * n_1 * P + one * n_L * P
+    left_to_right = one * n_L * n_1 + one * n_1 * P
+    assert ex._counted_chain(ex.CHAIN, "forward") == right_to_left
+    assert ex._counted_chain(ex.CHAIN, "reverse") == left_to_right
+    fb = ex.check_chain_cost(right_to_left)
+    assert fb.ok and str(left_to_right) in fb.message
+    wrong = {left_to_right: "left-to-right", n_L * n_1 * P: "only the first product",
+             one * n_L * P: "only the last product"}
+    for answer, hint in wrong.items():
+        fb = ex.check_chain_cost(answer)
+        assert not fb.ok and hint in fb.message, (answer, fb.message)
+        assert str(right_to_left) not in fb.message
+    assert not ex.check_chain_cost(right_to_left + 1).ok
+    assert not ex.check_chain_cost(None).ok
+
+
+def test_forward_gradient_error():
+    """Exercise 7: the answer P + 1, confirmed by simulation over seeds; named slips."""
+    P = ex.NOISE_P
+    ratios = []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        grad = rng.standard_normal(P)
+        v = rng.standard_normal((4000, P))
+        g = (v @ grad)[:, None] * v
+        ratios.append(np.mean(np.sum((g - grad) ** 2, axis=1)) / (grad @ grad))
+    assert abs(np.mean(ratios) - (P + 1)) < 0.05 * (P + 1), ratios
+    assert ex.check_forward_gradient_error(P + 1).ok
+    for answer, hint in {P: "close", P + 2: "second moment", 0: "unbiased on average",
+                         10: "not its square"}.items():
+        fb = ex.check_forward_gradient_error(answer)
+        assert not fb.ok and hint in fb.message, (answer, fb.message)
+        assert str(P + 1) not in fb.message
+
+
+def test_chain_and_noise_statements_quote_the_constants():
+    """Exercises 6 and 7 print their statements from the checkers' constants."""
+    path = pathlib.Path(__file__).resolve().parent.parent / "book" / "09_alternatives.ipynb"
+    cells = json.loads(path.read_text("utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    assert any("Exercise 6" in s and "ex.CHAIN" in s for s in sources)
+    assert any("Exercise 7" in s and "ex.NOISE_P" in s for s in sources)

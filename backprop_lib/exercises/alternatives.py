@@ -1,12 +1,16 @@
 """Checkers for the exercises of chapter "Backpropagation against its alternatives".
 
 1. `check_fd_passes(answer)`: the forward passes central differences need (a count).
-2. `check_layer_tangent(fn)`: the tangent of one layer's pre-activation (forward mode).
+2. `check_layer_tangent(fn)`: the tangent Z_dot of one layer's pre-activation (forward mode).
 3. `check_es_estimate(fn)`: the antithetic evolution-strategies gradient estimate.
 4. `check_pass_prediction(answer)`: predict how the passes of reverse and forward mode grow
    with P, then the checker counts them.
 5. `check_jacobian_passes(answer)`: the backward passes reverse mode needs for the Jacobian
    of a network's JACOBIAN_OUTPUTS outputs with respect to its JACOBIAN_INPUTS inputs.
+6. `check_chain_cost(answer)`: the multiply-adds of the chain of Jacobians with shapes
+   CHAIN, evaluated right to left (forward mode).
+7. `check_forward_gradient_error(answer)`: E||g - grad||^2 / ||grad||^2 for a forward
+   gradient from one Gaussian direction in NOISE_P dimensions.
 """
 
 from __future__ import annotations
@@ -49,13 +53,14 @@ def check_fd_passes(answer):
                        praise="two loss evaluations for each of the P parameters.")
 
 
-def layer_tangent(W, b, A_prev, dW, db, dA_prev):
-    """Reference: the tangent dZ of Z = W A_prev + b."""
-    return dW @ A_prev + W @ dA_prev + db
+def layer_tangent(W, b, A_prev, W_dot, b_dot, A_prev_dot):
+    """Reference: the tangent Z_dot of Z = W A_prev + b."""
+    return W_dot @ A_prev + W @ A_prev_dot + b_dot
 
 
 def check_layer_tangent(fn):
-    """Exercise 2: the tangent of one layer's pre-activation, dZ from dW, db and dA_prev."""
+    """Exercise 2: the tangent of one layer's pre-activation, Z_dot from W_dot, b_dot and
+    A_prev_dot."""
     rng = np.random.default_rng(11)
     inputs = []
     for n_out, n_in, m in ((2, 3, 4), (3, 2, 1)):
@@ -65,20 +70,24 @@ def check_layer_tangent(fn):
     return check_function(
         fn, layer_tangent, inputs, name="your layer_tangent", rtol=1e-9,
         diagnoses=[
-            (lambda W, b, A, dW, db, dA: dW @ A + db,
-             "the term W dA_prev is missing: the input of the layer moves too when an "
+            (lambda W, b, A, W_dot, b_dot, A_dot: W_dot @ A + b_dot,
+             "the term W A_prev_dot is missing: the input of the layer moves too when an "
              "earlier layer's parameters move."),
-            (lambda W, b, A, dW, db, dA: W @ dA + db,
-             "the term dW A_prev is missing: the product rule gives dW A + W dA."),
-            (lambda W, b, A, dW, db, dA: dW @ A + W @ dA,
-             "the bias's tangent db is missing."),
+            (lambda W, b, A, W_dot, b_dot, A_dot: W @ A_dot + b_dot,
+             "the term W_dot A_prev is missing: the product rule gives W_dot A + W A_dot."),
+            (lambda W, b, A, W_dot, b_dot, A_dot: W_dot @ A + W @ A_dot,
+             "the bias's tangent b_dot is missing."),
+            (lambda W, b, A, W_dot, b_dot, A_dot: W @ A + b,
+             "that is Z itself, the value; the tangent is how Z moves along the direction."),
+            (lambda W, b, A, W_dot, b_dot, A_dot: W_dot @ A + W @ A_dot + b_dot + W @ A + b,
+             "that is Z plus its tangent; the tangent alone is W_dot A + W A_dot + b_dot."),
         ],
         praise="that is the product rule for W A + b; the activation then multiplies it "
                "by f'(Z).")
 
 
 def es_reference(f, theta, sigma, E):
-    """Reference antithetic estimate: rows of E are the perturbations e_k."""
+    """Reference antithetic estimate: rows of E are the perturbation directions v_k."""
     diffs = np.array([f(theta + sigma * e) - f(theta - sigma * e) for e in E])
     return diffs @ E / (2 * sigma * len(E))
 
@@ -174,3 +183,75 @@ def check_jacobian_passes(answer):
     return check_count(answer, n_out, name="your count", diagnoses=diagnoses,
                        praise="one backward pass per output, each giving one row of the "
                               "Jacobian; forward mode would need one pass per input.")
+
+
+#: Exercise 6: the chain (1 x 3)(3 x 5)(5 x 100): n_L = 3, n_1 = 5 and P = 100.
+CHAIN = (1, 3, 5, 100)
+
+
+def _counted_chain(dims, order):
+    """Multiply-adds measured by multiplying random matrices of shapes (dims[i], dims[i+1])
+    in `order` ("reverse": left to right, "forward": right to left)."""
+    rng = np.random.default_rng(0)
+    factors = [rng.standard_normal((a, b)) for a, b in zip(dims[:-1], dims[1:], strict=False)]
+    count = 0
+    if order == "reverse":
+        out = factors[0]
+        for f in factors[1:]:
+            count += out.shape[0] * out.shape[1] * f.shape[1]
+            out = out @ f
+    else:
+        out = factors[-1]
+        for f in reversed(factors[:-1]):
+            count += f.shape[0] * f.shape[1] * out.shape[1]
+            out = f @ out
+    return count
+
+
+def check_chain_cost(answer):
+    """Exercise 6: multiply-adds of the chain with shapes CHAIN, right to left."""
+    forward, reverse = _counted_chain(CHAIN, "forward"), _counted_chain(CHAIN, "reverse")
+    one, n_L, n_1, P = CHAIN
+    first, last = f"({n_L} x {n_1})({n_1} x {P})", f"({one} x {n_L})({n_L} x {P})"
+    diagnoses = [
+        (reverse, "that is the left-to-right order (reverse mode): vector times matrix at "
+                  "each step. Right to left starts with the two matrices at the right."),
+        (n_L * n_1 * P, f"that is only the first product, {first}; the row vector "
+                        f"({one} x {n_L}) still multiplies the ({n_L} x {P}) result."),
+        (one * n_L * P, f"that is only the last product, {last}; its ({n_L} x {P}) matrix "
+                        f"first costs its own product, {first}."),
+    ]
+    return check_count(answer, forward, name="your count", diagnoses=diagnoses,
+                       praise=f"right to left, {first} then {last}: "
+                              f"{forward / reverse:.1f} times the {reverse} multiply-adds "
+                              f"of left to right.")
+
+
+#: Exercise 7: the number of parameters of the forward gradient's direction.
+NOISE_P = 100
+
+
+def check_forward_gradient_error(answer):
+    """Exercise 7: E||g - grad||^2 / ||grad||^2 for g = (grad . v) v, v ~ N(0, I) in
+    NOISE_P dimensions.
+
+    E[(grad . v)^2 v v^T] = ||grad||^2 I + 2 grad grad^T (Isserlis), so E||g||^2 =
+    (P + 2) ||grad||^2 and, g being unbiased, E||g - grad||^2 = (P + 1) ||grad||^2.
+    """
+    P = NOISE_P
+    diagnoses = [
+        (P, "close: that counts the spread of v's P entries but misses the extra term "
+            "along grad itself, where (grad . v)^2 v has a fourth moment of 3, not 1."),
+        (P + 2, "that is E||g||^2 / ||grad||^2, the second moment; the error subtracts "
+                "the mean, grad, which takes away ||grad||^2."),
+        (P - 1, "the error is larger than P - 1: every one of the P directions is noisy, "
+                "and the one along grad most of all."),
+        (1, "that is the error of an estimate with no noise but a bias of one gradient; "
+            "this one is unbiased, and its noise grows with P."),
+        (0, "g is unbiased on average, but one draw is far from grad: its error grows "
+            "with the number of dimensions."),
+        (10, "that is about sqrt(P), the size of the relative error, not its square."),
+    ]
+    return check_count(answer, P + 1, name="your value", diagnoses=diagnoses,
+                       praise="P + 1: the relative error of one draw is about sqrt(P + 1), "
+                              "and averaging N draws divides its square by N.")
