@@ -9,6 +9,11 @@ is the rate at which that direction shrinks per step.
 - gd_rate, heavy_ball_rate: the worst rate over the eigenvalues, for a setting;
 - optimal_gd, optimal_heavy_ball: the best setting and its rate for curvatures in [mu, L];
 - heavy_ball_limit: the largest stable learning rate, 2 (1 + beta) / lambda_max;
+- direction_rates: the rate of each eigen-direction separately (beta = 0 is gradient descent);
+- nesterov_rates: the same for Nesterov momentum;
+- gd_zigzag_window, ringing_window: the learning rates at which a direction flips sign from
+  step to step, for gradient descent (1 - lr lambda < 0) and for heavy ball (complex or
+  negative roots); sign_flips counts the flips of a run;
 - tail_gap: the worst f - f* over the last fifth of a run, a measure of how close a run has
   come that does not depend on where a spiral happens to be at the last step;
 - tuned_gaps: tail_gap for each optimizer over a fine learning-rate grid (the comparison of
@@ -82,6 +87,56 @@ def heavy_ball_limit(beta, lam_max):
     if not 0.0 <= float(beta) < 1.0:
         raise ValueError(f"beta must be in [0, 1), got {beta!r}")
     return 2.0 * (1.0 + float(beta)) / check_positive(lam_max, "lam_max")
+
+
+def direction_rates(lr, beta, eigenvalues):
+    """The spectral radius of heavy_ball_matrix(lr, beta, lambda_i) for each lambda_i: the
+    factor by which each eigen-direction shrinks per step (chapter "Optimizers"). beta = 0
+    is gradient descent, whose rate is |1 - lr lambda_i|."""
+    lr = check_positive(lr, "lr")
+    if not 0.0 <= float(beta) < 1.0:
+        raise ValueError(f"beta must be in [0, 1), got {beta!r}")
+    return np.array([np.max(np.abs(np.linalg.eigvals(heavy_ball_matrix(lr, beta, lam))))
+                     for lam in _eigenvalues(eigenvalues)])
+
+
+def nesterov_rates(lr, beta, eigenvalues):
+    """The rate of each eigen-direction under Nesterov momentum (chapter "Optimizers"): the
+    largest |r| of r^2 - (1 + beta)(1 - lr lambda) r + beta (1 - lr lambda), whose roots
+    multiply to beta (1 - lr lambda) instead of heavy ball's beta."""
+    lr = check_positive(lr, "lr")
+    if not 0.0 <= float(beta) < 1.0:
+        raise ValueError(f"beta must be in [0, 1), got {beta!r}")
+    return np.array([np.max(np.abs(np.roots([1.0, -(1 + beta) * (1 - lr * lam),
+                                             beta * (1 - lr * lam)])))
+                     for lam in _eigenvalues(eigenvalues)])
+
+
+def gd_zigzag_window(eigenvalue):
+    """(1 / lambda, 2 / lambda): the learning rates at which gradient descent zigzags along
+    a direction of curvature lambda and still converges (chapter "Optimizers"). There the
+    factor 1 - lr lambda of each step is negative: every step overshoots the valley floor,
+    by less than it corrects. Below 1 / lambda the direction shrinks without a sign change."""
+    lam = float(_eigenvalues(eigenvalue)[0])
+    return 1.0 / lam, 2.0 / lam
+
+
+def ringing_window(beta, eigenvalue):
+    """((1 - sqrt(beta))^2 / lambda, 2 (1 + beta) / lambda): the learning rates at which
+    heavy-ball momentum makes a direction of curvature lambda oscillate about 0 and still
+    converge (chapter "Optimizers"): its roots are complex (|r| = sqrt(beta)) from the
+    lower edge to (1 + sqrt(beta))^2 / lambda, and real and negative above it."""
+    if not 0.0 < float(beta) < 1.0:
+        raise ValueError(f"beta must be in (0, 1), got {beta!r}")
+    lam = float(_eigenvalues(eigenvalue)[0])
+    return (1.0 - np.sqrt(beta)) ** 2 / lam, heavy_ball_limit(beta, lam)
+
+
+def sign_flips(values):
+    """How many times a sequence w_0, w_1, ... changes sign: the steps t with
+    w_t w_{t-1} < 0 (chapter "Optimizers": the bounce across the valley, counted)."""
+    w = np.asarray(values, dtype=np.float64).reshape(-1)
+    return int(np.count_nonzero(w[1:] * w[:-1] < 0))
 
 
 #: The fine learning-rate grid of the tuned comparison: 24 points per factor of ten.
