@@ -78,3 +78,138 @@ def test_small_init_correct_gradient_crosses_the_bug_line_xavier_passes():
     xavier = gc.false_pass_problem("xavier")
     assert bp.gradcheck(small[0].fixed(), *small[1:]).max_relative_error > 1e-4
     assert bp.gradcheck(xavier[0].fixed(), *xavier[1:]).passed()
+
+
+# ----------------------------------------------------------------- second edition's claims
+from backprop_lib import check_after_training as cat  # noqa: E402
+from backprop_lib import complex_step as cs  # noqa: E402
+from backprop_lib import dependency_check as dc  # noqa: E402
+from backprop_lib import directional_check as dcheck  # noqa: E402
+from backprop_lib.alternatives import flatten  # noqa: E402
+
+
+def test_the_bottom_of_the_u_is_u23_at_u13_over_seeds():
+    """prose: the best error lies around u^(2/3), at a step of order u^(1/3), over five
+    seeds; the prediction holds to a small factor."""
+    best = gc.best_over_seeds()
+    for dtype in gc.DTYPES:
+        step, floor = gc.best_error_model(dtype)
+        eps_b, err_b = best[dtype]
+        assert np.all(err_b / floor > 1 / 5) and np.all(err_b / floor < 5)
+        assert np.all(eps_b / step > 1 / 5) and np.all(eps_b / step < 5)
+
+
+def test_float32_digits_depend_on_the_code_but_not_the_orders():
+    """prose (m12): two float32 implementations give different errors at eps = 1e-7, both
+    bottom out near u^(2/3) of float32, and both are useless at 1e-7."""
+    curve = gc.eps_curve()
+    other = gc.float32_curve_other_order()
+    i7 = list(gc.EPS_VALUES).index(1e-7)
+    assert abs(curve["float32"][i7] - other[i7]) > 0.01
+    floor = gc.best_error_model("float32")[1]
+    for errs in (curve["float32"], other):
+        assert floor / 5 < errs.min() < 5 * floor and errs[i7] > 0.1
+
+
+def test_taken_step_matters_only_where_the_loss_is_more_precise():
+    """prose: with the loss in float64 the taken step removes the error (several decades),
+    with the loss in float32 it changes nothing that matters."""
+    taken = gc.taken_step_curves()
+    i6 = list(taken["eps"]).index(1e-6)
+    assert taken[("float64 loss", "nominal")][i6] > 1e4 * taken[("float64 loss", "taken")][i6]
+    r = taken[("float32 loss", "nominal")][i6] / taken[("float32 loss", "taken")][i6]
+    assert 0.8 < r < 1.25
+
+
+def test_taken_step_against_an_independent_float32_perturbation():
+    # the same measurement written out by hand with NumPy scalars, no library difference code
+    net, X, Y = gc._eps_problem()
+    w32 = net.params["W1"].astype(np.float32)
+    wide = bp.Network([3, 5, 1], ["tanh", "identity"], loss="half_mse", seed=1)
+    wide.set_params({**{k: v.astype(np.float32) for k, v in net.params.items()}})
+    g = wide.gradients(X, Y)["dW1"][0, 0]
+    up, down = np.float32(w32[0, 0] + np.float32(1e-6)), np.float32(w32[0, 0] - np.float32(1e-6))
+
+    def loss_at(value):
+        p = {k: v.astype(np.float32).astype(np.float64) for k, v in net.params.items()}
+        p["W1"][0, 0] = float(value)
+        wide.set_params(p)
+        return wide.loss(X, Y)
+
+    taken = (loss_at(up) - loss_at(down)) / (float(up) - float(down))
+    nominal = (loss_at(up) - loss_at(down)) / 2e-6
+    assert abs(taken - g) < 1e-8 * abs(g) and abs(nominal - g) > 1e-4 * abs(g)
+
+
+def test_one_row_bug_sampling_misses_directions_catch():
+    """prose (m11): sampled checks of W1 miss the one-row bug (miss probability ~0.96), every
+    random direction catches it, the correct network passes every direction."""
+    Xb, Yb = bp.data.blobs(64, n_classes=10, seed=0)
+    Xb = np.vstack([Xb] * 10)
+    bad = BuggyNetwork([20, 256, 256, 10], ["relu", "relu", "identity"], loss="softmax_ce",
+                       init="he", seed=0, bug="last_unit_skipped")
+    ok = bad.fixed()
+    caught = [bp.gradcheck(bad, Xb, Yb, names=["W1"], n_samples=10, seed=s).errors["W1"] > 1e-7
+              for s in range(20)]
+    assert sum(caught) <= 4  # expected 20 * 0.04 = 0.8
+    d_bad = dcheck.directional_check(bad, Xb, Yb, n_directions=20, seed=0)
+    d_ok = dcheck.directional_check(ok, Xb, Yb, n_directions=20, seed=0)
+    assert min(d_bad.errors) > 1e-5 and d_ok.passed()
+
+
+def test_complex_step_is_exact_and_fails_where_the_prose_says():
+    net, X, Y = gc._eps_problem()
+    g = flatten(net.gradients(X, Y))
+    assert bp.relative_error(g, flatten(cs.complex_step_gradients(net, X, Y))) < 1e-15
+    # a central difference at its best is far worse (u^(2/3))
+    assert bp.relative_error(g, flatten(bp.numerical_gradients(net, X, Y, eps=1e-5))) > 1e-12
+    sig = bp.Network([3, 5, 1], ["sigmoid", "sigmoid"], loss="bce", seed=1)
+    Yc = (Y > 0).astype(float)
+    gs = flatten(sig.gradients(X, Yc))
+    assert bp.relative_error(gs, flatten(cs.complex_step_gradients(sig, X, Yc))) < 1e-14
+    assert bp.relative_error(gs, flatten(cs.complex_step_gradients(
+        sig, X, Yc, loss="bce_stable_abs"))) > 0.5
+    relu_net, Xk, Yk = gc.kink_problem()
+    gc.place_on_kink(relu_net, Xk, 0.0)
+    c = flatten(cs.complex_step_gradients(relu_net, Xk, Yk))
+    assert bp.relative_error(flatten(relu_net.gradients(Xk, Yk)), c) > 1e-4
+
+
+def test_the_tanh_bug_passes_at_init_and_fails_after_training_over_seeds():
+    runs = [cat.check_before_and_after(seed) for seed in range(8)]
+    assert all(r["init"]["buggy"] < 1e-7 for r in runs)
+    assert all(r["trained"]["buggy"] > 0.1 for r in runs)
+    assert all(r["trained"]["correct"] < 1e-7 for r in runs)
+    # the mechanism: the pre-activations were small at init and large after training
+    assert all(r["init"]["max_abs_Z1"] < 0.1 < 1 < r["trained"]["max_abs_Z1"] for r in runs)
+
+
+def test_tanh_bug_ablation_large_init_shows_it_at_once():
+    # refutes "the check passes because the code is right": at Xavier's scale it fails at init
+    net, X, Y = cat.problem(0, init="xavier")
+    assert bp.gradcheck(net, X, Y, eps=cat.AFTER_TRAINING_EPS).max_relative_error > 1e-4
+
+
+def test_batch_axis_normalization_passes_gradient_checks_fails_dependency_over_seeds():
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        X, Y = rng.standard_normal((3, 8)), rng.standard_normal((1, 8))
+        exact = dc.BatchAxisNormNetwork([3, 6, 6, 1], "tanh", init="xavier", seed=seed)
+        intended = bp.layernorm.LayerNormNetwork([3, 6, 6, 1], "tanh", init="xavier", seed=seed)
+        assert bp.gradcheck(exact, X, Y).passed()
+        assert dc.mixed_pairs(dc.dependency_matrix(exact.forward, X)) == 56
+        assert dc.mixed_pairs(dc.dependency_matrix(intended.forward, X)) == 0
+
+
+def test_relative_error_is_one_for_any_antiparallel_pair():
+    # prose (m23): opposite directions give 1 whatever the sizes
+    g = np.random.default_rng(0).standard_normal(7)
+    for c in (1e-3, 1.0, 10.0, 1e6):
+        assert bp.relative_error(g, -c * g) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_exercise_3_ratio_is_one_in_the_truncation_regime():
+    # m21: measured where truncation dominates, the relative error does not move
+    from backprop_lib.exercises import gradient_checking as ex
+    abs_ratio, rel_ratio = ex.scaling_effect()
+    assert abs_ratio == pytest.approx(1000, rel=1e-3) and rel_ratio == pytest.approx(1, abs=1e-4)

@@ -102,3 +102,43 @@ def test_the_forward_difference_is_best_near_sqrt_u():
     by_hand = (net.loss(X, Y) - base) / 1e-8
     p[0, 0] = old
     assert np.isclose(by_hand, net.gradients(X, Y)["dW1"][0, 0], rtol=1e-6, atol=0)
+
+
+# ------------------------------------------------------------- second edition's exercises
+def test_taken_step_checker_accepts_float32s_step_and_names_the_slips():
+    import numpy as np
+
+    assert ex.check_taken_step(float(np.float32(0.5) + np.float32(1e-7)) - 0.5).ok
+    assert "eps itself" in ex.check_taken_step(1e-7).message
+    assert "one spacing" in ex.check_taken_step(float(np.spacing(np.float32(0.5)))).message
+    assert "does not" in ex.check_taken_step(0.0).message
+
+
+def test_miss_probability_checker():
+    assert ex.check_miss_probability((255 / 256) ** 10).ok
+    assert "catching" in ex.check_miss_probability(1 - (255 / 256) ** 10).message
+    assert "first-order" in ex.check_miss_probability(1 - 10 / 256).message
+
+
+def test_dependency_prediction_checker_is_measured():
+    assert ex.dependency_verdicts() == ("passes", "fails")
+    assert ex.check_dependency_prediction(("passes", "fails")).ok
+    assert "gradient check again" in ex.check_dependency_prediction(("fails", "fails")).message
+    assert not ex.check_dependency_prediction(None).ok
+
+
+def test_complex_step_checker_names_the_real_part_and_the_real_step():
+    def right(f, x, h):
+        return complex(f(complex(x, h))).imag / h
+
+    assert ex.check_complex_step(right).ok
+    assert "real part" in ex.check_complex_step(
+        lambda f, x, h: complex(f(complex(x, h))).real / h).message
+    assert "real axis" in ex.check_complex_step(
+        lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h)).message
+
+
+def test_scaling_praise_reports_a_ratio_of_one():
+    # m21: the praise no longer reports a rounding-noise ratio such as 1.47
+    msg = ex.check_scaling_prediction(("grows", "stays the same")).message
+    assert "1.000000" in msg or "0.99999" in msg
