@@ -286,3 +286,14 @@ def test_report_how_many_answers_were_compared():
           ", ".join(f"{k.split('.')[1]} {v}" for k, v in sorted(COUNTS.items())),
           f"(total {sum(COUNTS.values())})")
     assert sum(COUNTS.values()) >= 500
+
+
+def test_every_exercise_the_page_marks_has_a_page_checker():
+    """The field's mark is the notebook checker's module.name: the driver must find it."""
+    from backprop_lib.figures import in_page_python
+
+    for notebook in in_page_python.EXERCISE_PAGES.values():
+        module = chain_rule if "chain_rule" in notebook else worked_example
+        for check in in_page_python.exercise_starters(notebook):
+            fn = getattr(module, check)
+            assert in_page_driver._checker(f"{fn.__module__}.{fn.__qualname__}") is not None

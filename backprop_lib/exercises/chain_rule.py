@@ -23,6 +23,7 @@ import functools
 import numpy as np
 
 from .. import graph
+from . import chain_rule_page
 from .chain_rule_page import (  # noqa: F401 (the chapter's names, re-exported)
     CHOICES,
     FORK,
@@ -33,7 +34,6 @@ from .chain_rule_page import (  # noqa: F401 (the chapter's names, re-exported)
     UNIT,
     _signs,
     _unit_parts,
-    check_engine,
     depth_growth,
     fork_contributions,
     fork_gradient_check,
@@ -132,6 +132,14 @@ def check_fork_gradient(answer) -> Feedback:
     """dL/da = (a b + a) + a + a b = 2 a b + 2 a, the sum over a's three uses (see
     chain_rule_page.fork_gradient_check)."""
     return check_scalar(answer, **fork_gradient_check())
+
+
+def check_engine(local_grads, topological_order=None, backward=None) -> Feedback:
+    """Exercise 6, the engine lab: `backprop_lib.engine_lab.check_engine` (standard library
+    only, so the page's Python runs it too: `chain_rule_page.check_engine`), its verdict as
+    a Feedback. A piece left None is the reference one, so the pieces can be checked one at
+    a time."""
+    return chain_rule_page.check_engine(local_grads, topological_order, backward)
 
 
 def page_facts() -> dict:
