@@ -6,18 +6,26 @@ import pytest
 from backprop_lib import heavy_ball as hb
 from backprop_lib.exercises import optimizers as ex
 
-# ---------------------------------------------------------------- 1. the article's first step
+# ---------------------------------------------------------------- 1. the uncorrected first step
+
+W0 = 0.001  # the exercise's start
 
 
-def article_first_w():
-    g = 2.0
+def first_w(g=2 * W0, inside=True):
     m, v = 0.1 * g, 0.001 * g * g
-    return 1.0 - 0.1 * m / np.sqrt(v + 1e-8)
+    return W0 - 0.1 * m / (np.sqrt(v + 1e-8) if inside else np.sqrt(v) + 1e-8)
 
 
 def test_first_step_accepts_the_hand_computation():
-    assert ex.check_uncorrected_first_step(article_first_w()).ok
-    assert ex.check_uncorrected_first_step(round(article_first_w(), 5)).ok  # rtol 1e-4
+    assert ex.FIRST_STEP["w0"] == W0
+    assert ex.check_uncorrected_first_step(first_w()).ok
+    assert ex.check_uncorrected_first_step(float(f"{first_w():.5g}")).ok  # rtol 1e-4
+
+
+def test_first_step_depends_on_the_gradient_and_on_eps():
+    """From w = 1 a wrong gradient or eps outside gave the same w to 1e-6; not here."""
+    for wrong in (first_w(g=1.0), first_w(g=2.0), first_w(g=W0), first_w(inside=False)):
+        assert abs(wrong / first_w() - 1) > 1e-3
 
 
 def test_first_step_unanswered_is_not_yet():
@@ -25,16 +33,20 @@ def test_first_step_unanswered_is_not_yet():
 
 
 @pytest.mark.parametrize("wrong, words", [
-    (0.9, "bias-corrected"),                          # step of exactly lr
-    (2.0 - article_first_w(), "uphill"),              # w + step
-    (1.0 - 0.1 * 0.2 / 0.004, "square root"),         # divided by v, not sqrt(v)
+    (W0 - 0.1, "bias-corrected"),                     # step of exactly lr
+    (2 * W0 - first_w(), "uphill"),                   # w + step
+    (W0 - 0.1 * 2e-4 / (4e-9 + 1e-8), "square root"),  # divided by v + eps, not its root
+    (first_w(g=1.0), "not 1"),                        # the derivative forgotten
+    (first_w(g=2.0), "not 1 or 2"),                        # the gradient at w = 1
+    (first_w(g=W0), "2 w"),                           # g = w
+    (first_w(inside=False), "eps outside"),
     (0.5, "not right yet"),
     ("0.68", "number"),
 ])
 def test_first_step_names_the_slip(wrong, words):
     fb = ex.check_uncorrected_first_step(wrong)
     assert not fb.ok and words in fb.message
-    assert f"{article_first_w():.4f}" not in str(fb)  # never gives the answer away
+    assert f"{first_w():.4f}" not in str(fb)  # never gives the answer away
 
 
 # ---------------------------------------------------------------- 2. one Adam step
@@ -86,8 +98,29 @@ def t_plus_one(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
-def in_place(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+def raises(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
     raise ValueError("boom")
+
+
+def in_place(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * g**2
+    w -= lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return w, m, v
+
+
+def returns_hats(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    new_w, m, v = adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+    return new_w, m / (1 - beta1**t), v / (1 - beta2**t)
+
+
+def epsilon_hat(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g**2
+    rate = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    return w - rate * m / (np.sqrt(v) + eps), m, v
 
 
 def stub(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -99,7 +132,10 @@ def stub(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
     (eps_inside, "eps is inside"),
     (uphill, "uphill"),
     (t_plus_one, "wrong power"),
-    (in_place, "raised ValueError"),
+    (raises, "raised ValueError"),
+    (in_place, "in place"),
+    (returns_hats, "m_hat and v_hat"),
+    (epsilon_hat, "epsilon hat"),
     (stub, "not written yet"),
     (42, "must be a function"),
 ])

@@ -24,7 +24,10 @@ from .checking import Feedback, as_choice, check_function, check_scalar, to_arra
 
 # ---------------------------------------------------------------- 1. the uncorrected first step
 
-FIRST_STEP = dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, w0=1.0)
+#: w0 = 0.001: the gradient 2 w0 is near sqrt(eps / (1 - beta2)), where the uncorrected,
+#: eps-inside step depends on g and on where eps goes (from w = 1 it hardly depends on
+#: either, and a slip in the derivative would go unseen).
+FIRST_STEP = dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, w0=0.001)
 
 
 def _first_w(**options):
@@ -33,13 +36,27 @@ def _first_w(**options):
     return float(surfaces.trajectory(opt, surfaces.square(), w0=[p["w0"]], steps=1).path[1, 0])
 
 
+def _by_hand(g, eps_inside=True):
+    p = FIRST_STEP
+    m1, v1 = (1 - p["beta1"]) * g, (1 - p["beta2"]) * g * g
+    root = np.sqrt(v1 + p["eps"]) if eps_inside else np.sqrt(v1) + p["eps"]
+    return p["w0"] - p["lr"] * m1 / root
+
+
 def check_uncorrected_first_step(answer) -> Feedback:
-    """w after one step of Adam without bias correction (eps inside) from w = 1."""
+    """w after one step of Adam without bias correction (eps inside) from w = FIRST_STEP's w0."""
     p = FIRST_STEP
     expected = _first_w(bias_correction=False, eps_inside=True)
     g = 2 * p["w0"]
     m1, v1 = (1 - p["beta1"]) * g, (1 - p["beta2"]) * g * g
     diagnoses = [
+        (_by_hand(p["w0"]), "check the gradient: the derivative of w^2 is 2 w, so g = "
+                            f"{g:g} at w = {p['w0']:g}."),
+        (_by_hand(1.0), f"the gradient is 2 w at the current w, {g:g}, not 1 or 2 (a gradient "
+                        "that large gives the same w: there the step hardly depends on g)."),
+        (_by_hand(g, eps_inside=False), "that is eps outside the root, sqrt(v) + eps; this "
+                                        "exercise puts it inside, sqrt(v + eps), and for a "
+                                        "gradient this small the two differ."),
         (_first_w(), "that is where bias-corrected Adam (or m = g, v = g^2) lands; the "
                      "uncorrected m and v start at zero and keep only (1 - beta) of the first "
                      "gradient, and nothing divides that back out."),
@@ -50,8 +67,11 @@ def check_uncorrected_first_step(answer) -> Feedback:
     ]
     return check_scalar(answer, expected, name="w after one step", rtol=1e-4,
                         diagnoses=diagnoses,
-                        praise="without the correction the first step is several times the "
-                               "learning rate.")
+                        praise="with a gradient this small, eps inside the root is comparable "
+                               "to v and shortens the step; from w = 1 the uncorrected first "
+                               "step would be about "
+                               f"{(1 - p['beta1']) / np.sqrt(1 - p['beta2']):.2f} times the "
+                               "learning rate whatever the gradient's size.")
 
 
 # ---------------------------------------------------------------- 2. one Adam step
@@ -115,9 +135,47 @@ def _swapped_moments(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
     return w_new, v_new, m_new
 
 
+def _returns_hats(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    w_new, m_new, v_new = reference_adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+    return w_new, m_new / (1 - beta1**t), v_new / (1 - beta2**t)
+
+
+def _epsilon_hat(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    _, m_new, v_new = reference_adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+    rate = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    return np.asarray(w) - rate * m_new / (np.sqrt(v_new) + eps), m_new, v_new
+
+
+def _modifies_inputs(fn):
+    """The names of the inputs that fn changed in place on a later-step case, or None if it
+    raised (check_function then reports the error)."""
+    args = _adam_inputs()[2]
+    copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
+    try:
+        with np.errstate(all="ignore"):
+            fn(*copies)
+    except Exception:  # noqa: BLE001 - the learner's error is reported by check_function
+        return None
+    return [name for name, a, b in zip("wgmv", args[:4], copies[:4], strict=True)
+            if not np.array_equal(a, b, equal_nan=True)]
+
+
 def check_adam_step(fn) -> Feedback:
     """fn(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8) -> (w, m, v) after step t."""
+    if callable(fn):
+        changed = _modifies_inputs(fn)
+        if changed:
+            return Feedback(False, f"your adam_step changes its input{'s' * (len(changed) > 1)} "
+                                   f"{', '.join(changed)} in place (m *= beta1, w -= ...): "
+                                   "the caller's arrays must stay as they were; compute new "
+                                   "ones, m = beta1 * m + (1 - beta1) * g, and return them.")
     diagnoses = [
+        (_returns_hats, "your w is right, but you return m_hat and v_hat: return the "
+                        "uncorrected m and v, which the next step updates; the correction "
+                        "is recomputed from them at every step."),
+        (_epsilon_hat, "that is the 'epsilon hat' form (Keras, TensorFlow 1): the correction "
+                       "folded into the learning rate and eps added to the uncorrected "
+                       "sqrt(v). Kingma and Ba's algorithm adds eps to sqrt(v_hat)."),
         (_wrong(bias_correction=False),
          "your step has no bias correction: divide m by 1 - beta1**t and v by 1 - beta2**t "
          "before the update."),
