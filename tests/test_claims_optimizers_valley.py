@@ -141,3 +141,14 @@ def test_nesterov_rates_match_runs():
     assert hb.envelope_rate(path[:, :1], 400, 800) == pytest.approx(rates[0], abs=2e-3)
     assert hb.envelope_rate(path[:, 1:], 100, 200) == pytest.approx(rates[1], abs=2e-3)
     assert rates.max() < np.sqrt(0.9) and rates[0] > rates[1]
+
+
+def test_uncorrected_adam_is_too_long_for_hundreds_of_steps_and_eps_hat_fades_by_3000():
+    """Cells on the bias correction and on Keras's epsilon hat: the phrases once typed."""
+    steps = fo.constant_gradient_steps([100, 200, 500], bias_correction=False, eps_inside=True)
+    assert steps[100] > 3 and 2 < steps[200] < 2.5 and 1.5 < steps[500] < 1.7
+    beta2 = 0.999
+    own = [(1 - 0.9**t) / np.sqrt(1 - beta2**t) for t in (100, 200, 500)]  # m-hat/v-hat bias
+    assert np.allclose([steps[t] for t in (100, 200, 500)], own, rtol=1e-6)
+    factor = {t: 1 / np.sqrt(1 - beta2**t) for t in (1, 1000, 3000)}
+    assert 31 < factor[1] < 32 and factor[3000] < 1.03
