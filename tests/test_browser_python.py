@@ -11,6 +11,10 @@ bar shown) and
   its drawing is the SVG that CPython draws from the same files; a bad entry is named;
 - XOR trained in the page (Train, then the learning-rate slider from the keyboard and the
   initialization menu, which retrain live) gives the library's losses to 1e-12.
+- every exercise of both chapters, in its editor (which starts with the notebook's cell and
+  hides the precomputed field), gives for a right answer, a named mistake and a SyntaxError
+  the verdicts the same files give in CPython (tests/test_page_checks.py holds those equal
+  to the notebook's NumPy checkers), the chapter's load shared with its other panels.
 Nothing leaves the page and no console error occurs, and axe-core finds no serious or
 critical violation with every panel's output shown (tests/test_accessibility.py's check).
 The load and step times are printed (`make bench` measures them on their own).
@@ -22,6 +26,7 @@ under CI=true, where it fails.
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -37,11 +42,60 @@ from test_in_page_python import (
 )
 
 from backprop_lib import worked_free
+from backprop_lib.exercises import worked_example
 from backprop_lib.figures import in_page_driver, in_page_python, stepper_svg
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LAB, WORKED = "book/02_chain_rule.html", "book/03_worked_example.html"
+_CR, _WE = "backprop_lib.exercises.chain_rule.", "backprop_lib.exercises.worked_example."
+_OUT = worked_example.page_facts()["output_error"]  # the example's y_hat and y
+_SIG = "a = 1 / (1 + math.exp(-(0.8 * 2.0 - 0.2)))\n"
+_LISTS = ("def {name}(W2, dZ2, {third}):\n"
+          "    dA = [[sum(W2[k][i] * dZ2[k][j] for k in range(len(W2)))\n"
+          "           for j in range(len(dZ2[0]))] for i in range(len(W2[0]))]\n"
+          "{sig}"
+          "    return [[dA[i][j] * {factor} for j in range(len(dA[0]))] for i in range(len(dA))]\n")
+_S1 = "    s = [[1 / (1 + math.exp(-z)) for z in row] for row in Z1]\n"
+_BACKWARD = ("\n\ndef backward(root, local_grads, topological_order):\n"
+             "    order = topological_order(root)\n"
+             "    for node in order:\n        node.grad = 0.0\n"
+             "    root.grad = 1.0\n"
+             "    for node in reversed(order):\n"
+             "        for inp, local in zip(node.inputs, local_grads(node)):\n"
+             "            inp.grad += node.grad * local\n")
+#: {notebook: {checker: (a right answer, a named mistake)}}, as the reader types them.
+EXERCISE_ANSWERS = {
+    "book/02_chain_rule.ipynb": {
+        _CR + "check_scalar_chain": (_SIG + "answer = (a - 1.0) * a * (1 - a) * 2.0",
+                                     _SIG + "answer = (a - 1.0) * 2.0"),
+        _CR + "check_hidden_backward": (
+            _LISTS.format(name="hidden_backward", third="Z1", sig=_S1,
+                          factor="s[i][j] * (1 - s[i][j])"),
+            _LISTS.format(name="hidden_backward", third="Z1", sig="", factor="1")),
+        _CR + "check_path_count": ("answer = 3 * 3", "answer = 3 * 3 * 3"),
+        _CR + "check_depth_growth": ('naive = "multiply"\nbackprop = "add"',
+                                     'naive = "add"\nbackprop = "adds"'),
+        _CR + "check_fork_gradient": ("answer = (1.5 * 4 + 1.5) + 1.5 + 1.5 * 4",
+                                      "answer = 1.5 * 4 + 1.5"),
+        _CR + "check_engine": (REFERENCE_LAB + _BACKWARD, BUGGY_LAB + _BACKWARD),
+    },
+    "book/03_worked_example.ipynb": {
+        _WE + "check_hidden_z": ("answer = 0.20 * 0.5 + 0.30 * 0.8 + 0.35",
+                                 "answer = 0.20 * 0.5 + 0.30 * 0.8"),
+        _WE + "check_output_error": (f"t, y = {_OUT['a']!r}, {_OUT['y']!r}\n"
+                                     "answer = (t - y) * t * (1 - t)",
+                                     f"t, y = {_OUT['a']!r}, {_OUT['y']!r}\nanswer = t - y"),
+        _WE + "check_hidden_error": (
+            _LISTS.format(name="hidden_error", third="A1", sig="",
+                          factor="A1[i][j] * (1 - A1[i][j])"),
+            _LISTS.format(name="hidden_error", third="A1", sig="", factor="A1[i][j]")),
+        _WE + "check_lr_prediction": ('answer = "lower than before the step"',
+                                      'answer = "higher"'),
+        _WE + "check_new_weight_by_hand": ("answer = 0.30 - 0.5 * (-0.004619 * 0.8)",
+                                           "answer = 0.30 + 0.5 * (-0.004619 * 0.8)"),
+    },
+}
 START = 120_000  # ms: the runtime's first start on two busy cores (seen: 4-7 s)
 
 
@@ -97,6 +151,48 @@ def _answer(page, kind, timeout=60_000):
                  progress: p.dataset.sawProgress === '1'}}; }}""")
 
 
+def _run_exercise(page, checker, code):
+    """Put code in the exercise's editor, Run, and return the panel's state and answer."""
+    panel = f'.bp-python[data-bp-python=exercise][data-bp-checker="{checker}"]'
+    page.evaluate(f"""document.querySelector('{panel}').dataset.bpState = 'clicked'""")
+    page.fill(f"{panel} textarea", code)
+    page.click(f"{panel} .bp-python-run")
+    page.wait_for_function(f"""() => ['done', 'error'].includes(
+        document.querySelector('{panel}').dataset.bpState)""", timeout=START)
+    return page.evaluate(f"""() => {{ const p = document.querySelector('{panel}');
+        return {{state: p.dataset.bpState, answer: p.bpAnswer || null,
+                 out: p.querySelector('.bp-python-out').textContent,
+                 names: JSON.parse(p.dataset.bpNames),
+                 fallbackHidden: p.nextElementSibling.hidden}}; }}""")
+
+
+def _check_exercises(page, how, notebook):
+    """Every exercise of the page: its editor holds the notebook's cell; a right answer, a
+    named mistake and a SyntaxError get CPython's verdicts. Returns how many ran."""
+    starters = in_page_python.exercise_starters(notebook)
+    assert set(starters) == {c.rpartition(".")[2] for c in EXERCISE_ANSWERS[notebook]}
+    runs = 0
+    for checker, (right, wrong) in EXERCISE_ANSWERS[notebook].items():
+        short = checker.rpartition(".")[2]
+        panel = f'.bp-python[data-bp-python=exercise][data-bp-checker="{checker}"]'
+        assert page.eval_on_selector(f"{panel} textarea", "t => t.value") == starters[short][0]
+        for code, ok in ((right, True), (wrong, False), ("answer = (\n", None)):
+            got = _run_exercise(page, checker, code)
+            expected = json.loads(in_page_driver.call("exercise", json.dumps(
+                {"checker": checker, "code": code, "names": got["names"]})))
+            assert got["fallbackHidden"], f"{how} {short}: the precomputed field still shows"
+            if ok is None:
+                assert got["state"] == "error" and "SyntaxError" in got["out"], (short, got)
+                assert "SyntaxError" in expected["error"]
+                continue
+            assert got["state"] == "done", (short, got["out"])
+            assert got["answer"] == expected, (how, short)
+            assert got["answer"]["ok"] is ok, (how, short, got["out"])
+            assert expected["message"] in got["out"]
+            runs += 1
+    return runs
+
+
 def _python_mode(page):
     return page.evaluate("[window.bpPython.mode, window.bpPython.loadMs, window.bpPython.calls]")
 
@@ -134,6 +230,10 @@ def test_engine_lab_runs_in_the_page(chromium, has_python, server, axe_source, h
         page.fill("#bp-lab-code", "def local_grads(node:\n")
         broken = _run(page, "engine_lab")
         assert broken["state"] == "error" and "SyntaxError" in broken["out"]
+        t0 = time.perf_counter()
+        runs = _check_exercises(page, how, "book/02_chain_rule.ipynb")
+        print(f"\n{how}: chapter 2's {runs // 2} exercises, {runs + runs // 2} runs, in "
+              f"{time.perf_counter() - t0:.1f} s")
         problems = v.take_problems(f"{how} {LAB}")
         problems += failing(axe_findings(page, axe_source), f"{how} {LAB}, after the runs")
     assert not problems, problems
@@ -185,6 +285,10 @@ def test_worked_example_and_xor_run_in_the_page(chromium, has_python, server, ax
             else:
                 page.select_option(f"{panel} select[name=init]", "he")
             _check_xor(page, _answer(page, "xor"), inits)
+        t0 = time.perf_counter()
+        runs = _check_exercises(page, how, "book/03_worked_example.ipynb")
+        print(f"\n{how}: chapter 3's {runs // 2} exercises, {runs + runs // 2} runs, in "
+              f"{time.perf_counter() - t0:.1f} s")
         _, _, calls = _python_mode(page)
         steps = {c["name"]: c["ms"] for c in calls}
         print(f"\n{how}: Python started in the {mode} in {load_ms / 1e3:.1f} s; one worked "
