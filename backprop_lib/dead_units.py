@@ -43,7 +43,7 @@ BETA2 = 0.999  # Adam's beta2 (the library's and PyTorch's default)
 DEAD_BIAS = -100.0  # the bias that kills coast's unit: Z < 0 on every example
 IDENTICAL_LR, IDENTICAL_EPOCHS = 1.0, 3000  # the identical-units control at a stable rate:
 #   at lr 3 an effectively one-unit network oscillates with period 2 in some seeds
-SADDLE_RADII = (0.3, 0.1, 0.03)
+SADDLE_RADII = (0.3, 0.1, 0.03, 0.01)
 XOR_LAYERS = (2, 4, 1)  # the plateau experiments' sigmoid network
 SMALL_SCALE = 0.01  # the "small" initialization's weight standard deviation
 OSCILLATION = 1e-2  # a run whose loss spans more than this over its last 10 epochs oscillates
@@ -69,14 +69,19 @@ def rectifier_net(activation="relu", init="he", scale=1.0, bias=0.0, width=WIDTH
     return net
 
 
-def below_zero_fraction(net, X) -> float:
-    """The fraction of all hidden units (any activation) with Z <= 0 on every example of X:
-    dead for ReLU, only inactive for leaky ReLU and ELU, whose slope there is not 0. With
-    batch normalization Z is the normalized value the ReLU sees."""
+def below_zero_mask(net, X) -> np.ndarray:
+    """One boolean per hidden unit, layer 1's units first: True where Z <= 0 on every example
+    of X (dead for ReLU, only inactive for leaky ReLU and ELU, whose slope there is not 0).
+    With batch normalization Z is the normalized value the ReLU sees."""
     with unchanged_statistics(net):
         net.forward(X)
-    return float(np.mean(np.concatenate(
-        [np.all(net.cache["Z"][l] <= 0, axis=1) for l in range(1, net.L)])))
+    return np.concatenate([np.all(net.cache["Z"][l] <= 0, axis=1) for l in range(1, net.L)])
+
+
+def below_zero_fraction(net, X) -> float:
+    """The fraction of all hidden units (any activation) with Z <= 0 on every example of X
+    (the mean of below_zero_mask)."""
+    return float(np.mean(below_zero_mask(net, X)))
 
 
 def no_gradient_fraction(net, X, Y) -> float:
@@ -106,22 +111,25 @@ class DeadResult:
     stopped_epoch: int | None
     activation: str
     full_loss: float = np.nan  # the loss of the final network on all of the data (NaN if diverged)
+    masks: np.ndarray | None = None  # below_zero_mask at initialization, then after each epoch
 
 
 @functools.lru_cache(maxsize=512)
 def dead_run(lr=0.1, bias=0.0, init="he", scale=1.0, activation="relu",
-             epochs=DEAD_EPOCHS, seed=0, batchnorm=False):
+             epochs=DEAD_EPOCHS, seed=0, batchnorm=False, width=WIDTH):
     """(Cached.) Train on two moons, measuring the fraction of hidden units <= 0 on every
-    example at initialization and after each epoch, and the fraction with no gradient at
-    all at initialization and at the end (unless training diverged). `seed` sets both the
-    initial weights and the batch order."""
+    example at initialization and after each epoch (and which units: `masks`), and the
+    fraction with no gradient at all at initialization and at the end (unless training
+    diverged). `seed` sets both the initial weights and the batch order; `width` is the
+    number of units of each hidden layer."""
     X, Y = moons()
-    net = rectifier_net(activation, init, scale, bias, seed=seed, batchnorm=batchnorm)
-    dead = [below_zero_fraction(net, X)]
+    net = rectifier_net(activation, init, scale, bias, width=width, seed=seed,
+                        batchnorm=batchnorm)
+    masks = [below_zero_mask(net, X)]
     frozen = [no_gradient_fraction(net, X, Y)]
 
     def measure(epoch, net, history):
-        dead.append(below_zero_fraction(net, X))
+        masks.append(below_zero_mask(net, X))
 
     h = train(net, X, Y, SGD(lr), epochs=epochs, batch_size=BATCH, seed=seed,
               on_divergence="ignore", callback=measure)
@@ -130,8 +138,10 @@ def dead_run(lr=0.1, bias=0.0, init="he", scale=1.0, activation="relu",
         frozen.append(no_gradient_fraction(net, X, Y))
         with unchanged_statistics(net):
             full = float(net.loss(X, Y))
-    return DeadResult(np.array(dead), np.array(frozen), h.loss, h.diverged, h.stopped_epoch,
-                      activation + (" + batch norm" if batchnorm else ""), full)
+    masks = np.array(masks)
+    return DeadResult(masks.mean(axis=1), np.array(frozen), h.loss, h.diverged,
+                      h.stopped_epoch, activation + (" + batch norm" if batchnorm else ""),
+                      full, masks)
 
 
 def dead_over_seeds(lrs, biases, activation="relu", seeds=SEEDS) -> np.ndarray:
@@ -433,18 +443,20 @@ def fit_output_bias(net, X, Y, steps=50):
 
 
 def gradient_scaling(scales=(0.001, 0.003, 0.01, 0.03), seeds=PLATEAU_SEEDS,
-                     fitted=False) -> dict:
+                     fitted=False, hidden_bias=0.0) -> dict:
     """||dW1|| of the XOR network at initialization (zero biases, the small scheme times
     scale / 0.01, so that scale is the weights' standard deviation), per scale and seed,
     and the fitted exponent p of ||dW1|| ~ scale^p per seed. p = 2: the first-layer
     gradient is of second order in the weight scale (see the chapter's derivation).
     fitted=True: first fit the output bias (fit_output_bias), where the network sits on
-    the plateau; there p = 3."""
+    the plateau; there p = 3. hidden_bias: every hidden bias b1 set to it (the ablation of
+    sigma''(0) = 0: at b1 = 1, sigma''(1) != 0 and the fitted p is 2)."""
     X, Y = xor()
     norms = np.zeros((len(seeds), len(scales)))
     for s, seed in enumerate(seeds):
         for j, sc in enumerate(scales):
-            net = xor_net("small", sc / 0.01, seed)
+            net = xor_net("small", sc / SMALL_SCALE, seed)
+            net.params["b1"][...] = hidden_bias
             if fitted:
                 fit_output_bias(net, X, Y)
             norms[s, j] = np.linalg.norm(net.gradients(X, Y)["dW1"])
@@ -473,13 +485,16 @@ def saddle_check(radii=SADDLE_RADII, directions=1000, seed=0) -> dict:
     """Chapter "Dead neurons": is the plateau point (all weights 0, b2 fitted, loss ln 2, zero
     gradient) a minimum? For random points at distance r (W1 and W2 entries standard normal
     times r, hidden biases 0, b2 fitted) the loss minus ln 2: {r: (lowest, fraction below
-    0)}. Points below ln 2 arbitrarily close by mean a saddle, not a minimum."""
+    0)}. Points below ln 2 arbitrarily close by mean a saddle, not a minimum. The same
+    `directions` random directions are used at every radius, so that the lowest dip follows
+    one law in r (it is r^4: a degenerate saddle) instead of the luck of a fresh sample."""
     X, Y = xor()
     rng = np.random.default_rng(seed)
+    D1 = rng.standard_normal((directions, 4, 2))
+    D2 = rng.standard_normal((directions, 1, 4))
     out = {}
     for r in radii:
-        W1 = r * rng.standard_normal((directions, 4, 2))
-        W2 = r * rng.standard_normal((directions, 1, 4))
+        W1, W2 = r * D1, r * D2
         A1 = 1 / (1 + np.exp(-(W1 @ X)))  # (directions, 4, examples)
         z = (W2 @ A1)[:, 0, :]
         b = np.zeros((directions, 1))

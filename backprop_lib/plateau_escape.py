@@ -1,0 +1,116 @@
+"""Chapter "Dead neurons and slow convergence": how long the XOR plateau lasts.
+
+The chapter's derivation: from weights of size c (all biases 0), once the output bias has
+fitted the mean, the first layer's gradient is of order c^3 (sigma''(0) = 0 and XOR has
+no linear signal). Gradient descent with learning rate alpha then grows the weight scale
+roughly as dc/dt = alpha k c^3 for some constant k of the start's directions, whose
+solution 1/c(t)^2 = 1/c^2 - 2 alpha k t blows up at t* = 1 / (2 alpha k c^2): the plateau
+ends, suddenly, after a number of epochs proportional to 1 / (alpha c^2). With every
+hidden bias at b != 0, sigma''(b) != 0, the gradient is of order c^2, dc/dt = alpha k c^2,
+and the plateau lasts of order 1 / (alpha c) epochs: far shorter at small c.
+
+`escape_epochs` measures it: full-batch gradient descent on XOR for many independent
+2-4-1 networks at once ("lanes", each a (seed, scale, rate, hidden bias) of
+dead_units.xor_net with the "small" scheme), the same arithmetic as dead_units.plateau_run
+(sigmoid layers, binary cross-entropy from the logits, dZ2 = (A2 - Y) / m), in a loop of a
+few NumPy calls per epoch, so that runs of 10^5 epochs take seconds. Each lane stops when
+its loss first falls below dead_units.THRESHOLD; the epoch is counted as plateau_run
+counts it. `optimizer_reach` tries momentum and Adam on the same plateau.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .data import xor
+from .dead_units import BETA, PLATEAU_EPOCHS, PLATEAU_SEEDS, SMALL_SCALE, THRESHOLD, xor_net
+from .optimizers import Adam, Momentum
+from .train import train
+
+CAP = 200_000  # epochs after which a lane counts as not escaped
+SCALES = (0.05, 0.07, 0.1)  # the chapter's table: escapes within about 2 x 10^4 epochs
+LONG_SEED = 2  # the seed the chapter runs from its own 0.01 start (about 5 x 10^4 epochs)
+ADAM_LR = 0.03  # Adam on the plateau (its steps are about lr per weight)
+
+
+def _start(seed, scale, hidden_bias):
+    p = xor_net("small", scale / SMALL_SCALE, seed).params
+    return p["W1"], np.full_like(p["b1"], hidden_bias), p["W2"], p["b2"]
+
+
+@functools.lru_cache(maxsize=32)
+def escape_epochs(lanes, cap=CAP, check=1) -> tuple:
+    """(Cached.) lanes: a tuple of (seed, scale, lr, hidden_bias). For each, the first epoch
+    whose full-batch loss is below THRESHOLD (None if none within `cap` epochs), with
+    weights of standard deviation `scale` from xor_net("small", ...) of that seed, every
+    hidden bias at hidden_bias, full-batch gradient descent at rate lr. check: test the
+    loss every `check` epochs (1: exact; more: faster, the epoch found is the first tested
+    one below the threshold)."""
+    X, Y = xor()
+    m = X.shape[1]
+    starts = [_start(s, c, b) for s, c, _, b in lanes]
+    W1, b1, W2, b2 = (np.array([st[i] for st in starts]) for i in range(4))
+    lr = np.array([lane[2] for lane in lanes], dtype=float)[:, None, None]
+    out = [None] * len(lanes)
+    alive = np.arange(len(lanes))
+    with np.errstate(over="ignore", under="ignore"):
+        for epoch in range(cap + 1):
+            A1 = 1 / (1 + np.exp(-(W1 @ X + b1)))  # (lanes, 4, m)
+            Z2 = W2 @ A1 + b2  # (lanes, 1, m)
+            if epoch % check == 0:
+                loss = np.mean(np.logaddexp(0, Z2) - Y * Z2, axis=(1, 2))
+                done = loss < THRESHOLD
+                if done.any():
+                    for i in alive[done]:
+                        out[i] = epoch
+                    keep = ~done
+                    alive, W1, b1, W2, b2, lr, A1, Z2 = (
+                        a[keep] for a in (alive, W1, b1, W2, b2, lr, A1, Z2))
+                    if not alive.size:
+                        break
+            if epoch == cap:
+                break
+            dZ2 = (1 / (1 + np.exp(-Z2)) - Y) / m
+            dZ1 = (np.transpose(W2, (0, 2, 1)) @ dZ2) * A1 * (1 - A1)
+            W2 = W2 - lr * (dZ2 @ np.transpose(A1, (0, 2, 1)))
+            b2 = b2 - lr * dZ2.sum(axis=2, keepdims=True)
+            W1 = W1 - lr * (dZ1 @ X.T)
+            b1 = b1 - lr * dZ1.sum(axis=2, keepdims=True)
+    return tuple(out)
+
+
+def fitted_exponent(x, t) -> float:
+    """The slope of log t against log x (least squares): t ~ x^slope."""
+    return float(np.polyfit(np.log(x), np.log(t), 1)[0])
+
+
+def predicted(t_ref, scale_ref, scale, lr_ref=1.0, lr=1.0, order=3) -> float:
+    """The escape epoch at (scale, lr) predicted from one measured at (scale_ref, lr_ref) by
+    t ~ 1 / (lr c^(order - 1)): order 3 with zero hidden biases, 2 with sigma''(b) != 0."""
+    return float(t_ref * (scale_ref / scale) ** (order - 1) * lr_ref / lr)
+
+
+@functools.lru_cache(maxsize=16)
+def optimizer_reach(name, lr, seeds=PLATEAU_SEEDS, epochs=PLATEAU_EPOCHS) -> tuple:
+    """(Cached.) From the 0.01 start (dead_units.xor_net("small")), full-batch training on
+    XOR with `name` ('momentum', beta BETA, or 'adam') at rate lr: per seed, the first epoch
+    with loss below THRESHOLD within `epochs`, or None."""
+    X, Y = xor()
+    make = {"momentum": lambda: Momentum(lr, beta=BETA), "adam": lambda: Adam(lr)}[name]
+    out = []
+    for s in seeds:
+        h = train(xor_net("small", 1.0, s), X, Y, make(), epochs=epochs,
+                  on_divergence="ignore")
+        below = np.nonzero(h.loss < THRESHOLD)[0]
+        out.append(int(below[0]) if below.size else None)
+    return tuple(out)
+
+
+def one_unit_infimum() -> float:
+    """The lowest binary cross-entropy a 2-1-1 sigmoid network (one hidden unit) can approach
+    on XOR. Its output is a monotone function of one linear function of x, so at best it
+    separates one corner: output 0 on (0, 0) and 2/3 on the other three, of which two are 1
+    and one is 0: (2 ln(3/2) + ln 3) / 4 (an infimum: the output 0 needs infinite weights)."""
+    return float((2 * np.log(1.5) + np.log(3)) / 4)
