@@ -6,7 +6,10 @@ mean and variance, which are estimates from B examples: their noise grows like 1
 (`batch_mean_spread`). At inference the running averages replace them, so the network a
 small batch trained is not the network that predicts (`minibatch_runs` measures the loss
 in both modes). Layer normalization, which takes its statistics per example, has neither
-problem (`backprop_lib.layernorm`).
+problem (`backprop_lib.layernorm`). But normalizing a bias-free layer over its features
+removes the scale of its input: with Z{1} = W{1} x, layer norm gives the same Zhat for x
+and c x, so a network on 2-D inputs sees only their direction (`input_scale_change`).
+The runs therefore give layer 1 a bias, as a constant input (`with_bias_input`).
 
 The running averages: PyTorch's BatchNorm (momentum=0.1 by default) and Keras's
 BatchNormalization (momentum=0.99) compute the same average with opposite meanings of
@@ -33,8 +36,10 @@ from .layernorm import LayerNormNetwork
 from .preprocessing import Standardizer
 from .train import train
 
-__all__ = ["CONVENTIONS", "MiniBatchRun", "batch_mean_spread", "minibatch_data",
-           "minibatch_runs", "running_update"]
+__all__ = ["CONVENTIONS", "MiniBatchRun", "angle_only_accuracy", "batch_mean_spread",
+           "input_scale_change",
+           "mb_epochs", "mb_steps", "minibatch_data", "minibatch_runs", "running_update",
+           "trained_minibatch_net", "with_bias_input"]
 
 CONVENTIONS = ("pytorch", "keras")
 
@@ -66,7 +71,7 @@ def batch_mean_spread(z, batch_size, draws=2000, seed=0):
 
 
 MB_LAYERS = [2, 16, 16, 1]
-MB_EPOCHS = 20
+MB_EPOCHS = 20  # at B = 2; a batch size B gets MB_EPOCHS * B / 2 epochs, about as many steps
 MB_LR = 0.1
 MB_SEEDS = (0, 1, 2, 3, 4)
 MB_TRAIN = 200  # training examples; the test set has as many
@@ -79,6 +84,23 @@ def minibatch_data(noise=0.2):
     s = Standardizer().fit(X[:, :MB_TRAIN])
     return (s.transform(X[:, :MB_TRAIN]), Y[:, :MB_TRAIN], s.transform(X[:, MB_TRAIN:]),
             Y[:, MB_TRAIN:])
+
+
+def with_bias_input(X):
+    """X with a row of ones below it: the first layer's W{1} then holds a bias in its last
+    column (the normalized networks have no b{l} in their hidden layers)."""
+    return np.vstack([X, np.ones((1, X.shape[1]), dtype=X.dtype)])
+
+
+def mb_epochs(batch_size):
+    """The epochs of a run with mini-batches of `batch_size`: MB_EPOCHS * batch_size / 2, so
+    every batch size takes about the same number of SGD steps (MB_EPOCHS * MB_TRAIN / 2)."""
+    return MB_EPOCHS * check_int(batch_size, "batch_size", low=2) // 2
+
+
+def mb_steps(batch_size):
+    """How many SGD steps `minibatch_runs` takes at `batch_size`."""
+    return mb_epochs(batch_size) * -(-MB_TRAIN // batch_size)
 
 
 @dataclass(frozen=True)
@@ -108,23 +130,74 @@ def _batch_stats_loss(net, X, Y, batch_size, seed):
     return total / X.shape[1]
 
 
-@functools.lru_cache(maxsize=64)
-def minibatch_runs(norm="batch", batch_size=2, seed=0, epochs=MB_EPOCHS, lr=MB_LR):
-    """Train a 2-16-16-1 ReLU network with batch ("batch") or layer ("layer") normalization
-    by SGD on mini-batches of `batch_size`, and measure it on the test set."""
+def _inputs(first_bias):
+    X, Y, Xt, Yt = minibatch_data()
+    return (with_bias_input(X), Y, with_bias_input(Xt), Yt) if first_bias else (X, Y, Xt, Yt)
+
+
+@functools.lru_cache(maxsize=128)
+def trained_minibatch_net(norm="batch", batch_size=2, seed=0, epochs=None, lr=MB_LR,
+                          first_bias=True, nudge=0):
+    """A 2-16-16-1 ReLU network (He) with batch ("batch") or layer ("layer") normalization,
+    trained by SGD on mini-batches of `batch_size` for `epochs` (None: `mb_epochs`).
+    first_bias: the inputs get a constant row (`with_bias_input`), a bias in layer 1.
+    nudge: the initial weights times 1 + nudge * 1e-12 (to show a chaotic run).
+    Returns (net, history). Do not train the returned network further: it is cached."""
     norm = check_choice(norm, "norm", ("batch", "layer"))
     batch_size = check_int(batch_size, "batch_size", low=2)
-    X, Y, Xt, Yt = minibatch_data()
+    epochs = mb_epochs(batch_size) if epochs is None else epochs
+    X, Y, _, _ = _inputs(first_bias)
     cls = BatchNormNetwork if norm == "batch" else LayerNormNetwork
-    net = cls(MB_LAYERS, ["relu", "relu", "sigmoid"], "bce", init="he", seed=seed)
+    net = cls([X.shape[0], *MB_LAYERS[1:]], ["relu", "relu", "sigmoid"], "bce", init="he",
+              seed=seed)
+    if nudge:
+        for name in net.params:
+            if name.startswith("W"):
+                net.params[name] *= 1 + nudge * 1e-12
     h = train(net, X, Y, optimizers.SGD(lr), epochs=epochs, batch_size=batch_size, seed=seed,
               on_divergence="ignore")
+    return net, h
+
+
+@functools.lru_cache(maxsize=128)
+def minibatch_runs(norm="batch", batch_size=2, seed=0, epochs=None, lr=MB_LR, first_bias=True,
+                   nudge=0):
+    """`trained_minibatch_net`, measured on the test set: a MiniBatchRun."""
+    net, h = trained_minibatch_net(norm, batch_size, seed, epochs, lr, first_bias, nudge)
+    X, Y, Xt, Yt = _inputs(first_bias)
     with np.errstate(all="ignore"):
         acc = float(((net.predict(Xt) > 0.5) == (Yt > 0.5)).mean())
         return MiniBatchRun(norm, batch_size, seed, _inference_loss(net, Xt, Yt), acc,
                             _batch_stats_loss(net, Xt, Yt, batch_size, seed),
                             _inference_loss(net, X, Y),
                             _batch_stats_loss(net, X, Y, batch_size, seed), h.diverged)
+
+
+def angle_only_accuracy(k=15):
+    """The test accuracy of a k-nearest-neighbour vote on the angle of each point alone
+    (its direction from the origin): what a network that cannot see the input's scale can
+    reach on `minibatch_data`."""
+    X, Y, Xt, Yt = minibatch_data()
+    k = check_int(k, "k", low=1)
+    a, at = np.arctan2(X[1], X[0]), np.arctan2(Xt[1], Xt[0])
+    d = np.abs(at[:, None] - a[None, :])
+    d = np.minimum(d, 2 * np.pi - d)  # angles wrap around
+    nearest = np.argsort(d, axis=1)[:, :k]
+    vote = Y[0][nearest].mean(axis=1) > 0.5
+    return float((vote == (Yt[0] > 0.5)).mean())
+
+
+def input_scale_change(norm="layer", batch_size=32, seed=0, first_bias=False,
+                       factors=(0.5, 3.0)):
+    """The largest change of the trained network's test predictions when the raw inputs
+    (not the constant row) are multiplied by each of `factors`. Without a first-layer bias,
+    layer normalization makes Z{1}(c x) = c Z{1}(x) normalize to the same Zhat: the network
+    sees only the direction of x, and the change is about 0."""
+    net, _ = trained_minibatch_net(norm, batch_size, seed, None, MB_LR, first_bias)
+    _, _, Xt, _ = minibatch_data()
+    scaled = (with_bias_input if first_bias else (lambda X: X))
+    base = net.predict(scaled(Xt))
+    return float(max(np.abs(net.predict(scaled(c * Xt)) - base).max() for c in factors))
 
 
 def _inference_loss(net, X, Y):

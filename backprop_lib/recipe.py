@@ -10,8 +10,17 @@ Chapter "Practical tips" uses it (after Karpathy 2019 and the CS231n notes):
   examples to almost 0 (`steps_to_overfit`);
 - the update/weight ratio lr ||dW{l}|| / ||W{l}|| of a step, about 1e-3 in a healthy layer
   (`update_ratios`);
-- search the learning rate (and other settings) at random over log-uniform ranges, not on
-  a grid, then coarse to fine (`random_search`, `grid_search`; Bergstra and Bengio 2012).
+- search the learning rate (and other settings) at random over log-uniform ranges, then
+  coarse to fine (`random_search`, `grid_search`; Bergstra and Bengio 2012). A grid of
+  k^d trials over d settings tries only k values of each; random draws try as many as
+  there are trials, which pays when few of the settings matter. With two settings and nine
+  trials, where the grid puts its points matters as much: `grid_search` places them at the
+  ends of each range or at the centres of k equal cells of its logarithm.
+
+With unbalanced classes a fresh network still starts near ln 2 (ln C): it predicts about
+1/2 whatever the labels. The entropy of the base rate p is the loss of the best constant
+prediction, the loss to beat, and the starting loss only if the output bias starts at
+logit(p) = ln(p / (1 - p)) (`base_rate_entropy`, `initial_loss_unbalanced`).
 """
 
 from __future__ import annotations
@@ -22,12 +31,13 @@ import math
 import numpy as np
 
 from . import data, optimizers
-from ._checks import check_int, check_positive, check_seed
+from ._checks import check_int, check_positive, check_real, check_seed
 from .network import Network
 from .preprocessing import Standardizer
 from .train import train
 
-__all__ = ["SEARCH_BUDGET", "expected_initial_loss", "grid_search", "initial_loss", "refine",
+__all__ = ["SEARCH_BUDGET", "base_rate_entropy", "expected_initial_loss", "grid_search",
+           "initial_loss", "initial_loss_unbalanced", "log_grid", "PLACEMENTS", "refine",
            "search_comparison",
            "random_search", "search_data", "search_trial", "steps_to_overfit",
            "update_ratios"]
@@ -55,6 +65,27 @@ def initial_loss(kind="bce", init="xavier", init_scale=1.0, seed=0):
         raise ValueError(f"kind must be 'bce' or 'softmax_ce'; got {kind!r}")
     X = Standardizer().fit_transform(X)
     net = Network(sizes, acts, kind, init=init, init_scale=init_scale, seed=seed)
+    return float(net.loss(X, Y))
+
+
+def base_rate_entropy(p):
+    """-p ln p - (1 - p) ln(1 - p): the binary cross-entropy of always predicting the base
+    rate p, the best constant prediction (the loss a network must beat)."""
+    p = check_real(p, "p", low=0.0, high=1.0, low_open=True, high_open=True)
+    return float(-p * math.log(p) - (1 - p) * math.log(1 - p))
+
+
+def initial_loss_unbalanced(p=0.1, bias_at_logit=False, m=2000, seed=0):
+    """The loss at initialization of a 2-16-16-1 tanh network (Xavier) on inputs drawn from
+    a standard normal with labels 1 for a fraction `p` of the examples. bias_at_logit: the
+    output bias starts at ln(p / (1 - p)) instead of 0."""
+    rng = np.random.default_rng(check_seed(seed))
+    m = check_int(m, "m", low=1)
+    X = rng.normal(size=(2, m))
+    Y = (np.arange(m) < round(p * m)).astype(float).reshape(1, m)
+    net = Network([2, 16, 16, 1], ["tanh", "tanh", "sigmoid"], "bce", init="xavier", seed=seed)
+    if bias_at_logit:
+        net.params["b3"][:] = math.log(p / (1 - p))
     return float(net.loss(X, Y))
 
 
@@ -111,21 +142,35 @@ def search_trial(lr, scale, seed=0):
     return math.inf if h.diverged else float(net.loss(Xv, Yv))
 
 
-def _log_grid(lo, hi, n):
-    return [float(v) for v in np.geomspace(lo, hi, n)]
+PLACEMENTS = ("ends", "centred")
 
 
-def grid_search(seed=0, budget=SEARCH_BUDGET, lr_range=LR_RANGE, scale_range=SCALE_RANGE):
-    """A k x k grid (k^2 = budget) over the two log ranges: a list of (lr, scale, val_loss)."""
+def log_grid(lo, hi, n, placement="ends"):
+    """n values evenly spaced in log between lo and hi. "ends": lo and hi included
+    (numpy.geomspace); "centred": the centres of n equal cells of [log lo, log hi]."""
+    if placement == "ends":
+        return [float(v) for v in np.geomspace(lo, hi, n)]
+    if placement == "centred":
+        return [float(lo * (hi / lo) ** ((i + 0.5) / n)) for i in range(n)]
+    raise ValueError(f"placement must be one of {PLACEMENTS}; got {placement!r}")
+
+
+def grid_search(seed=0, budget=SEARCH_BUDGET, lr_range=LR_RANGE, scale_range=SCALE_RANGE,
+                placement="ends"):
+    """A k x k grid (k^2 = budget) over the two log ranges, its points at the ranges' ends or
+    at the centres of equal log cells (`log_grid`): a list of (lr, scale, val_loss)."""
     k = math.isqrt(budget)
-    return [(lr, s, search_trial(lr, s, seed)) for lr in _log_grid(*lr_range, k)
-            for s in _log_grid(*scale_range, k)]
+    return [(lr, s, search_trial(round(lr, 12), round(s, 12), seed))
+            for lr in log_grid(*lr_range, k, placement)
+            for s in log_grid(*scale_range, k, placement)]
 
 
-def random_search(seed=0, budget=SEARCH_BUDGET, lr_range=LR_RANGE, scale_range=SCALE_RANGE):
+def random_search(seed=0, budget=SEARCH_BUDGET, lr_range=LR_RANGE, scale_range=SCALE_RANGE,
+                  draws=1000):
     """`budget` draws, each setting log-uniform in its range: a list of (lr, scale, loss).
-    `seed` draws the settings and the weights."""
-    rng = np.random.default_rng(1000 + check_seed(seed))
+    `seed` sets the weights; the settings come from a generator seeded `draws + seed`, so a
+    second round with another `draws` makes new draws, not the first round's again."""
+    rng = np.random.default_rng(check_int(draws, "draws", low=0) + check_seed(seed))
     out = []
     for _ in range(check_int(budget, "budget", low=1)):
         lr = float(np.exp(rng.uniform(*np.log(lr_range))))
@@ -141,12 +186,21 @@ def refine(trials, factor=3.0):
 
 
 def search_comparison(seed=0, budget=SEARCH_BUDGET):
-    """Grid against random search with the same budget, then one finer random round around
-    random search's best: a dict with each stage's best validation loss and the number of
-    distinct learning rates the grid and the random search tried."""
+    """The same budget searched four ways, then a second round: a dict of best validation
+    losses,
+
+    "grid": the grid with points at the ranges' ends; "centred": at the cells' centres;
+    "random": `budget` random draws; "fine": those plus `budget` new draws in the ranges
+    `refine` narrows around their best; "more": the control, those plus `budget` new draws
+    in the first round's wide ranges (the same 2 x budget trials, no narrowing);
+    and the number of distinct learning rates each first round tried.
+    """
     grid, rand = grid_search(seed, budget), random_search(seed, budget)
+    centred = grid_search(seed, budget, placement="centred")
     lr_range, scale_range = refine(rand)
-    fine = random_search(seed, budget, lr_range, scale_range)
-    return {"grid": min(t[2] for t in grid), "random": min(t[2] for t in rand),
-            "fine": min(t[2] for t in rand + fine), "grid_lrs": len({t[0] for t in grid}),
-            "random_lrs": len({t[0] for t in rand})}
+    fine = random_search(seed, budget, lr_range, scale_range, draws=2000)
+    more = random_search(seed, budget, draws=2000)
+    best = lambda trials: min(t[2] for t in trials)  # noqa: E731
+    return {"grid": best(grid), "centred": best(centred), "random": best(rand),
+            "fine": best(rand + fine), "more": best(rand + more),
+            "grid_lrs": len({t[0] for t in grid}), "random_lrs": len({t[0] for t in rand})}

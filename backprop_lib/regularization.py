@@ -14,7 +14,10 @@ overfits. Three remedies, each a line of the training loop `fit`:
   stop once it has not improved for `patience` epochs.
 
 The validation set picks the epoch and the settings; the test set, used once at the end,
-says how well they do.
+says how well they do. To compare the remedies fairly, each gets its own best setting:
+`tuned_run` tries every value of `TUNING_GRIDS` (lambda for weight decay, the keep
+probability p for dropout) and keeps the one with the lowest validation loss, seed by seed;
+early stopping is tuned by the validation curve itself (its epoch), with `PATIENCE`.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from .dropout import DropoutNetwork
 from .network import Network
 from .preprocessing import Standardizer
 
-__all__ = ["Fit", "REG_METHODS", "fit", "overfit_data", "regularized_run"]
+__all__ = ["Fit", "REG_METHODS", "TUNING_GRIDS", "Tuned", "fit", "overfit_data",
+           "regularized_run", "tuned_run"]
 
 
 @dataclass(frozen=True)
@@ -85,10 +89,12 @@ OVERFIT_LAYERS = [2, 32, 32, 1]
 OVERFIT_LR = 0.3
 OVERFIT_EPOCHS = 500
 REG_SEEDS = (0, 1, 2, 3, 4)
-WEIGHT_DECAY = 3e-3
-KEEP = 0.8
+WEIGHT_DECAY = 3e-3  # an untuned lambda, as a first guess might be (`tuned_run` tunes it)
+KEEP = 0.8  # an untuned keep probability (torch.nn.Dropout(p=0.2): its p is the drop rate)
 PATIENCE = 100
 REG_METHODS = ("plain", "weight decay", "dropout", "early stopping")
+TUNING_GRIDS = {"weight decay": (1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1),  # lambda, log grid
+                "dropout": (0.2, 0.4, 0.6, 0.8, 1.0)}  # the keep probability p (1: none)
 
 
 @functools.lru_cache(maxsize=8)
@@ -103,18 +109,51 @@ def overfit_data(seed=0):
     return X[:, :a], Y[:, :a], X[:, a:b], Y[:, a:b], X[:, b:], Y[:, b:]
 
 
-@functools.lru_cache(maxsize=64)
-def regularized_run(method="plain", seed=0, epochs=OVERFIT_EPOCHS):
+@functools.lru_cache(maxsize=256)
+def regularized_run(method="plain", seed=0, epochs=OVERFIT_EPOCHS, setting=None):
     """Train the 2-32-32-1 tanh network on `overfit_data(seed)` with one remedy (or none);
-    returns (Fit, test loss of the network as training left it)."""
+    `setting`: lambda for weight decay (default WEIGHT_DECAY), the keep probability for
+    dropout (default KEEP). Returns (Fit, test loss of the network as training left it)."""
     if method not in REG_METHODS:
         raise ValueError(f"method must be one of {REG_METHODS}; got {method!r}")
+    if setting is None:
+        setting = {"weight decay": WEIGHT_DECAY, "dropout": KEEP}.get(method)
     X, Y, Xv, Yv, Xt, Yt = overfit_data(seed)
     cls = DropoutNetwork if method == "dropout" else Network
-    extra = {"keep": KEEP, "mask_seed": seed} if method == "dropout" else {}
+    extra = {"keep": setting, "mask_seed": seed} if method == "dropout" else {}
     net = cls(OVERFIT_LAYERS, ["tanh", "tanh", "sigmoid"], "bce", init="xavier", seed=seed,
               **extra)
     run = fit(net, X, Y, Xv, Yv, OVERFIT_LR, epochs,
-              weight_decay=WEIGHT_DECAY if method == "weight decay" else 0.0,
+              weight_decay=setting if method == "weight decay" else 0.0,
               patience=PATIENCE if method == "early stopping" else None)
     return run, float(net.loss(Xt, Yt))
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """A remedy at the setting the validation set chose for one seed."""
+
+    method: str
+    seed: int
+    setting: float | None  # lambda or p; None for "plain" and "early stopping"
+    val_loss: float  # validation loss at the end of the chosen run
+    test_loss: float
+    on_edge: bool  # the chosen setting is an end of its grid
+
+
+def tuned_run(method="plain", seed=0):
+    """`regularized_run` at the setting of TUNING_GRIDS[method] with the lowest final
+    validation loss on `overfit_data(seed)` (the test set is not looked at); "plain" and
+    "early stopping" have nothing to tune here. Returns a Tuned."""
+    grid = TUNING_GRIDS.get(method, (None,))
+    if method not in REG_METHODS:
+        raise ValueError(f"method must be one of {REG_METHODS}; got {method!r}")
+    runs = [(v, *regularized_run(method, seed, setting=v)) for v in grid]
+    v, run, test = min(runs, key=lambda r: _final_val(r[1], method))
+    return Tuned(method, seed, v, _final_val(run, method), test,
+                 len(grid) > 1 and v in (grid[0], grid[-1]))
+
+
+def _final_val(run, method):
+    """The validation loss of the network as training left it (early stopping: its best)."""
+    return float(run.val_loss.min() if method == "early stopping" else run.val_loss[-1])

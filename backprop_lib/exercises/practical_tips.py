@@ -91,6 +91,11 @@ def check_bn_param_grads(fn):
          "dL/dgamma sums dZtilde * Zhat."),
         (lambda d, Zh: (d.sum(axis=1, keepdims=True), (d * Zh).sum(axis=1, keepdims=True)),
          "dgamma and dbeta are swapped: return (dgamma, dbeta) in that order."),
+        (lambda d, Zh: (-(d * Zh).sum(axis=1, keepdims=True), d.sum(axis=1, keepdims=True)),
+         "dgamma has the wrong sign: Ztilde = gamma * Zhat + beta grows with gamma where "
+         "Zhat > 0, so dL/dgamma = +sum of dZtilde * Zhat."),
+        (lambda d, Zh: ((d * Zh).sum(axis=1, keepdims=True), -d.sum(axis=1, keepdims=True)),
+         "dbeta has the wrong sign: dZtilde/dbeta = +1, so dbeta = +sum of dZtilde."),
     ]
     return check_function(fn, bn_param_grads_reference, _param_inputs(), name="bn_param_grads",
                           diagnoses=diagnoses, returns=("dgamma", "dbeta"))
@@ -122,12 +127,34 @@ def check_bn_input_grad(fn):
     def no_gamma(d, Z, g):
         return bn_input_grad_reference(d, Z, np.ones_like(g))
 
+    def sums(d, Z, g):  # sum instead of mean over the examples in the two extra terms
+        dZhat, Zhat = g * d, (Z - Z.mean(axis=1, keepdims=True)) / np.sqrt(
+            Z.var(axis=1, keepdims=True) + 1e-5)
+        return (dZhat - dZhat.sum(axis=1, keepdims=True)
+                - Zhat * (dZhat * Zhat).sum(axis=1, keepdims=True)) / np.sqrt(
+            Z.var(axis=1, keepdims=True) + 1e-5)
+
+    def unbiased(d, Z, g):  # the variance divided by m - 1
+        v = Z.var(axis=1, ddof=1, keepdims=True) + 1e-5
+        dZhat, Zhat = g * d, (Z - Z.mean(axis=1, keepdims=True)) / np.sqrt(v)
+        return (dZhat - dZhat.mean(axis=1, keepdims=True)
+                - Zhat * (dZhat * Zhat).mean(axis=1, keepdims=True)) / np.sqrt(v)
+
+    def no_eps(d, Z, g):
+        return bn_input_grad_reference(d, Z, g, eps=1e-300)
+
     diagnoses = [
         (frozen_stats, "you treated the batch mean and variance as constants; they depend on "
                        "every Z in the batch, which adds the two mean terms over the examples."),
         (mean_only, "the mean of dZhat is subtracted, but the term through the variance, "
                     "Zhat * mean(dZhat * Zhat), is missing."),
         (no_gamma, "the factor gamma is missing: dZhat = gamma * dZtilde."),
+        (sums, "the two extra terms take the sum over the examples; they are means: the "
+               "paths through mu and sigma^2 each carry a factor 1/m."),
+        (unbiased, "you used the unbiased variance (dividing by m - 1); batch normalization "
+                   "normalizes with the biased one, the mean of D^2 over the m examples."),
+        (no_eps, "epsilon is missing: the forward pass divides by sqrt(sigma^2 + eps) with "
+                 "eps = 1e-5, so the backward pass must too."),
     ]
     return check_function(fn, bn_input_grad_reference, _input_inputs(), name="bn_input_grad",
                           rtol=1e-6, diagnoses=diagnoses)
@@ -206,8 +233,10 @@ def check_relu_init_std(answer):
          "inputs, which halves the variance of the next sum, and larger weights make up for "
          "it."),
         (weight_std("he", n_out, n_in),
-         "you divided by n_out: in the forward pass each unit sums over its n_in inputs, "
-         "and that sum is what the scale keeps at unit variance."),
+         "that is He's backward variant, sqrt(2/n_out) (fan_out in "
+         "torch.nn.init.kaiming_normal_), which keeps the gradients' variance; it works "
+         "too, but the exercise asks for the forward one, sqrt(2/n_in): each unit sums "
+         "over its n_in inputs."),
         (weight_std("small", n_in, n_out),
          "0.01 (the \"small\" initialization) ignores the layer's width altogether; the scale "
          "depends on n_in."),
@@ -251,6 +280,20 @@ def check_torch_momentum(answer):
 N_CLASSES = 10
 
 
+@functools.lru_cache(maxsize=1)
+def _measured_initial_loss():
+    """The loss the exercise's solution measures: a fresh 5-32-N_CLASSES network (tanh,
+    softmax, Xavier, seed 0) on 500 standard-normal examples with random labels."""
+    from ..data import one_hot
+    from ..network import Network
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5, 500))
+    Y = one_hot(rng.integers(0, N_CLASSES, 500), N_CLASSES)
+    net = Network([5, 32, N_CLASSES], ["tanh", "identity"], "softmax_ce", init="xavier")
+    return float(net.loss(X, Y))
+
+
 def check_initial_loss(answer):
     """Exercise 7: the cross-entropy at initialization of a softmax network with N_CLASSES
     balanced classes whose outputs all start near 1 / N_CLASSES (natural logarithm)."""
@@ -267,6 +310,9 @@ def check_initial_loss(answer):
                         "(its target is one-hot), not one term per class."),
         (np.log(C - 1), "every class starts at 1/C, the true one included: ln C, not "
                         "ln(C - 1)."),
+        (_measured_initial_loss(), "that is a measured loss, the solution's network's; the "
+                                   "expected one is ln C exactly (every class at 1/C), and a "
+                                   "real network sits within about a tenth of it."),
     ]
     return check_scalar(answer, expected_initial_loss("softmax_ce", C), name="the loss",
                         rtol=5e-3, diagnoses=diagnoses,
@@ -288,6 +334,8 @@ def check_ratio_factor(answer):
               "dW at cW = dW / c."),
         (c, "larger weights get a smaller gradient, not a larger one: dW at cW = dW / c."),
         (c * c, "the ratio shrinks: the gradient falls by c and the norm grows by c."),
+        (1 / c ** 3, "one power of c too many: the gradient falls by c and the norm grows by "
+                     "c, so the ratio falls by c^2."),
     ]
     return check_scalar(answer, 1 / c ** 2, name="the factor", rtol=1e-3, diagnoses=diagnoses,
                         praise="1/c^2: the gradient shrinks by c and the weights grow by c, "

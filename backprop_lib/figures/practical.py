@@ -528,7 +528,7 @@ def lr_draw(fig, r, artists):
         a["note"].set_text(f"does not settle:\nloss ends at {r.final_loss:.3g}")
     else:
         a["note"].set_text("")
-    a["title"].set_text(f"$\\eta$ = {r.lr:g}, {_INIT_NAMES[r.init]} init, scale {r.scale:g}")
+    a["title"].set_text(f"$\\alpha$ = {r.lr:g}, {_INIT_NAMES[r.init]} init, scale {r.scale:g}")
     return a
 
 
@@ -594,6 +594,15 @@ def monitor_runs(epochs=MONITOR_EPOCHS, rule="relative", loss_factor=1.0):
 def verdicts(monitor):
     """What a monitor found, as (epoch, layer, kind) triples: the thing to compare."""
     return [(f.epoch, f.layer, f.kind) for f in monitor.findings]
+
+
+def changed_verdicts(a, b):
+    """The (layer, kind) verdicts on which two monitors differ: found by one only, or found
+    at another epoch. Keyed by (layer, kind), not by position in the lists of findings."""
+    first = [{(f.layer, f.kind): f.epoch for f in m.findings} for m in (a, b)]
+    keys = set(first[0]) | set(first[1])
+    return sorted((k for k in keys if first[0].get(k) != first[1].get(k)),
+                  key=lambda k: (k[0] is None, k[0] or 0, k[1]))
 
 
 def draw_monitor(fig, runs):
@@ -802,6 +811,30 @@ _NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", 
 def count_words_number(n) -> str:
     """A small count in words ("four"), as prose writes it; digits from 11 on."""
     return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n}"
+
+
+def own_edges(runs, lrs=SWEEP_LRS):
+    """Per initialization of a sweep (a dict init -> histories over `lrs`): (its best rate,
+    its own edge: the smallest rate above the best at which that same network breaks down,
+    None if it does not within the sweep)."""
+    out = {}
+    for init, hs in runs.items():
+        best = lrs[int(np.nanargmin([final_loss(h) for h in hs]))]
+        failing = [lr for lr, h in zip(lrs, hs, strict=True) if lr > best and broke_down(h)]
+        out[init] = (best, min(failing) if failing else None)
+    return out
+
+
+def own_edge_factors(init, seeds=SWEEP_SEEDS, nudges=NUDGES, lrs=SWEEP_LRS):
+    """For every seed and nudged copy, own edge / best rate of `init` (`own_edges`, each
+    initialization against its own breakdown): a collections.Counter factor -> number of
+    sweeps (None: that network does not break down within the sweep)."""
+    out = collections.Counter()
+    for s in seeds:
+        for k in nudges:
+            best, edge = own_edges(sweep_runs(seed=s, nudge=k, lrs=lrs), lrs)[init]
+            out[None if edge is None else round(edge / best, 6)] += 1
+    return out
 
 
 def edge_factors(seeds=SWEEP_SEEDS, nudges=NUDGES, lrs=SWEEP_LRS, init="xavier"):
