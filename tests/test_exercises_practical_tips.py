@@ -124,7 +124,7 @@ def test_relu_init_std():
         "that is the variance": 2 / n_in,
         "LeCun's variance": 1 / n_in,
         "halved LeCun's variance": math.sqrt(1 / (2 * n_in)),
-        "divided by n_out": math.sqrt(2 / n_out),
+        "backward variant": math.sqrt(2 / n_out),
         "ignores the layer's width": 0.01,
         "sign is flipped": -right,
     }
