@@ -254,6 +254,7 @@ def check_taken_step(answer):
     """Exercise 6: the step h = fl(w + eps) - w of float32 at w = 0.5 for eps = 1e-7."""
     spacing = float(np.spacing(np.float32(TAKEN_W)))
     return check_scalar(answer, taken_step(), name="your step", rtol=1e-3, atol=0.0, diagnoses=[
+        # (float64's step is eps to 9 digits, so this message answers it too)
         (TAKEN_EPS, "that is eps itself: w + eps is rounded to a float32 number, and near "
                     "w = 0.5 those are spaced 2^-24 apart. Count how many spacings eps is, "
                     "rounded to the nearest whole number."),
@@ -263,8 +264,6 @@ def check_taken_step(answer):
               "round back to w."),
         (2 * TAKEN_EPS, "that is the width 2 eps of the central difference; the exercise asks "
                         "for the one step up, fl(w + eps) - w."),
-        (float(np.spacing(TAKEN_W)) * round(TAKEN_EPS / float(np.spacing(TAKEN_W))),
-         "that is float64's step, which is eps to 9 digits; the parameter is float32."),
     ], praise=f"w + eps rounds to w plus {round(taken_step() / spacing)} spacings of "
               f"2^{int(np.log2(spacing))}: the step taken is {taken_step() / TAKEN_EPS - 1:.0%} "
               "larger than eps, which is why dividing by 2 eps misleads where the loss "
