@@ -24,7 +24,7 @@ book's d: dW{l} = dL/dW{l}.
       g = 1 / (2 sigma N) sum_k (L(theta + sigma v_k) - L(theta - sigma v_k)) v_k,
 
   an unbiased estimate of the gradient of the smoothed loss E[L(theta + sigma v)],
-  from 2N forward passes, with a noise that grows like sqrt(P / N).
+  from 2N forward passes, with a relative error of about sqrt((P + 1) / N).
 
 `error_to` is the chapter's one relative error, ||g - grad|| / ||grad||; `relative_error_to`
 is chapter "Gradient checking"'s symmetric form, kept for that chapter.
@@ -249,7 +249,8 @@ def evolution_strategy(net, X, Y, sigma=1e-3, n_pairs=100, seed=0) -> Estimate:
     """Antithetic evolution-strategy estimate of the gradient of the smoothed loss.
 
     sigma: standard deviation of the Gaussian perturbations of all parameters.
-    n_pairs: N, the number of pairs (theta + sigma e, theta - sigma e): 2N forward passes.
+    n_pairs: N, the number of pairs (theta + sigma v_k, theta - sigma v_k), v_k ~ N(0, I):
+    2N forward passes.
     """
     _check_net(net)
     sigma = check_positive(sigma, "sigma")
@@ -297,7 +298,7 @@ def error_to(reference, estimate) -> float:
     """||g - r|| / ||r||: the error of an estimate g relative to the size of the reference
     gradient r, over all parameters at once. The one relative error of chapter
     "Backpropagation against its alternatives" (unbounded: a random guess of the right size
-    scores about sqrt(2), an estimate with noise sqrt(P/N) times the gradient scores that)."""
+    scores about sqrt(2), an estimate with noise sqrt((P + 1)/N) times the gradient scores that)."""
     for name, value in (("reference", reference), ("estimate", estimate)):
         if not isinstance(value, Estimate):
             raise TypeError(f"{name} must be an Estimate (from backprop, forward_mode, ...); "

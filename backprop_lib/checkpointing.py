@@ -46,6 +46,14 @@ def segment_length(L) -> int:
     return math.ceil(math.sqrt(check_int(L, "L", low=1)))
 
 
+def recomputed_layers(L, every=None) -> range:
+    """The layers l that the backward pass computes a second time: all those below the top
+    segment, 1 .. (L - 1) // k * k, with k = every (default segment_length(L))."""
+    L = check_int(L, "L", low=1)
+    k = segment_length(L) if every is None else check_int(every, "every", low=1)
+    return range(1, (L - 1) // k * k + 1)
+
+
 def checkpointed_gradients(net, X, Y, every=None):
     """(grads, Stats): the gradients of the batch's mean loss ("dW1", "db1", ... as
     Network.gradients), keeping in the forward pass only every `every`-th layer's A (the

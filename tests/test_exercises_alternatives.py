@@ -21,6 +21,9 @@ def test_fd_passes():
     assert "forward differences" in ex.check_fd_passes(14).message
     assert "not exponential" in ex.check_fd_passes(2 ** 13).message
     assert not ex.check_fd_passes(25).ok
+    for wrapped in ([26], (26,), np.array([26])):             # m14: a count, not a list
+        fb = ex.check_fd_passes(wrapped)
+        assert not fb.ok and "single whole number" in fb.message
 
 
 def test_layer_tangent():
@@ -124,23 +127,30 @@ def test_jacobian_statement_quotes_the_constants():
 
 
 def test_chain_cost():
-    """Exercise 6: the count is the one jacobian_chain's formula gives for the same shapes,
-    and the named slips are diagnosed."""
-    one, n_L, n_1, P = ex.CHAIN
-    right_to_left = n_L * n_1 * P + one * n_L * P
-    left_to_right = one * n_L * n_1 + one * n_1 * P
+    """Exercise 6: the count is the one jacobian_chain's sparse rule gives for the same
+    shapes (the chain of a network's first layer), and the named slips are diagnosed."""
+    from backprop_lib import jacobian_chain as chain
+
+    one, n_L, n_2, n_1, P = ex.CHAIN
+    right_to_left = n_2 * P + n_L * n_2 * P + one * n_L * P
+    left_to_right = one * n_L * n_2 + one * n_2 * n_1 + one * P
     assert ex._counted_chain(ex.CHAIN, "forward") == right_to_left
     assert ex._counted_chain(ex.CHAIN, "reverse") == left_to_right
+    # the same chain inside jacobian_chain's count of [n_0, n_1, n_2, n_L]: its layer-1 part
+    n_0 = P // n_1 - 1
+    assert n_1 * (n_0 + 1) == P
     fb = ex.check_chain_cost(right_to_left)
     assert fb.ok and str(left_to_right) in fb.message
-    wrong = {left_to_right: "left-to-right", n_L * n_1 * P: "only the first product",
-             one * n_L * P: "only the last product"}
+    wrong = {left_to_right: "left-to-right", n_2 * n_1 * P + n_L * n_2 * P + one * n_L * P:
+             "as a dense product", n_2 * P + n_L * n_2 * P: "still multiplies",
+             n_L * n_2 * P + one * n_L * P: "costs", left_to_right - P + n_1 * P: "charged dense"}
     for answer, hint in wrong.items():
         fb = ex.check_chain_cost(answer)
         assert not fb.ok and hint in fb.message, (answer, fb.message)
         assert str(right_to_left) not in fb.message
     assert not ex.check_chain_cost(right_to_left + 1).ok
     assert not ex.check_chain_cost(None).ok
+    assert chain.chain_cost([n_0, n_1, n_2, n_L], "forward") > right_to_left
 
 
 def test_forward_gradient_error():

@@ -94,6 +94,41 @@ def test_checkpointed_gradients_equal_torch_checkpoint_sequential():
                                    rtol=1e-10, atol=1e-15)
 
 
+def test_chain_of_jacobians_against_torch_s_jacobian_both_orders_and_rules():
+    """C1: the right-to-left product T_L = dA{L}/dtheta is torch.func.jacrev of the network's
+    output; u_L T_L and the left-to-right product are torch's gradient of the one example's
+    loss, under both counting rules."""
+    from backprop_lib import jacobian_chain as chain
+
+    net, X, Y = fa.problem(16)
+    for i in range(3):
+        x, y = X[:, [i]], Y[:, [i]]
+        loss, theta = _torch_loss(net, x, y)
+        shapes = [(name, v.shape) for name, v in net.params.items()]
+        xt = torch.tensor(x, dtype=torch.float64)
+
+        def output(theta, shapes=shapes, xt=xt):
+            params, start = {}, 0
+            for name, shape in shapes:
+                size = int(np.prod(shape))
+                params[name] = theta[start:start + size].reshape(shape)
+                start += size
+            A = xt
+            for l in range(1, net.L + 1):
+                Z = params[f"W{l}"] @ A + params[f"b{l}"]
+                A = torch.tanh(Z) if l < net.L else torch.sigmoid(Z)
+            return A[:, 0]
+
+        jac = torch.func.jacrev(output)(theta).numpy()
+        np.testing.assert_allclose(chain.parameter_jacobian(net, x), jac, rtol=1e-11,
+                                   atol=1e-15)
+        grad = torch.func.grad(loss)(theta).numpy()
+        for rule in chain.RULES:
+            for order in chain.ORDERS:
+                g, _ = chain.chain_gradient(net, x, y, order, rule)
+                np.testing.assert_allclose(g, grad, rtol=1e-11, atol=1e-15)
+
+
 def test_what_the_chapter_quotes_from_torch_s_documentation():
     assert "Jacobian-vector product" in torch.func.jvp.__doc__
     assert "forward-mode autodiff" in torch.func.jvp.__doc__

@@ -8,7 +8,7 @@
 5. `check_jacobian_passes(answer)`: the backward passes reverse mode needs for the Jacobian
    of a network's JACOBIAN_OUTPUTS outputs with respect to its JACOBIAN_INPUTS inputs.
 6. `check_chain_cost(answer)`: the multiply-adds of the chain of Jacobians with shapes
-   CHAIN, evaluated right to left (forward mode).
+   CHAIN, evaluated right to left (forward mode), B_1's sparsity used as in both orders.
 7. `check_forward_gradient_error(answer)`: E||g - grad||^2 / ||grad||^2 for a forward
    gradient from one Gaussian direction in NOISE_P dimensions.
 """
@@ -20,8 +20,9 @@ import functools
 import numpy as np
 
 from .. import alternatives as alt
+from ..jacobian_chain import _Counter
 from ..network import Network
-from .checking import check_count, check_function, judge_pair
+from .checking import Feedback, check_count, check_function, judge_pair
 
 CHOICES = ("stays the same", "doubles", "squares", "halves")
 SYNONYMS = {"the same": "stays the same", "same": "stays the same",
@@ -40,6 +41,9 @@ def _fd_counts():
 
 def check_fd_passes(answer):
     """Exercise 1: forward passes central differences need for Network([2, 3, 1])."""
+    if isinstance(answer, (list, tuple, np.ndarray)):
+        return Feedback(False, "write the count as a single whole number, like 10, not "
+                               f"a {type(answer).__name__}.")
     expected, P = _fd_counts()
     diagnoses = [
         (P, "that is one pass per parameter; a central difference evaluates the loss twice "
@@ -86,10 +90,10 @@ def check_layer_tangent(fn):
                "by f'(Z).")
 
 
-def es_reference(f, theta, sigma, E):
-    """Reference antithetic estimate: rows of E are the perturbation directions v_k."""
-    diffs = np.array([f(theta + sigma * e) - f(theta - sigma * e) for e in E])
-    return diffs @ E / (2 * sigma * len(E))
+def es_reference(f, theta, sigma, V):
+    """Reference antithetic estimate: rows of V are the perturbation directions v_k."""
+    diffs = np.array([f(theta + sigma * v) - f(theta - sigma * v) for v in V])
+    return diffs @ V / (2 * sigma * len(V))
 
 
 def _quadratic(theta):
@@ -97,22 +101,22 @@ def _quadratic(theta):
 
 
 def check_es_estimate(fn):
-    """Exercise 3: es_estimate(f, theta, sigma, E), the antithetic ES gradient estimate."""
+    """Exercise 3: es_estimate(f, theta, sigma, V), the antithetic ES gradient estimate."""
     rng = np.random.default_rng(3)
     inputs = [(_quadratic, rng.standard_normal(2), 0.1, rng.standard_normal((5, 2))),
               (_quadratic, rng.standard_normal(3), 0.5, rng.standard_normal((4, 3)))]
 
-    def one_sided(f, theta, sigma, E):
-        return np.array([f(theta + sigma * e) - f(theta) for e in E]) @ E / (sigma * len(E))
+    def one_sided(f, theta, sigma, V):
+        return np.array([f(theta + sigma * v) - f(theta) for v in V]) @ V / (sigma * len(V))
 
-    def no_mean(f, theta, sigma, E):
-        return es_reference(f, theta, sigma, E) * len(E)
+    def no_mean(f, theta, sigma, V):
+        return es_reference(f, theta, sigma, V) * len(V)
 
     return check_function(
         fn, es_reference, inputs, name="your es_estimate", rtol=1e-9,
         diagnoses=[
-            (one_sided, "that is the one-sided estimate (f(theta + sigma e) - f(theta)) e / "
-                        "sigma; the antithetic pair uses theta - sigma e, not theta."),
+            (one_sided, "that is the one-sided estimate (f(theta + sigma v) - f(theta)) v / "
+                        "sigma; the antithetic pair uses theta - sigma v, not theta."),
             (no_mean, "you sum over the N perturbations; the estimate is their mean."),
         ],
         praise="that is the antithetic estimate of the smoothed loss's gradient.")
@@ -185,46 +189,57 @@ def check_jacobian_passes(answer):
                               "Jacobian; forward mode would need one pass per input.")
 
 
-#: Exercise 6: the chain (1 x 3)(3 x 5)(5 x 100): n_L = 3, n_1 = 5 and P = 100.
-CHAIN = (1, 3, 5, 100)
+#: Exercise 6: the chain u_3 J_3 J_2 B_1 of the first layer's P_1 parameters of a network
+#: [9, 10, 5, 2]: (1 x 2)(2 x 5)(5 x 10)(10 x 100), B_1 with one nonzero per column.
+CHAIN = (1, 2, 5, 10, 100)
 
 
 def _counted_chain(dims, order):
-    """Multiply-adds measured by multiplying random matrices of shapes (dims[i], dims[i+1])
-    in `order` ("reverse": left to right, "forward": right to left)."""
+    """Multiply-adds measured by multiplying random factors of shapes (dims[i], dims[i+1])
+    in `order` ("reverse": left to right, "forward": right to left), the last factor B_1
+    with one nonzero per column, counted by the chapter's rule (jacobian_chain): a dense
+    (a x b)(b x c) product costs a b c, an (r x n) matrix times B_1 costs r per column."""
     rng = np.random.default_rng(0)
-    factors = [rng.standard_normal((a, b)) for a, b in zip(dims[:-1], dims[1:], strict=False)]
-    count = 0
+    factors = [rng.standard_normal((a, b)) for a, b in zip(dims[:-2], dims[1:-1], strict=False)]
+    n, p = dims[-2], dims[-1]
+    rows, values = rng.integers(0, n, size=p), rng.standard_normal(p)   # B_1's nonzeros
+    count = _Counter()
     if order == "reverse":
         out = factors[0]
         for f in factors[1:]:
-            count += out.shape[0] * out.shape[1] * f.shape[1]
-            out = out @ f
+            out = count.matmul(out, f)
+        count.times_sparse(out, rows, values, dense_rule=False)
     else:
-        out = factors[-1]
+        out = count.times_sparse(factors[-1], rows, values, dense_rule=False)
         for f in reversed(factors[:-1]):
-            count += f.shape[0] * f.shape[1] * out.shape[1]
-            out = f @ out
-    return count
+            out = count.matmul(f, out)
+    return count.multiply_adds
 
 
 def check_chain_cost(answer):
-    """Exercise 6: multiply-adds of the chain with shapes CHAIN, right to left."""
+    """Exercise 6: multiply-adds of the chain with shapes CHAIN, right to left, B_1's one
+    nonzero per column used (as in both orders of the chapter's count)."""
     forward, reverse = _counted_chain(CHAIN, "forward"), _counted_chain(CHAIN, "reverse")
-    one, n_L, n_1, P = CHAIN
-    first, last = f"({n_L} x {n_1})({n_1} x {P})", f"({one} x {n_L})({n_L} x {P})"
+    one, n_L, n_2, n_1, P = CHAIN
+    sparse_first, middle, last = n_2 * P, n_L * n_2 * P, one * n_L * P
+    dense_first = n_2 * n_1 * P
     diagnoses = [
         (reverse, "that is the left-to-right order (reverse mode): vector times matrix at "
                   "each step. Right to left starts with the two matrices at the right."),
-        (n_L * n_1 * P, f"that is only the first product, {first}; the row vector "
-                        f"({one} x {n_L}) still multiplies the ({n_L} x {P}) result."),
-        (one * n_L * P, f"that is only the last product, {last}; its ({n_L} x {P}) matrix "
-                        f"first costs its own product, {first}."),
+        (dense_first + middle + last,
+         f"you charged ({n_2} x {n_1})({n_1} x {P}) as a dense product, {dense_first}; "
+         f"B_1 has one nonzero per column, so each of its {P} columns costs {n_2}, as the "
+         f"left-to-right count charges it {one} per column."),
+        (sparse_first + middle, f"the row vector ({one} x {n_L}) still multiplies the "
+                                f"({n_L} x {P}) result at the end."),
+        (middle + last, f"the first product, J_2 B_1, costs {n_2} per column of B_1 too."),
+        (reverse - P + n_1 * P, "that is left to right with B_1 charged dense; "
+                                            "the question asks for right to left."),
     ]
     return check_count(answer, forward, name="your count", diagnoses=diagnoses,
-                       praise=f"right to left, {first} then {last}: "
+                       praise=f"right to left, {sparse_first} + {middle} + {last}: "
                               f"{forward / reverse:.1f} times the {reverse} multiply-adds "
-                              f"of left to right.")
+                              f"of left to right, counted by the same rule.")
 
 
 #: Exercise 7: the number of parameters of the forward gradient's direction.
@@ -241,7 +256,8 @@ def check_forward_gradient_error(answer):
     P = NOISE_P
     diagnoses = [
         (P, "close: that counts the spread of v's P entries but misses the extra term "
-            "along grad itself, where (grad . v)^2 v has a fourth moment of 3, not 1."),
+            "along grad itself: with grad along the first axis, g_1 = |grad| v_1^2, and v_1 "
+            "has a fourth moment of 3, not 1."),
         (P + 2, "that is E||g||^2 / ||grad||^2, the second moment; the error subtracts "
                 "the mean, grad, which takes away ||grad||^2."),
         (P - 1, "the error is larger than P - 1: every one of the P directions is noisy, "
@@ -253,5 +269,7 @@ def check_forward_gradient_error(answer):
         (10, "that is about sqrt(P), the size of the relative error, not its square."),
     ]
     return check_count(answer, P + 1, name="your value", diagnoses=diagnoses,
-                       praise="P + 1: the relative error of one draw is about sqrt(P + 1), "
-                              "and averaging N draws divides its square by N.")
+                       praise="P + 1: the root-mean-square relative error of one draw is "
+                              "sqrt(P + 1) (one draw's own error is near |c| sqrt(P), c "
+                              "standard normal, so typically a bit smaller), and averaging N "
+                              "draws divides the mean square by N.")

@@ -32,6 +32,10 @@ ES_PAIRS, ES_SIGMA = 50, 1e-4
 MEMORY_WIDTH, MEMORY_M = 32, 256
 MEMORY_DEPTHS, CHECKPOINT_DEPTHS = (1, 2, 4, 8, 16), (1, 4, 9, 16, 25)
 SMOOTHING_SIGMA, SMOOTHING_PAIRS = 0.5, 1000
+#: The seeds over which the chapter reports every number that depends on a draw.
+SEEDS = tuple(range(5))
+#: The chain-of-Jacobians table: hidden layers of equal width, for these depths and widths.
+CHAIN_DEPTHS, CHAIN_WIDTHS = (2, 3, 4, 8), (16, 64, 256)
 
 LABELS = {"backprop": "backpropagation (reverse mode)",
           "forward_mode": "forward mode",
@@ -112,14 +116,28 @@ def draw_cost(rows):
     return fig
 
 
-def es_noise(pair_counts=(10, 30, 100, 300, 1000, 3000), width=8, sigma=ES_SIGMA, seed=0):
+def es_errors(net, X, Y, n_pairs=ES_PAIRS, sigma=ES_SIGMA, seeds=SEEDS):
+    """The evolution strategy's error ||g - grad|| / ||grad|| (`alt.error_to`) on `net`,
+    one per seed, and the same estimates' errors in the symmetric form
+    (`alt.relative_error_to`): {"error": (S,), "symmetric": (S,)}."""
+    ref = alt.backprop(net, X, Y)
+    ests = [alt.evolution_strategy(net, X, Y, sigma, n_pairs, seed) for seed in seeds]
+    return {"error": np.array([alt.error_to(ref, e) for e in ests]),
+            "symmetric": np.array([alt.relative_error_to(ref, e) for e in ests])}
+
+
+def es_noise(pair_counts=(10, 30, 100, 300, 1000, 3000), width=8, sigma=ES_SIGMA,
+             seeds=SEEDS):
     """The evolution strategy's error ||g - grad|| / ||grad|| (`alt.error_to`) for each N
-    (n_pairs)."""
+    (n_pairs) and seed: "errors" (seeds x N), "error" their mean over the seeds, "power"
+    the slope of log(mean error) against log N."""
     net, X, Y = problem(width)
     ref = alt.backprop(net, X, Y)
-    errors = [alt.error_to(ref, alt.evolution_strategy(net, X, Y, sigma, n, seed))
-              for n in pair_counts]
-    return {"P": net.n_params, "N": np.array(pair_counts), "error": np.array(errors)}
+    errors = np.array([[alt.error_to(ref, alt.evolution_strategy(net, X, Y, sigma, n, seed))
+                        for n in pair_counts] for seed in seeds])
+    return {"P": net.n_params, "N": np.array(pair_counts), "errors": errors,
+            "error": errors.mean(axis=0), "seeds": tuple(seeds),
+            "power": slope(pair_counts, errors.mean(axis=0))}
 
 
 def losses_along(net, X, Y, name, index, ts):
@@ -188,6 +206,14 @@ def es_smoothing(sigma=SMOOTHING_SIGMA, n_pairs=SMOOTHING_PAIRS, width=8, name="
     return {"t": T_GRID, "loss": loss, "smooth": smooth, "exact": exact,
             "smoothed": smoothed, "es": es, "sigma": sigma, "n_pairs": n_pairs,
             "at_zero": float(line[len(S_GRID) // 2]), "smooth_at_zero": float(weights @ at_nodes)}
+
+
+def smoothing_estimates(sigma=SMOOTHING_SIGMA, n_pairs=SMOOTHING_PAIRS, seeds=SEEDS, **kwargs):
+    """The one-dimensional antithetic estimate of `es_smoothing`, one per seed, beside the
+    slopes that do not depend on a draw: {"es": (S,), "exact", "smoothed"}."""
+    runs = [es_smoothing(sigma, n_pairs, seed=seed, **kwargs) for seed in seeds]
+    return {"es": np.array([r["es"] for r in runs]), "exact": runs[0]["exact"],
+            "smoothed": runs[0]["smoothed"]}
 
 
 def smoothing_draw(fig, result, artists):
