@@ -23,18 +23,24 @@ def _torch_loss(net, X, Y):
     shapes = [(name, v.shape) for name, v in net.params.items()]
 
     def loss(theta):
-        params, start = {}, 0
-        for name, shape in shapes:
-            size = int(np.prod(shape))
-            params[name] = theta[start:start + size].reshape(shape)
-            start += size
-        A = X
-        for l in range(1, net.L + 1):
-            Z = params[f"W{l}"] @ A + params[f"b{l}"]
-            A = torch.tanh(Z) if l < net.L else Z
-        return torch.nn.functional.binary_cross_entropy_with_logits(A, Y)
+        return torch.nn.functional.binary_cross_entropy_with_logits(
+            _torch_logits(net.L, shapes, theta, X), Y)
 
     return loss, torch.tensor(alt.flatten(net.params), dtype=torch.float64)
+
+
+def _torch_logits(L, shapes, theta, X):
+    """Z{L} of the chapter's network (tanh hidden layers) at the flat parameters theta."""
+    params, start = {}, 0
+    for name, shape in shapes:
+        size = int(np.prod(shape))
+        params[name] = theta[start:start + size].reshape(shape)
+        start += size
+    A = X
+    for l in range(1, L + 1):
+        Z = params[f"W{l}"] @ A + params[f"b{l}"]
+        A = torch.tanh(Z) if l < L else Z
+    return A
 
 
 def _directions(net, seeds=range(5)):
@@ -108,16 +114,7 @@ def test_chain_of_jacobians_against_torch_s_jacobian_both_orders_and_rules():
         xt = torch.tensor(x, dtype=torch.float64)
 
         def output(theta, shapes=shapes, xt=xt):
-            params, start = {}, 0
-            for name, shape in shapes:
-                size = int(np.prod(shape))
-                params[name] = theta[start:start + size].reshape(shape)
-                start += size
-            A = xt
-            for l in range(1, net.L + 1):
-                Z = params[f"W{l}"] @ A + params[f"b{l}"]
-                A = torch.tanh(Z) if l < net.L else torch.sigmoid(Z)
-            return A[:, 0]
+            return torch.sigmoid(_torch_logits(net.L, shapes, theta, xt))[:, 0]
 
         jac = torch.func.jacrev(output)(theta).numpy()
         np.testing.assert_allclose(chain.parameter_jacobian(net, x), jac, rtol=1e-11,
