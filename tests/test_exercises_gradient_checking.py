@@ -114,6 +114,44 @@ def test_taken_step_checker_accepts_float32s_step_and_names_the_slips():
     assert "does not" in ex.check_taken_step(0.0).message
 
 
+def test_taken_step_accepts_the_digits_it_asks_for_and_still_tells_the_slips_apart():
+    """C1: exercise 6 asks for TAKEN_DIGITS significant digits; 1.19e-7 (1.8e-3 off the
+    exact 1.1920929e-7) is accepted, by the checker and by the page's spec, which copies the
+    checker's tolerance; every diagnosed slip keeps its own message."""
+    from backprop_lib.exercises import in_page
+
+    exact = ex.taken_step()
+    rounded = float(f"{exact:.{ex.TAKEN_DIGITS - 1}e}")
+    assert rounded == 1.19e-7 and ex.check_taken_step(rounded).ok
+    assert ex.check_taken_step(float(f"{exact:.{ex.TAKEN_DIGITS}e}")).ok
+    assert not ex.check_taken_step(float(f"{exact:.{ex.TAKEN_DIGITS - 2}e}")).ok  # 1.2e-7
+    spec = in_page.spec(ex.check_taken_step)
+    assert spec["rtol"] == ex.TAKEN_RTOL and abs(rounded - exact) <= spec["rtol"] * exact
+    slips = {1e-7: "eps itself", float(np.spacing(np.float32(0.5))): "one spacing",
+             2e-7: "width 2 eps", ex.taken_step_down(): "step down"}
+    assert np.isclose(ex.taken_step_down(), 8.94e-8, rtol=1e-3)
+    for slip, words in slips.items():
+        assert words in ex.check_taken_step(slip).message
+        assert words in ex.check_taken_step(float(f"{slip:.{ex.TAKEN_DIGITS - 1}e}")).message
+        assert abs(slip - exact) > 3 * ex.TAKEN_RTOL * exact
+
+
+def test_the_exercises_digits_match_their_tolerances():
+    """C1 for the whole chapter: what the text asks for ("to 3 significant digits", "to 4
+    digits") is what the checker accepts."""
+    import json
+    import pathlib
+
+    nb = json.loads((pathlib.Path(__file__).parents[1] / "book"
+                     / "08_gradient_checking.ipynb").read_text())
+    text = " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert f"to {ex.TAKEN_DIGITS} significant digits" in text
+    assert "to 4 digits" in text
+    miss = (255 / 256) ** 10
+    assert ex.check_miss_probability(float(f"{miss:.3e}")).ok          # 0.9616
+    assert not ex.check_miss_probability(float(f"{1 - 10 / 256:.3e}")).ok
+
+
 def test_miss_probability_checker():
     assert ex.check_miss_probability((255 / 256) ** 10).ok
     assert "catching" in ex.check_miss_probability(1 - (255 / 256) ** 10).message
@@ -142,3 +180,26 @@ def test_scaling_praise_reports_a_ratio_of_one():
     # m21: the praise no longer reports a rounding-noise ratio such as 1.47
     msg = ex.check_scaling_prediction(("grows", "stays the same")).message
     assert "1.000000" in msg or "0.99999" in msg
+
+
+def test_relative_error_names_the_plausible_denominators():
+    """m11: over max (CS231n's denominator), over ||g + g_num||, and squared norms."""
+    nl = np.linalg.norm
+
+    def guard(top, bottom):
+        return 0.0 if bottom == 0 else float(top / bottom)
+
+    assert "CS231n" in ex.check_relative_error(
+        lambda g, n: guard(nl(g - n), max(nl(g), nl(n)))).message
+    assert "norm of the sum" in ex.check_relative_error(
+        lambda g, n: guard(nl(g - n), nl(g + n))).message
+    assert "square the norms" in ex.check_relative_error(
+        lambda g, n: guard(nl(g - n) ** 2, nl(g) ** 2 + nl(n) ** 2)).message
+
+
+def test_complex_step_modulus_is_named_not_the_real_part():
+    """m11: abs(f(x + i h)) / h gets the modulus message; the real part keeps its own."""
+    msg = ex.check_complex_step(lambda f, x, h: abs(complex(f(complex(x, h)))) / h).message
+    assert "modulus" in msg and "real part" not in msg
+    assert "real part" in ex.check_complex_step(
+        lambda f, x, h: complex(f(complex(x, h))).real / h).message

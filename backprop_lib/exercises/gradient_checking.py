@@ -1,7 +1,7 @@
 """Checkers for the exercises of chapter "Gradient checking".
 
 1. `check_central_difference(answer)`: the central difference of w^3 at w = 2, eps = 0.1.
-2. `check_relative_error(fn)`: a function relative_error(g, n), including the case where
+2. `check_relative_error(fn)`: a function relative_error(g, g_num), including the case where
    both gradients are zero.
 3. `check_scaling_prediction(answer)`: predict what multiplying the loss by 1000 does to the
    absolute difference and to the relative error, then the checker measures it.
@@ -63,10 +63,15 @@ def _test_pairs():
             (np.zeros((2, 2)), np.zeros((2, 2)))]
 
 
-def relative_error(g, n):
-    """The reference: ||g - n|| / (||g|| + ||n||), and 0 when both are zero (as gradcheck)."""
-    denominator = np.linalg.norm(g) + np.linalg.norm(n)
-    return 0.0 if denominator == 0 else float(np.linalg.norm(g - n) / denominator)
+def relative_error(g, g_num):
+    """The reference: ||g - g~|| / (||g|| + ||g~||), and 0 when both are zero (as gradcheck);
+    g~ (`g_num`) is the numerical gradient."""
+    denominator = np.linalg.norm(g) + np.linalg.norm(g_num)
+    return 0.0 if denominator == 0 else float(np.linalg.norm(g - g_num) / denominator)
+
+
+def _guarded(top, bottom):
+    return 0.0 if bottom == 0 else float(top / bottom)
 
 
 def check_relative_error(fn):
@@ -85,6 +90,16 @@ def check_relative_error(fn):
         d = np.abs(g) + np.abs(n)
         return float(np.max(np.where(d > 0, np.abs(g - n) / np.where(d > 0, d, 1), 0)))
 
+    def over_max(g, n):
+        return _guarded(np.linalg.norm(g - n), max(np.linalg.norm(g), np.linalg.norm(n)))
+
+    def over_sum(g, n):
+        return _guarded(np.linalg.norm(g - n), np.linalg.norm(g + n))
+
+    def squared(g, n):
+        return _guarded(np.linalg.norm(g - n) ** 2,
+                        np.linalg.norm(g) ** 2 + np.linalg.norm(n) ** 2)
+
     return check_function(
         fn, relative_error, _test_pairs(), name="your relative_error", rtol=1e-9,
         notes=[None, None, None, "g and n both zero: 0/0, which must give 0"],
@@ -98,6 +113,14 @@ def check_relative_error(fn):
                      "error is symmetric and at most 1."),
             (elementwise_max, "you take the largest error entry by entry; gradcheck uses "
                               "the norms of whole arrays."),
+            (over_max, "you divide by max(||g||, ||g_num||), the denominator of the CS231n "
+                       "notes' element-wise measure; this chapter's measure divides by the "
+                       "sum ||g|| + ||g_num||, which bounds it by 1."),
+            (over_sum, "you divide by ||g + g_num||, the norm of the sum; divide by the sum "
+                       "of the norms, ||g|| + ||g_num||: ||g + g_num|| is 0 for opposite "
+                       "gradients, exactly where the error should be 1."),
+            (squared, "you square the norms; the measure uses them as they are, "
+                      "||g - g_num|| / (||g|| + ||g_num||)."),
         ],
         praise="it matches bp.relative_error, including when both gradients are zero.")
 
@@ -250,10 +273,27 @@ def taken_step(w=TAKEN_W, eps=TAKEN_EPS, dtype=np.float32):
     return float(np.asarray(w + np.asarray(eps, dtype=dtype), dtype=dtype)) - float(w)
 
 
+#: Exercise 6 asks for TAKEN_DIGITS significant digits. A number rounded to 3 digits is
+#: within 5e-3 of itself (relative; half a unit of the third digit over a leading 1), so
+#: the tolerance is that: 1.19e-7 is right (1.8e-3 off 1.1920929e-7), and every diagnosed
+#: slip lies far outside it (eps 16%, one spacing 50%, the step down 25%, 2 eps 68%).
+TAKEN_DIGITS = 3
+TAKEN_RTOL = 0.5 * 10.0 ** (1 - TAKEN_DIGITS)
+
+
+def taken_step_down(w=TAKEN_W, eps=TAKEN_EPS, dtype=np.float32):
+    """w - fl(w - eps) in `dtype`: the step down, which below a power of two counts the
+    finer spacing there (at 0.5: 3 spacings of 2^-25, 8.94e-8)."""
+    w = np.asarray(w, dtype=dtype)
+    return float(w) - float(np.asarray(w - np.asarray(eps, dtype=dtype), dtype=dtype))
+
+
 def check_taken_step(answer):
-    """Exercise 6: the step h = fl(w + eps) - w of float32 at w = 0.5 for eps = 1e-7."""
+    """Exercise 6: the step h = fl(w + eps) - w of float32 at w = 0.5 for eps = 1e-7, to
+    TAKEN_DIGITS significant digits."""
     spacing = float(np.spacing(np.float32(TAKEN_W)))
-    return check_scalar(answer, taken_step(), name="your step", rtol=1e-3, atol=0.0, diagnoses=[
+    return check_scalar(answer, taken_step(), name="your step", rtol=TAKEN_RTOL, atol=0.0,
+                        diagnoses=[
         # (float64's step is eps to 9 digits, so this message answers it too)
         (TAKEN_EPS, "that is eps itself: w + eps is rounded to a float32 number, and near "
                     "w = 0.5 those are spaced 2^-24 apart. Count how many spacings eps is, "
@@ -264,6 +304,9 @@ def check_taken_step(answer):
               "round back to w."),
         (2 * TAKEN_EPS, "that is the width 2 eps of the central difference; the exercise asks "
                         "for the one step up, fl(w + eps) - w."),
+        (taken_step_down(), "that is the step down, w - fl(w - eps): just below 0.5 float32 "
+                            "numbers are 2^-25 apart, half as far. The exercise asks for the "
+                            "step up, where they are 2^-24 apart."),
     ], praise=f"w + eps rounds to w plus {round(taken_step() / spacing)} spacings of "
               f"2^{int(np.log2(spacing))}: the step taken is {taken_step() / TAKEN_EPS - 1:.0%} "
               "larger than eps, which is why dividing by 2 eps misleads where the loss "
@@ -342,7 +385,10 @@ def _complex_step(f, x, h):
 def check_complex_step(fn):
     """Exercise 9: complex_step(f, x, h) = Im f(x + i h) / h."""
     inputs = [(np.tanh, 0.3, 1e-20), (np.exp, -1.5, 1e-20), (lambda z: z ** 3, 2.0, 1e-20),
-              (lambda z: 1 / (1 + np.exp(-z)), 4.0, 1e-10)]
+              (lambda z: 1 / (1 + np.exp(-z)), 4.0, 1e-10), (np.tanh, -0.5, 1e-20)]
+
+    def modulus(f, x, h):
+        return abs(complex(f(complex(x, h)))) / h
 
     def real_part(f, x, h):
         return complex(f(complex(x, h))).real / h
@@ -358,8 +404,12 @@ def check_complex_step(fn):
 
     return check_function(
         fn, _complex_step, inputs, name="your complex_step", rtol=1e-12, atol=1e-300,
-        notes=["tanh at 0.3", "exp at -1.5", "z^3 at 2", "sigmoid at 4 with h = 1e-10"],
+        notes=["tanh at 0.3", "exp at -1.5", "z^3 at 2", "sigmoid at 4 with h = 1e-10",
+               "tanh at -0.5"],
         diagnoses=[
+            (modulus, "you take the modulus, abs(f(x + i h)): a real number, so the "
+                      "imaginary part that carries the derivative is gone (the failure of "
+                      "abs in the section on the complex step). Take .imag."),
             (real_part, "you take the real part, which is f(x) to order h^2; the derivative "
                         "sits in the imaginary part."),
             (central, "you step both ways: Im f(x - i h) = -Im f(x + i h), so that doubles "
