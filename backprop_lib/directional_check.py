@@ -11,12 +11,18 @@ with the relative error |a - n| / (|a| + |n|) of the two numbers. A wrong gradie
 g_i = true_i + delta_i moves g . v by delta . v, a normal number of spread ||delta|| when v
 is Gaussian: it is zero (the bug orthogonal to v) with probability zero. It can still be
 small, below the tolerance, when the wrong entries are tiny beside the rest of the
-gradient, so check a few directions and read each error.
+gradient, so check a few directions and read each error. How often one direction misses:
+for ||delta|| << ||g|| the error is about |delta . v| / (2 |g . v|), the ratio of two normal
+numbers, close to a Cauchy variable of scale ||delta|| / ||g||, so
+
+    P(error < tau)  =  (2/pi) arctan(2 tau ||g|| / ||delta||)  ~  (4/pi) tau ||g|| / ||delta||
+
+(`direction_miss_probability`; exact when delta is orthogonal to g).
 
 Sampling entries is not as complete: a bug confined to r of N entries (one row, one unit,
 a boundary index) is missed by k entries drawn without replacement with probability
 
-    C(N - r, k) / C(N, k)          about (1 - r/N)^k
+    C(N - b, k) / C(N, k)          about (1 - b/N)^k
 
 (`sampling_miss_probability`).
 """
@@ -33,7 +39,7 @@ from .batchnorm import unchanged_statistics
 from .gradcheck import _check_net, _rounding_error
 
 __all__ = ["DirectionalCheck", "directional_check", "directional_derivative",
-           "random_direction", "sampling_miss_probability"]
+           "direction_miss_probability", "random_direction", "sampling_miss_probability"]
 
 
 def random_direction(params, seed=0):
@@ -128,7 +134,7 @@ def directional_check(net, X, Y, n_directions=3, eps=1e-6, seed=0) -> Directiona
 
 def sampling_miss_probability(n_bad, n_total, n_samples) -> float:
     """The probability that `n_samples` entries drawn without replacement from `n_total`
-    all miss the `n_bad` wrong ones: C(N - r, k) / C(N, k) (chapter "Gradient checking")."""
+    all miss the `n_bad` wrong ones: C(N - b, k) / C(N, k) (chapter "Gradient checking")."""
     n_total = check_int(n_total, "n_total", low=1)
     n_bad = check_int(n_bad, "n_bad", low=0)
     n_samples = check_int(n_samples, "n_samples", low=0)
@@ -136,3 +142,15 @@ def sampling_miss_probability(n_bad, n_total, n_samples) -> float:
         raise ValueError(f"n_bad and n_samples must be at most n_total = {n_total}; "
                          f"got n_bad {n_bad}, n_samples {n_samples}")
     return math.comb(n_total - n_bad, n_samples) / math.comb(n_total, n_samples)
+
+
+def direction_miss_probability(tau, g_norm, delta_norm) -> float:
+    """The probability that one Gaussian direction's relative error stays below `tau` when
+    the backward pass is off by delta beside the true gradient g: (2/pi) arctan(2 tau ||g|| /
+    ||delta||), about (4/pi) tau ||g|| / ||delta|| for a small bug (chapter "Gradient
+    checking"). It takes the error as |delta . v| / (2 |g . v|), right for ||delta|| << ||g||,
+    and delta . v independent of g . v, exact when delta is orthogonal to g."""
+    tau = check_positive(tau, "tau")
+    g_norm = check_positive(g_norm, "g_norm")
+    delta_norm = check_positive(delta_norm, "delta_norm")
+    return 2 / math.pi * math.atan(2 * tau * g_norm / delta_norm)

@@ -4,20 +4,22 @@ Chapter "Gradient checking" explains the choices. For each parameter entry w,
 
     numerical dL/dw = (L(w + eps) - L(w - eps)) / (2 eps)        error O(eps^2)
 
-and a parameter's gradient g is compared with its numerical estimate n by the
-relative error
+and a parameter's gradient g is compared with its numerical estimate g~ (the chapter's
+tilde g; `GradCheck.numeric`) by the relative error
 
-    ||g - n|| / (||g|| + ||n||)          (0 when both vanish)
+    ||g - g~|| / (||g|| + ||g~||)          (0 when both vanish)
 
-which, unlike the absolute difference ||g - n||, does not depend on the scale of the loss.
+which, unlike the absolute difference ||g - g~||, does not depend on the scale of the loss.
 
 Thresholds. In float64 at eps = 1e-6, a correct gradient whose entries are not small
 (about 1e-2 or more for a loss near 1) typically gives 1e-7 or less, and 1e-4 or more
 means a bug, unless the two points w +- eps straddle a kink such as ReLU at 0. Small
 gradients raise the relative error although the code is correct:
 
-- rounding: each loss value carries a rounding error of about u |L| (u = 2.2e-16, the
-  machine epsilon of float64), so a numerical derivative carries one of about u |L| / eps,
+- rounding: each loss value carries a rounding error of about u |L| (u = 1.1e-16, the
+  unit roundoff of float64, half its machine epsilon 2.2e-16), so a numerical derivative
+  carries one of about u |L| / eps (`GradCheck.rounding_error` reports twice that,
+  2 u |L| / eps = machine epsilon |L| / eps, as a margin),
   about 2e-10 for a loss near 1, whatever the size of the gradient. The relative error is
   then about (u |L| / eps) / |g|: 1e-6 for gradients of 1e-4, and up to about 0.1 for
   gradients of 1e-8 to 1e-9 (as with init="small");
@@ -28,7 +30,7 @@ gradients raise the relative error although the code is correct:
 
 What to do then: check at a scale where the gradients are not tiny (another
 initialization or data), and read the absolute error, `GradCheck.abs_errors`, against the
-rounding error of the step, `GradCheck.rounding_error` (u |L| / eps): an absolute error of
+rounding error of the step, `GradCheck.rounding_error` (2 u |L| / eps): an absolute error of
 that size or less is rounding, not a bug.
 
 The step taken. In the array's own precision, w + eps is rounded to a neighbouring
@@ -171,9 +173,9 @@ class GradCheck:
     parameter and overall.
 
     errors[name] is the relative error of parameter `name` (see the module docstring for
-    what tiny gradients do to it); abs_errors[name] the largest |g - n| over the entries
-    checked; rounding_error about u |L| / eps, the rounding error of one numerical
-    derivative (nan when unknown): absolute errors of that size are rounding, not a bug.
+    what tiny gradients do to it); abs_errors[name] the largest |g - g~| over the entries
+    checked; rounding_error 2 u |L| / eps, twice the rounding error u |L| / eps of one
+    numerical derivative (nan when unknown): absolute errors of that size are rounding, not a bug.
     """
 
     errors: dict
@@ -216,7 +218,7 @@ class GradCheck:
         lines = [f"{'parameter':<10}{'relative error':>16}{'absolute error':>16}"]
         lines += [f"{name:<10}{err:>16.2e}{abs_errors.get(name, float('nan')):>16.2e}"
                   for name, err in self.errors.items()]
-        lines.append(f"rounding error of the step (u |L| / eps): {self.rounding_error:.1e}")
+        lines.append(f"rounding error of the step (2u |L| / eps): {self.rounding_error:.1e}")
         return "\n".join(lines)
 
 
@@ -260,7 +262,8 @@ def gradcheck(net, X, Y, eps=1e-6, names=None, n_samples=None, seed=0) -> GradCh
 
 
 def _rounding_error(net, loss, eps) -> float:
-    """u |L| / eps: the rounding error of a central difference of a loss near L."""
+    """2 u |L| / eps (u the unit roundoff, half the machine epsilon): a bound, with a
+    margin of 2, on the rounding error of a central difference of a loss near L."""
     dtype = getattr(net, "dtype", np.float64)
     try:
         u = float(np.finfo(dtype).eps)

@@ -6,8 +6,10 @@ these mistakes (`BUGS`):
 
 * "loss_without_half": a loss paired with another loss's derivative. Its loss
   is mean((y - y_hat)^2), the "mse" loss, but its derivative is -(y - y_hat) = y_hat - y,
-  the derivative of the half version 1/2 (y - y_hat)^2. Every gradient comes out half the
-  true one (with one output unit). The fix is either loss "half_mse" (keep the derivative) or the
+  the derivative of the half version 1/2 (y - y_hat)^2. With one output unit every
+  gradient comes out half the true one (relative error 1/3); in general "mse" averages over
+  all n_L m entries, so the factor is 2 / n_L, and with n_L = 2 the pairing is no bug.
+  The fix is either loss "half_mse" (keep the derivative) or the
   derivative 2 (y_hat - y) / (n_L m) (keep the loss).
 * "layer1_no_derivative": the first layer forgets its activation's derivative,
   dZ1 = dA1 instead of dA1 * f'(Z1). Only dW1 and db1 are wrong.

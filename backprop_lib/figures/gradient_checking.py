@@ -189,11 +189,12 @@ def draw(fig, result, artists):
         for name, colour in (("float64", BLUE), ("float32", ORANGE)):  # the U's predicted floor
             ax.axhline(best_error_model(name)[1], color=colour, lw=0.9, ls="-.")
         ax.plot([], [], color=BLACK, lw=0.9, ls="-.", label="u^(2/3) of each type")
-        line = ax.axvline(eps, color=VERMILLION, lw=1.2, ls="--")
-        text = ax.text(0.02, 0.04, "", transform=ax.transAxes, fontsize=9)
+        line = ax.axvline(eps, color=VERMILLION, lw=1.2, ls="--", label="chosen eps")
+        # the readout sits in the title, clear of the curves and the u^(2/3) lines
+        text = ax.set_title("", fontsize=9)
         ax.set_xlabel("eps (step of the central difference)")
         ax.set_ylabel("relative error vs backprop")
-        fig.legend(loc="outside upper center", ncol=2)
+        fig.legend(loc="outside upper center", ncol=3)
         artists = {"line": line, "text": text}
     artists["line"].set_xdata([eps, eps])
     artists["text"].set_text(
@@ -249,14 +250,49 @@ def absolute_differences(net, X, Y, eps=1e-6):
     return absolute, check
 
 
-def false_pass_problem(init="small"):
-    """A deep sigmoid network with the bug "layer1_no_derivative", and its data."""
+#: The deep sigmoid network of the false pass, its "small" weight scale (the "small"
+#: initialization: standard normal times 0.01), and the loss factor of the false fail.
+FALSE_PASS_SIZES = (4, 8, 8, 8, 1)
+SMALL_INIT_SCALE = 0.01
+FALSE_FAIL_FACTOR = 1e4
+#: The network seeds over which the tiny-gradient contrast is reported (review M1).
+TINY_SEEDS = (0, 1, 2, 3, 4)
+#: The step of the tiny-gradient check, and the larger steps of its remedy.
+TINY_EPS, REMEDY_EPS = 1e-6, (1e-5, 1e-3)
+
+
+def false_pass_problem(init="small", seed=0):
+    """A deep sigmoid network with the bug "layer1_no_derivative", and its data (the data
+    are the same for every network seed)."""
     rng = np.random.default_rng(1)
     X = rng.standard_normal((4, 16))
     Y = rng.uniform(0, 1, (1, 16))
-    net = BuggyNetwork([4, 8, 8, 8, 1], "sigmoid", loss="half_mse", init=init, seed=0,
-                       bug="layer1_no_derivative")
+    net = BuggyNetwork(list(FALSE_PASS_SIZES), "sigmoid", loss="half_mse", init=init,
+                       seed=seed, bug="layer1_no_derivative")
     return net, X, Y
+
+
+def tiny_gradients_over_seeds(seeds=TINY_SEEDS, inits=("small", "xavier"), eps=TINY_EPS,
+                              remedy_eps=REMEDY_EPS):
+    """The tiny-gradient contrast over network seeds: {init: {"correct", "buggy", "dW1",
+    "remedy": {eps: ...}}}, each an array over `seeds`: the largest relative error of the
+    fixed (correct) network and of the buggy one at `eps`, ||dW^[1]|| of the correct one,
+    and the correct network's largest relative error at each larger step of `remedy_eps`."""
+    out = {}
+    for init in inits:
+        rows = {"correct": [], "buggy": [], "dW1": [], "remedy": {e: [] for e in remedy_eps}}
+        for seed in seeds:
+            buggy, X, Y = false_pass_problem(init, seed)
+            fixed = buggy.fixed()
+            check = bp.gradcheck(fixed, X, Y, eps=eps)
+            rows["correct"].append(check.max_relative_error)
+            rows["dW1"].append(float(np.linalg.norm(check.analytic["dW1"])))
+            rows["buggy"].append(bp.gradcheck(buggy, X, Y, eps=eps).max_relative_error)
+            for e in remedy_eps:
+                rows["remedy"][e].append(bp.gradcheck(fixed, X, Y, eps=e).max_relative_error)
+        out[init] = {k: (np.array(v) if k != "remedy" else {e: np.array(r) for e, r in v.items()})
+                     for k, v in rows.items()}
+    return out
 
 
 def scale_loss(net, factor):
@@ -270,7 +306,7 @@ def scale_loss(net, factor):
     return twin
 
 
-def false_fail_problem(factor=1e4):
+def false_fail_problem(factor=FALSE_FAIL_FACTOR):
     """A correct regression network whose loss is multiplied by `factor`."""
     X, Y = bp.data.regression_1d(32, seed=0)
     net = bp.Network([1, 8, 1], ["tanh", "identity"], loss="half_mse", seed=0)
