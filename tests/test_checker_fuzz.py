@@ -75,7 +75,9 @@ SCALARS = {  # checker: the right answer by a closed form
     "hidden_z": (we_ex.check_hidden_z, 0.20 * 0.5 + 0.30 * 0.8 + 0.35),
     "output_error": (we_ex.check_output_error, _output_error()),
     "chain_factor": (ve_ex.check_chain_factor, 2.0 * 0.5 * 3.0 * 1.5 * 4.0 / 4 ** 5),
-    "first_step": (op_ex.check_uncorrected_first_step, 1 - 0.1 * 0.2 / math.sqrt(0.004 + 1e-8)),
+    # from w = 0.001: g = 0.002, m = 0.1 g, v = 0.001 g^2, eps inside the root
+    "first_step": (op_ex.check_uncorrected_first_step,
+                   0.001 - 0.1 * 0.0002 / math.sqrt(0.001 * 0.002 ** 2 + 1e-8)),
     "equivalent_lr": (op_ex.check_equivalent_lr, 0.05 * (1 - 0.9)),
     "central": (gc_ex.check_central_difference, (2.1 ** 3 - 1.9 ** 3) / 0.2),
 }

@@ -21,9 +21,10 @@ def test_fd_passes():
     assert "forward differences" in ex.check_fd_passes(14).message
     assert "not exponential" in ex.check_fd_passes(2 ** 13).message
     assert not ex.check_fd_passes(25).ok
-    for wrapped in ([26], (26,), np.array([26])):             # m14: a count, not a list
-        fb = ex.check_fd_passes(wrapped)
-        assert not fb.ok and "single whole number" in fb.message
+    # every checker reads a one-element list or array as its one value (checking.py's
+    # rule, held by test_checker_fuzz), so a wrapped count is judged like the count
+    for wrapped in ([26], (26,), np.array([26])):
+        assert ex.check_fd_passes(wrapped).ok
 
 
 def test_layer_tangent():

@@ -271,7 +271,7 @@ def test_every_exercise_gets_an_editor_before_its_field_and_a_missing_field_is_n
         panel = out.index(f'data-bp-python="exercise" role="group" aria-label="Try it in the '
                           f'page." data-bp-checker="backprop_lib.exercises.worked_example.'
                           f'{checker}"')
-        field = out.index(f'class="bp-exercise', panel)
+        field = out.index('class="bp-exercise', panel)
         assert f'worked_example.{checker}"' in out[field:field + 120]
     assert out.count("nested lists of rows") == 1
     with pytest.raises(ValueError, match="missing \\['check_hidden_error'\\]"):
