@@ -29,6 +29,7 @@ import numpy as np
 from . import digits as _digits
 from . import digits_study as _study
 from ._checks import check_choice, check_int, check_positive, check_seed
+from .blas_threads import one_blas_thread
 from .data import one_hot
 from .optimizers import Adam
 from .preprocessing import Standardizer
@@ -105,5 +106,7 @@ def train_loop(bug=None, lr=LR, epochs=EPOCHS, seed=0):
 
 @functools.lru_cache(maxsize=len(BUGS) + 1)
 def buggy_run(bug):
-    """`train_loop(bug)` at the module's setting, cached (None: the loop without a bug)."""
-    return train_loop(bug)
+    """`train_loop(bug)` at the module's setting, cached (None: the loop without a bug), on
+    one BLAS thread (`blas_threads`)."""
+    with one_blas_thread():
+        return train_loop(bug)

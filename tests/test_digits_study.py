@@ -4,7 +4,14 @@ conventions, caching and bad input. The chapter's claims are in test_claims_digi
 import numpy as np
 import pytest
 
-from backprop_lib import digits, digits_bugs
+from backprop_lib import (
+    blas_threads,
+    digits,
+    digits_bugs,
+    digits_ranges,
+    loss_rounding,
+    selection_bias,
+)
 from backprop_lib import digits_study as ds
 from backprop_lib.batchnorm import BatchNormNetwork
 
@@ -52,9 +59,56 @@ def test_confusion_counts():
     np.testing.assert_array_equal(C, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
 
 
-def test_validation_floor_is_two_standard_errors_below_the_lowest():
-    assert np.isclose(ds.validation_floor([0.96, 0.97], m=400),
-                      0.96 - 2 * np.sqrt(0.96 * 0.04 / 400))
+def test_floor_rule_counts_both_splits_and_rounds_down():
+    f = ds.floor_rule([0.97, 0.96, 0.98], m_val=397, m_test=400)
+    var = 0.96 * 0.04
+    assert f.p == 0.96 and np.isclose(f.se, np.sqrt(var / 397 + var / 400))
+    assert np.isclose(f.raw, 0.96 - 2 * f.se) and f.floor == 0.93  # 0.9322... down
+    assert ds.floor_rule([0.95], m_val=10**9, m_test=10**9).floor == 0.94  # 0.949999...
+    assert ds.floor_rule([0.96], m_val=397, m_test=400, step=0.05).floor == 0.9
+    assert ds.floor_rule([1.0]).floor == 1.0  # no spread at all: exactly on a step stays
+
+
+def test_compare_reads_loss_and_accuracy_per_seed():
+    rates = np.array([1e-3, 1e-2, 1e-1, 1.0])
+    plain = ds.Search(False, rates, np.full((4, 2), 0.95), np.array(
+        [[0.2, 0.2], [0.1, 0.1], [5.0, 6.0], [50.0, 60.0]]))
+    bn = ds.Search(True, rates, np.array([[0.95, 0.95], [0.96, 0.96], [0.95, 0.95],
+                                          [0.5, 0.3]]),
+                   np.array([[0.2, 0.3], [0.1, 0.1], [0.3, 0.4], [1.0, 2.0]]))
+    c = digits_ranges.compare(plain, bn)
+    assert c.lead == 2 and np.isclose(c.lead_factor, 12.5) and c.both_good == 2
+    with pytest.raises(ValueError, match="first"):
+        digits_ranges.compare(bn, plain)
+
+
+def test_loss_rounding_is_near_the_unit_roundoff_and_restores_the_weights():
+    d = ds.prepared()
+    net = ds.make_network()
+    before = net.params["W1"].copy()
+    s = loss_rounding.noise(net, d.X_train[:, :50], d.Y_train[:, :50])
+    L = net.loss(d.X_train[:, :50], d.Y_train[:, :50])
+    assert 0.01 * np.finfo(float).eps * L < s < 100 * np.finfo(float).eps * L
+    np.testing.assert_array_equal(net.params["W1"], before)
+
+
+def test_selection_flatters_pure_noise():
+    rng = np.random.default_rng(0)
+    correct = rng.random((50, 400)) < 0.9   # fifty equally good "networks"
+    o = selection_bias.optimism(correct, halvings=100)
+    assert o.chosen_on > o.other + 0.01 and abs(o.other - 0.9) < 0.03
+
+
+def test_one_blas_thread_limits_inside_and_restores_after():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [p["num_threads"] for p in threadpoolctl.threadpool_info()
+              if p["user_api"] == "blas"]
+    with blas_threads.one_blas_thread():
+        inside = [p["num_threads"] for p in threadpoolctl.threadpool_info()
+                  if p["user_api"] == "blas"]
+    after = [p["num_threads"] for p in threadpoolctl.threadpool_info()
+             if p["user_api"] == "blas"]
+    assert all(n == 1 for n in inside) and after == before
 
 
 @pytest.mark.parametrize("call, match", [
@@ -65,6 +119,11 @@ def test_validation_floor_is_two_standard_errors_below_the_lowest():
     (lambda: ds.confusion([0, 1], [0]), "y_true and y_pred"),
     (lambda: ds.search_rates(low=1.0, high=0.1), "low must"),
     (lambda: digits_bugs.train_loop("typo"), "bug"),
+    (lambda: ds.floor_rule([]), "accuracies"), (lambda: ds.floor_rule([1.2]), "accuracies"),
+    (lambda: ds.floor_rule([0.9], m_val=0), "m_val"), (lambda: ds.floor_rule([0.9], z=-1), "z"),
+    (lambda: loss_rounding.noise(ds.make_network(), np.zeros((64, 2)), np.zeros((10, 2)),
+                                 name="W9"), "name"),
+    (lambda: selection_bias.optimism(np.ones((1, 5))), "correct"),
 ])
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises((TypeError, ValueError), match=match):
