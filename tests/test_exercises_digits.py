@@ -9,6 +9,9 @@ from backprop_lib.exercises import in_page
 
 def test_uniform_loss():
     assert ex.check_uniform_loss(np.log(10)).ok
+    assert ex.check_uniform_loss(2.30).ok and ex.check_uniform_loss(2.3026).ok  # as printed
+    assert not ex.check_uniform_loss(2.31).ok
+    assert "minus" in ex.check_uniform_loss(-np.log(10)).message
     assert "bits" in ex.check_uniform_loss(np.log2(10)).message
     assert "summed" in ex.check_uniform_loss(10 * np.log(10)).message
     assert not ex.check_uniform_loss(None).ok
@@ -34,6 +37,8 @@ def test_chosen_rate_accepts_the_band_and_names_the_mistakes():
                                                               "validation loss").message
     assert not ex.check_chosen_rate("0.0001", "validation loss").ok
     assert not ex.check_chosen_rate(0.02, "validation loss").ok  # not a rate of the slider
+    off = ex.check_chosen_rate(0.0033, "validation loss").message
+    assert "nearest to 0.0033 is 0.003" in off and "a string" not in off
 
 
 @pytest.mark.slow
@@ -46,7 +51,19 @@ def test_bug_names_each_diagnosis():
 
 
 @pytest.mark.slow
+def test_exploration_accepts_its_answer_and_names_each_mistake():
+    _, order, longer, _, _ = ex.exploration()
+    assert ex.check_exploration(order, longer).ok
+    other_order = next(o for o in ex.ORDER_CHOICES if o != order)
+    other_longer = next(o for o in ex.LONGER_CHOICES if o != longer)
+    assert "compare the seeds" in ex.check_exploration(other_order, longer).message
+    assert "compare the last epochs" in ex.check_exploration(order, other_longer).message
+    assert not ex.check_exploration(None, None).ok
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("check, n", [(ex.check_uniform_loss, 1), (ex.check_bn_param_count, 1),
-                                      (ex.check_chosen_rate, 2), (ex.check_bug, 1)])
+                                      (ex.check_chosen_rate, 2), (ex.check_bug, 1),
+                                      (ex.check_exploration, 2)])
 def test_every_exercise_answers_in_the_page(check, n):
     assert in_page.spec(check, n) is not None

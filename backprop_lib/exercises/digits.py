@@ -3,9 +3,11 @@
 1. `check_uniform_loss`: the loss of a network that gives all ten classes the same probability.
 2. `check_bn_param_count`: the trained parameters of the chapter's network with batch
    normalization.
-3. `check_chosen_rate`: choose the learning rate from the validation curves (Figure 2, He
+3. `check_chosen_rate`: choose the learning rate from the validation curves (Figure 4, He
    initialization), and say which curve you read.
 4. `check_bug`: name the bug planted in the training loop behind the mystery run.
+5. `check_exploration`: at a large rate, does the initializations' order hold over seeds, and
+   what do twice the epochs at a good rate help?
 
 Expected values are computed here with backprop_lib, never typed in, and never printed.
 """
@@ -20,14 +22,23 @@ from .. import digits_bugs as _bugs
 from .. import digits_study as _study
 from .checking import Feedback, as_choices, check_count, check_scalar
 
-__all__ = ["BUG_CHOICES", "CRITERIA", "MYSTERY", "RATE_CHOICES", "check_bn_param_count",
-           "check_bug", "check_chosen_rate", "check_uniform_loss", "rate_band"]
+__all__ = ["BUG_CHOICES", "CRITERIA", "LONGER_CHOICES", "MYSTERY", "ORDER_CHOICES",
+           "RATE_CHOICES", "UNIFORM_ATOL", "check_bn_param_count", "check_bug",
+           "check_chosen_rate", "check_exploration", "check_uniform_loss", "exploration",
+           "rate_band"]
+
+
+#: Exercise 1's tolerance: half a unit of the second decimal, so 2.30 and 2.3026 both pass.
+UNIFORM_ATOL = 0.005
 
 
 def check_uniform_loss(answer):
-    """Exercise 1: softmax cross-entropy when every class gets probability 1/10, in nats."""
+    """Exercise 1: softmax cross-entropy when every class gets probability 1/10, in nats.
+    Any value that rounds to ln 10 at two decimals (2.30) is accepted (UNIFORM_ATOL)."""
     n = 10
     diagnoses = [
+        (-np.log(n), "that is ln(1/10), the logarithm of the right class's probability; the "
+                     "loss is minus it, -ln(1/10), a positive number."),
         (np.log2(n), "that is log2(10), in bits; the book's cross-entropy uses the natural "
                      "logarithm (numpy.log), as PyTorch and Keras do."),
         (np.log10(n), "that is log10(10); the cross-entropy uses the natural logarithm."),
@@ -38,7 +49,8 @@ def check_uniform_loss(answer):
         (n * np.log(n), "you summed over the ten classes; with one-hot targets only the right "
                         "class's term is non-zero."),
     ]
-    return check_scalar(answer, np.log(n), name="the loss", rtol=1e-3, diagnoses=diagnoses,
+    return check_scalar(answer, np.log(n), name="the loss", rtol=0.0, atol=UNIFORM_ATOL,
+                        diagnoses=diagnoses,
                         praise="-log(1/10) = ln 10: the loss of a network that knows nothing, "
                                "and a check of any classifier's first epoch.")
 
@@ -101,18 +113,45 @@ def _rate_text(rate):
     return rate
 
 
+def _read_choices(*slots):
+    """The chosen values of (label, answer, choices, synonyms) slots, in order, or the
+    Feedback of the first slot that is not a valid choice."""
+    chosen = []
+    for label, answer, choices, synonyms in slots:
+        given = as_choices({label: answer}, choices, synonyms=synonyms)
+        if isinstance(given, Feedback):
+            return given
+        chosen.append(given[label])
+    return chosen
+
+
+def _off_grid(rate):
+    """A Feedback for a number that is no rate of the slider, naming the nearest one; None for
+    anything else (the choice check then handles it)."""
+    if not isinstance(rate, numbers.Real) or isinstance(rate, bool) or _rate_text(rate) != rate:
+        return None
+    rate = float(rate)
+    if not np.isfinite(rate) or rate <= 0:
+        return Feedback(False, f"a learning rate is a positive number; got {rate:g}. Choose "
+                               f"one of the slider's rates: {', '.join(RATE_CHOICES)}.")
+    grid = np.array(_study.LR_GRID)
+    nearest = f"{grid[np.argmin(np.abs(np.log(grid / rate)))]:g}"
+    return Feedback(False, f"{rate:g} is not a rate of the slider; choose one of its rates "
+                           f"({', '.join(RATE_CHOICES)}): the nearest to {rate:g} is "
+                           f"{nearest}.")
+
+
 def check_chosen_rate(rate, criterion):
-    """Exercise 3: a learning rate of Figure 2's slider (He initialization) and the curve it
+    """Exercise 3: a learning rate of Figure 4's slider (He initialization) and the curve it
     was chosen by (one of CRITERIA)."""
-    given = as_choices({"the learning rate": _rate_text(rate)}, RATE_CHOICES,
-                       synonyms=_RATE_SYNONYMS)
+    off = _off_grid(rate)
+    if off is not None:
+        return off
+    given = _read_choices(("the learning rate", _rate_text(rate), RATE_CHOICES, _RATE_SYNONYMS),
+                          ("the curve", criterion, CRITERIA, None))
     if isinstance(given, Feedback):
         return given
-    rate = given["the learning rate"]
-    given = as_choices({"the curve": criterion}, CRITERIA)
-    if isinstance(given, Feedback):
-        return given
-    criterion = given["the curve"]
+    rate, criterion = given
     if criterion == "test accuracy":
         return Feedback(False, "the test split must not choose anything: a rate picked for its "
                                "test accuracy makes that accuracy an optimistic estimate, and "
@@ -174,3 +213,59 @@ def check_bug(answer):
                            "time leaves training untouched and puts the validation accuracy "
                            f"at chance ({runs[bug].val_acc[-1]:.2f}) from the first epoch; "
                            "besides, the mystery network has no batch normalization.")
+
+
+#: Exercise 5's setting: the large rate and its seeds, the good rate and the longer training.
+HOT_LR, HOT_SEEDS = 0.3, (0, 1, 2)
+GOOD_LR, LONG_EPOCHS = 0.01, 60
+#: "Helps the validation accuracy": by more than one point.
+LONGER_GAIN = 0.01
+ORDER_CHOICES = ("holds", "changes")
+LONGER_CHOICES = ("the validation accuracy", "only the training loss")
+
+
+def exploration():
+    """Exercise 5's answers: (winners, order, longer, short, long). winners: per seed of
+    HOT_SEEDS, the initialization whose final validation loss is the smallest multiple of its
+    own lowest at HOT_LR; order: "holds" if the same for every seed; short and long: the He
+    runs at GOOD_LR for the chapter's epochs and for LONG_EPOCHS; longer: what those help."""
+    winners = []
+    for seed in HOT_SEEDS:
+        climb = {}
+        for init in _study.INITS:
+            r = _study.run(HOT_LR, init, seed=seed)
+            climb[init] = r.val_loss[-1] / r.val_loss.min()
+        winners.append(min(climb, key=climb.get))
+    order = ORDER_CHOICES[0] if len(set(winners)) == 1 else ORDER_CHOICES[1]
+    short, long = _study.run(GOOD_LR, "he"), _study.run(GOOD_LR, "he", epochs=LONG_EPOCHS)
+    gain = long.val_acc[-1] - short.val_acc[-1]
+    longer = LONGER_CHOICES[0] if gain > LONGER_GAIN else LONGER_CHOICES[1]
+    return winners, order, longer, short, long
+
+
+def check_exploration(order, longer):
+    """Exercise 5: does the order of the initializations at HOT_LR hold from seed to seed
+    (one of ORDER_CHOICES), and what does training LONG_EPOCHS at GOOD_LR help (one of
+    LONGER_CHOICES)?"""
+    given = _read_choices(("the order", order, ORDER_CHOICES, None),
+                          ("what training longer helps", longer, LONGER_CHOICES, None))
+    if isinstance(given, Feedback):
+        return given
+    order, longer = given
+    winners, right_order, right_longer, short, long = exploration()
+    least = ", ".join(f"{w} from seed {s}" for w, s in zip(winners, HOT_SEEDS, strict=True))
+    if order != right_order:
+        return Feedback(False, f"compare the seeds: the initialization that climbs least is "
+                               f"{least}. At a rate this large training is chaotic, and one "
+                               "run cannot rank anything.")
+    if longer != right_longer:
+        return Feedback(False, f"compare the last epochs: validation accuracy "
+                               f"{short.val_acc[-1]:.3f} after {len(short.val_acc)} epochs, "
+                               f"{long.val_acc[-1]:.3f} after {len(long.val_acc)}, while the "
+                               f"training loss went from {short.train_loss[-1]:.1e} to "
+                               f"{long.train_loss[-1]:.1e}.")
+    return Feedback(True, f"the order {order} (the least climb: {least}), and twice the epochs "
+                          f"help {longer}: validation accuracy {short.val_acc[-1]:.3f} then "
+                          f"{long.val_acc[-1]:.3f}, validation loss {short.val_loss[-1]:.3f} "
+                          f"then {long.val_loss[-1]:.3f}, training loss "
+                          f"{short.train_loss[-1]:.1e} then {long.train_loss[-1]:.1e}.")
