@@ -234,6 +234,16 @@ def test_engine_lab_runs_in_the_page(chromium, has_python, server, axe_source, h
         runs = _check_exercises(page, how, "book/02_chain_rule.ipynb")
         print(f"\n{how}: chapter 2's {runs // 2} exercises, {runs + runs // 2} runs, in "
               f"{time.perf_counter() - t0:.1f} s")
+        if how == "http":  # in the worker, an endless loop is stopped and Python restarts
+            page.evaluate("window.bpPython.timeoutMs = 1500")
+            page.fill("#bp-lab-code", "while True:\n    pass\n")
+            looped = _run(page, "engine_lab")
+            assert looped["state"] == "error" and "stopped after 2 s" in looped["out"], looped
+            page.evaluate("window.bpPython.timeoutMs = 20000")
+            page.fill("#bp-lab-code", REFERENCE_LAB)
+            again = _run(page, "engine_lab")
+            assert again["answer"] == _cpython_lab(REFERENCE_LAB), again["out"]
+            assert _python_mode(page)[0] == "worker"
         problems = v.take_problems(f"{how} {LAB}")
         problems += failing(axe_findings(page, axe_source), f"{how} {LAB}, after the runs")
     assert not problems, problems

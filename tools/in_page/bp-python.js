@@ -11,7 +11,7 @@ if (window.bpPython) return;
 var BASE = new URL('./', document.currentScript.src).href;
 var SCRIPTS = ['pyodide.js', 'pyodide.asm.js', 'pyodide.asm.wasm.js', 'python_stdlib.zip.js',
                'pyodide-lock.json.js', 'bp-sources.js', 'bp-boot.js'];
-var P = window.bpPython = {mode: null, loadMs: null, calls: [], listeners: []};
+var P = window.bpPython = {mode: null, loadMs: null, calls: [], listeners: [], timeoutMs: 20000};
 var ready = null, worker = null, pending = {}, nextId = 1;
 
 function progress(text, fraction){
@@ -70,8 +70,20 @@ P.call = function(name, request){
   return P.ensure().then(function(){
     var t0 = performance.now(), payload = JSON.stringify(request);
     var answer = worker ? new Promise(function(done){
-      var id = nextId++; pending[id] = done;
-      worker.postMessage({type: 'call', id: id, name: name, payload: payload});
+      var id = nextId++, w = worker;
+      /* a reader's endless loop would hold the worker for ever: past P.timeoutMs it is
+         stopped, the answer says so, and the next Run starts Python afresh */
+      var timer = setTimeout(function(){
+        if (!pending[id]) return;
+        delete pending[id];
+        w.terminate();
+        if (worker === w) { worker = null; ready = null; P.mode = null; }
+        P.stopped = (P.stopped || 0) + 1;
+        done(JSON.stringify({error: 'stopped after ' + Math.round(P.timeoutMs / 1000)
+          + ' s: the code was still running (an endless loop?). Run again to start afresh.'}));
+      }, P.timeoutMs);
+      pending[id] = function(out){ clearTimeout(timer); done(out); };
+      w.postMessage({type: 'call', id: id, name: name, payload: payload});
     }) : Promise.resolve(window.bpCall(name, payload));
     return answer.then(function(out){
       P.calls.push({name: name, ms: performance.now() - t0});
