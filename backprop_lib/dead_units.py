@@ -25,7 +25,7 @@ from .batchnorm import BatchNormNetwork, unchanged_statistics
 from .data import two_moons, xor
 from .network import Network
 from .optimizers import SGD, Adam, Momentum
-from .search import _write, flatten
+from .search import flatten
 from .train import train
 
 DEAD_EPOCHS = 25  # the units that die, die early: 40 epochs gave the same fractions within
@@ -252,48 +252,57 @@ def paired_bias_counts(grid, biases, lrs, low=0.0, high=0.1) -> dict:
 # --------------------------------------------------------------------------- sharpness
 
 
-def largest_curvature(net, X, Y, iterations=30, h=1e-5, seed=0) -> float:
+def largest_curvature(net, X, Y, iterations=30, seed=0, hvp=None) -> float:
     """Chapter "Dead neurons": the largest eigenvalue of the Hessian of net's loss at its
-    parameters, by `iterations` steps of the Lanczos method on Hessian-vector products
-    (central differences of the exact gradient; search.hessian builds the whole matrix, too
-    costly for thousands of weights). Unlike power iteration, which finds the eigenvalue
-    largest in size and stalls between +lambda and -lambda, Lanczos gives the top of the
-    spectrum whatever its negative end. net is left unchanged."""
-    theta = flatten(net.params)
+    parameters, by `iterations` steps of the Lanczos method on exact Hessian-vector products
+    (hvp.hessian_vector_product: forward-over-reverse on the network's own backward pass,
+    with f'' = 0 for ReLU away from its kink; no P x P matrix is built). Unlike power
+    iteration, which finds the eigenvalue largest in size and stalls between +lambda and
+    -lambda, Lanczos gives the top of the spectrum whatever its negative end. net is left
+    unchanged.
 
-    def hvp(v):
-        grads = []
-        for t in (theta + h * v, theta - h * v):
-            _write(net, t)
-            g = net.gradients(X, Y)
-            grads.append(np.concatenate([g["d" + k].ravel() for k in net.params]))
-        return (grads[0] - grads[1]) / (2 * h)
+    Why exact: a ReLU network's gradient jumps where a pre-activation crosses 0, so central
+    differences of the gradient, (g(theta + h v) - g(theta - h v)) / 2h, report a curvature
+    of order jump / h whenever a perturbation of size h crosses a kink (seen: 260 for a
+    Hessian whose top eigenvalue is 54). hvp: a function v -> H v on the flat parameter
+    vector, to use instead (for tests)."""
+    theta = flatten(net.params)
+    if hvp is None:
+        from .hvp import hessian_vector_product
+
+        shapes = [(k, net.params[k].shape) for k in net.params]
+
+        def hvp(v):
+            tangent, i = {}, 0
+            for k, shape in shapes:
+                n = int(np.prod(shape))
+                tangent[k] = v[i:i + n].reshape(shape)
+                i += n
+            Hv = hessian_vector_product(net, X, Y, tangent)
+            return np.concatenate([Hv["d" + k].ravel() for k, _ in shapes])
 
     n = min(int(iterations), theta.size)
     Q = np.zeros((n, theta.size))
     alpha, beta = [], []
     q = np.random.default_rng(seed).standard_normal(theta.size)
     q /= np.linalg.norm(q)
-    try:
-        for k in range(n):
-            Q[k] = q
-            w = hvp(q)
-            alpha.append(float(q @ w))
-            w -= Q[:k + 1].T @ (Q[:k + 1] @ w)  # full reorthogonalization: no ghost copies
-            b = float(np.linalg.norm(w))
-            if k == n - 1 or b <= 1e-12 * max(1.0, abs(alpha[-1])):
-                break  # the Krylov space is exhausted: T's eigenvalues are H's
-            beta.append(b)
-            q = w / b
-    finally:
-        _write(net, theta)
+    for k in range(n):
+        Q[k] = q
+        w = hvp(q)
+        alpha.append(float(q @ w))
+        w -= Q[:k + 1].T @ (Q[:k + 1] @ w)  # full reorthogonalization: no ghost copies
+        b = float(np.linalg.norm(w))
+        if k == n - 1 or b <= 1e-12 * max(1.0, abs(alpha[-1])):
+            break  # the Krylov space is exhausted: T's eigenvalues are H's
+        beta.append(b)
+        q = w / b
     off = beta[:len(alpha) - 1]
     T = np.diag(alpha) + np.diag(off, 1) + np.diag(off, -1)
     return float(np.linalg.eigvalsh(T)[-1])
 
 
 @functools.lru_cache(maxsize=64)
-def sharpness(activation="relu", init="he", bias=0.0, seed=0, iterations=30, h=1e-5):
+def sharpness(activation="relu", init="he", bias=0.0, seed=0, iterations=30):
     """(Cached.) Chapter "Dead neurons": (largest_curvature, mean |output|) of the full-batch
     loss on two moons at the start of rectifier_net(activation, init, bias, seed). Plain
     gradient descent on a quadratic this curved overshoots above a learning rate of
@@ -301,7 +310,7 @@ def sharpness(activation="relu", init="he", bias=0.0, seed=0, iterations=30, h=1
     X, Y = moons()
     net = rectifier_net(activation, init, 1.0, bias, seed=seed)
     out = float(np.mean(np.abs(net.forward(X))))
-    return largest_curvature(net, X, Y, iterations, h, seed), out
+    return largest_curvature(net, X, Y, iterations, seed), out
 
 
 # --------------------------------------------------------------------------- coasting

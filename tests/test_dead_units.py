@@ -7,37 +7,100 @@ from backprop_lib import dead_units as du
 from backprop_lib import search
 
 
-class Quadratic:
-    """A stand-in network whose loss is w^T H w / 2: its Hessian is H exactly."""
-
-    def __init__(self, eigenvalues):
-        self.H = np.diag(np.asarray(eigenvalues, dtype=np.float64))
-        self.params = {"W": np.ones((len(eigenvalues), 1))}
-
-    def gradients(self, X, Y):
-        return {"dW": self.H @ self.params["W"]}
-
-
 @pytest.mark.parametrize("eigenvalues, top", [
     ((-5.0, 2.0, 1.0), 2.0),   # the negative end is larger in size: power iteration finds -5
     ((-3.0, 3.0, 1.0), 3.0),   # +lambda and -lambda: power iteration never settles
     ((4.0, -1.0, 0.5, 0.25), 4.0),
 ])
 def test_largest_curvature_is_the_top_of_the_spectrum(eigenvalues, top):
-    net = Quadratic(eigenvalues)
-    assert du.largest_curvature(net, None, None) == pytest.approx(top, rel=1e-9)
-    np.testing.assert_array_equal(net.params["W"], 1.0)  # left unchanged
+    H = np.diag(np.asarray(eigenvalues, dtype=np.float64))  # a quadratic's Hessian, exactly
+
+    class Params:
+        params = {"W": np.ones((len(eigenvalues), 1))}
+
+    assert du.largest_curvature(Params, None, None, hvp=lambda v: H @ v) == pytest.approx(top, rel=1e-9)
 
 
-@pytest.mark.parametrize("activation, bias, seed", [("relu", 0.1, 2), ("relu", 0.0, 0),
-                                                    ("elu", 0.0, 1)])
-def test_largest_curvature_equals_the_full_hessians_on_a_small_network(activation, bias, seed):
+def relu_hessian_closed_form(net, X, Y):
+    """The exact Hessian of the half squared error of a [n0, n, 1] ReLU network with an
+    identity output, in flatten order (W1, b1, W2, b2), written out by hand: with
+    f_i = W2 relu(W1 x_i + b1) + b2, r_i = f_i - y_i and J_i the gradient of f_i,
+    H = (1/m) sum_i J_i J_i^T + (1/m) sum_i r_i d2f_i, where relu'' = 0 away from 0 leaves in
+    d2f_i only the cross terms d2f / dW2_j dW1_jk = 1[z_ij > 0] x_ik and
+    d2f / dW2_j db1_j = 1[z_ij > 0]."""
+    W1, b1, W2, b2 = (net.params[k] for k in ("W1", "b1", "W2", "b2"))
+    n, n0 = W1.shape
+    m = X.shape[1]
+    P = n * n0 + n + n + 1
+    iW1 = lambda j, k: j * n0 + k  # noqa: E731 (row-major, as flatten)
+    ib1 = lambda j: n * n0 + j  # noqa: E731
+    iW2 = lambda j: n * n0 + n + j  # noqa: E731
+    H = np.zeros((P, P))
+    for i in range(m):
+        x = X[:, i]
+        z = W1 @ x + b1[:, 0]
+        on = (z > 0).astype(float)
+        r = float(W2[0] @ np.maximum(z, 0) + b2[0, 0] - Y[0, i])
+        J = np.zeros(P)
+        for j in range(n):
+            for k in range(n0):
+                J[iW1(j, k)] = W2[0, j] * on[j] * x[k]
+            J[ib1(j)] = W2[0, j] * on[j]
+            J[iW2(j)] = max(z[j], 0.0)
+        J[-1] = 1.0
+        H += np.outer(J, J)
+        for j in range(n):
+            for k in range(n0):
+                H[iW2(j), iW1(j, k)] += r * on[j] * x[k]
+                H[iW1(j, k), iW2(j)] += r * on[j] * x[k]
+            H[iW2(j), ib1(j)] += r * on[j]
+            H[ib1(j), iW2(j)] += r * on[j]
+    return H / m
+
+
+@pytest.mark.parametrize("bias, seed", [(0.1, 2), (0.0, 0), (-0.5, 5)])
+def test_largest_curvature_equals_a_closed_form_hessian(bias, seed):
     X, Y = du.moons()
-    net = du.rectifier_net(activation, "he", 1.0, bias, width=6, hidden=2, seed=seed)
+    net = du.rectifier_net("relu", "he", 1.0, bias, width=8, hidden=1, seed=seed)
     before = search.flatten(net.params)
+    exact = np.linalg.eigvalsh(relu_hessian_closed_form(net, X, Y))[-1]
+    assert du.largest_curvature(net, X, Y) == pytest.approx(exact, rel=1e-9)
+    np.testing.assert_array_equal(search.flatten(net.params), before)
+
+
+def test_largest_curvature_is_exact_next_to_a_kink_where_differences_are_not():
+    """Put one pre-activation 1e-7 from the kink: central differences of the gradient with
+    h = 1e-5 cross it and report a curvature far above the closed form's; the exact
+    Hessian-vector products do not."""
+    X, Y = du.moons()
+    net = du.rectifier_net("relu", "he", 1.0, 0.0, width=8, hidden=1, seed=1)
+    z = net.params["W1"] @ X + net.params["b1"]
+    net.params["b1"][3, 0] -= z[3, 17] - 1e-7  # unit 3 at example 17: z = 1e-7
+    exact = np.linalg.eigvalsh(relu_hessian_closed_form(net, X, Y))[-1]
+    assert du.largest_curvature(net, X, Y) == pytest.approx(exact, rel=1e-9)
+    theta = search.flatten(net.params)
+    e = np.zeros(theta.size)
+    e[8 * 2 + 3] = 1.0  # the direction of b1[3]: crosses the kink within h
+    h = 1e-5
+    grads = []
+    for t in (theta + h * e, theta - h * e):
+        search._write(net, t)
+        g = net.gradients(X, Y)
+        grads.append(np.concatenate([g["d" + k].ravel() for k in net.params]))
+    search._write(net, theta)
+    fd = (grads[0] - grads[1]) / (2 * h)
+    H = relu_hessian_closed_form(net, X, Y)
+    assert abs(fd @ e - H[8 * 2 + 3, 8 * 2 + 3]) > 10 * abs(H[8 * 2 + 3, 8 * 2 + 3])
+
+
+def test_largest_curvature_of_a_deep_elu_network_equals_its_hessian_columns():
+    """Deeper, and an activation with f'' != 0: the top of the spectrum against the full
+    Hessian built from central differences of the gradient (ELU is smooth, so differences are
+    accurate to h^2 there)."""
+    X, Y = du.moons()
+    net = du.rectifier_net("elu", "he", 1.0, 0.0, width=6, hidden=2, seed=1)
     exact = np.linalg.eigvalsh(search.hessian(net, X, Y))[-1]
     assert du.largest_curvature(net, X, Y) == pytest.approx(exact, rel=1e-6)
-    np.testing.assert_array_equal(search.flatten(net.params), before)
 
 
 def test_revived_and_per_layer_on_a_hand_made_record():
