@@ -19,7 +19,8 @@ def first_w(g=2 * W0, inside=True):
 def test_first_step_accepts_the_hand_computation():
     assert ex.FIRST_STEP["w0"] == W0
     assert ex.check_uncorrected_first_step(first_w()).ok
-    assert ex.check_uncorrected_first_step(float(f"{first_w():.5g}")).ok  # rtol 1e-4
+    assert ex.check_uncorrected_first_step(float(f"{first_w():.5g}")).ok
+    assert ex.check_uncorrected_first_step(float(f"{first_w():.6g}")).ok  # rtol 1e-4
 
 
 def test_first_step_depends_on_the_gradient_and_on_eps():
@@ -40,6 +41,11 @@ def test_first_step_unanswered_is_not_yet():
     (first_w(g=2.0), "not 1 or 2"),                        # the gradient at w = 1
     (first_w(g=W0), "2 w"),                           # g = w
     (first_w(inside=False), "eps outside"),
+    (W0 - 0.1 * 2e-3 / np.sqrt(4e-9 + 1e-8), "(1 - beta1) g, not g"),   # m = g
+    (W0 - 0.1 * 2e-4 / np.sqrt(4e-6 + 1e-8), "(1 - beta2) g^2, not g^2"),  # v = g^2
+    (W0 - 0.1 * 2e-3 / np.sqrt(4e-6 + 1e-8), "m = g and v = g^2"),   # both, eps inside
+    (first_w() - W0, "change of w"),                  # the step, not w after it
+    (float(f"{first_w():.4g}"), "four significant digits"),  # asked for five
     (0.5, "not right yet"),
     ("0.68", "number"),
 ])

@@ -64,6 +64,17 @@ def check_uncorrected_first_step(answer) -> Feedback:
                                  "w - lr m / sqrt(v + eps)."),
         (p["w0"] - p["lr"] * m1 / (v1 + p["eps"]),
          "the denominator is the square root of v + eps, not v + eps itself."),
+        (p["w0"] - p["lr"] * g / np.sqrt(v1 + p["eps"]),
+         "check m: it starts at zero, so after one step it is (1 - beta1) g, not g."),
+        (p["w0"] - p["lr"] * m1 / np.sqrt(g * g + p["eps"]),
+         "check v: it starts at zero, so after one step it is (1 - beta2) g^2, not g^2."),
+        (p["w0"] - p["lr"] * g / np.sqrt(g * g + p["eps"]),
+         "that is m = g and v = g^2, the values bias correction would restore; the "
+         "uncorrected m and v keep only (1 - beta) of the first gradient."),
+        (expected - p["w0"], "that is the change of w, the step itself; the question asks for w "
+                             "after the step, w0 plus that change."),
+        (float(f"{expected:.4g}"), "close, but rounded to four significant digits: give five "
+                                   "(the checker accepts a relative error of 1e-4)."),
     ]
     return check_scalar(answer, expected, name="w after one step", rtol=1e-4,
                         diagnoses=diagnoses,
