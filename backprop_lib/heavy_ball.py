@@ -112,6 +112,27 @@ def nesterov_rates(lr, beta, eigenvalues):
                      for lam in _eigenvalues(eigenvalues)])
 
 
+def nesterov_faster_window(beta=0.9, points=200_001):
+    """(lo, hi, limit) in units of lr * lambda (chapter "Optimizers"): Nesterov's rate on a
+    direction is below heavy ball's at the same lr and beta only for lo < lr lambda < hi;
+    `limit` = (2 + 2 beta) / (1 + 2 beta) is Nesterov's stability limit. Below lo both have
+    real roots and Nesterov's is a little slower; between hi and the limit its steep
+    direction is damped less than heavy ball's. Scanned on `points` values of lr lambda,
+    log-spaced from 1e-6 to the limit, with the roots in closed form."""
+    if not 0.0 < float(beta) < 1.0:
+        raise ValueError(f"beta must be in (0, 1), got {beta!r}")
+    limit = (2 + 2 * beta) / (1 + 2 * beta)
+    x = np.geomspace(1e-6, limit, int(points))[:-1]
+
+    def rate(b, c):  # the largest |r| of r^2 - b r + c
+        d = np.sqrt((b * b - 4 * c).astype(complex))
+        return np.maximum(np.abs((b + d) / 2), np.abs((b - d) / 2))
+
+    faster = (rate((1 + beta) * (1 - x), beta * (1 - x))
+              < rate(1 + beta - x, np.full_like(x, beta)))
+    return float(x[faster].min()), float(x[faster].max()), float(limit)
+
+
 def gd_zigzag_window(eigenvalue):
     """(1 / lambda, 2 / lambda): the learning rates at which gradient descent zigzags along
     a direction of curvature lambda and still converges (chapter "Optimizers"). There the
@@ -168,21 +189,26 @@ def tail_gap(run, tail=TAIL):
     return float(np.max(run.gaps[-window:]))
 
 
-def _surface(surface):
+def _surface(surface, scale=1.0):
     if surface == "quadratic":
-        return surfaces.quadratic(condition=20.0)
-    if surface == "rosenbrock":
-        return surfaces.rosenbrock()
-    raise ValueError(f"surface must be 'quadratic' or 'rosenbrock', got {surface!r}")
+        s = surfaces.quadratic(condition=20.0)
+    elif surface == "rosenbrock":
+        s = surfaces.rosenbrock()
+    else:
+        raise ValueError(f"surface must be 'quadratic' or 'rosenbrock', got {surface!r}")
+    return s if scale == 1.0 else surfaces.scaled(s, scale)
 
 
 @functools.lru_cache(maxsize=16)
 def tuned_gaps(surface="quadratic", steps=100, lrs=TUNE_GRID, beta=0.9, names=FOUR,
-               tail=TAIL):
+               tail=TAIL, scale=1.0):
     """{optimizer: array of tail_gap after `steps` steps, one per lr in `lrs`} (inf where the
     run diverged), on surface "quadratic" (condition 20) or "rosenbrock"
-    (chapter "Optimizers"). `names` may include "Nesterov"."""
-    s = _surface(surface)
+    (chapter "Optimizers"). `names` may include "Nesterov". `scale` multiplies f, and so
+    every gradient (the gaps too): the ablation that tells a step set by the gradient
+    (SGD's best rate moves by 1 / scale) from one set by the learning rate (RMSprop's and
+    Adam's stay)."""
+    s = _surface(surface, check_positive(scale, "scale"))
     out = {name: np.empty(len(lrs)) for name in names}
     for i, lr in enumerate(lrs):
         for name, opt in _optimizers(lr, beta, names).items():

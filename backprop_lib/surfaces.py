@@ -16,6 +16,7 @@ The surfaces:
 - `rosenbrock(a, b)`: f(x, y) = (a - x)^2 + b (y - x^2)^2, a curved, flat-bottomed valley
   with its minimum at (a, a^2).
 - `square()`: f(w) = w^2 in one dimension, the simplest test of a step rule.
+- `scaled(surface, factor)`: the same surface times a constant (every gradient scaled).
 
 `trajectory(optimizer, surface, w0, steps)` runs any backprop_lib optimizer on a surface
 through the same interface a network uses, opt.step({"w": w}, {"dw": g}), and records the
@@ -118,6 +119,18 @@ def square() -> Surface:
         return 2.0 * np.asarray(w, dtype=np.float64)
 
     return Surface("w^2", f, grad, np.zeros(1), np.ones(1), (-1.5, 1.5))
+
+
+def scaled(surface, factor) -> Surface:
+    """`surface` with f (and so every gradient) multiplied by `factor`: the same minimum,
+    start and extent. The ablation for "a step set by the gradient's size or by the learning
+    rate": gradient descent's best learning rate moves by 1 / factor, RMSprop's and Adam's
+    do not (up to eps)."""
+    if not isinstance(surface, Surface):
+        raise TypeError(f"surface must be a Surface, got {describe(surface)}")
+    c = check_positive(factor, "factor")
+    return Surface(f"{surface.name} times {c:g}", lambda w: c * surface.f(w),
+                   lambda w: c * surface.grad(w), surface.minimum, surface.start, surface.extent)
 
 
 SURFACES = {"quadratic": quadratic, "rosenbrock": rosenbrock, "square": square}

@@ -143,6 +143,45 @@ def test_nesterov_rates_match_runs():
     assert rates.max() < np.sqrt(0.9) and rates[0] > rates[1]
 
 
+def test_nesterov_damps_harder_only_away_from_its_limit():
+    """'Nesterov's rate on a direction is below heavy ball's only for alpha lambda from lo to
+    hi; between that and its own limit the steep direction is damped less; below lo ...
+    marginally slower', with the roots from np.roots (not the library's closed form), the
+    window edges agreeing with hb.nesterov_faster_window, and runs of both optimizers on the
+    steep axis of the valley (eigen-analysis aside) at a rate inside the band."""
+    from backprop_lib.optimizers import Nesterov
+    lo, hi, limit = hb.nesterov_faster_window(0.9)
+    assert limit == pytest.approx(1.9 * 2 / 2.8) and 0 < lo < 0.01 and 1.3 < hi < limit
+
+    def rates(x):
+        nag = max(abs(np.roots([1, -1.9 * (1 - x), 0.9 * (1 - x)])))
+        heavy = max(abs(np.roots([1, -(1.9 - x), 0.9])))
+        return nag, heavy
+
+    for x in (lo * 0.9, (hi + limit) / 2, limit * 0.999):
+        nag, heavy = rates(x)
+        assert nag > heavy, x
+    for x in (lo * 1.1, 0.1, 1.0, hi * 0.999):
+        nag, heavy = rates(x)
+        assert nag < heavy, x
+    lr = (hi + limit) / 2 / KAPPA  # the steep axis in the band just below the limit
+    nag_path = surfaces.trajectory(Nesterov(lr, 0.9), surfaces.quadratic(KAPPA), steps=400).path
+    hb_path = surfaces.trajectory(Momentum(lr, 0.9), surfaces.quadratic(KAPPA), steps=400).path
+    nag_rate = hb.envelope_rate(nag_path[:, 1:], 200, 400)
+    assert nag_rate > hb.envelope_rate(hb_path[:, 1:], 200, 400) + 0.02
+    assert nag_rate < 1  # still stable
+
+
+def test_nesterov_obeys_its_recurrence():
+    """The derivation's recurrence
+    w_t = (1 + beta)(1 - alpha lambda) w_{t-1} - beta (1 - alpha lambda) w_{t-2}."""
+    from backprop_lib.optimizers import Nesterov
+    lr, beta = 0.05, 0.9
+    path = surfaces.trajectory(Nesterov(lr, beta), surfaces.quadratic(KAPPA), steps=60).path
+    want = (1 + beta) * (1 - lr * LAM) * path[1:-1] - beta * (1 - lr * LAM) * path[:-2]
+    assert np.abs(want - path[2:]).max() < 1e-12
+
+
 def test_uncorrected_adam_is_too_long_for_hundreds_of_steps_and_eps_hat_fades_by_3000():
     """Cells on the bias correction and on Keras's epsilon hat: the phrases once typed."""
     steps = fo.constant_gradient_steps([100, 200, 500], bias_correction=False, eps_inside=True)
