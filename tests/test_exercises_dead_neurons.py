@@ -22,6 +22,33 @@ def test_dead_mask():
     assert "axis=1" in ex.check_dead_mask(lambda Z: np.all(Z <= 0, axis=0)).message
 
 
+def test_dead_mask_refuses_every_stand_in_for_every_example():
+    """Review 3, C-1: "below zero on average", on the whole, at the median, or on one example
+    is not dead; each is refused and named."""
+    for wrong, word in [(lambda Z: Z.mean(axis=1) <= 0, "average"),
+                        (lambda Z: Z.sum(axis=1) <= 0, "total"),
+                        (lambda Z: np.median(Z, axis=1) <= 0, "median"),
+                        (lambda Z: Z[:, 0] <= 0, "first example"),
+                        (lambda Z: Z[:, -1] <= 0, "last example"),
+                        (lambda Z: Z.mean(axis=1) < 0, "dead_mask")]:
+        fb = ex.check_dead_mask(wrong)
+        assert not fb.ok and word in fb.message, fb.message
+    for right in (lambda Z: np.all(Z <= 0, axis=1), lambda Z: np.max(Z, axis=1) <= 0,
+                  lambda Z: np.maximum(Z, 0).sum(axis=1) == 0,
+                  lambda Z: np.all(Z <= 0, axis=1).astype(int),
+                  lambda Z: list(np.all(Z <= 0, axis=1))):
+        assert ex.check_dead_mask(right).ok
+    # each stand-in differs from the definition on some input, and from every other stand-in
+    ref = [ex._mask_reference(*a) for a in ex.MASK_INPUTS]
+    wrongs = [ex._mask_any, ex._mask_strict, ex._mask_mean, ex._mask_median, ex._mask_first,
+              ex._mask_last]
+    outs = [[w(*a) for a in ex.MASK_INPUTS] for w in wrongs]
+    for i, o in enumerate(outs):
+        assert any(not np.array_equal(x, r) for x, r in zip(o, ref, strict=True))
+        for o2 in outs[i + 1:]:
+            assert any(not np.array_equal(x, y) for x, y in zip(o, o2, strict=True))
+
+
 def test_lr_prediction():
     low, high = ex.lr_experiment()
     assert np.nanmean(high) > np.nanmean(low) and ex.lr_verdict()[0] == "more"

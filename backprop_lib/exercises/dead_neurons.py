@@ -64,12 +64,37 @@ def _mask_wrong_axis(Z):
     return np.all(Z <= 0, axis=0)
 
 
-# Neither matrix is square, so a mask over the wrong axis has the wrong length; the second
-# is wide (more examples than units), so a transposed Z cannot pass by accident either.
+# No matrix is square, so a mask over the wrong axis has the wrong length (and a transposed
+# Z cannot pass by accident either). The third holds the rows that tell "<= 0 on every
+# example" from its likely stand-ins: alive rows whose mean, sum and median are <= 0, whose
+# first or last entry is <= 0 (and the reverse), a row whose median is <= 0 but mean > 0 and
+# one the other way round; and a dead row with a 0 in it.
 MASK_INPUTS = [
     (np.array([[1.0, -2.0, 0.5, 2.0], [-1.0, -3.0, 0.0, -1.0], [-0.5, -0.1, -2.0, -1.0]]),),
     (np.array([[0.0, -1.0], [2.0, 3.0], [-4.0, -4.0], [0.0, 0.0], [-1.0, -2.0]]),),
+    (np.array([[-1.0, -2.0, 0.5, -3.0, -1.0],     # alive: one example > 0, all else <= 0
+               [0.5, -1.0, -1.0, -1.0, -1.0],     # alive only on the first example
+               [-1.0, -1.0, -1.0, -1.0, 0.5],     # alive only on the last example
+               [-1.0, -1.0, -1.0, 10.0, 10.0],    # median <= 0, mean > 0: alive
+               [1.0, 1.0, 1.0, -10.0, -10.0],     # median > 0, mean <= 0: alive
+               [-1.0, 0.0, -2.0, -0.5, -1.0]]),),  # dead (a 0 counts as dead)
 ]
+
+
+def _mask_mean(Z):
+    return np.mean(Z, axis=1) <= 0  # also what Z.sum(axis=1) <= 0 gives: the same sign
+
+
+def _mask_median(Z):
+    return np.median(Z, axis=1) <= 0
+
+
+def _mask_first(Z):
+    return Z[:, 0] <= 0
+
+
+def _mask_last(Z):
+    return Z[:, -1] <= 0
 
 
 def check_dead_mask(fn):
@@ -79,6 +104,15 @@ def check_dead_mask(fn):
         (_mask_strict, "Z = 0 counts as dead: relu'(0) = 0, so no gradient passes there either."),
         (_mask_wrong_axis, "you reduced over the units (axis 0): a unit is a row of Z, so "
                            "look along each row, over the examples: axis=1."),
+        (_mask_mean, "you tested the unit's average (or total) over the examples: a unit that is "
+                     "below zero on average but above zero on even one example still passes a "
+                     "gradient there. Dead means <= 0 on EVERY example: np.all(Z <= 0, axis=1)."),
+        (_mask_median, "you tested the median: a unit above zero on fewer than half the examples "
+                       "is still alive on those. Dead means <= 0 on EVERY example."),
+        (_mask_first, "you looked at the first example only: a unit <= 0 there can be above zero "
+                      "on another example. Test every column: np.all(Z <= 0, axis=1)."),
+        (_mask_last, "you looked at the last example only: a unit <= 0 there can be above zero "
+                     "on another example. Test every column: np.all(Z <= 0, axis=1)."),
     ])
 
 
