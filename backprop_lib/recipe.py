@@ -195,12 +195,48 @@ def search_comparison(seed=0, budget=SEARCH_BUDGET):
     in the first round's wide ranges (the same 2 x budget trials, no narrowing);
     and the number of distinct learning rates each first round tried.
     """
+    runs = _searches(seed, budget)
+    out = {key: min(t[2] for t in trials) for key, trials in runs.items()}
+    return {**out, "grid_lrs": len({t[0] for t in runs["grid"]}),
+            "random_lrs": len({t[0] for t in runs["random"]})}
+
+
+def _searches(seed, budget):
+    """The trials of each search of `search_comparison`: a dict key -> list of trials."""
     grid, rand = grid_search(seed, budget), random_search(seed, budget)
     centred = grid_search(seed, budget, placement="centred")
     lr_range, scale_range = refine(rand)
     fine = random_search(seed, budget, lr_range, scale_range, draws=2000)
     more = random_search(seed, budget, draws=2000)
-    best = lambda trials: min(t[2] for t in trials)  # noqa: E731
-    return {"grid": best(grid), "centred": best(centred), "random": best(rand),
-            "fine": best(rand + fine), "more": best(rand + more),
-            "grid_lrs": len({t[0] for t in grid}), "random_lrs": len({t[0] for t in rand})}
+    return {"grid": grid, "centred": centred, "random": rand, "fine": rand + fine,
+            "more": rand + more}
+
+
+SEARCH_TEST_SIZE = 2000  # fresh points on which each search's chosen trial is scored, once
+SEARCH_TEST_SEED = 99  # the test points' seed (the training and validation points' is 3)
+
+
+@functools.lru_cache(maxsize=1)
+def search_test_data():
+    """SEARCH_TEST_SIZE fresh moons (same noise), standardized with the training statistics:
+    the test set no search saw."""
+    X, Y = data.two_moons(400, noise=0.2, seed=3)
+    s = Standardizer().fit(X[:, :200])
+    Xt, Yt = data.two_moons(SEARCH_TEST_SIZE, noise=0.2, seed=SEARCH_TEST_SEED)
+    return s.transform(Xt), Yt
+
+
+def search_test_losses(seed=0, budget=SEARCH_BUDGET):
+    """The test loss (on `search_test_data`) of the trial each search of `search_comparison`
+    chose by its validation loss, retrained as it was: a dict with the same five keys."""
+    Xt, Yt = search_test_data()
+    X, Y, _, _ = search_data()
+    out = {}
+    for key, trials in _searches(seed, budget).items():
+        lr, scale, _ = min(trials, key=lambda t: t[2])
+        net = Network([2, 16, 16, 1], ["tanh", "tanh", "sigmoid"], "bce", init="xavier",
+                      init_scale=round(scale, 12), seed=seed)
+        h = train(net, X, Y, optimizers.SGD(round(lr, 12)), epochs=SEARCH_EPOCHS,
+                  on_divergence="ignore")
+        out[key] = math.inf if h.diverged else float(net.loss(Xt, Yt))
+    return out

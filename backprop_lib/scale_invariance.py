@@ -22,7 +22,7 @@ import numpy as np
 from ._checks import check_int, check_positive
 from .batchnorm import BatchNormNetwork
 
-__all__ = ["ScaledLayer", "norm_growth", "scale_layer"]
+__all__ = ["LargeRateRun", "ScaledLayer", "large_rate_run", "norm_growth", "scale_layer"]
 
 
 @dataclass(frozen=True)
@@ -78,3 +78,40 @@ def norm_growth(net, X, Y, lr, steps, layer=1):
                 w -= lr * grads["d" + name]
     norms.append(float(np.linalg.norm(net.params[f"W{layer}"])))
     return np.array(norms), np.array(ratios)
+
+
+@dataclass(frozen=True)
+class LargeRateRun:
+    """What full-batch SGD at one learning rate did to a batch-normalized network."""
+
+    ratios: np.ndarray  # lr ||dW{layer}|| / ||W{layer}|| of each step
+    zero_from: int | None  # the step from which ||dW{layer}|| is exactly 0 to the end, or None
+    dead_layers: tuple  # hidden layers (1 to L-1) with no unit above 0 for any example, at the end
+    loss: float  # training loss at the end (training mode, batch statistics)
+    accuracy: float  # training accuracy at the end (inference mode, running statistics)
+
+
+def large_rate_run(net, X, Y, lr, steps, layer=1):
+    """Train `net` (a copy) as `norm_growth` does; return a LargeRateRun: whether and from
+    which step the layer's gradient is exactly zero, and which hidden layers are dead at the end
+    (a layer none of whose ReLUs is on for any example passes no gradient to the layers
+    below it: the dead units of chapter "Vanishing and exploding gradients")."""
+    steps = check_int(steps, "steps", low=1)
+    lr = check_positive(lr, "lr")
+    net = net.copy()
+    ratios = []
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            grads = net.gradients(X, Y)
+            ratios.append(lr * float(np.linalg.norm(grads[f"dW{layer}"]))
+                          / float(np.linalg.norm(net.params[f"W{layer}"])))
+            for name, w in net.params.items():
+                w -= lr * grads["d" + name]
+        loss = float(net.loss(X, Y))
+        net.forward(X)
+        dead = tuple(l for l in range(1, net.L) if not (net.cache["A"][l] > 0).any())
+        accuracy = float(((net.predict(X) > 0.5) == (Y > 0.5)).mean())
+    ratios = np.array(ratios)
+    nonzero = np.flatnonzero(ratios != 0)
+    zero_from = None if ratios[-1] != 0 else (int(nonzero[-1]) + 1 if nonzero.size else 0)
+    return LargeRateRun(ratios, zero_from, dead, loss, accuracy)

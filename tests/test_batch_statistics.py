@@ -60,3 +60,17 @@ def test_scale_invariance():
         si.scale_layer(bp.Network([2, 3, 1]), X, Y)
     with pytest.raises(ValueError, match="hidden layer"):
         si.scale_layer(net, X, Y, layer=3)
+
+
+def test_large_rate_run_reports_a_dead_layer_and_a_zero_gradient():
+    X, Y = bp.data.two_moons(40, seed=0)
+    net = BatchNormNetwork([2, 8, 8, 1], ["relu", "relu", "sigmoid"], "bce", init="he", seed=0)
+    calm = si.large_rate_run(net, X, Y, 0.1, 10, layer=1)
+    assert calm.zero_from is None and calm.dead_layers == () and len(calm.ratios) == 10
+    np.testing.assert_allclose(calm.ratios, si.norm_growth(net, X, Y, 0.1, 10, layer=1)[1])
+    assert 0 <= calm.accuracy <= 1 and np.isfinite(calm.loss)
+    # kill the last hidden layer: beta2 far below zero switches every ReLU off
+    dead = net.copy()
+    dead.params["beta2"][:] = -100.0
+    run = si.large_rate_run(dead, X, Y, 0.1, 5, layer=1)
+    assert run.zero_from == 0 and run.dead_layers == (2,) and (run.ratios == 0).all()

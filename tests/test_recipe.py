@@ -41,3 +41,13 @@ def test_search_helpers():
     best = min(rand, key=lambda t: t[2])[0]
     assert lo == pytest.approx(best / 3) and hi == pytest.approx(best * 3)
     assert rc.steps_to_overfit(0, max_steps=5) is None
+
+
+def test_search_test_losses_score_each_chosen_trial_on_fresh_points():
+    out = rc.search_test_losses(seed=0)
+    assert set(out) == {"grid", "centred", "random", "more", "fine"}
+    assert all(0 < v < 1 for v in out.values())
+    Xt, Yt = rc.search_test_data()
+    assert Xt.shape == (2, rc.SEARCH_TEST_SIZE) and Yt.shape == (1, rc.SEARCH_TEST_SIZE)
+    X, _, Xv, _ = rc.search_data()
+    assert not np.isin(Xt[0], X[0]).any() and not np.isin(Xt[0], Xv[0]).any()

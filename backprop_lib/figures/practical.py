@@ -659,6 +659,59 @@ def train_bn_pair(lr, init, epochs=BN_EPOCHS, seed=0, nudge=0):
     return out
 
 
+SCALE_LAYER = 2  # the layer whose scale invariance the chapter measures
+SCALE_LRS = (0.1, 10.0)  # the figure's rate and its largest
+
+
+@dataclass(frozen=True)
+class ScaleStory:
+    """Scale invariance of layer SCALE_LAYER over seeds (arrays indexed like `seeds`)."""
+
+    seeds: tuple
+    small_norm0: np.ndarray  # ||W2|| of the "small" initialization
+    small_norm_end: np.ndarray  # after BN_EPOCHS steps at lr 0.1
+    small_ratio0: np.ndarray  # first step's update/weight ratio at lr 0.1
+    small_ratio_end: np.ndarray  # last step's
+    he_ratio0: np.ndarray  # first step's with He's weights
+    small_cos0: np.ndarray  # cos(W2, dW2) at the small init
+    growth_vs_identity: np.ndarray  # first step's growth of ||W2||^2 / lr^2 ||dW2||^2
+    var_over_eps: np.ndarray  # median over units of layer 2's batch variance, in units of eps
+    large: dict  # seed -> tuple over nudges of scale_invariance.LargeRateRun at lr 10
+
+
+@functools.lru_cache(maxsize=4)
+def scale_story(seeds=SWEEP_SEEDS, nudges=NUDGES):
+    """The numbers of the chapter's scale-invariance paragraph, over seeds (and, at the large
+    rate, over nudged copies: which seeds' layers die is checked against the 12th digit)."""
+    from .. import scale_invariance as si
+
+    X, Y = standard_moons()
+    acts = ["relu"] * (len(BN_LAYERS) - 2) + ["sigmoid"]
+    lo, hi = SCALE_LRS
+    cols = collections.defaultdict(list)
+    large = {}
+    for seed in seeds:
+        small = BatchNormNetwork(BN_LAYERS, acts, "bce", init="small", seed=seed)
+        he = BatchNormNetwork(BN_LAYERS, acts, "bce", init="he", seed=seed)
+        norms, ratios = si.norm_growth(small, X, Y, lo, BN_EPOCHS, layer=SCALE_LAYER)
+        cols["small_norm0"].append(norms[0])
+        cols["small_norm_end"].append(norms[-1])
+        cols["small_ratio0"].append(ratios[0])
+        cols["small_ratio_end"].append(ratios[-1])
+        cols["he_ratio0"].append(si.norm_growth(he, X, Y, lo, 1, layer=SCALE_LAYER)[1][0])
+        cols["small_cos0"].append(si.scale_layer(small, X, Y, SCALE_LAYER, (1.0,), lo)[0].cosine)
+        cols["growth_vs_identity"].append((norms[1] ** 2 - norms[0] ** 2)
+                                          / (norms[0] * ratios[0]) ** 2)
+        small.forward(X)
+        var = small.cache["Zlin"][SCALE_LAYER].var(axis=1)
+        cols["var_over_eps"].append(float(np.median(var)) / small.eps)
+        large[seed] = tuple(
+            si.large_rate_run(_nudge(BatchNormNetwork(BN_LAYERS, acts, "bce", init="small",
+                                                      seed=seed), k),
+                              X, Y, hi, BN_EPOCHS, layer=SCALE_LAYER) for k in nudges)
+    return ScaleStory(tuple(seeds), **{k: np.array(v) for k, v in cols.items()}, large=large)
+
+
 @dataclass(frozen=True)
 class BNFrame:
     lr: float
