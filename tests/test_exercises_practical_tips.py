@@ -174,3 +174,20 @@ def test_new_checkers_answer_in_the_page():
 
     for check in (ex.check_torch_momentum, ex.check_initial_loss, ex.check_ratio_factor):
         assert spec(check)["kind"] == "number"
+
+
+def test_sign_flips_and_axis_0_get_their_own_diagnoses():  # review m9
+    from backprop_lib.exercises import practical_tips as _ex
+    from backprop_lib.preprocessing import Standardizer as _S
+
+    right = _S().fit(_ex.X_TRAIN).transform(_ex.X_NEW)
+    assert "subtract the training mean" in _ex.check_standardized(-right).message
+    assert "never negative" in _ex.check_initial_loss(-np.log(_ex.N_CLASSES)).message
+    assert "positive" in _ex.check_ratio_factor(-1 / _ex.W_FACTOR ** 2).message
+
+    def axis0(d, Z, g):
+        mu, v = Z.mean(axis=0, keepdims=True), Z.var(axis=0, keepdims=True) + 1e-5
+        dZhat, Zhat = g * d, (Z - mu) / np.sqrt(v)
+        return (dZhat - dZhat.mean(axis=0, keepdims=True)
+                - Zhat * (dZhat * Zhat).mean(axis=0, keepdims=True)) / np.sqrt(v)
+    assert "axis 0" in _ex.check_bn_input_grad(axis0).message

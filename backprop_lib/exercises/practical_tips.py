@@ -56,6 +56,8 @@ def check_standardized(answer):
          "the mean is not subtracted: first centre, then divide."),
         ((X_NEW - mean) / X_TRAIN.var(axis=1, keepdims=True),
          "you divided by the variance; divide by the standard deviation, its square root."),
+        (-expected, "the sign is flipped: subtract the training mean from the example, "
+                    "(x - mean) / std, not the other way round."),
     ]
     return check_array(answer, expected, name="the standardized example", rtol=1e-3,
                        diagnoses=diagnoses)
@@ -143,6 +145,18 @@ def check_bn_input_grad(fn):
     def no_eps(d, Z, g):
         return bn_input_grad_reference(d, Z, g, eps=1e-300)
 
+    def axis0(d, Z, g):  # the statistics over the units of an example (layer norm's axis)
+        mu, v = Z.mean(axis=0, keepdims=True), Z.var(axis=0, keepdims=True) + 1e-5
+        dZhat, Zhat = g * d, (Z - mu) / np.sqrt(v)
+        return (dZhat - dZhat.mean(axis=0, keepdims=True)
+                - Zhat * (dZhat * Zhat).mean(axis=0, keepdims=True)) / np.sqrt(v)
+
+    def variance_sign(d, Z, g):  # the term through the variance added instead of subtracted
+        v = Z.var(axis=1, keepdims=True) + 1e-5
+        dZhat, Zhat = g * d, (Z - Z.mean(axis=1, keepdims=True)) / np.sqrt(v)
+        return (dZhat - dZhat.mean(axis=1, keepdims=True)
+                + Zhat * (dZhat * Zhat).mean(axis=1, keepdims=True)) / np.sqrt(v)
+
     diagnoses = [
         (frozen_stats, "you treated the batch mean and variance as constants; they depend on "
                        "every Z in the batch, which adds the two mean terms over the examples."),
@@ -153,6 +167,11 @@ def check_bn_input_grad(fn):
                "paths through mu and sigma^2 each carry a factor 1/m."),
         (unbiased, "you used the unbiased variance (dividing by m - 1); batch normalization "
                    "normalizes with the biased one, the mean of D^2 over the m examples."),
+        (axis0, "you took the mean and variance over axis 0, the units of one example (layer "
+                "normalization's axis); batch normalization averages each unit over the "
+                "examples, axis 1."),
+        (variance_sign, "the term through the variance has the wrong sign: it is "
+                        "- Zhat * mean(dZhat * Zhat), subtracted like the mean term."),
         (no_eps, "epsilon is missing: the forward pass divides by sqrt(sigma^2 + eps) with "
                  "eps = 1e-5, so the backward pass must too."),
     ]
@@ -313,6 +332,9 @@ def check_initial_loss(answer):
         (_measured_initial_loss(), "that is a measured loss, the solution's network's; the "
                                    "expected one is ln C exactly (every class at 1/C), and a "
                                    "real network sits within about a tenth of it."),
+        (-expected_initial_loss("softmax_ce", C),
+         "a cross-entropy is never negative: it is -ln of the true class's probability, "
+         "-ln(1/C) = ln C."),
     ]
     return check_scalar(answer, expected_initial_loss("softmax_ce", C), name="the loss",
                         rtol=5e-3, diagnoses=diagnoses,
@@ -336,6 +358,8 @@ def check_ratio_factor(answer):
         (c * c, "the ratio shrinks: the gradient falls by c and the norm grows by c."),
         (1 / c ** 3, "one power of c too many: the gradient falls by c and the norm grows by "
                      "c, so the ratio falls by c^2."),
+        (-1 / c ** 2, "a ratio of two norms is positive: the factor is 1/c^2, a fall, not a "
+                      "change of sign."),
     ]
     return check_scalar(answer, 1 / c ** 2, name="the factor", rtol=1e-3, diagnoses=diagnoses,
                         praise="1/c^2: the gradient shrinks by c and the weights grow by c, "
