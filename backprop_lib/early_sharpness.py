@@ -6,7 +6,7 @@ alpha lambda_max / 2 > 1. A network's loss is no quadratic: its curvature change
 trains. `first_steps` replays the first mini-batch steps of dead_units.dead_run (the same
 network, batches and divergence rule, because it runs the same `train`) and measures,
 after the chosen steps, lambda_max of the full-batch loss (dead_units.largest_curvature,
-Lanczos on Hessian-vector products) and the fraction of dead hidden units. At the rates
+Lanczos on exact Hessian-vector products) and the fraction of dead hidden units. At the rates
 where alpha lambda_max / 2 starts above 1, the first steps throw the network to a flatter
 region, lambda_max falls below 2 / alpha within the first epoch, and at the larger rate
 many units die in that same epoch (the "catapult" of Lewkowycz et al. 2020; Cohen et al.
@@ -47,7 +47,7 @@ class _MeasuringSGD(SGD):
         if self.t in self.at:
             X, Y = moons()
             self.records[self.t] = (largest_curvature(self.net, X, Y),
-                                    below_zero_fraction(self.net, X))
+                                    below_zero_fraction(self.net, X), self.net.loss(X, Y))
 
 
 @dataclass
@@ -56,6 +56,7 @@ class FirstSteps:
     lam: np.ndarray  # lambda_max after each (NaN after a divergence)
     dead: np.ndarray  # dead fraction after each (NaN after a divergence)
     diverged: bool
+    loss: np.ndarray  # the full-batch loss after each (NaN after a divergence)
 
 
 @functools.lru_cache(maxsize=128)
@@ -67,15 +68,21 @@ def first_steps(lr, bias=0.0, seed=0, steps=STEPS) -> FirstSteps:
     net = rectifier_net(bias=bias, seed=seed)
     later = [s for s in steps if s > 0]
     opt = _MeasuringSGD(lr, net, later)
-    start = (largest_curvature(net, X, Y), below_zero_fraction(net, X))
+    start = (largest_curvature(net, X, Y), below_zero_fraction(net, X), net.loss(X, Y))
     epochs = -(-max(later) * BATCH // X.shape[1]) if later else 0
     h = train(net, X, Y, opt, epochs=epochs, batch_size=BATCH, seed=seed,
               on_divergence="ignore") if epochs else None
     rec = {0: start, **opt.records}
-    nan = (np.nan, np.nan)
-    lam = np.array([rec.get(s, nan)[0] for s in steps])
-    dead = np.array([rec.get(s, nan)[1] for s in steps])
-    return FirstSteps(tuple(steps), lam, dead, bool(h is not None and h.diverged))
+    nan = (np.nan, np.nan, np.nan)
+    lam, dead, loss = (np.array([rec.get(s, nan)[i] for s in steps]) for i in range(3))
+    return FirstSteps(tuple(steps), lam, dead, bool(h is not None and h.diverged), loss)
+
+
+def loss_over_seeds(lr, bias=0.0, seeds=SEEDS, steps=STEPS) -> dict:
+    """{step: Spread of the full-batch loss after it} over seeds (the catapult's spike: the
+    loss rises over the first steps before it falls)."""
+    runs = [first_steps(lr, bias, s, steps) for s in seeds]
+    return {st: spread([r.loss[i] for r in runs]) for i, st in enumerate(steps)}
 
 
 def ratio_at_start(lr, bias=0.0, seeds=SEEDS):

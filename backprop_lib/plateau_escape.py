@@ -21,6 +21,7 @@ counts it. `optimizer_reach` tries momentum and Adam on the same plateau.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,6 +34,12 @@ CAP = 200_000  # epochs after which a lane counts as not escaped
 SCALES = (0.05, 0.07, 0.1)  # the chapter's table: escapes within about 2 x 10^4 epochs
 LONG_SEED = 2  # the seed the chapter runs from its own 0.01 start (about 5 x 10^4 epochs)
 ADAM_LR = 0.03  # Adam on the plateau (its steps are about lr per weight)
+ADAM_EPOCHS = 2000  # long enough for every Adam run to settle
+ADAM_SCALES = (SMALL_SCALE, SMALL_SCALE / 10)  # Adam from the 0.01 start and ten times smaller
+LEAVE = 0.6  # a loss below this has left the ln 2 = 0.693 plateau
+MOMENTUM_LRS = (0.1, 0.3, 1.0)  # momentum on the plateau: effective rates 1, 3 and 10
+BIAS_LRS = (1.0, 2.0)  # the hidden-bias-1 ablation at rates below its output layer's limit
+BIAS_SCALES = (0.005, 0.01, 0.02, 0.04)
 
 
 def _start(seed, scale, hidden_bias):
@@ -114,3 +121,52 @@ def one_unit_infimum() -> float:
     separates one corner: output 0 on (0, 0) and 2/3 on the other three, of which two are 1
     and one is 0: (2 ln(3/2) + ln 3) / 4 (an infimum: the output 0 needs infinite weights)."""
     return float((2 * np.log(1.5) + np.log(3)) / 4)
+
+
+def output_curvature(hidden_bias=0.0, seed=0) -> float:
+    """The largest eigenvalue of the Hessian of the XOR loss in the output layer's (W2, b2)
+    block at the start of escape_epochs's lane (seed, SMALL_SCALE, ., hidden_bias): for binary
+    cross-entropy from the logits it is (1/m) sum_i p_i (1 - p_i) [a_i; 1][a_i; 1]^T, a_i the
+    hidden outputs, p_i the output. With W1 near 0, a_i is about sigma(b) for every unit, so
+    the value is about sigma'(0) (1 + n sigma(b)^2): 0.5 at b = 0, 0.784 at b = 1. Gradient
+    descent on that block alone is unstable above 2 / this (4 and 2.55)."""
+    X, _ = xor()
+    W1, b1, W2, b2 = _start(seed, SMALL_SCALE, hidden_bias)
+    A1 = 1 / (1 + np.exp(-(W1 @ X + b1)))
+    p = 1 / (1 + np.exp(-(W2 @ A1 + b2)))[0]
+    F = np.vstack([A1, np.ones((1, X.shape[1]))])  # (n + 1, m)
+    H = (F * (p * (1 - p))) @ F.T / X.shape[1]
+    return float(np.linalg.eigvalsh(H)[-1])
+
+
+@dataclass
+class AdamPlateau:
+    leave: int | None  # first epoch with loss below LEAVE (off the ln 2 plateau)
+    reach: int | None  # first epoch with loss below THRESHOLD
+    final: float  # the loss after the last epoch
+    second: float  # second over first singular value of the units' weighted, centred outputs:
+    #                near 0, the hidden units act as one unit
+
+
+@functools.lru_cache(maxsize=8)
+def adam_on_plateau(scale=SMALL_SCALE, lr=ADAM_LR, seeds=PLATEAU_SEEDS,
+                    epochs=ADAM_EPOCHS) -> tuple:
+    """(Cached.) Adam (the library's defaults, beta1 BETA) on XOR from xor_net("small") at
+    weight scale `scale`, full batch: one AdamPlateau per seed. `second` is read from the
+    matrix whose row j is W2_j (a1_j - its mean over the examples), hidden unit j's share of
+    the output logit: rank 1 (second = 0) when every unit's share is a multiple of one
+    pattern, as for identical units."""
+    X, Y = xor()
+    out = []
+    for s in seeds:
+        net = xor_net("small", scale / SMALL_SCALE, s)
+        h = train(net, X, Y, Adam(lr, beta1=BETA), epochs=epochs, on_divergence="ignore")
+        net.forward(X)
+        A1 = net.cache["A"][1]
+        sv = np.linalg.svd(net.params["W2"].T * (A1 - A1.mean(axis=1, keepdims=True)),
+                           compute_uv=False)
+        leave, reach = (np.nonzero(h.loss < t)[0] for t in (LEAVE, THRESHOLD))
+        out.append(AdamPlateau(int(leave[0]) if leave.size else None,
+                               int(reach[0]) if reach.size else None,
+                               float(net.loss(X, Y)), float(sv[1] / sv[0])))
+    return tuple(out)

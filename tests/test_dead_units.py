@@ -18,7 +18,8 @@ def test_largest_curvature_is_the_top_of_the_spectrum(eigenvalues, top):
     class Params:
         params = {"W": np.ones((len(eigenvalues), 1))}
 
-    assert du.largest_curvature(Params, None, None, hvp=lambda v: H @ v) == pytest.approx(top, rel=1e-9)
+    got = du.largest_curvature(Params, None, None, hvp=lambda v: H @ v)
+    assert got == pytest.approx(top, rel=1e-9)
 
 
 def relu_hessian_closed_form(net, X, Y):

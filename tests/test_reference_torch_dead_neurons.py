@@ -78,7 +78,7 @@ def test_largest_curvature_matches_torch_exact_hessian(bias, seed):
 
     def loss(theta):
         P, i = {}, 0
-        for k, shape, n in zip(names, shapes, sizes):
+        for k, shape, n in zip(names, shapes, sizes, strict=True):
             P[k] = theta[i:i + n].reshape(shape)
             i += n
         A = Xt

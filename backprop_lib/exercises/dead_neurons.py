@@ -116,6 +116,8 @@ def check_dead_mask(fn):
     ])
 
 
+RTOL = 1e-3  # the relative tolerance of exercises 4 and 5
+
 #: Exercise 5: the length of a unit's last update before it died, and momentum's beta.
 COAST_LAST_STEP = 0.002
 COAST_BETA = dead_units.BETA
@@ -165,7 +167,7 @@ def check_coast_distance(answer):
     """answer: the total distance a dead unit's weights travel under momentum (beta
     COAST_BETA) after its last live step of length COAST_LAST_STEP."""
     s, beta = COAST_LAST_STEP, COAST_BETA
-    return check_scalar(answer, s * beta / (1 - beta), name="your distance", rtol=1e-3,
+    return check_scalar(answer, s * beta / (1 - beta), name="your distance", rtol=RTOL,
                         diagnoses=[
         (0.0, "that is plain SGD: a zero gradient stops it at once, but momentum's velocity "
               "is not zero when the gradient becomes zero."),
@@ -191,7 +193,7 @@ def check_plateau_loss(answer):
     classes probability 1/K on every example, to three decimal places."""
     K = PLATEAU_CLASSES
     natural = "cross-entropy uses the natural logarithm, ln."
-    return check_scalar(answer, np.log(K), name="your plateau loss", rtol=1e-3, diagnoses=[
+    return check_scalar(answer, np.log(K), name="your plateau loss", rtol=RTOL, diagnoses=[
         (np.log(2), "ln 2 is the plateau of XOR's single sigmoid output (0.5 for either "
                     "class); here each of the K classes gets probability 1/K."),
         (np.log10(K), "that is the logarithm in base 10: " + natural),
@@ -202,8 +204,10 @@ def check_plateau_loss(answer):
                     "minus the logarithm of the probability of the right class."),
         (-np.log(K), "the sign is flipped: ln(1/K) is negative, and cross-entropy takes minus "
                      "it, so a loss is never below 0."),
-    ], praise="that is ln K, the loss of a uniform guess over K classes: a loss curve that "
-              "starts, or stays flat, at this height is the sign of a network still guessing.")
+    ], praise="that is ln K, the loss of a uniform guess over K classes: with balanced classes, "
+              "a loss curve that starts, or stays flat, at this height is the sign of a network "
+              "still guessing. (With unbalanced classes a guessing network that has fitted the "
+              "class frequencies sits lower, at their entropy.)")
 
 
 def uniform_start_loss(seed, classes=PLATEAU_CLASSES, m=60):

@@ -56,9 +56,10 @@ def dead_draw(fig, r, artists):
     a["d"].set_data(np.arange(len(r.dead)), r.dead)
     a["f"].set_data([0, len(r.dead) - 1][: len(r.frozen)], r.frozen)
     if r.diverged:
-        a["ax1"].set_title(f"{r.activation}: {r.dead[0]:.0%} inactive at the start")
+        a["ax1"].set_title(f"{r.activation}: {r.dead[0]:.0%} below zero at the start")
     else:
-        a["ax1"].set_title(f"{r.activation}: {r.dead[-1]:.0%} inactive, {r.frozen[-1]:.0%} frozen")
+        a["ax1"].set_title(f"{r.activation}: {r.dead[-1]:.0%} below zero, "
+                          f"{r.frozen[-1]:.0%} no gradient")
     a["loss"].set_data(np.arange(1, len(r.loss) + 1), r.loss)
     if len(r.loss):
         log_ylim(a["ax2"], r.loss, floor=1e-6)
