@@ -4,21 +4,40 @@ work: handwritten digits", its gradient check).
 A central difference (L(w + eps e) - L(w - eps e)) / (2 eps) divides the loss's rounding
 error by eps. The usual estimate of that rounding, u |L| (u the unit roundoff, as
 `gradcheck.GradCheck.rounding_error` uses), assumes it scales with the loss. A mean of
-softmax cross-entropies does not: each example's term is a log-sum-exp minus the right
-class's logit, two numbers of the size of the logits that cancel to give a small loss, and
-the rounding is set by those logits. `noise` measures it: the loss along a line through the
-weights, L(w + t d) for t in [-half_width, half_width], is a smooth function of t plus
-rounding; over so short a line a quadratic fits the smooth part, and the standard deviation
-of what is left is the rounding.
+softmax cross-entropies does not. The library subtracts each example's largest logit first
+(exactly: no rounding), so the right class's term is ln(1 + s) - (z_y - z_max), with
+s = sum over the other classes of exp(z_j - z_max). For a correctly classified image
+z_y - z_max is exactly 0 and s is small: the term is small, but storing 1 + s in float64
+rounds it by up to one unit roundoff u, and its logarithm carries that absolute error
+whatever the term's size, whatever the size of the logits. After training, when almost
+every image is right, each example's term therefore carries about u of rounding however
+small its loss, and the mean's rounding stops shrinking with the loss. At the start, when
+most images are wrong and the terms are of order 1, u |L| is the right scale.
+
+- `noise` measures the rounding of the loss: the loss along a line through the weights,
+  L(w + t d) for t in [-half_width, half_width], is a smooth function of t plus rounding;
+  over so short a line a quadratic fits the smooth part, and the standard deviation of what
+  is left is the rounding.
+- `term_errors` measures it per example, in units of u: the library's formula against the
+  same term computed as log1p(s) - (z_y - z_max), whose error is u times the term's size.
+- `ablation` is the experiment that tells the mechanism from the alternative "the rounding
+  is set by the size of the logits": shifting every logit by a constant (the loss does not
+  change, the logits grow) and multiplying the logits by a factor (the gaps grow, s falls).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ._checks import check_int, check_positive, check_seed
+from ._checks import as_float_matrix, check_int, check_positive, check_real, check_seed
 
-__all__ = ["noise"]
+__all__ = ["Ablation", "UNIT_ROUNDOFF", "ablation", "noise", "term_errors"]
+
+#: The unit roundoff of float64, half its machine epsilon: the largest relative error of
+#: rounding one number.
+UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2
 
 
 def noise(net, X, Y, name="W1", half_width=1e-6, points=201, seed=0) -> float:
@@ -45,3 +64,54 @@ def noise(net, X, Y, name="W1", half_width=1e-6, points=201, seed=0) -> float:
     s = t / half_width  # a well-conditioned fit
     residual = losses - np.polyval(np.polyfit(s, losses - losses.mean(), 2), s) - losses.mean()
     return float(residual.std(ddof=3))
+
+
+def term_errors(Z, Y) -> np.ndarray:
+    """Per example (column), the rounding error of its softmax cross-entropy term as the
+    library computes it (losses.log_softmax: shift by the largest logit, then log-sum-exp),
+    in units of UNIT_ROUNDOFF. The reference computes the same term from the same float64
+    logits as log1p(s) - (z_y - z_max), with s the sum of exp(z_j - z_max) over the classes
+    other than the largest; its own error is about u times the term, far below u for a
+    small term. Y: one-hot columns."""
+    Z, Y = as_float_matrix(Z, "Z"), as_float_matrix(Y, "Y")
+    if Z.shape != Y.shape:
+        raise ValueError(f"Z and Y must have the same shape; got {Z.shape} and {Y.shape}")
+    shifted = Z - Z.max(axis=0, keepdims=True)
+    formula = -np.sum(Y * (shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))),
+                      axis=0)
+    top = np.argmax(Z, axis=0)
+    others = np.exp(shifted)
+    others[top, np.arange(Z.shape[1])] = 0.0
+    reference = np.log1p(others.sum(axis=0)) - np.sum(Y * shifted, axis=0)
+    return np.abs(formula - reference) / UNIT_ROUNDOFF
+
+
+@dataclass(frozen=True)
+class Ablation:
+    """The rounding of the loss (`noise`) of a network as it is, with every logit shifted by
+    `shift` (the loss unchanged), and with the logits multiplied by `scale` (the output
+    layer's weights and bias scaled); loss and largest |logit| of each."""
+
+    shift: float
+    scale: float
+    noise: dict
+    loss: dict
+    largest_logit: dict
+
+
+def ablation(net, X, Y, shift=100.0, scale=2.0, **noise_kwargs) -> Ablation:
+    """Shift every logit by `shift` and scale every logit by `scale` (on copies of net: its
+    last layer's bias and weights), and measure the rounding of the loss of each."""
+    shift = check_real(shift, "shift")
+    scale = check_positive(scale, "scale")
+    L = net.L
+    variants = {"as trained": net.copy(), "shifted": net.copy(), "scaled": net.copy()}
+    variants["shifted"].params[f"b{L}"][...] += shift
+    for name in (f"W{L}", f"b{L}"):
+        variants["scaled"].params[name][...] *= scale
+    noises, losses, largest = {}, {}, {}
+    for key, n in variants.items():
+        noises[key] = noise(n, X, Y, **noise_kwargs)
+        losses[key] = n.loss(X, Y)
+        largest[key] = float(np.abs(n.forward(X)).max())
+    return Ablation(shift, scale, noises, losses, largest)

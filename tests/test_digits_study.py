@@ -92,6 +92,29 @@ def test_loss_rounding_is_near_the_unit_roundoff_and_restores_the_weights():
     np.testing.assert_array_equal(net.params["W1"], before)
 
 
+def test_term_errors_see_the_rounding_of_one_plus_s_and_ablation_leaves_the_net():
+    # a correctly classified column with a tiny s: the library's term rounds 1 + s, log1p
+    # does not; the error is below one unit roundoff however small the term
+    Z = np.array([[0.0, 0.0], [-30.0, -3.0], [-40.0, -35.0]])
+    Y = np.array([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
+    errs = loss_rounding.term_errors(Z, Y)
+    assert errs.shape == (2,) and np.all(errs <= 2)
+    exact = np.log1p(np.exp(-3.0) + np.exp(-35.0))
+    shifted = Z[:, 1] - Z[:, 1].max()
+    formula = np.log(np.exp(shifted).sum()) - shifted[0]  # as losses.log_softmax
+    assert errs[1] == pytest.approx(abs(formula - exact) / loss_rounding.UNIT_ROUNDOFF)
+    with pytest.raises(ValueError, match="same shape"):
+        loss_rounding.term_errors(Z, Y[:, :1])
+    d = ds.prepared()
+    net = ds.make_network()
+    before = {k: v.copy() for k, v in net.params.items()}
+    a = loss_rounding.ablation(net, d.X_train[:, :20], d.Y_train[:, :20], points=20)
+    for k, v in before.items():
+        np.testing.assert_array_equal(net.params[k], v)
+    assert a.loss["shifted"] == pytest.approx(a.loss["as trained"], rel=1e-9)
+    assert a.largest_logit["scaled"] == pytest.approx(2 * a.largest_logit["as trained"])
+
+
 def test_selection_flatters_pure_noise():
     rng = np.random.default_rng(0)
     correct = rng.random((50, 400)) < 0.9   # fifty equally good "networks"
