@@ -36,7 +36,19 @@ from .optimizers import Spec
 #: Training: blue, solid; validation: orange, dashed (the same in every figure here).
 TRAIN_STYLE = dict(color=BLUE, ls="-", label="training")
 VAL_STYLE = dict(color=ORANGE, ls="--", label="validation")
-LOSS_LIMITS = (1e-4, 10.0)
+
+
+@functools.lru_cache(maxsize=1)
+def loss_limits():
+    """The loss axis of CURVES, the same in every frame and wide enough for all of them: from
+    the power of ten below the smallest to the power of ten above the largest finite loss,
+    training or validation, of the runs of the player's grid (LR_GRID x INITS, seed 0), so
+    that no frame's values are cut off."""
+    values = np.concatenate([np.concatenate([r.train_loss, r.val_loss])
+                             for r in (curves(lr, init) for lr in ds.LR_GRID
+                                       for init in ds.INITS)])
+    values = values[np.isfinite(values) & (values > 0)]
+    return (10.0 ** np.floor(np.log10(values.min())), 10.0 ** np.ceil(np.log10(values.max())))
 
 
 def _in_book_style(draw):
@@ -60,7 +72,7 @@ def draw_curves(fig, r, artists):
         ax_loss, ax_acc = fig.subplots(1, 2)
         epochs = np.arange(1, ds.EPOCHS + 1)
         ax_loss.set_yscale("log")
-        ax_loss.set_ylim(*LOSS_LIMITS)
+        ax_loss.set_ylim(*loss_limits())
         ax_acc.set_ylim(0.0, 1.02)
         for ax, what in ((ax_loss, "loss (softmax cross-entropy)"), (ax_acc, "accuracy")):
             ax.set_xlim(0, ds.EPOCHS)
@@ -82,7 +94,7 @@ def draw_curves(fig, r, artists):
     for key, values in (("train_loss", r.train_loss), ("val_loss", r.val_loss),
                         ("train_acc", r.train_acc), ("val_acc", r.val_acc)):
         y = np.full(ds.EPOCHS, np.nan)
-        y[:len(values)] = np.clip(values, *LOSS_LIMITS) if key.endswith("loss") else values
+        y[:len(values)] = values  # the loss axis holds every frame's values (loss_limits)
         a["lines"][key].set_ydata(y)
     a["note"].set_text(f"validation accuracy after epoch {len(r.val_acc)}: {r.val_acc[-1]:.3f}"
                        + ("\ntraining diverged" if r.diverged else ""))
