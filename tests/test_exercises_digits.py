@@ -35,6 +35,14 @@ def test_chosen_rate_accepts_the_band_and_names_the_mistakes():
     if by_training not in band:
         assert "lowest training loss" in ex.check_chosen_rate(by_training,
                                                               "validation loss").message
+    # the band's largest rate is accepted with a warning that it sits at the edge
+    edge = ex.check_chosen_rate(band[-1], "validation loss")
+    assert edge.ok and "edge" in edge.message
+    assert "edge" not in ex.check_chosen_rate(band[0], "validation loss").message
+    # a rate on the accuracy plateau with a blown-up loss, chosen by accuracy: told so
+    hot = ex.check_chosen_rate(0.3, "validation accuracy")
+    assert not hot.ok and "by accuracy 0.3 looks fine" in hot.message
+    assert "times the lowest" in hot.message
     assert not ex.check_chosen_rate("0.0001", "validation loss").ok
     assert not ex.check_chosen_rate(0.02, "validation loss").ok  # not a rate of the slider
     off = ex.check_chosen_rate(0.0033, "validation loss").message
@@ -52,6 +60,7 @@ def test_bug_names_each_diagnosis():
 
 @pytest.mark.slow
 def test_exploration_accepts_its_answer_and_names_each_mistake():
+    assert len(ex.HOT_SEEDS) >= 5  # a chance agreement of every seed is unlikely
     _, order, longer, _, _ = ex.exploration()
     assert ex.check_exploration(order, longer).ok
     other_order = next(o for o in ex.ORDER_CHOICES if o != order)
