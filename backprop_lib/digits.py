@@ -13,8 +13,10 @@ Examples are columns, as everywhere in the book: `load_digits()` returns X of sh
 `split()` cuts the 1,797 images once, with a fixed seed, into SIZES = (1000, 397, 400)
 examples for training, validation and test, stratified: each class is divided in the same
 proportions, its counts rounded by largest remainder so the totals are exact. Every model
-choice of the chapter (learning rate, initialization, batch normalization, the stated
-accuracy floor) is made on the validation split; the test split is evaluated once, at the end.
+choice of the chapter that reasoning does not fix in advance (learning rate, batch
+normalization, the stated accuracy floor) is made on the validation split; the
+initialization and the optimizer are fixed beforehand; the test split is evaluated once, at
+the end.
 """
 
 from __future__ import annotations

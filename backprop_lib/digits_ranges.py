@@ -3,8 +3,9 @@ accuracy, over the search's seeds (chapter "The whole book at work: handwritten 
 
 The two measures disagree at large rates, in opposite ways for the two variants. Without
 batch normalization the accuracy stays on its plateau while the validation loss blows up
-(confident mistakes); with it the loss stays moderate while, at the largest rates, the
-network stops training and its accuracy falls (timid guesses, charged little). So "a wider
+(confident mistakes); with it, at the largest rates, the network stops training and its
+accuracy falls while its loss rises only towards ln 10, that of a uniform guess (timid
+guesses): many times its own best, yet far below the plain network's at the same rate. So "a wider
 range of good rates" holds by the loss and not by the accuracy, and `compare` measures
 both, seed by seed, on two `digits_study.Search` results over the same rates:
 
