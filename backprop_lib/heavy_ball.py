@@ -115,8 +115,8 @@ def nesterov_rates(lr, beta, eigenvalues):
 def nesterov_faster_window(beta=0.9, points=200_001):
     """(lo, hi, limit) in units of lr * lambda (chapter "Optimizers"): Nesterov's rate on a
     direction is below heavy ball's at the same lr and beta only for lo < lr lambda < hi;
-    `limit` = (2 + 2 beta) / (1 + 2 beta) is Nesterov's stability limit. Below lo both have
-    real roots and Nesterov's is a little slower; between hi and the limit its steep
+    `limit` = (2 + 2 beta) / (1 + 2 beta) is Nesterov's stability limit. Below lo Nesterov's roots
+    are real and it is a little slower; between hi and the limit its steep
     direction is damped less than heavy ball's. Scanned on `points` values of lr lambda,
     log-spaced from 1e-6 to the limit, with the roots in closed form."""
     if not 0.0 < float(beta) < 1.0:
