@@ -191,3 +191,40 @@ def test_uncorrected_adam_is_too_long_for_hundreds_of_steps_and_eps_hat_fades_by
     assert np.allclose([steps[t] for t in (100, 200, 500)], own, rtol=1e-6)
     factor = {t: 1 / np.sqrt(1 - beta2**t) for t in (1, 1000, 3000)}
     assert 31 < factor[1] < 32 and factor[3000] < 1.03
+
+
+def test_which_damps_the_bounce_faster_is_sgds_rate_against_sqrt_beta():
+    """'Inside SGD's zigzag window, below (1 + sqrt(beta)) / kappa SGD damps the bounce faster;
+    from there to its limit momentum does. At 0.1, a setting of Figure 3, SGD's bounce never
+    decays, momentum's does; even there momentum is slower along the floor.' Rates from
+    np.roots of the recurrence, runs from own_run, from every start."""
+    beta = 0.9
+    lo, hi = hb.gd_zigzag_window(KAPPA)
+    cross = (1 + np.sqrt(beta)) / KAPPA
+    assert lo < cross < hi and cross == pytest.approx(0.0974, abs=5e-5)
+
+    def steep(lr):  # (SGD's factor, heavy ball's rate) on the steep axis
+        return abs(1 - lr * KAPPA), max(abs(np.roots([1, -(1 + beta - lr * KAPPA), beta])))
+
+    gd, mom = steep(cross)
+    assert gd == pytest.approx(mom) == pytest.approx(np.sqrt(beta))
+    assert hb.direction_rates(cross, beta, [KAPPA])[0] == pytest.approx(mom)
+    for lr in np.linspace(lo, hi, 41)[1:-1]:
+        gd, mom = steep(lr)
+        assert (gd < mom) == (lr < cross), lr
+    top = max(lr for lr in fo.ZIGZAG_GRID if lr <= hi)
+    assert top == pytest.approx(0.1) and top in fo.MOMENTUM.controls[0].values
+    for lr in (0.099, top):  # just below the limit and at it: momentum's tail is far smaller
+        for start in STARTS:
+            sgd_tail = np.abs(own_run(lr, 0.0, start)[-21:, 1]).max()
+            mom_tail = np.abs(own_run(lr, beta, start)[-21:, 1]).max()
+            assert mom_tail < 0.2 * sgd_tail, (lr, start)
+            if lr == top:  # SGD's bounce does not decay at all
+                assert sgd_tail == pytest.approx(abs(start[1]))
+    for start in STARTS:  # between the crossover and the limit, momentum ends lower on w2
+        lr = (cross + hi) / 2
+        assert abs(own_run(lr, beta, start, 300)[-1, 1]) < abs(own_run(lr, 0.0, start, 300)[-1, 1])
+        # ... and at 0.09, inside the window but below the crossover, SGD's w2 ends far lower
+        assert abs(own_run(0.09, 0.0, start)[-1, 1]) < 1e-3 * abs(own_run(0.09, beta, start)[-1, 1])
+    # along the floor momentum is slower there: sqrt(beta) against 1 - lr
+    assert max(abs(np.roots([1, -(1 + beta - top), beta]))) > 1 - top
