@@ -22,7 +22,8 @@ import numpy as np
 from ._checks import check_int, check_positive
 from .batchnorm import BatchNormNetwork
 
-__all__ = ["LargeRateRun", "ScaledLayer", "large_rate_run", "norm_growth", "scale_layer"]
+__all__ = ["FROZEN_RATIO", "LargeRateRun", "ScaledLayer", "bias_two_cycle", "large_rate_run",
+           "norm_growth", "scale_layer"]
 
 
 @dataclass(frozen=True)
@@ -80,22 +81,45 @@ def norm_growth(net, X, Y, lr, steps, layer=1):
     return np.array(norms), np.array(ratios)
 
 
+FROZEN_RATIO = 1e-12  # an update/weight ratio below this, to the end of training, is "frozen"
+
+
 @dataclass(frozen=True)
 class LargeRateRun:
     """What full-batch SGD at one learning rate did to a batch-normalized network."""
 
     ratios: np.ndarray  # lr ||dW{layer}|| / ||W{layer}|| of each step
-    zero_from: int | None  # the step from which ||dW{layer}|| is exactly 0 to the end, or None
+    frozen_from: int | None  # the step from which the ratio stays below FROZEN_RATIO, or None
     dead_layers: tuple  # hidden layers (1 to L-1) with no unit above 0 for any example, at the end
+    live_examples: int  # examples on which some unit of the last hidden layer is on, at the end
+    live_min_logit: float  # smallest |z_L| (output logit) over those examples (inf if none)
+    live_max_error: float  # largest |sigma(z_L) - y| over those examples (0 if none)
+    output_bias: float  # b_L at the end
     loss: float  # training loss at the end (training mode, batch statistics)
     accuracy: float  # training accuracy at the end (inference mode, running statistics)
+
+    @property
+    def mechanism(self):
+        """How the gradient of a frozen run vanished: "dead layer" (a hidden layer with no
+        live unit on any example), "saturated output" (the last hidden layer's live units see
+        only examples whose output error |sigma(z_L) - y| is below FROZEN_RATIO: the sigmoid
+        is saturated, and right), else "other"; None for a run that is not frozen."""
+        if self.frozen_from is None:
+            return None
+        if self.dead_layers:
+            return "dead layer"
+        if self.live_max_error < FROZEN_RATIO:
+            return "saturated output"
+        return "other"
 
 
 def large_rate_run(net, X, Y, lr, steps, layer=1):
     """Train `net` (a copy) as `norm_growth` does; return a LargeRateRun: whether and from
-    which step the layer's gradient is exactly zero, and which hidden layers are dead at the end
-    (a layer none of whose ReLUs is on for any example passes no gradient to the layers
-    below it: the dead units of chapter "Vanishing and exploding gradients")."""
+    which step the layer is frozen (its update/weight ratio below FROZEN_RATIO to the end),
+    and how its gradient vanished. A layer none of whose ReLUs is on for any example passes
+    no gradient to the layers below it (the dead units of chapter "Vanishing and exploding
+    gradients"); live units that are on only for examples the sigmoid output already gets
+    right with |z_L| in the tens pass back an error sigma(-|z_L|) that is as good as none."""
     steps = check_int(steps, "steps", low=1)
     lr = check_positive(lr, "lr")
     net = net.copy()
@@ -110,8 +134,37 @@ def large_rate_run(net, X, Y, lr, steps, layer=1):
         loss = float(net.loss(X, Y))
         net.forward(X)
         dead = tuple(l for l in range(1, net.L) if not (net.cache["A"][l] > 0).any())
+        live = (net.cache["A"][net.L - 1] > 0).any(axis=0)
+        z = np.asarray(net.cache["Z"][net.L], dtype=float).ravel()[live]
+        y = np.asarray(Y, dtype=float).ravel()[live]
+        # |sigma(z) - y| without cancellation: sigma(-z) when y = 1, sigma(z) when y = 0
+        error = 1 / (1 + np.exp(-(1 - 2 * y) * z))
         accuracy = float(((net.predict(X) > 0.5) == (Y > 0.5)).mean())
     ratios = np.array(ratios)
-    nonzero = np.flatnonzero(ratios != 0)
-    zero_from = None if ratios[-1] != 0 else (int(nonzero[-1]) + 1 if nonzero.size else 0)
-    return LargeRateRun(ratios, zero_from, dead, loss, accuracy)
+    moving = np.flatnonzero(~(ratios < FROZEN_RATIO))
+    frozen_from = (None if not ratios[-1] < FROZEN_RATIO
+                   else (int(moving[-1]) + 1 if moving.size else 0))
+    return LargeRateRun(ratios, frozen_from, dead, int(live.sum()),
+                        float(np.abs(z).min()) if z.size else float("inf"),
+                        float(error.max()) if z.size else 0.0,
+                        float(net.params[f"b{net.L}"].ravel()[0]), loss, accuracy)
+
+
+def bias_two_cycle(lr):
+    """The period-2 cycle b -> -b of the output bias under b <- b - lr (sigma(b) - 1/2): what
+    full-batch SGD does to a network on balanced classes whose output is the constant
+    sigma(b) (its last hidden layer dead). The fixed point b = 0 is stable only while
+    lr sigma'(0) = lr / 4 < 2; above, b settles on the root b > 0 of 2 b = lr (sigma(b) - 1/2).
+    Returns (b, the loss there, -[ln sigma(b) + ln(1 - sigma(b))] / 2)."""
+    lr = check_positive(lr, "lr")
+    if lr / 4 <= 2:
+        raise ValueError(f"lr / 4 = {lr / 4:g} <= 2: b = 0 is stable, there is no cycle")
+    lo, hi = 1e-9, lr / 2  # 2 b - lr (sigma(b) - 1/2) is below 0 at lo and above at hi
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if 2 * mid < lr * (1 / (1 + np.exp(-mid)) - 0.5):
+            lo = mid
+        else:
+            hi = mid
+    b = 0.5 * (lo + hi)
+    return b, float(0.5 * (np.logaddexp(0, -b) + np.logaddexp(0, b)))

@@ -62,15 +62,40 @@ def test_scale_invariance():
         si.scale_layer(net, X, Y, layer=3)
 
 
-def test_large_rate_run_reports_a_dead_layer_and_a_zero_gradient():
+def test_large_rate_run_reports_a_dead_layer_and_a_frozen_gradient():
     X, Y = bp.data.two_moons(40, seed=0)
     net = BatchNormNetwork([2, 8, 8, 1], ["relu", "relu", "sigmoid"], "bce", init="he", seed=0)
     calm = si.large_rate_run(net, X, Y, 0.1, 10, layer=1)
-    assert calm.zero_from is None and calm.dead_layers == () and len(calm.ratios) == 10
+    assert calm.frozen_from is None and calm.mechanism is None and len(calm.ratios) == 10
+    assert calm.dead_layers == () and calm.live_examples > 0 and calm.live_max_error > 1e-3
     np.testing.assert_allclose(calm.ratios, si.norm_growth(net, X, Y, 0.1, 10, layer=1)[1])
     assert 0 <= calm.accuracy <= 1 and np.isfinite(calm.loss)
     # kill the last hidden layer: beta2 far below zero switches every ReLU off
     dead = net.copy()
     dead.params["beta2"][:] = -100.0
     run = si.large_rate_run(dead, X, Y, 0.1, 5, layer=1)
-    assert run.zero_from == 0 and run.dead_layers == (2,) and (run.ratios == 0).all()
+    assert run.frozen_from == 0 and run.dead_layers == (2,) and (run.ratios == 0).all()
+    assert run.mechanism == "dead layer" and run.live_examples == 0
+    # saturate the output instead: a huge positive output weight makes every live example's
+    # logit tens of units wide; labelled 1, each is right and its error sigma(-z) is ~1e-38
+    sat = net.copy()
+    sat.forward(X)
+    on = (sat.cache["A"][2] > 0).any(axis=0)
+    Ys = np.where(on, 1.0, Y.ravel())[None, :]
+    sat.params["W3"][:] = 1e3
+    run = si.large_rate_run(sat, X, Ys, 1e-6, 3, layer=1)
+    assert run.live_examples == on.sum() > 0 and run.dead_layers == ()
+    assert run.live_min_logit > 40 and run.live_max_error < si.FROZEN_RATIO
+    assert run.frozen_from == 0 and run.mechanism == "saturated output"
+
+def test_bias_two_cycle_is_the_period_2_orbit_above_the_stability_limit():
+    b, loss = si.bias_two_cycle(10.0)
+    sig = 1 / (1 + np.exp(-b))
+    assert b - 10.0 * (sig - 0.5) == pytest.approx(-b, abs=1e-12)  # b -> -b -> b
+    assert loss == pytest.approx(-0.5 * (np.log(sig) + np.log(1 - sig)))
+    x = 0.01  # the map itself, from near the unstable fixed point 0, lands on the cycle
+    for _ in range(500):
+        x -= 10.0 * (1 / (1 + np.exp(-x)) - 0.5)
+    assert abs(x) == pytest.approx(b, rel=1e-9)
+    with pytest.raises(ValueError, match="stable"):
+        si.bias_two_cycle(8.0)

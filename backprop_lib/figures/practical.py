@@ -676,13 +676,16 @@ class ScaleStory:
     small_cos0: np.ndarray  # cos(W2, dW2) at the small init
     growth_vs_identity: np.ndarray  # first step's growth of ||W2||^2 / lr^2 ||dW2||^2
     var_over_eps: np.ndarray  # median over units of layer 2's batch variance, in units of eps
-    large: dict  # seed -> tuple over nudges of scale_invariance.LargeRateRun at lr 10
+    large: dict  # seed -> tuple over nudges of scale_invariance.LargeRateRun at lr 10 (each
+    # says whether layer SCALE_LAYER froze, its ratio below FROZEN_RATIO, and how: a dead
+    # layer or saturated outputs)
 
 
 @functools.lru_cache(maxsize=4)
 def scale_story(seeds=SWEEP_SEEDS, nudges=NUDGES):
     """The numbers of the chapter's scale-invariance paragraph, over seeds (and, at the large
-    rate, over nudged copies: which seeds' layers die is checked against the 12th digit)."""
+    rate, over nudged copies: which seeds' layers freeze, and how, is checked against the
+    12th digit)."""
     from .. import scale_invariance as si
 
     X, Y = standard_moons()
