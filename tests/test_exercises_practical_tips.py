@@ -91,8 +91,15 @@ def test_bn_input_grad():
     def sign(d, Z, g):
         return -ex.bn_input_grad_reference(d, Z, g)
 
+    def eps_1e8(d, Z, g):  # written out: another library's epsilon (review 4, m5)
+        return closed_form(d, Z, g, eps=1e-8)
+
+    def eps_0(d, Z, g):
+        return closed_form(d, Z, g, eps=0.0)
+
     for hint, fn in {"as constants": frozen, "through the variance": mean_only,
-                     "sign is flipped": sign,
+                     "sign is flipped": sign, "you used eps = 1e-8": eps_1e8,
+                     "epsilon is missing": eps_0,
                      "gamma is missing": lambda d, Z, g: ex.bn_input_grad_reference(
                          d, Z, np.ones_like(g))}.items():
         fb = ex.check_bn_input_grad(fn)

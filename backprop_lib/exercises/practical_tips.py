@@ -112,8 +112,12 @@ def bn_input_grad_reference(dZtilde, Z, gamma, eps=1e-5):
 
 def _input_inputs():
     rng = np.random.default_rng(11)
-    return [(rng.normal(size=(n, m)), rng.normal(loc=2.0, scale=3.0, size=(n, m)),
-             rng.uniform(0.5, 2.0, size=(n, 1))) for n, m in ((2, 5), (3, 8), (1, 4))]
+    inputs = [(rng.normal(size=(n, m)), rng.normal(loc=2.0, scale=3.0, size=(n, m)),
+               rng.uniform(0.5, 2.0, size=(n, 1))) for n, m in ((2, 5), (3, 8), (1, 4))]
+    # a batch whose variance (~1e-6) is below eps: here eps = 1e-5, 1e-8 and 0 differ
+    inputs.append((rng.normal(size=(2, 6)), rng.normal(loc=2.0, scale=1e-3, size=(2, 6)),
+                   rng.uniform(0.5, 2.0, size=(2, 1))))
+    return inputs
 
 
 def check_bn_input_grad(fn):
@@ -145,6 +149,9 @@ def check_bn_input_grad(fn):
     def no_eps(d, Z, g):
         return bn_input_grad_reference(d, Z, g, eps=1e-300)
 
+    def small_eps(d, Z, g):  # another library's or paper's epsilon
+        return bn_input_grad_reference(d, Z, g, eps=1e-8)
+
     def axis0(d, Z, g):  # the statistics over the units of an example (layer norm's axis)
         mu, v = Z.mean(axis=0, keepdims=True), Z.var(axis=0, keepdims=True) + 1e-5
         dZhat, Zhat = g * d, (Z - mu) / np.sqrt(v)
@@ -172,6 +179,9 @@ def check_bn_input_grad(fn):
                 "examples, axis 1."),
         (variance_sign, "the term through the variance has the wrong sign: it is "
                         "- Zhat * mean(dZhat * Zhat), subtracted like the mean term."),
+        (small_eps, "you used eps = 1e-8; the chapter's forward pass divides by "
+                    "sqrt(sigma^2 + eps) with eps = 1e-5, so use eps = 1e-5 in the backward "
+                    "pass too (the two differ where a batch's variance is near eps)."),
         (no_eps, "epsilon is missing: the forward pass divides by sqrt(sigma^2 + eps) with "
                  "eps = 1e-5, so the backward pass must too."),
     ]
