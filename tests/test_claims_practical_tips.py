@@ -587,41 +587,77 @@ def test_scale_invariance_claims():
     assert (np.abs(st.small_cos0) < 0.01).all() and (np.abs(st.small_cos0) > 1e-6).any()
     assert (np.abs(st.growth_vs_identity - 1) < 0.2).all()
     assert (st.var_over_eps > 5).all() and (st.var_over_eps < 100).all()  # "holds loosely"
-    # lr 10: some seeds die, some train on. A run whose layer-2 gradient becomes exactly zero
-    # and stays zero has a hidden layer with no live unit, the last; a surviving run has none
+    # lr 10 (review 4, M1): a run is frozen when layer 2's update/weight ratio stays below
+    # FROZEN_RATIO to the end. Some seeds freeze, some train on; a frozen run's gradient has
+    # no path back, by one of two mechanisms, and each appears in these seeds
     last_hidden = len(pr.BN_LAYERS) - 2
+    lr = pr.SCALE_LRS[1]
     own = {s: rs[0] for s, rs in st.large.items()}
-    died = [s for s, r in own.items() if r.zero_from is not None]
-    assert 0 < len(died) < len(own)
+    frozen = [s for s, r in own.items() if r.frozen_from is not None]
+    assert 0 < len(frozen) < len(own)
+    mechanisms = {s: own[s].mechanism for s in frozen}
+    assert set(mechanisms.values()) == {"dead layer", "saturated output"}
     for s, r in own.items():
         assert r.ratios[0] > 1  # an essentially random new direction
-        if s in died:
-            assert (r.ratios[r.zero_from:] == 0).all() and r.zero_from <= 10
-            assert r.dead_layers == (last_hidden,) and r.accuracy <= 0.55
+        if s in frozen:
+            assert r.frozen_from <= 10 and (r.ratios[r.frozen_from:] < si.FROZEN_RATIO).all()
+            assert r.accuracy <= 0.7 and r.loss > 0.5
         else:
-            assert r.dead_layers == () and r.loss < 0.7
-    assert max(own[s].accuracy for s in own if s not in died) >= 0.95  # "once to 0.99"
+            assert r.dead_layers == () and r.loss < 0.7 and r.ratios[-10:].max() > 1e-4
+        if r.mechanism == "dead layer":  # exactly zero, the last hidden layer off everywhere
+            assert (r.ratios[r.frozen_from:] == 0).all() and r.dead_layers == (last_hidden,)
+            assert r.live_examples == 0 and r.accuracy == 0.5
+        if r.mechanism == "saturated output":  # every layer alive, yet the ratio ~1e-28
+            assert r.dead_layers == () and 0 < r.live_examples < X.shape[1] / 4
+            assert r.live_min_logit > 30 and r.live_max_error < 1e-20
+            assert 0 < r.ratios[r.frozen_from:].max() < 1e-20
+    assert max(own[s].accuracy for s in own if s not in frozen) >= 0.95  # "once to 0.99"
+    # the dead runs' loss: the output is the constant sigma(b), and b rides the period-2
+    # cycle of b <- b - lr (sigma(b) - 1/2) on these balanced classes (lr / 4 > 2)
+    assert Y.mean() == 0.5
+    b, cycle_loss = si.bias_two_cycle(lr)
+    for s in frozen:
+        if own[s].mechanism == "dead layer":
+            assert abs(own[s].output_bias) == pytest.approx(b, rel=1e-4)
+            assert own[s].loss == pytest.approx(cycle_loss, rel=1e-4) and cycle_loss > np.log(2)
     # a 12th-digit nudge changes nothing in most seeds; in a chaotic one it moves the end (and
-    # may change the fate); every copy that dies has its last hidden layer dead
+    # may change the fate); every frozen copy has a mechanism, never "other"
     chaotic = [s for s, rs in st.large.items() if np.ptp([r.loss for r in rs]) > 1e-3]
     assert 0 < len(chaotic) < len(st.large)
     for s, rs in st.large.items():
         if s not in chaotic:
-            assert len({r.zero_from is None for r in rs}) == 1
+            assert len({r.mechanism for r in rs}) == 1
         for r in rs:
-            assert (r.zero_from is None) == (r.dead_layers == ())
-            assert r.zero_from is None or r.dead_layers == (last_hidden,)
-    # independent check of the mechanism: a layer with no live unit passes no gradient down
-    s = died[0]
-    net = BatchNormNetwork(pr.BN_LAYERS, acts, "bce", init="small", seed=s)
-    for _ in range(own[s].zero_from):
-        grads = net.gradients(X, Y)
-        for name, w in net.params.items():
-            w -= 10.0 * grads["d" + name]
-    net.forward(X)
-    assert (net.cache["A"][last_hidden] == 0).all()
-    assert all((net.gradients(X, Y)[f"dW{k}"] == 0).all() for k in range(1, last_hidden + 1))
+            assert r.mechanism in (None, "dead layer", "saturated output")
 
+    # independent checks, re-training each frozen seed here and reading the network itself
+    def trained(seed, steps):
+        net = BatchNormNetwork(pr.BN_LAYERS, acts, "bce", init="small", seed=seed)
+        with np.errstate(all="ignore"):
+            for _ in range(steps):
+                grads = net.gradients(X, Y)
+                for name, w in net.params.items():
+                    w -= lr * grads["d" + name]
+        return net
+
+    for s in frozen:
+        net = trained(s, pr.BN_EPOCHS)
+        with np.errstate(all="ignore"):
+            grads = net.gradients(X, Y)
+            net.forward(X)
+        live = (net.cache["A"][last_hidden] > 0).any(axis=0)
+        below = [k for k in grads if k != f"db{net.L}"]
+        if mechanisms[s] == "dead layer":  # a layer with no live unit passes no gradient down
+            assert not live.any()
+            assert all((grads[f"dW{k}"] == 0).all() for k in range(1, last_hidden + 1))
+        else:  # the output's sigma'(z) on the live units' examples, in log space: e^-|z|
+            z = net.cache["Z"][net.L].ravel()
+            assert live.any() and (Y.ravel()[live] == 1).all() and (z[live] > 30).all()
+            log_sigma_prime = -np.abs(z[live]) - 2 * np.logaddexp(0, -np.abs(z[live]))
+            assert log_sigma_prime.max() < np.log(1e-12)
+            # so no weight below the output bias moves: every other gradient ~1e-20 or less
+            assert max(float(np.abs(grads[k]).max()) for k in below) < 1e-20
+            assert abs(float(grads[f"db{net.L}"].ravel()[0])) > 1e-3  # the bias alone learns
 
 def test_dropout_is_off_at_test_time():
     from backprop_lib import regularization as rg
