@@ -228,3 +228,27 @@ def test_which_damps_the_bounce_faster_is_sgds_rate_against_sqrt_beta():
         assert abs(own_run(0.09, 0.0, start)[-1, 1]) < 1e-3 * abs(own_run(0.09, beta, start)[-1, 1])
     # along the floor momentum is slower there: sqrt(beta) against 1 - lr
     assert max(abs(np.roots([1, -(1 + beta - top), beta]))) > 1 - top
+
+
+def own_rate(lr, beta, lam):
+    """The per-step factor of heavy ball on one eigen-direction: the largest root modulus of
+    r^2 - (1 + beta - lr lam) r + beta = 0 (beta = 0: |1 - lr lam|)."""
+    return max(abs(np.roots([1.0, -(1 + beta - lr * lam), beta])))
+
+
+def test_with_a_smaller_beta_both_halves_of_the_picture_hold():  # review, fifth round, Q1
+    # at Figure 3's lr 0.09 and beta 0.5 momentum shrinks both axes faster than SGD ...
+    assert 0.5 in fo.MOMENTUM.controls[1].values and 0.09 in fo.ZIGZAG_GRID
+    for lam in LAM:
+        assert own_rate(0.09, 0.5, lam) < own_rate(0.09, 0.0, lam)
+    for start in STARTS:  # ... and the runs end closer on both axes
+        mom, gd = own_run(0.09, 0.5, start), own_run(0.09, 0.0, start)
+        assert (np.abs(mom[-1]) < np.abs(gd[-1])).all()
+    # over SGD's zigzag window, both halves hold at some rate for small beta, never at 0.9
+    window = np.linspace(1 / KAPPA, 2 / KAPPA, 401)[1:-1]
+
+    def holds(beta):
+        return any(all(own_rate(a, beta, lam) < own_rate(a, 0.0, lam) for lam in LAM)
+                   for a in window)
+    assert holds(0.4) and holds(0.5) and holds(0.8)
+    assert not holds(0.9) and not holds(0.95)
