@@ -537,6 +537,13 @@ def test_batch_norm_with_minibatches_and_layer_norm():  # review M2, m2
            for k, v in runs.items()}
     assert (loss["batch", 2] > loss["batch", 32]).all()  # worse in every seed
     assert min(gap["batch", 2], gap["batch", 4]) > gap["batch", 32] > 0
+    # the gap's sign: running statistics do better than the batch's own in every run, so
+    # B = 2 fails in training itself: its training loss in inference mode is about its test
+    # loss (review, fifth round, M1)
+    assert all(r.train_loss_batch_stats > r.train_loss
+               for (n, _), v in runs.items() if n == "batch" for r in v)
+    train2 = np.mean([r.train_loss for r in runs["batch", 2]])
+    assert abs(train2 - loss["batch", 2].mean()) < 0.1 and train2 > 3 * loss["batch", 32].mean()
     assert abs(gap["layer", 2]) < 1e-12  # the same network in training and at inference
     assert sum(loss["layer", 2] < loss["batch", 2]) >= 4
     # layer norm: the batch size does not change it (far less than batch norm's change)
