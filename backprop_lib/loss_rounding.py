@@ -7,9 +7,10 @@ error by eps. The usual estimate of that rounding, u |L| (u the unit roundoff, a
 softmax cross-entropies does not. The library subtracts each example's largest logit first
 (exactly: no rounding), so the right class's term is ln(1 + s) - (z_y - z_max), with
 s = sum over the other classes of exp(z_j - z_max). For a correctly classified image
-z_y - z_max is exactly 0 and s is small: the term is small, but storing 1 + s in float64
-rounds it by up to one unit roundoff u, and its logarithm carries that absolute error
-whatever the term's size, whatever the size of the logits. After training, when almost
+z_y - z_max is exactly 0 and s is small: the term is small, but the sum 1 + s is
+accumulated in float64 one class at a time, each addition near 1 rounding it by up to one
+unit roundoff u, and its logarithm carries that absolute error whatever the term's size,
+whatever the size of the logits. After training, when almost
 every image is right, each example's term therefore carries about u of rounding however
 small its loss, and the mean's rounding stops shrinking with the loss. At the start, when
 most images are wrong and the terms are of order 1, u |L| is the right scale.
