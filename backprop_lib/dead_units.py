@@ -492,8 +492,9 @@ def plateau_variants(seeds=PLATEAU_SEEDS, lr=3.0, epochs=PLATEAU_EPOCHS) -> dict
 @functools.lru_cache(maxsize=4)
 def saddle_check(radii=SADDLE_RADII, directions=1000, seed=0) -> dict:
     """Chapter "Dead neurons": is the plateau point (all weights 0, b2 fitted, loss ln 2, zero
-    gradient) a minimum? For random points at distance r (W1 and W2 entries standard normal
-    times r, hidden biases 0, b2 fitted) the loss minus ln 2: {r: (lowest, fraction below
+    gradient) a minimum? For random points at scale r (W1 and W2 entries standard normal
+    times r, so about sqrt(12) r = 3.5 r from the point; hidden biases 0, b2 fitted) the loss
+    minus ln 2: {r: (lowest, fraction below
     0)}. Points below ln 2 arbitrarily close by mean a saddle, not a minimum. The same
     `directions` random directions are used at every radius, so that the lowest dip follows
     one law in r (it is r^4: a degenerate saddle) instead of the luck of a fresh sample."""

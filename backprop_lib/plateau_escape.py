@@ -15,7 +15,9 @@ dead_units.xor_net with the "small" scheme), the same arithmetic as dead_units.p
 (sigmoid layers, binary cross-entropy from the logits, dZ2 = (A2 - Y) / m), in a loop of a
 few NumPy calls per epoch, so that runs of 10^5 epochs take seconds. Each lane stops when
 its loss first falls below dead_units.THRESHOLD; the epoch is counted as plateau_run
-counts it. `optimizer_reach` tries momentum and Adam on the same plateau.
+counts it. `optimizer_reach` tries momentum and Adam on the same plateau; `adam_on_plateau`
+runs Adam at a rate and a scale and tells the runs that learn XOR from those whose hidden
+units collapse to one unit.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ CAP = 200_000  # epochs after which a lane counts as not escaped
 SCALES = (0.05, 0.07, 0.1)  # the chapter's table: escapes within about 2 x 10^4 epochs
 LONG_SEED = 2  # the seed the chapter runs from its own 0.01 start (about 5 x 10^4 epochs)
 ADAM_LR = 0.03  # Adam on the plateau (its steps are about lr per weight)
+ADAM_LRS = (0.003, ADAM_LR, 0.1)  # the rate table: steps from well below to far above c
 ADAM_EPOCHS = 2000  # long enough for every Adam run to settle
 ADAM_SCALES = (SMALL_SCALE, SMALL_SCALE / 10)  # Adam from the 0.01 start and ten times smaller
 LEAVE = 0.6  # a loss below this has left the ln 2 = 0.693 plateau
@@ -147,8 +150,16 @@ class AdamPlateau:
     second: float  # second over first singular value of the units' weighted, centred outputs:
     #                near 0, the hidden units act as one unit
 
+    @property
+    def one_unit(self) -> bool:
+        """Never reached THRESHOLD and the hidden units act as one (second below ONE_UNIT)."""
+        return self.reach is None and self.second < ONE_UNIT
 
-@functools.lru_cache(maxsize=8)
+
+ONE_UNIT = 1e-3  # AdamPlateau.second below this: the units' shares are one pattern
+
+
+@functools.lru_cache(maxsize=16)
 def adam_on_plateau(scale=SMALL_SCALE, lr=ADAM_LR, seeds=PLATEAU_SEEDS,
                     epochs=ADAM_EPOCHS) -> tuple:
     """(Cached.) Adam (the library's defaults, beta1 BETA) on XOR from xor_net("small") at

@@ -74,7 +74,8 @@ def dead_alt(params, r):
     if r.diverged:
         return text + f"training diverged in epoch {r.stopped_epoch}."
     return (text + f"after {len(r.loss)} epochs {r.dead[-1]:.0%} are, {r.frozen[-1]:.0%} get "
-            f"no gradient at all, and the loss is {r.loss[-1]:.4f}.")
+            f"no gradient at all, and the training loss (the mean over the last epoch's "
+            f"mini-batches) is {r.loss[-1]:.4f}.")
 
 
 DEAD_CONTROLS = [
