@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from backprop_lib import digits_study as ds
 from backprop_lib.exercises import digits as ex
 from backprop_lib.exercises import in_page
 
@@ -39,10 +40,41 @@ def test_chosen_rate_accepts_the_band_and_names_the_mistakes():
     edge = ex.check_chosen_rate(band[-1], "validation loss")
     assert edge.ok and "edge" in edge.message
     assert "edge" not in ex.check_chosen_rate(band[0], "validation loss").message
-    # a rate on the accuracy plateau with a blown-up loss, chosen by accuracy: told so
-    hot = ex.check_chosen_rate(0.3, "validation accuracy")
-    assert not hot.ok and "by accuracy 0.3 looks fine" in hot.message
-    assert "times the lowest" in hot.message
+    # every out-of-band rate is diagnosed from its run: under-trained or blown up
+    he = {f"{lr:g}": ds.run(lr, "he", seed=0) for lr in ds.LR_GRID}
+    lowest = min(r.val_loss[-1] for r in he.values())
+    for rate, r in he.items():
+        if rate in band:
+            continue
+        falling = int(np.argmin(r.val_loss)) == len(r.val_loss) - 1
+        ratio = r.val_loss[-1] / lowest
+        shown = f"{ratio:.1f}" if ratio < 10 else f"{ratio:.0f}"
+        for criterion in ("validation loss", "validation accuracy"):
+            m = ex.check_chosen_rate(rate, criterion)
+            assert not m.ok and f"{shown} times the grid's lowest" in m.message
+            assert " 1 times" not in m.message and "1.0 times" not in m.message
+            assert ("still falling at the last epoch" in m.message) == falling
+            assert "under-trained" in m.message if falling else "blew up" in m.message
+            assert ("near certainty" in m.message) == (not falling
+                                                        and r.val_loss[-1] >= 3 * r.val_loss.min())
+            if criterion == "validation accuracy" and rate != by_training:
+                assert "lowest training loss" not in m.message
+    # 0.001 chosen by accuracy: under-trained, 1.4 times the lowest, no confident mistakes
+    slow = ex.check_chosen_rate(0.001, "validation accuracy").message
+    ratio = he["0.001"].val_loss[-1] / lowest
+    assert "by accuracy 0.001 looks fine" in slow and 1.2 < ratio < 1.6
+    assert f"{ratio:.1f} times the grid's lowest" in slow
+    assert "still falling at the last epoch, epoch 30 (under-trained)" in slow
+    assert "near certainty" not in slow and "confident" not in slow
+    # 0.3 chosen by accuracy: behind by accuracy too, blown up; not "lowest training loss"
+    hot = ex.check_chosen_rate(0.3, "validation accuracy").message
+    assert "by accuracy" in hot and "blew up" in hot
+    assert "lowest training loss" not in hot and "near certainty" in hot
+    # a right answer by accuracy names the rates accuracy alone would accept, with their reason
+    ok = ex.check_chosen_rate(band[0], "validation accuracy")
+    assert ok.ok and "Accuracy alone would also have accepted 0.001, where the validation loss "\
+                     "is still falling" in ok.message and "hundredfold" not in ok.message
+    assert "Accuracy alone" not in ex.check_chosen_rate(band[0], "validation loss").message
     assert not ex.check_chosen_rate("0.0001", "validation loss").ok
     assert not ex.check_chosen_rate(0.02, "validation loss").ok  # not a rate of the slider
     off = ex.check_chosen_rate(0.0033, "validation loss").message
@@ -67,6 +99,18 @@ def test_exploration_accepts_its_answer_and_names_each_mistake():
     other_longer = next(o for o in ex.LONGER_CHOICES if o != longer)
     assert "compare the seeds" in ex.check_exploration(other_order, longer).message
     assert "compare the last epochs" in ex.check_exploration(order, other_longer).message
+    # the rule, one point, is about the validation split's standard error, and is stated
+    _, _, _, short, long = ex.exploration()
+    se, n = ex.accuracy_se(short.val_acc[-1])
+    assert n == len(ds.prepared().y_val) and 0.5 <= ex.LONGER_GAIN / se <= 2
+    gain = long.val_acc[-1] - short.val_acc[-1]
+    wrong = ex.check_exploration(order, other_longer).message
+    assert f"more than {ex.LONGER_GAIN * 100:g} point" in wrong and f"{se:.3f}" in wrong
+    assert f"{gain:+.3f}, {gain * n:+.0f} images" in wrong and f"of the {n} validation" in wrong
+    if longer == "only the training loss":
+        assert "within that noise" in wrong
+    right = ex.check_exploration(order, longer).message
+    assert f"standard error of {se:.3f} on {n} images" in right
     assert not ex.check_exploration(None, None).ok
 
 

@@ -23,7 +23,7 @@ from .. import digits_study as _study
 from .checking import Feedback, as_choices, check_count, check_scalar
 
 __all__ = ["BUG_CHOICES", "CRITERIA", "EDGE_SEEDS", "LONGER_CHOICES", "MYSTERY", "ORDER_CHOICES",
-           "RATE_CHOICES", "UNIFORM_ATOL", "check_bn_param_count", "check_bug",
+           "RATE_CHOICES", "UNIFORM_ATOL", "accuracy_se", "check_bn_param_count", "check_bug",
            "check_chosen_rate", "check_exploration", "check_uniform_loss", "exploration",
            "rate_band"]
 
@@ -143,6 +143,35 @@ def _off_grid(rate):
                            f"{nearest}.")
 
 
+#: A run's validation loss has "blown up" when it ends at least BLOWN_UP times its own lowest.
+BLOWN_UP = 3.0
+
+
+def _times(x):
+    """A ratio with sensible digits: two significant digits below 10 (1.4), whole above."""
+    return f"{x:.1f}" if x < 10 else f"{x:.0f}"
+
+
+def _rate_diagnosis(rate):
+    """What seed 0's He run at `rate` (a grid string) shows against the grid's best, computed
+    from the runs: still falling at the last epoch (under-trained), blown up (confident
+    mistakes), or simply ending worse."""
+    he = {f"{lr:g}": _study.run(lr, "he", seed=0) for lr in _study.LR_GRID}
+    best_loss = min(r.val_loss[-1] for r in he.values())
+    r = he[rate]
+    n = len(r.val_loss)
+    ratio = _times(r.val_loss[-1] / best_loss)
+    if int(np.argmin(r.val_loss)) == n - 1:
+        return (f"its validation loss is still falling at the last epoch, epoch {n} "
+                f"(under-trained): it ends {ratio} times the grid's lowest because {n} epochs "
+                "are too few at this rate, not because it overfits")
+    if r.val_loss[-1] >= BLOWN_UP * r.val_loss.min():
+        return (f"its validation loss was lowest at epoch {int(np.argmin(r.val_loss)) + 1} "
+                f"and then blew up, to {ratio} times the grid's lowest: its mistakes are "
+                "confident ones, made with near certainty")
+    return f"its final validation loss is {ratio} times the grid's lowest"
+
+
 def check_chosen_rate(rate, criterion):
     """Exercise 3: a learning rate of Figure 4's slider (He initialization) and the curve it
     was chosen by (one of CRITERIA)."""
@@ -165,26 +194,36 @@ def check_chosen_rate(rate, criterion):
                                "falling at rates whose validation loss climbs): a rate chosen "
                                "by it is right only by luck. Read the validation curves.")
     band, by_training = rate_band()
+    he = {f"{lr:g}": _study.run(lr, "he", seed=0) for lr in _study.LR_GRID}
+    best_acc = max(r.val_acc[-1] for r in he.values())
     if rate not in band:
-        he = {f"{lr:g}": _study.run(lr, "he", seed=0) for lr in _study.LR_GRID}
-        best_loss = min(r.val_loss[-1] for r in he.values())
-        best_acc = max(r.val_acc[-1] for r in he.values())
-        if criterion == "validation accuracy" and he[rate].val_acc[-1] >= best_acc - ACC_SLACK:
-            return Feedback(False, f"by accuracy {rate} looks fine (validation accuracy "
-                                   f"{he[rate].val_acc[-1]:.3f}, against {best_acc:.3f} at "
-                                   f"the best), but its final validation loss is "
-                                   f"{he[rate].val_loss[-1] / best_loss:.0f} times the "
-                                   "lowest: its mistakes are made with near certainty. "
-                                   "Read the validation loss beside the accuracy.")
+        acc = he[rate].val_acc[-1]
+        why = _rate_diagnosis(rate)
+        if criterion == "validation accuracy":
+            if acc >= best_acc - ACC_SLACK:
+                return Feedback(False, f"by accuracy {rate} looks fine (validation accuracy "
+                                       f"{acc:.3f}, against {best_acc:.3f} at the best), but "
+                                       f"{why}. Read the validation loss beside the accuracy.")
+            return Feedback(False, f"by accuracy too {rate} is behind (validation accuracy "
+                                   f"{acc:.3f}, against {best_acc:.3f} at the best), and {why}. "
+                                   "Compare the last epoch across the rates.")
         if rate == by_training:
-            return Feedback(False, "that is the rate of lowest training loss; look at its "
-                                   "validation loss, which has grown far above the best.")
+            return Feedback(False, f"that is the rate of lowest training loss, not of the "
+                                   f"lowest validation loss: {why}.")
         return Feedback(False, f"at {rate} the validation curves end worse than at the best "
-                               "rates of the slider: compare the validation loss after the "
-                               "last epoch across the rates, and the validation accuracy.")
-    caveat = ("" if criterion == "validation loss" else
-              " Accuracy alone would also have accepted rates whose validation loss has grown "
-              "a hundredfold (confident mistakes): read the loss beside it.")
+                               f"rates of the slider: {why}. Compare the validation loss "
+                               "after the last epoch across the rates, and the validation "
+                               "accuracy.")
+    caveat = ""
+    if criterion != "validation loss":
+        fooled = [lr for lr in RATE_CHOICES
+                  if lr not in band and he[lr].val_acc[-1] >= best_acc - ACC_SLACK]
+        if fooled:
+            caveat = (" Accuracy alone would also have accepted "
+                      + "; ".join(f"{lr}, where "
+                                  + _rate_diagnosis(lr).replace("its ", "the ", 1)
+                                  for lr in fooled)
+                      + ". Read the loss beside it.")
     grid = list(RATE_CHOICES)
     if rate == band[-1] and grid.index(rate) < len(grid) - 1:
         climbs = [r.val_loss[-1] / r.val_loss.min()
@@ -242,10 +281,19 @@ def check_bug(answer):
 #: times, so the answer does not hang on the last digits of a learner's CPU.
 HOT_LR, HOT_SEEDS = 0.3, (0, 1, 2, 3, 4)
 GOOD_LR, LONG_EPOCHS = 0.01, 60
-#: "Helps the validation accuracy": by more than one point.
+#: "Helps the validation accuracy": by more than one point, about the standard error of an
+#: accuracy measured on the validation split (accuracy_se); a smaller rise is within the luck
+#: of which images the split holds.
 LONGER_GAIN = 0.01
 ORDER_CHOICES = ("holds", "changes")
 LONGER_CHOICES = ("the validation accuracy", "only the training loss")
+
+
+def accuracy_se(p):
+    """The standard error sqrt(p (1 - p) / n) of an accuracy p measured on the n images of the
+    validation split, and n."""
+    n = len(_study.prepared().y_val)
+    return float(np.sqrt(p * (1 - p) / n)), n
 
 
 def exploration():
@@ -282,14 +330,25 @@ def check_exploration(order, longer):
         return Feedback(False, f"compare the seeds: the initialization that climbs least is "
                                f"{least}. At a rate this large training is chaotic, and one "
                                "run cannot rank anything.")
+    gain = long.val_acc[-1] - short.val_acc[-1]
+    se, n = accuracy_se(short.val_acc[-1])
+    rule = (f"the exercise counts a rise of more than {LONGER_GAIN * 100:g} point "
+            f"({LONGER_GAIN * n:.0f} of the {n} validation images), about the standard error "
+            f"of an accuracy near {short.val_acc[-1]:.3f} on {n} images, "
+            f"sqrt(p (1 - p) / n) = {se:.3f}")
+    moved = f"a change of {gain:+.3f}, {gain * n:+.0f} images"
     if longer != right_longer:
+        verdict = ("within that noise: it could be the luck of which images the split holds"
+                   if gain <= LONGER_GAIN else "beyond that noise")
         return Feedback(False, f"compare the last epochs: validation accuracy "
                                f"{short.val_acc[-1]:.3f} after {len(short.val_acc)} epochs, "
-                               f"{long.val_acc[-1]:.3f} after {len(long.val_acc)}, while the "
-                               f"training loss went from {short.train_loss[-1]:.1e} to "
+                               f"{long.val_acc[-1]:.3f} after {len(long.val_acc)}, {moved}; "
+                               f"{rule}, and this change is {verdict}. Meanwhile the training "
+                               f"loss went from {short.train_loss[-1]:.1e} to "
                                f"{long.train_loss[-1]:.1e}.")
     return Feedback(True, f"the order {order} (the least climb: {least}), and twice the epochs "
                           f"help {longer}: validation accuracy {short.val_acc[-1]:.3f} then "
-                          f"{long.val_acc[-1]:.3f}, validation loss {short.val_loss[-1]:.3f} "
+                          f"{long.val_acc[-1]:.3f} ({moved}, against a standard error of "
+                          f"{se:.3f} on {n} images), validation loss {short.val_loss[-1]:.3f} "
                           f"then {long.val_loss[-1]:.3f}, training loss "
                           f"{short.train_loss[-1]:.1e} then {long.train_loss[-1]:.1e}.")
