@@ -14,6 +14,8 @@ is the rate at which that direction shrinks per step.
 - gd_zigzag_window, ringing_window: the learning rates at which a direction flips sign from
   step to step, for gradient descent (1 - lr lambda < 0) and for heavy ball (complex or
   negative roots); sign_flips counts the flips of a run;
+- both_halves_hold: whether momentum beats gradient descent on both the steep and the flat
+  direction at some rate where gradient descent zigzags;
 - tail_gap: the worst f - f* over the last fifth of a run, a measure of how close a run has
   come that does not depend on where a spiral happens to be at the last step;
 - tuned_gaps: tail_gap for each optimizer over a fine learning-rate grid (the comparison of
@@ -140,6 +142,19 @@ def gd_zigzag_window(eigenvalue):
     by less than it corrects. Below 1 / lambda the direction shrinks without a sign change."""
     lam = float(_eigenvalues(eigenvalue)[0])
     return 1.0 / lam, 2.0 / lam
+
+
+def both_halves_hold(beta, kappa, n_rates=401):
+    """Whether the usual picture of momentum in a valley holds at some learning rate where
+    gradient descent zigzags (chapter "Optimizers"): heavy ball with this beta shrinks both
+    the steep direction (curvature kappa) and the flat one (curvature 1) faster per step
+    than gradient descent, at one of n_rates rates spread inside gd_zigzag_window(kappa)."""
+    lo, hi = gd_zigzag_window(kappa)
+    for lr in np.linspace(lo, hi, n_rates)[1:-1]:
+        mom, gd = direction_rates(lr, beta, [kappa, 1.0]), direction_rates(lr, 0.0, [kappa, 1.0])
+        if (mom < gd).all():
+            return True
+    return False
 
 
 def ringing_window(beta, eigenvalue):

@@ -252,3 +252,5 @@ def test_with_a_smaller_beta_both_halves_of_the_picture_hold():  # review, fifth
                    for a in window)
     assert holds(0.4) and holds(0.5) and holds(0.8)
     assert not holds(0.9) and not holds(0.95)
+    for beta in (0.4, 0.5, 0.8, 0.81, 0.82, 0.9, 0.95):  # the library's scan, used by the chapter
+        assert hb.both_halves_hold(beta, KAPPA) == holds(beta)
