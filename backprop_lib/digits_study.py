@@ -43,11 +43,11 @@ from .optimizers import Adam
 from .preprocessing import Standardizer
 from .train import train
 
-__all__ = ["BATCH", "EPOCHS", "FINAL_SEEDS", "FLOOR_STEP", "FLOOR_Z", "Floor", "HIDDEN",
-           "INITS", "LR_GRID", "Paired", "Run", "Search", "SEARCH_RANGE", "SEARCH_RATES",
-           "SEARCH_SEED", "SEARCH_SEEDS", "confusion", "evaluate", "final_runs", "floor_rule",
-           "make_network", "paired_difference", "prepared", "run", "search", "searched_correct",
-           "stated_floor", "test_runs"]
+__all__ = ["BATCH", "EPOCHS", "FINAL_SEEDS", "FLOOR_STEP", "FLOOR_Z", "Floor", "HIDDEN", "INITS",
+           "LR_GRID", "Paired", "Run", "Search", "SEARCH_RANGE", "SEARCH_RATES", "SEARCH_SEED",
+           "SEARCH_SEEDS", "Change", "confusion", "evaluate", "final_runs", "floor_rule",
+           "make_network", "paired_change", "paired_difference", "prepared", "run", "search",
+           "searched_correct", "stated_floor", "test_runs"]
 
 HIDDEN = 64
 EPOCHS = 30
@@ -287,6 +287,35 @@ def paired_difference() -> Paired:
     return Paired(float(per_image.mean()), float(per_image.std(ddof=1) / np.sqrt(m)),
                   float(np.sqrt(p * (1 - p) / m)),
                   (correct[True] != correct[False]).mean(axis=1))
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one network's validation accuracy moved to another's, image by image (chapter 11,
+    Exercise 5). diff: the change in accuracy; se: its standard error from the per-image
+    differences; gained, lost: the images only the second network classifies right, and only
+    the first."""
+
+    diff: float
+    se: float
+    gained: int
+    lost: int
+
+
+def paired_change(before, after) -> Change:
+    """Compare Run `after` with Run `before` on the same validation images, as
+    paired_difference compares the two variants: each image i gets d_i = 1 if only `after`
+    classifies it right, -1 if only `before` does, 0 otherwise; diff is the mean of d_i and
+    se = std(d_i) / sqrt(m). Only the images on which the two disagree (gained + lost of them)
+    carry the change, so with few of them even a rise of a few images is within the noise."""
+    if not isinstance(before, Run) or not isinstance(after, Run):
+        raise TypeError(f"before and after must be Runs (from run()); got "
+                        f"{type(before).__name__} and {type(after).__name__}")
+    d = prepared()
+    right = [logits(r.net, d.X_val).argmax(axis=0) == d.y_val for r in (before, after)]
+    per_image = right[1].astype(float) - right[0].astype(float)
+    return Change(float(per_image.mean()), float(per_image.std(ddof=1) / np.sqrt(per_image.size)),
+                  int(np.sum(per_image > 0)), int(np.sum(per_image < 0)))
 
 
 @dataclass(frozen=True)

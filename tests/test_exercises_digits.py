@@ -1,5 +1,7 @@
 """The checkers of chapter 11's exercises accept the right answers and name the mistakes."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -99,18 +101,32 @@ def test_exploration_accepts_its_answer_and_names_each_mistake():
     other_longer = next(o for o in ex.LONGER_CHOICES if o != longer)
     assert "compare the seeds" in ex.check_exploration(other_order, longer).message
     assert "compare the last epochs" in ex.check_exploration(order, other_longer).message
-    # the rule, one point, is about the validation split's standard error, and is stated
+    # the rule is the paired standard error of the change, image by image, and is stated
     _, _, _, short, long = ex.exploration()
-    se, n = ex.accuracy_se(short.val_acc[-1])
-    assert n == len(ds.prepared().y_val) and 0.5 <= ex.LONGER_GAIN / se <= 2
-    gain = long.val_acc[-1] - short.val_acc[-1]
+    assert np.array_equal(long.val_acc[:len(short.val_acc)], short.val_acc)  # run continued
+    c = ds.paired_change(short, long)
+    d = ds.prepared()
+    right = [np.argmax(ds.logits(r.net, d.X_val), axis=0) == d.y_val for r in (short, long)]
+    assert c.gained == int(np.sum(right[1] & ~right[0]))
+    assert c.lost == int(np.sum(right[0] & ~right[1]))
+    assert math.isclose(c.diff, long.val_acc[-1] - short.val_acc[-1], abs_tol=1e-12)
+    k, n = c.gained + c.lost, len(d.y_val)
+    # with k disagreeing images the paired error is about sqrt(k) / n, far below a single
+    # accuracy's sqrt(p (1 - p) / n), the yardstick the exercise must not use
+    p = short.val_acc[-1]
+    assert c.se < 0.5 * math.sqrt(p * (1 - p) / n)
+    assert (longer == ex.LONGER_CHOICES[0]) == (c.diff > ex.LONGER_Z * c.se)
     wrong = ex.check_exploration(order, other_longer).message
-    assert f"more than {ex.LONGER_GAIN * 100:g} point" in wrong and f"{se:.3f}" in wrong
-    assert f"{gain:+.3f}, {gain * n:+.0f} images" in wrong and f"of the {n} validation" in wrong
+    assert f"{c.gained} images gained, {c.lost} lost of the {n}" in wrong
+    assert f"paired standard error of {c.se:.3f}" in wrong
+    assert f"more than {ex.LONGER_Z:g} paired standard errors" in wrong
     if longer == "only the training loss":
-        assert "within that noise" in wrong
+        assert "within the noise" in wrong
+        if k:
+            luck = sum(math.comb(k, j) for j in range(c.gained, k + 1)) / 2 ** k
+            assert f"with probability {luck:.2g}" in wrong
     right = ex.check_exploration(order, longer).message
-    assert f"standard error of {se:.3f} on {n} images" in right
+    assert f"paired standard error of {c.se:.3f}" in right
     assert not ex.check_exploration(None, None).ok
 
 
@@ -120,3 +136,8 @@ def test_exploration_accepts_its_answer_and_names_each_mistake():
                                       (ex.check_exploration, 2)])
 def test_every_exercise_answers_in_the_page(check, n):
     assert in_page.spec(check, n) is not None
+
+
+def test_paired_change_refuses_what_is_not_a_run():
+    with pytest.raises(TypeError, match="before and after must be Runs"):
+        ds.paired_change(0.96, 0.97)
