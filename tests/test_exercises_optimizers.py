@@ -40,6 +40,8 @@ def test_first_step_unanswered_is_not_yet():
     (first_w(g=1.0), "not 1"),                        # the derivative forgotten
     (first_w(g=2.0), "not 1 or 2"),                        # the gradient at w = 1
     (first_w(g=W0), "2 w"),                           # g = w
+    (W0 - 0.1 * 2e-4 / np.sqrt(4e-9), "without eps"),  # eps left out (review 8, m2)
+    (-0.31523, "did you leave it out"),                 # the same, as the reviewer typed it
     (first_w(inside=False), "eps outside"),
     (W0 - 0.1 * 2e-3 / np.sqrt(4e-9 + 1e-8), "(1 - beta1) g, not g"),   # m = g
     (W0 - 0.1 * 2e-4 / np.sqrt(4e-6 + 1e-8), "(1 - beta2) g^2, not g^2"),  # v = g^2
@@ -148,6 +150,90 @@ def stub(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
 def test_adam_step_names_the_slip(fn, words):
     fb = ex.check_adam_step(fn)
     assert not fb.ok and words in fb.message
+
+
+def typed_in(*names, beta1_in_correction=None, beta2_in_correction=None):
+    """adam_step with the default typed in for the arguments `names`, or in one bias
+    correction only (review 8, C1: m / (1 - 0.9**t) passed a checker that never changed
+    beta1)."""
+    def step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+        given = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        h = {k: (0.01, 0.9, 0.999, 1e-8)[i] if k in names else given[k]
+             for i, k in enumerate(given)}
+        c1, c2 = beta1_in_correction or h["beta1"], beta2_in_correction or h["beta2"]
+        m = h["beta1"] * m + (1 - h["beta1"]) * g
+        v = h["beta2"] * v + (1 - h["beta2"]) * g**2
+        return w - h["lr"] * (m / (1 - c1**t)) / (np.sqrt(v / (1 - c2**t)) + h["eps"]), m, v
+    return step
+
+
+def test_adam_step_calls_with_other_hyperparameters_by_position_and_by_keyword():
+    """The checker passes other lr, beta1, beta2 and eps, by position and by keyword: a
+    function that records its calls sees them (a checker that only calls fn(w, g, m, v, t)
+    would pass a function that types the defaults in)."""
+    seen = []
+
+    def recording(w, g, m, v, t, *args, **kwargs):
+        seen.append((args, kwargs))
+        return adam_step(w, g, m, v, t, *args, **kwargs)
+
+    assert ex.check_adam_step(recording).ok
+    others = set(ex.HYPER_OTHER.items())
+    assert any(len(a) == 4 and set(zip(ex.HYPER_OTHER, a, strict=True)) == others
+               for a, _ in seen)
+    for name, value in ex.HYPER_OTHER.items():
+        assert any(k == {name: value} for _, k in seen), name
+    assert any(set(k.items()) == others for _, k in seen)
+    assert all(v != ex.HYPER_DEFAULTS[k] for k, v in ex.HYPER_OTHER.items())
+
+
+@pytest.mark.parametrize("fn, words", [
+    (typed_in("lr", "beta1", "beta2", "eps"), "ignores its lr, beta1, beta2 and eps arguments"),
+    (typed_in("lr"), "ignores its lr argument"),
+    (typed_in("eps"), "ignores its eps argument"),
+    (typed_in(beta1_in_correction=0.9), "ignores its beta1 argument"),  # m / (1 - 0.9**t)
+    (typed_in(beta2_in_correction=0.999), "ignores its beta2 argument"),
+    (typed_in("beta2"), "ignores its beta2 argument"),
+])
+def test_adam_step_names_an_ignored_hyperparameter(fn, words):
+    fb = ex.check_adam_step(fn)
+    assert not fb.ok and words in fb.message, fb
+
+
+def swapped_betas(w, g, m, v, t, lr=0.01, beta2=0.999, beta1=0.9, eps=1e-8):
+    return adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+
+
+def other_names(w, g, m, v, t, lr=0.01, b1=0.9, b2=0.999, eps=1e-8):
+    return adam_step(w, g, m, v, t, lr, b1, b2, eps)
+
+
+def keyword_only(w, g, m, v, t, *, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    return adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+
+
+def variant(correct_m=True, correct_v=True, square=np.square, with_eps=True):
+    def step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * square(g)
+        m_hat = m / (1 - beta1**t) if correct_m else m
+        v_hat = v / (1 - beta2**t) if correct_v else v
+        return w - lr * m_hat / (np.sqrt(v_hat) + (eps if with_eps else 0)), m, v
+    return step
+
+
+@pytest.mark.parametrize("fn, words", [
+    (swapped_betas, "not by position"),
+    (keyword_only, "not by position"),
+    (other_names, "not by keyword"),
+    (variant(correct_v=False), "you correct m but not v"),   # review 8, m2
+    (variant(correct_m=False), "you correct v but not m"),
+    (variant(square=np.abs), "not of |g|"),
+    (variant(with_eps=False), "eps is missing"),
+])
+def test_adam_step_names_more_slips(fn, words):
+    fb = ex.check_adam_step(fn)
+    assert not fb.ok and words in fb.message, fb
 
 
 def test_adam_step_unanswered():

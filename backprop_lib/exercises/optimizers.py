@@ -2,7 +2,8 @@
 
 - check_uncorrected_first_step: w after one step of Adam without bias correction (eps inside)
   on f(w) = w^2.
-- check_adam_step: a learner's function for one bias-corrected Adam step.
+- check_adam_step: a learner's function for one bias-corrected Adam step, called with the
+  default hyperparameters and with others, by position and by keyword.
 - check_equivalent_lr: the PyTorch-convention learning rate that reproduces a moving-average
   momentum run step for step.
 - check_beta_prediction: predict, then verify, what a larger momentum beta does to the
@@ -36,10 +37,11 @@ def _first_w(**options):
     return float(surfaces.trajectory(opt, surfaces.square(), w0=[p["w0"]], steps=1).path[1, 0])
 
 
-def _by_hand(g, eps_inside=True):
+def _by_hand(g, eps_inside=True, eps=None):
     p = FIRST_STEP
+    eps = p["eps"] if eps is None else eps
     m1, v1 = (1 - p["beta1"]) * g, (1 - p["beta2"]) * g * g
-    root = np.sqrt(v1 + p["eps"]) if eps_inside else np.sqrt(v1) + p["eps"]
+    root = np.sqrt(v1 + eps) if eps_inside else np.sqrt(v1) + eps
     return p["w0"] - p["lr"] * m1 / root
 
 
@@ -52,8 +54,12 @@ def check_uncorrected_first_step(answer) -> Feedback:
     diagnoses = [
         (_by_hand(p["w0"]), "check the gradient: the derivative of w^2 is 2 w, so g = "
                             f"{g:g} at w = {p['w0']:g}."),
-        (_by_hand(1.0), f"the gradient is 2 w at the current w, {g:g}, not 1 or 2 (a gradient "
-                        "that large gives the same w: there the step hardly depends on g)."),
+        (_by_hand(g, eps=0.0),
+         "that is the step without eps: did you leave it out? Without eps the first step is "
+         "lr (1 - beta1) / sqrt(1 - beta2) whatever g, but here v = (1 - beta2) g^2 = "
+         f"{v1:.0e} is below eps = {p['eps']:g}, so eps inside the root shortens the step. "
+         f"(A gradient of 1 or 2 gives the same w: the gradient is 2 w at the current w, "
+         f"{g:g}, not 1 or 2.)"),
         (_by_hand(g, eps_inside=False), "that is eps outside the root, sqrt(v) + eps; this "
                                         "exercise puts it inside, sqrt(v + eps), and for a "
                                         "gradient this small the two differ."),
@@ -105,9 +111,15 @@ def _library_step(w, g, m, v, t, lr, beta1, beta2, eps, **options):
     return w, opt.state["w.m"], opt.state["w.v"]
 
 
+#: The hyperparameters of adam_step's signature, their defaults, and the other values the
+#: checker passes (each far enough from its default to change every output it enters).
+HYPER_DEFAULTS = {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+HYPER_OTHER = {"lr": 0.05, "beta1": 0.8, "beta2": 0.99, "eps": 1e-3}
+
+
 def _adam_inputs():
     """A first step, a second, a late one, and a first step with tiny gradients (where the
-    place of eps matters)."""
+    place of eps matters), all with the hyperparameters left at their defaults."""
     rng = np.random.default_rng(7)
     cases = []
     for shape, t, scale in [((3,), 1, 1.0), ((2, 2), 2, 1.0), ((4,), 25, 1.0), ((3,), 1, 1e-5)]:
@@ -122,6 +134,40 @@ def _adam_inputs():
     return cases
 
 
+def _positional_inputs():
+    """The default cases, then the second and the late step with every hyperparameter of
+    HYPER_OTHER passed by position, (w, g, m, v, t, lr, beta1, beta2, eps)."""
+    base = _adam_inputs()
+    return base + [base[i] + tuple(HYPER_OTHER.values()) for i in (1, 2)]
+
+
+_POSITIONAL_NOTES = ["a first step", "a second step", "step 25",
+                     "a first step with tiny gradients"] + [
+    f"{step}, called with lr, beta1, beta2, eps = "
+    f"{', '.join(f'{x:g}' for x in HYPER_OTHER.values())} by position"
+    for step in ("a second step", "step 25")]
+
+
+def _keyword_inputs():
+    """(w, g, m, v, t, {name: value}): the late step with one hyperparameter of HYPER_OTHER
+    passed by keyword at a time, then the second step with all four, in another order."""
+    late, second = _adam_inputs()[2], _adam_inputs()[1]
+    every = {k: HYPER_OTHER[k] for k in ("eps", "beta2", "lr", "beta1")}
+    return [late + ({name: value},) for name, value in HYPER_OTHER.items()] + [second + (every,)]
+
+
+_KEYWORD_NOTES = [f"step 25, called with {k}={v:g}" for k, v in HYPER_OTHER.items()] + [
+    "a second step, called with " + ", ".join(f"{k}={HYPER_OTHER[k]:g}"
+                                             for k in ("eps", "beta2", "lr", "beta1"))]
+
+
+def _by_keyword(fn):
+    """fn called as fn(w, g, m, v, t, **keywords) on an input of _keyword_inputs."""
+    def call(*args):
+        return fn(*args[:-1], **args[-1])
+    return call
+
+
 def _wrong(**options):
     def step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
         return _library_step(w, g, m, v, t, lr, beta1, beta2, eps, **options)
@@ -134,11 +180,14 @@ def _uphill(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
     return 2 * np.asarray(w) - w_new, m_new, v_new
 
 
+def _moments(g, m, v, beta1, beta2, square=np.square):
+    return (beta1 * np.asarray(m) + (1 - beta1) * np.asarray(g),
+            beta2 * np.asarray(v) + (1 - beta2) * square(np.asarray(g)))
+
+
 def _t_plus_one(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
     w_new, _, _ = reference_adam_step(w, g, m, v, t + 1, lr, beta1, beta2, eps)
-    m_new = beta1 * np.asarray(m) + (1 - beta1) * np.asarray(g)
-    v_new = beta2 * np.asarray(v) + (1 - beta2) * np.asarray(g) ** 2
-    return w_new, m_new, v_new
+    return (w_new, *_moments(g, m, v, beta1, beta2))
 
 
 def _swapped_moments(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -157,6 +206,19 @@ def _epsilon_hat(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
     return np.asarray(w) - rate * m_new / (np.sqrt(v_new) + eps), m_new, v_new
 
 
+def _variant(correct_m=True, correct_v=True, square=np.square, no_eps=False):
+    """Adam written out with one typical change: a moment left uncorrected, |g| in place of
+    g**2, or eps left out."""
+    def step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+        m_new, v_new = _moments(g, m, v, beta1, beta2, square)
+        m_hat = m_new / (1 - beta1**t) if correct_m else m_new
+        v_hat = v_new / (1 - beta2**t) if correct_v else v_new
+        root = np.sqrt(v_hat) + (0.0 if no_eps else eps)
+        return np.asarray(w) - lr * m_hat / root, m_new, v_new
+
+    return step
+
+
 def _modifies_inputs(fn):
     """The names of the inputs that fn changed in place on a later-step case, or None if it
     raised (check_function then reports the error)."""
@@ -171,8 +233,63 @@ def _modifies_inputs(fn):
             if not np.array_equal(a, b, equal_nan=True)]
 
 
+def _agrees(fn, inputs, keywords=False):
+    """Whether fn matches the reference on every one of `inputs` (never raises); keywords:
+    the inputs end in a dict of keyword arguments (_keyword_inputs)."""
+    wrap = _by_keyword if keywords else (lambda f: f)
+    return check_function(wrap(fn), wrap(reference_adam_step), inputs, rtol=1e-7).ok
+
+
+_IGNORED = {
+    "lr": "the step must be lr * m_hat / (sqrt(v_hat) + eps) with the lr it is given, not "
+          "a number typed in its place",
+    "beta1": "use it in both places, m = beta1 * m + (1 - beta1) * g and the correction "
+             "1 - beta1**t (a 0.9 typed into the correction is the usual slip)",
+    "beta2": "use it in both places, v = beta2 * v + (1 - beta2) * g**2 and the correction "
+             "1 - beta2**t (a 0.999 typed into the correction is the usual slip)",
+    "eps": "add the eps it is given, sqrt(v_hat) + eps, not a number typed in its place",
+}
+
+
+def _listing(words, last="and"):
+    """'a', 'a and b', 'a, b and c'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def _hyperparameter_slip(fn):
+    """What fn does wrong with its hyperparameters, or None: fn is right at the defaults
+    (else the slip is elsewhere) and wrong when one of them, or their order, changes."""
+    if not callable(fn) or not _agrees(fn, _adam_inputs()):
+        return None
+    steps = [_adam_inputs()[i] for i in (1, 2)]
+    defaults = tuple(HYPER_DEFAULTS.values())
+    ignored = []
+    for i, (name, value) in enumerate(HYPER_OTHER.items()):
+        by_keyword = _agrees(fn, [s + ({name: value},) for s in steps], keywords=True)
+        by_position = _agrees(fn, [s + defaults[:i] + (value,) + defaults[i + 1:]
+                                   for s in steps])
+        if not by_keyword and not by_position:
+            ignored.append(name)
+    if ignored:
+        first, many = ignored[0], len(ignored) > 1
+        return (f"your step is Adam's at the default hyperparameters, but not when "
+                f"{_listing([f'{n}={HYPER_OTHER[n]:g}' for n in ignored], 'or')} is passed: "
+                f"your adam_step ignores its {_listing(ignored)} argument{'s' * many} "
+                f"somewhere{' (a default typed in where the argument belongs)' * many}. "
+                f"For {first}: {_IGNORED[first]}.")
+    if _agrees(fn, _keyword_inputs(), keywords=True):
+        return ("your step is right when the hyperparameters are passed by keyword, but not "
+                "by position: the exercise's signature takes them in the order "
+                "adam_step(w, g, m, v, t, lr, beta1, beta2, eps), by position or by keyword.")
+    if _agrees(fn, _positional_inputs()):
+        return ("your step is right when the hyperparameters are passed by position, but not "
+                "by keyword: name them as the exercise does, lr, beta1, beta2 and eps.")
+    return None
+
+
 def check_adam_step(fn) -> Feedback:
-    """fn(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8) -> (w, m, v) after step t."""
+    """fn(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8) -> (w, m, v) after step t,
+    called with the default hyperparameters, with others by position and by keyword."""
     if callable(fn):
         changed = _modifies_inputs(fn)
         if changed:
@@ -190,18 +307,38 @@ def check_adam_step(fn) -> Feedback:
         (_wrong(bias_correction=False),
          "your step has no bias correction: divide m by 1 - beta1**t and v by 1 - beta2**t "
          "before the update."),
+        (_variant(correct_v=False),
+         "you correct m but not v: divide v by 1 - beta2**t too, v_hat = v / (1 - beta2**t), "
+         "before its square root."),
+        (_variant(correct_m=False),
+         "you correct v but not m: divide m by 1 - beta1**t too, m_hat = m / (1 - beta1**t)."),
+        (_variant(square=np.abs),
+         "v is a running average of the squared gradient, g**2, not of |g|: "
+         "v = beta2 * v + (1 - beta2) * g**2 (its square root is then an RMS)."),
         (_wrong(eps_inside=True),
          "eps is inside the square root; Kingma and Ba add it outside: sqrt(v_hat) + eps."),
+        (_variant(no_eps=True),
+         "eps is missing: add it to the root, sqrt(v_hat) + eps. It matters where the "
+         "gradients are tiny (the fourth test input, |g| about 1e-5)."),
         (_uphill, "your step goes uphill: subtract lr * m_hat / (sqrt(v_hat) + eps)."),
         (_t_plus_one, "the bias correction uses the wrong power: at step t it is "
                       "1 - beta**t, with t counted from 1."),
         (_swapped_moments, "your step is right, but it returns (w, v, m): return the new "
                            "w, m and v in that order, (w, m, v)."),
     ]
-    return check_function(fn, reference_adam_step, _adam_inputs(), name="your adam_step",
-                          rtol=1e-7, diagnoses=diagnoses, returns=("w", "m", "v"),
-                          praise="your step matches backprop_lib's Adam on every test input, "
-                                 "including the first step and a later one.")
+    verdict = check_function(fn, reference_adam_step, _positional_inputs(),
+                             name="your adam_step", rtol=1e-7, diagnoses=diagnoses,
+                             notes=_POSITIONAL_NOTES, returns=("w", "m", "v"))
+    if verdict.ok:
+        verdict = check_function(_by_keyword(fn), _by_keyword(reference_adam_step),
+                                 _keyword_inputs(), name="your adam_step", rtol=1e-7,
+                                 notes=_KEYWORD_NOTES, returns=("w", "m", "v"))
+    if verdict.ok:
+        return Feedback(True, "your step matches backprop_lib's Adam on every test input: a "
+                              "first step, later ones, tiny gradients, and other lr, beta1, "
+                              "beta2 and eps passed by position and by keyword.")
+    slip = _hyperparameter_slip(fn)
+    return Feedback(False, slip) if slip else verdict
 
 
 # ---------------------------------------------------------------- 3. the equivalent lr
