@@ -20,6 +20,8 @@ is the rate at which that direction shrinks per step.
   come that does not depend on where a spiral happens to be at the last step;
 - tuned_gaps: tail_gap for each optimizer over a fine learning-rate grid (the comparison of
   each optimizer at its own tuned learning rate);
+- distance_ablation: the best learning rates from the start and from a start farther away
+  (what sets RMSprop's and Adam's best rate: the distance to travel);
 - envelope_rate: the rate per step measured from a run's envelope, not from two single steps.
 
 Pure NumPy; the chapter's figures draw what these functions return.
@@ -216,19 +218,45 @@ def _surface(surface, scale=1.0):
 
 @functools.lru_cache(maxsize=16)
 def tuned_gaps(surface="quadratic", steps=100, lrs=TUNE_GRID, beta=0.9, names=FOUR,
-               tail=TAIL, scale=1.0):
+               tail=TAIL, scale=1.0, distance=1.0):
     """{optimizer: array of tail_gap after `steps` steps, one per lr in `lrs`} (inf where the
     run diverged), on surface "quadratic" (condition 20) or "rosenbrock"
     (chapter "Optimizers"). `names` may include "Nesterov". `scale` multiplies f, and so
     every gradient (the gaps too): the ablation that tells a step set by the gradient
     (SGD's best rate moves by 1 / scale) from one set by the learning rate (RMSprop's and
-    Adam's stay)."""
+    Adam's stay). `distance` multiplies the start: on "quadratic", whose minimum is at 0,
+    the distance to travel (distance_ablation)."""
     s = _surface(surface, check_positive(scale, "scale"))
+    w0 = s.start * check_positive(distance, "distance")
     out = {name: np.empty(len(lrs)) for name in names}
     for i, lr in enumerate(lrs):
         for name, opt in _optimizers(lr, beta, names).items():
-            out[name][i] = tail_gap(surfaces.trajectory(opt, s, steps=steps), tail)
+            out[name][i] = tail_gap(surfaces.trajectory(opt, s, w0=w0, steps=steps), tail)
     return out
+
+
+#: The grid of the distance ablation: TUNE_GRID's 24 points per factor of ten, carried on up
+#: to 10 (from a start ten times farther away a rate ten times larger may be best).
+WIDE_GRID = tuple(float(x) for x in np.geomspace(1e-3, 10.0, 97))
+
+#: The optimizers of the distance ablation: SGD, whose best rate the curvature sets, and the
+#: two whose step length the learning rate sets.
+DISTANCE_NAMES = ("SGD", "RMSprop", "Adam")
+
+
+def distance_ablation(factor=10.0, steps=100, names=DISTANCE_NAMES, lrs=WIDE_GRID):
+    """Each optimizer's best learning rate on the quadratic valley from its start and from a
+    start `factor` times farther away (chapter "Optimizers"): {name: ((best lr, its gap)
+    from the start, (best lr, its gap) from the far start)}, scored as in tuned_gaps.
+
+    The ablation that could refute "RMSprop's and Adam's best rate is set by the distance to
+    travel, SGD's by the curvature": if it holds, RMSprop's and Adam's best rates move by
+    `factor` and SGD's stays where it was.
+    """
+    factor = check_positive(factor, "factor")
+    near = best_of(tuned_gaps("quadratic", steps, lrs=lrs, names=names), lrs)
+    far = best_of(tuned_gaps("quadratic", steps, lrs=lrs, names=names, distance=factor), lrs)
+    return {name: (near[name], far[name]) for name in names}
 
 
 def best_of(gaps, lrs=TUNE_GRID):
