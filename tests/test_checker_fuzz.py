@@ -79,6 +79,10 @@ SCALARS = {  # checker: the right answer by a closed form
     "first_step": (op_ex.check_uncorrected_first_step,
                    0.001 - 0.1 * 0.0002 / math.sqrt(0.001 * 0.002 ** 2 + 1e-8)),
     "equivalent_lr": (op_ex.check_equivalent_lr, 0.05 * (1 - 0.9)),
+    # the largest rate of Figure 1's slider with |1 - lr kappa| < 1 (kappa = 20)
+    "largest_sgd_rate": (op_ex.check_largest_sgd_rate,
+                         max(x for x in (0.001, 0.003, 0.01, 0.03, 0.09, 0.1, 0.3)
+                             if abs(1 - 20 * x) < 1)),
     "central": (gc_ex.check_central_difference, (2.1 ** 3 - 1.9 ** 3) / 0.2),
 }
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from test_claims_optimizers import _vector_tail
 
 from backprop_lib import heavy_ball as hb
 from backprop_lib.exercises import optimizers as ex
@@ -281,6 +282,86 @@ def test_beta_prediction_accepts_what_the_computation_shows():
 def test_beta_prediction_rejects_the_rest(wrong, words):
     fb = ex.check_beta_prediction(wrong)
     assert not fb.ok and words in fb.message
+
+
+# ---------------------------------------------------------------- 5. explore Figures 1 and 2
+# (review 8, m5: Exercise 5 had no answer, no checker and no solution)
+
+FIGURE_1_RATES = (0.001, 0.003, 0.01, 0.03, 0.09, 0.1, 0.3)  # Figure 1's slider
+
+
+def test_figure_1_rates_are_the_figures():
+    from backprop_lib.figures import optimizers as fo
+    assert tuple(fo.ZIGZAG_GRID) == FIGURE_1_RATES and fo.CONDITION == 20.0
+
+
+def test_largest_sgd_rate_is_the_last_below_two_over_kappa_and_runs_confirm_it():
+    expected = max(x for x in FIGURE_1_RATES if abs(1 - 20 * x) < 1)
+    assert expected == 0.09 and ex.largest_converging_sgd_rate() == expected
+    assert ex.check_largest_sgd_rate(expected).ok and ex.check_largest_sgd_rate([0.09]).ok
+    w = {}
+    for lr in (0.09, 0.1):  # by hand: SGD on (w1^2 + 20 w2^2) / 2 from (-4, 1), 100 steps
+        w1, w2 = -4.0, 1.0
+        for _ in range(100):
+            w1, w2 = w1 - lr * w1, w2 - lr * 20 * w2
+        w[lr] = (w1, w2)
+    assert abs(w[0.09][1]) < 1e-4 and abs(w[0.1][1]) == 1.0  # 0.1 bounces for ever
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (0.1, "neither converges nor diverges"),
+    (0.3, "diverges"),
+    (0.05, "1/kappa"),
+    (0.03, "larger rates"),
+    (0.001, "larger rates"),
+    (0.2, "not right yet"),
+    (None, "no answer yet"),
+    ("0.09", "string"),
+])
+def test_largest_sgd_rate_names_the_slip(wrong, words):
+    fb = ex.check_largest_sgd_rate(wrong)
+    assert not fb.ok and words in fb.message, fb
+
+
+def _rosenbrock_ends():
+    """f - f* after 500 steps on Rosenbrock's valley, each optimizer at its best rate of
+    Figure 1, by the claims tests' own implementation of the rules (the worst over the last
+    500 // 500 = 1 step is the last step's)."""
+    names = {"sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSprop", "adam": "Adam"}
+    return {c: float(_vector_tail(n, FIGURE_1_RATES, "rosenbrock", 500, tail=500).min())
+            for c, n in names.items()}
+
+
+def test_rosenbrock_pair_is_momentum_and_adam_far_ahead_of_the_others():
+    ends = _rosenbrock_ends()
+    ranked = sorted(ends, key=ends.get)
+    assert set(ranked[:2]) == {"momentum", "adam"}
+    assert ends[ranked[2]] > 100 * ends[ranked[1]]  # 'far closer'
+    got = ex.rosenbrock_bests()
+    for name, gap in ends.items():
+        assert got[name][1] == pytest.approx(gap, rel=1e-6)
+    for pair in [("momentum", "adam"), ("Adam", " Momentum "), ("heavy ball", "adam")]:
+        fb = ex.check_rosenbrock_pair(*pair)
+        assert fb.ok and "neither figure" in fb.message, fb
+
+
+@pytest.mark.parametrize("pair, words", [
+    (("sgd", "adam"), "SGD is not one of the two"),
+    (("momentum", "rmsprop"), "RMSprop is not one of the two"),
+    (("sgd", "rmsprop"), "SGD and RMSprop are not the two"),
+    (("adam", "adam"), "two different"),
+    ((None, "adam"), "no answer yet"),
+    (("adam", None), "no answer yet"),
+    (("lion", "adam"), "one of"),
+    ((["adam"], "momentum"), "one string"),
+    ((np.array(["adam", "sgd"]), "momentum"), "one string"),
+    ((b"adam", "momentum"), "bytes"),
+    ((1, 2), "one of"),
+    ((float("nan"), "adam"), "one of"),
+])
+def test_rosenbrock_pair_names_the_slip_and_never_raises(pair, words):
+    fb = ex.check_rosenbrock_pair(*pair)
+    assert not fb.ok and words in fb.message, fb
 
 
 # ---------------------------------------------------------------- 6. the best momentum beta

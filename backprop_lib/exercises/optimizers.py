@@ -8,6 +8,7 @@
   momentum run step for step.
 - check_beta_prediction: predict, then verify, what a larger momentum beta does to the
   swing past the minimum of the ill-conditioned quadratic.
+- check_largest_sgd_rate, check_rosenbrock_pair: what Figures 1 and 2 show (exercise 5).
 - check_optimal_beta: the fastest heavy-ball beta for curvatures in [1, 100].
 
 The expected values are computed with backprop_lib's optimizers and surfaces, never typed.
@@ -21,7 +22,7 @@ import numpy as np
 
 from .. import surfaces
 from ..optimizers import Adam, Momentum
-from .checking import Feedback, as_choice, check_function, check_scalar, to_array
+from .checking import Feedback, as_choice, as_choices, check_function, check_scalar, to_array
 
 # ---------------------------------------------------------------- 1. the uncorrected first step
 
@@ -408,6 +409,109 @@ def check_beta_prediction(answer) -> Feedback:
                            f"{BETA_PREDICTION['betas'][0]:g} to {BETA_PREDICTION['betas'][1]:g}; "
                            "watch how far the blue path swings past the star. A velocity "
                            "that remembers more gradients takes longer to turn round.")
+
+
+# ---------------------------------------------------------------- 5. explore Figures 1 and 2
+
+
+def _figures():
+    """The chapter's figure module, for Figure 1's learning rates, steps and surfaces
+    (imported late: the figures need matplotlib, the checkers do not)."""
+    from ..figures import optimizers as fo
+
+    return fo
+
+
+def largest_converging_sgd_rate():
+    """The largest learning rate of Figure 1 at which SGD converges on the quadratic valley:
+    the largest at which |1 - lr lambda| < 1 for both curvatures, 1 and the condition number."""
+    from ..heavy_ball import gd_rate
+
+    fo = _figures()
+    return max(lr for lr in fo.ZIGZAG_GRID if gd_rate(lr, [1.0, fo.CONDITION]) < 1)
+
+
+def check_largest_sgd_rate(answer) -> Feedback:
+    """Exercise 5: the largest learning rate of Figure 1 at which SGD converges on the
+    quadratic valley."""
+    fo = _figures()
+    grid, kappa = fo.ZIGZAG_GRID, fo.CONDITION
+    expected = largest_converging_sgd_rate()
+    limit = 2 / kappa
+    diagnoses = [
+        (limit, f"at {limit:g} = 2/kappa SGD's factor across the valley is 1 - lr kappa = "
+                f"{1 - limit * kappa:g}: w2 flips between +1 and -1 for ever, and the run "
+                "neither converges nor diverges (its curve in Figure 1's right panel stays "
+                "flat). Look for the largest rate whose curve keeps falling."),
+        (1 / kappa, f"{1 / kappa:g} = 1/kappa is where SGD starts to zigzag, and it is not a "
+                    "rate of Figure 1; SGD converges above it too."),
+    ] + [(lr, f"at {lr:g} SGD diverges (Figure 1 says at which step).") for lr in grid
+         if lr > expected and lr != limit] + [
+        (lr, f"SGD converges at {lr:g}, but it also converges at larger rates of the grid.")
+        for lr in grid if lr < expected]
+    return check_scalar(answer, expected, name="the learning rate", rtol=1e-3,
+                        diagnoses=diagnoses,
+                        praise=f"{expected:g} is below 2/kappa = {limit:g} and above "
+                               f"1/kappa = {1 / kappa:g}, inside the window where SGD "
+                               f"zigzags: each step multiplies w2 by 1 - lr kappa = "
+                               f"{1 - expected * kappa:.1f}, across the valley's floor and "
+                               "back, and still shrinks it.")
+
+
+OPTIMIZER_CHOICES = ("sgd", "momentum", "rmsprop", "adam")
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSprop", "adam": "Adam"}
+OPTIMIZER_SYNONYMS = {"gradient descent": "sgd", "gd": "sgd", "heavy ball": "momentum",
+                      "sgd with momentum": "momentum"}
+
+
+@functools.lru_cache(maxsize=1)
+def rosenbrock_bests():
+    """{choice: (best lr, f - f* after the last step)} for each optimizer on Rosenbrock's
+    valley, over Figure 1's learning rates (what the figure shows, one rate at a time)."""
+    fo = _figures()
+    s, steps = fo.race_surface("rosenbrock"), fo.RACE_STEPS["rosenbrock"]
+    ends = {c: [] for c in OPTIMIZER_NAMES}
+    for lr in fo.ZIGZAG_GRID:
+        opts = fo.four_optimizers(lr)
+        for choice, name in OPTIMIZER_NAMES.items():
+            run = surfaces.trajectory(opts[name], s, steps=steps)
+            ends[choice].append(np.inf if run.diverged else float(run.gaps[-1]))
+    return {c: (float(fo.ZIGZAG_GRID[int(np.argmin(e))]), float(np.min(e)))
+            for c, e in ends.items()}
+
+
+def check_rosenbrock_pair(first, second) -> Feedback:
+    """Exercise 5: the two optimizers that end far closer to Rosenbrock's minimum than the
+    other two, each at its best learning rate of Figure 1 (in either order)."""
+    given = as_choices({"one optimizer": first, "the other optimizer": second},
+                       OPTIMIZER_CHOICES, synonyms=OPTIMIZER_SYNONYMS)
+    if isinstance(given, Feedback):
+        return given
+    bests = rosenbrock_bests()
+    ranked = sorted(bests, key=lambda c: bests[c][1])
+
+    def ends(choices):
+        return " and ".join(f"{OPTIMIZER_NAMES[c]} {bests[c][1]:.1e} (at {bests[c][0]:g})"
+                            for c in choices)
+
+    chosen = list(given.values())
+    if chosen[0] == chosen[1]:
+        return Feedback(False, "name two different optimizers.")
+    wrong = [c for c in chosen if c not in ranked[:2]]
+    if not wrong:
+        return Feedback(True, f"at their best rates of Figure 1 they end {ends(ranked[:2])} "
+                              f"above the minimum, against {ends(ranked[2:])}. Which of the "
+                              "two is better neither figure can say: Figure 1 has "
+                              f"{len(_figures().ZIGZAG_GRID)} rates and shows where a run stands "
+                              "at its last step, and in Figure 2 "
+                              "each one's best sits in a narrow dip of its curve, where a "
+                              "finer grid through the dips changes which ends lower.")
+    names = _listing([OPTIMIZER_NAMES[c] for c in wrong])
+    return Feedback(False, f"{names} {'is not one of' if len(wrong) == 1 else 'are not'} the "
+                           "two: " + "; ".join(f"at its best rate of Figure 1, {bests[c][0]:g}, "
+                                               f"{OPTIMIZER_NAMES[c]} ends {bests[c][1]:.1e} "
+                                               "above the minimum" for c in wrong)
+                    + ". Move the slider for each optimizer and compare where the curves end.")
 
 
 # ---------------------------------------------------------------- 6. the best momentum beta
