@@ -139,8 +139,9 @@ def _off_grid(rate):
                                f"one of the slider's rates: {', '.join(RATE_CHOICES)}.")
     grid = np.array(_study.LR_GRID)
     nearest = f"{grid[np.argmin(np.abs(np.log(grid / rate)))]:g}"
-    return Feedback(False, f"{rate:g} is not a rate of the slider; choose one of its rates "
-                           f"({', '.join(RATE_CHOICES)}): the nearest to {rate:g} is "
+    given = f"{rate:g}" if float(f"{rate:g}") == rate else repr(rate)  # 0.0030000001 shows
+    return Feedback(False, f"{given} is not a rate of the slider; choose one of its rates "
+                           f"({', '.join(RATE_CHOICES)}): the nearest to {given} is "
                            f"{nearest}.")
 
 
@@ -273,8 +274,8 @@ def check_bug(answer):
                                "loss rises again.")
     return Feedback(False, "evaluating batch normalization in training mode one example at a "
                            "time leaves training untouched and puts the validation accuracy "
-                           f"at chance ({runs[bug].val_acc[-1]:.2f}) from the first epoch; "
-                           "besides, the mystery network has no batch normalization.")
+                           f"at chance ({runs[bug].val_acc[-1]:.2f}) from the first epoch, "
+                           "and the mystery run's validation accuracy is far from chance.")
 
 
 #: Exercise 5's setting: the large rate and its seeds, the good rate and the longer training.
