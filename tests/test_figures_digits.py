@@ -34,3 +34,13 @@ def test_static_figures_draw():
     fd.norms_figure(np.ones((3, 2)), np.full((3, 2), 0.1))
     clean = digits_bugs.train_loop(None, epochs=2)
     fd.mystery_figure(clean, clean)
+
+
+@pytest.mark.slow
+def test_the_search_figure_shows_every_seed_s_point():
+    plain, bn = ds.search(False), ds.search(True)
+    fig = fd.search_figure(plain, bn)
+    ax_acc = fig.axes[1]
+    lo, hi = ax_acc.get_ylim()
+    values = np.concatenate([plain.val_acc.ravel(), bn.val_acc.ravel()])
+    assert lo <= values.min() and values.max() <= hi

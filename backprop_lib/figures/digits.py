@@ -157,7 +157,9 @@ def search_figure(plain, bn):
             ax.plot(s.rates[s.best], mean[s.best], marker, markersize=13,
                     markerfacecolor="none", markeredgecolor=colour, markeredgewidth=1.6)
     ax_loss.set_yscale("log")
-    ax_acc.set_ylim(0.6, 1.0)
+    # from 0.6, or lower when a point is lower: every seed's point stays on the axis
+    lowest = min(float(np.min(plain.val_acc)), float(np.min(bn.val_acc)))
+    ax_acc.set_ylim(min(0.6, np.floor(10 * lowest) / 10), 1.0)
     for ax, what in ((ax_loss, "validation loss"), (ax_acc, "validation accuracy")):
         ax.set_xscale("log")
         ax.set_xlabel("learning rate (Adam)")
