@@ -166,6 +166,13 @@ def test_the_relative_error_rises_because_the_gradient_shrinks_faster_than_the_r
                                                / checks[0].max_relative_error, rel=1e-12)
         for c, s in zip(checks, noise, strict=True):
             assert 1 < c.max_abs_error * c.eps / s < 6  # it sets the absolute error
+        # the refuting experiment: without forming 1 + s the rounding after training falls
+        # several-fold; at the start, terms of order 1, it stays about the same
+        plain = [loss_rounding.noise(n, X, Y, loss=loss_rounding.log1p_loss) for n in nets]
+        assert noise[1] > 4 * plain[1]
+        assert 1 / 3 < noise[0] / plain[0] < 3
+        assert loss_rounding.log1p_loss(nets[1], X, Y) == pytest.approx(nets[1].loss(X, Y),
+                                                                        rel=1e-12)
         extras = seed in ds.SEARCH_SEEDS  # the costlier cross-checks, from three seeds
         if extras:
             for s, n in zip(noise, nets, strict=True):  # two measures of the same rounding

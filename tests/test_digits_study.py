@@ -157,3 +157,13 @@ def test_a_loop_without_a_bug_learns_like_train():
     clean = digits_bugs.train_loop(None, epochs=5)
     assert clean.val_acc[-1] > 0.9
     assert np.all(np.diff(clean.train_loss) < 0)
+
+
+def test_noise_refuses_a_loss_that_is_not_a_function():
+    from backprop_lib import loss_rounding
+    d = ds.prepared()
+    net = ds.make_network()
+    with pytest.raises(TypeError, match="loss must be a function"):
+        loss_rounding.noise(net, d.X_train[:, :5], d.Y_train[:, :5], loss=3.0)
+    with pytest.raises(ValueError, match="Y must have the logits' shape"):
+        loss_rounding.log1p_loss(net, d.X_train[:, :5], d.Y_train[:, :4])
