@@ -38,10 +38,16 @@ def test_dead_mask_refuses_every_stand_in_for_every_example():
                   lambda Z: np.all(Z <= 0, axis=1).astype(int),
                   lambda Z: list(np.all(Z <= 0, axis=1))):
         assert ex.check_dead_mask(right).ok
+    # review 8, m2: a positive margin is refused and named, from np.isclose to 0 to 1e-12
+    for wrong in (lambda Z: Z.max(axis=1) < 0.1, lambda Z: np.all(Z <= 1e-6, axis=1),
+                  lambda Z: np.all(np.isclose(np.maximum(Z, 0), 0), axis=1),
+                  lambda Z: np.maximum(Z, 0).max(axis=1) < 1e-12):
+        fb = ex.check_dead_mask(wrong)
+        assert not fb.ok and "small positive margin" in fb.message, fb.message
     # each stand-in differs from the definition on some input, and from every other stand-in
     ref = [ex._mask_reference(*a) for a in ex.MASK_INPUTS]
     wrongs = [ex._mask_any, ex._mask_strict, ex._mask_mean, ex._mask_median, ex._mask_first,
-              ex._mask_last]
+              ex._mask_last, ex._mask_tolerance, ex._mask_tiny_tolerance]
     outs = [[w(*a) for a in ex.MASK_INPUTS] for w in wrongs]
     for i, o in enumerate(outs):
         assert any(not np.array_equal(x, r) for x, r in zip(o, ref, strict=True))
@@ -72,6 +78,9 @@ def test_plateau_loss():
     assert "uniform guess is wrong" in ex.check_plateau_loss(1 - 1 / K).message
     assert "never below 0" in ex.check_plateau_loss(-np.log(K)).message
     assert "twice" in ex.check_plateau_loss(2 * np.log(K)).message
+    for rounded in (round(float(np.log(K)), 2), [round(float(np.log(K)), 2)]):  # 2.30: m8
+        fb = ex.check_plateau_loss(rounded)
+        assert not fb.ok and "two decimals" in fb.message
     assert not ex.check_plateau_loss(np.log(K) + 0.01).ok
     assert str(ex.check_plateau_loss(None)).startswith("Not yet: no answer yet")
 
@@ -97,6 +106,8 @@ def test_coast_distance():
                         (s * beta, "only the first step"), (s * (1 - beta), "not"),
                         (beta / (1 - beta), "multiply it by the last step"),
                         (s * beta * (1 - beta ** ex.COAST_PARTIAL) / (1 - beta),
-                         f"first {ex.COAST_PARTIAL} steps")]:
+                         f"first {ex.COAST_PARTIAL} steps"),
+                        (s * beta**2 / (1 - beta), "one step late"),  # review 8, m3
+                        (np.array([s * beta**2 / (1 - beta)]), "one step late")]:
         fb = ex.check_coast_distance(wrong)
         assert not fb.ok and word in fb.message

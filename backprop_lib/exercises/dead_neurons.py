@@ -68,7 +68,9 @@ def _mask_wrong_axis(Z):
 # Z cannot pass by accident either). The third holds the rows that tell "<= 0 on every
 # example" from its likely stand-ins: alive rows whose mean, sum and median are <= 0, whose
 # first or last entry is <= 0 (and the reverse), a row whose median is <= 0 but mean > 0 and
-# one the other way round; and a dead row with a 0 in it.
+# one the other way round; a dead row with a 0 in it; and alive rows whose only positive
+# entry is tiny (1e-9, 1e-300), which a test "close to 0" or "below a small threshold" calls
+# dead.
 MASK_INPUTS = [
     (np.array([[1.0, -2.0, 0.5, 2.0], [-1.0, -3.0, 0.0, -1.0], [-0.5, -0.1, -2.0, -1.0]]),),
     (np.array([[0.0, -1.0], [2.0, 3.0], [-4.0, -4.0], [0.0, 0.0], [-1.0, -2.0]]),),
@@ -77,7 +79,9 @@ MASK_INPUTS = [
                [-1.0, -1.0, -1.0, -1.0, 0.5],     # alive only on the last example
                [-1.0, -1.0, -1.0, 10.0, 10.0],    # median <= 0, mean > 0: alive
                [1.0, 1.0, 1.0, -10.0, -10.0],     # median > 0, mean <= 0: alive
-               [-1.0, 0.0, -2.0, -0.5, -1.0]]),),  # dead (a 0 counts as dead)
+               [-1.0, 0.0, -2.0, -0.5, -1.0],     # dead (a 0 counts as dead)
+               [-1.0, -2.0, 1e-9, -0.5, -1.0],    # alive: 1e-9 > 0 still passes a gradient
+               [-1.0, 1e-300, -2.0, -0.5, -1.0]]),),  # alive, by far less than any tolerance
 ]
 
 
@@ -97,6 +101,20 @@ def _mask_last(Z):
     return Z[:, -1] <= 0
 
 
+def _mask_tolerance(Z):
+    return np.all(Z <= 1e-6, axis=1)  # np.isclose(Z, 0) or Z < 0.1 alike: a positive threshold
+
+
+def _mask_tiny_tolerance(Z):
+    return np.all(Z <= 1e-100, axis=1)  # a threshold between 1e-300 and 1e-9, such as 1e-12
+
+
+TOLERANCE_HINT = ("you allowed a small positive margin (a threshold such as 1e-6 or 0.1, or "
+                  "np.isclose to 0): a unit with z = 1e-9 on one example is alive there, since "
+                  "relu'(z) = 1 for every z > 0, however small. Dead means <= 0 exactly, on every "
+                  "example: np.all(Z <= 0, axis=1).")
+
+
 def check_dead_mask(fn):
     """fn(Z) -> boolean array of shape (n_l,), True for units with Z <= 0 on every column."""
     return check_function(fn, _mask_reference, MASK_INPUTS, name="dead_mask", diagnoses=[
@@ -113,6 +131,8 @@ def check_dead_mask(fn):
                       "on another example. Test every column: np.all(Z <= 0, axis=1)."),
         (_mask_last, "you looked at the last example only: a unit <= 0 there can be above zero "
                      "on another example. Test every column: np.all(Z <= 0, axis=1)."),
+        (_mask_tolerance, TOLERANCE_HINT),
+        (_mask_tiny_tolerance, TOLERANCE_HINT),
     ])
 
 
@@ -175,6 +195,10 @@ def check_coast_distance(answer):
                          "steps after it, s beta + s beta^2 + ... = s beta / (1 - beta)."),
         (s * beta, "that is only the first step after death; the velocity keeps shrinking by "
                    "beta each step but never reaches 0: add the whole geometric series."),
+        (s * beta**2 / (1 - beta), "you started the sum one step late, at s beta^2: the first step "
+                                   "after death is already s beta (the velocity is multiplied by "
+                                   "beta once before it moves the weights), so the sum is s beta + "
+                                   "s beta^2 + ... = s beta / (1 - beta)."),
         (s, "each step after death is beta times the one before, not equal to it."),
         (s * (1 - beta), "the series is s beta / (1 - beta): beta over (1 - beta), not "
                          "(1 - beta)."),
@@ -204,6 +228,9 @@ def check_plateau_loss(answer):
                     "minus the logarithm of the probability of the right class."),
         (-np.log(K), "the sign is flipped: ln(1/K) is negative, and cross-entropy takes minus "
                      "it, so a loss is never below 0."),
+        (round(float(np.log(K)), 2), "that is the right number rounded to two decimals; the "
+                                     f"question asks for three (the tolerance is {RTOL:.1%}): "
+                                     "one more digit."),
     ], praise="that is ln K, the loss of a uniform guess over K classes: with balanced classes, "
               "a loss curve that starts, or stays flat, at this height is the sign of a network "
               "still guessing. (With unbalanced classes a guessing network that has fitted the "
