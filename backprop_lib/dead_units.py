@@ -519,18 +519,71 @@ def saddle_check(radii=SADDLE_RADII, directions=1000, seed=0) -> dict:
     return out
 
 
+@functools.lru_cache(maxsize=8)
 def identical_control(seeds=PLATEAU_SEEDS, lr=IDENTICAL_LR, epochs=IDENTICAL_EPOCHS) -> list:
-    """Chapter "Dead neurons": the identical-units network (Xavier scale, every hidden unit a
-    copy) at a stable rate, per seed: dict(loss, grad, stalled, swing) at the end, stalled
-    meaning the loss is within 1e-3 of ln 2, swing the loss's range over the last 10 epochs
-    (small: it has settled, not oscillating)."""
+    """(Cached.) Chapter "Dead neurons": the identical-units network (Xavier scale, every
+    hidden unit a copy) at a stable rate, per seed: dict(loss, grad, stalled, swing, reached,
+    out_spread, w_in, w_out) at the end, stalled meaning the loss is within 1e-3 of ln 2,
+    swing the loss's range over the last 10 epochs (small: it has settled, not oscillating),
+    out_spread the largest |output - 1/2| over the four inputs, w_in the norm of the (one)
+    unit's incoming weights and w_out the units' summed outgoing weight, 4 W2_j: the one
+    unit's output weight. A one-unit network whose output is 1/2 on every input (w_in or
+    w_out near 0) sits, like the small start, where XOR's missing linear signal leaves it a
+    tiny gradient."""
+    X, Y = xor()
     out = []
     for s in seeds:
-        r = plateau_run(lr, "xavier", 1.0, epochs, s, "identical")
+        net = xor_net("xavier", 1.0, s, "identical")
+        r = _run_xor(net, lr, epochs)
+        A2 = net.forward(X)
         out.append(dict(loss=float(r.loss[-1]), grad=float(r.grad_norm[-1]),
                         stalled=bool(abs(r.loss[-1] - np.log(2)) < 1e-3),
-                        swing=float(np.ptp(r.loss[-10:])), reached=r.reached))
+                        swing=float(np.ptp(r.loss[-10:])), reached=r.reached,
+                        out_spread=float(np.max(np.abs(A2 - 0.5))),
+                        w_in=float(np.linalg.norm(net.params["W1"][0])),
+                        w_out=float(net.params["W2"].sum())))
     return out
+
+
+def loss_cycle(loss, longest=10, tol=1e-3) -> tuple:
+    """The losses of the shortest cycle (period 1 to `longest`) that the end of a loss curve
+    repeats to within tol, sorted: (0.868, 1.716, 2.72) for a run bouncing through three
+    values; () if it repeats none."""
+    loss = np.asarray(loss, dtype=float)
+    for p in range(1, longest + 1):
+        if len(loss) >= 3 * p and np.all(np.abs(loss[-2 * p:] - loss[-3 * p:-p]) < tol):
+            return tuple(sorted(float(v) for v in loss[-p:]))
+    return ()
+
+
+SATURATED = 1e-2  # hidden outputs within this of 0 or 1, outputs within this of each other
+
+
+@functools.lru_cache(maxsize=8)
+def large_rate_ends(lr=30.0, init="xavier", seeds=PLATEAU_SEEDS,
+                    epochs=PLATEAU_EPOCHS) -> tuple:
+    """(Cached.) How the table's XOR runs end at a large rate, per seed (the run of
+    plateau_run): dict(loss, outputs, hidden_margin, grad, swing, cycle, saturated).
+    hidden_margin: the largest distance of a hidden output from 0 or 1 (small: every hidden
+    sigmoid saturated); saturated: hidden_margin and the spread of the four outputs both
+    below SATURATED (the network says the same thing on every input); grad: the gradient
+    norm at the final weights, sqrt(||dW1||^2 + ||dW2||^2); swing: the loss's range over the
+    last 10 epochs; cycle: loss_cycle."""
+    X, Y = xor()
+    out = []
+    for s in seeds:
+        net = xor_net(init, 1.0, s)
+        r = _run_xor(net, lr, epochs)
+        A2 = net.forward(X).ravel()
+        A1 = net.cache["A"][1]
+        margin = float(np.max(np.minimum(A1, 1 - A1)))
+        g = net.gradients(X, Y)
+        out.append(dict(loss=float(r.loss[-1]), outputs=tuple(float(a) for a in A2),
+                        hidden_margin=margin,
+                        grad=float(np.hypot(np.linalg.norm(g["dW1"]), np.linalg.norm(g["dW2"]))),
+                        swing=float(np.ptp(r.loss[-10:])), cycle=loss_cycle(r.loss),
+                        saturated=bool(margin < SATURATED and np.ptp(A2) < SATURATED)))
+    return tuple(out)
 
 
 def first_order_check(scale=1e-3, seed=0) -> dict:

@@ -15,9 +15,11 @@ dead_units.xor_net with the "small" scheme), the same arithmetic as dead_units.p
 (sigmoid layers, binary cross-entropy from the logits, dZ2 = (A2 - Y) / m), in a loop of a
 few NumPy calls per epoch, so that runs of 10^5 epochs take seconds. Each lane stops when
 its loss first falls below dead_units.THRESHOLD; the epoch is counted as plateau_run
-counts it. `optimizer_reach` tries momentum and Adam on the same plateau; `adam_on_plateau`
-runs Adam at a rate and a scale and tells the runs that learn XOR from those whose hidden
-units collapse to one unit.
+counts it. The law needs a stable step: at rates above the output layer's limit
+2 / output_curvature() the plateau ends another way (plateau_catapult). `adam_on_plateau`
+runs Adam through backprop_lib.train at a rate and a scale and tells the runs that learn XOR
+from those whose hidden units collapse to one unit (the chapter's claims tests hold
+plateau_catapult's Adam lanes against it).
 """
 
 from __future__ import annotations
@@ -28,19 +30,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import xor
-from .dead_units import BETA, PLATEAU_EPOCHS, PLATEAU_SEEDS, SMALL_SCALE, THRESHOLD, xor_net
-from .optimizers import Adam, Momentum
+from .dead_units import BETA, PLATEAU_SEEDS, SMALL_SCALE, THRESHOLD, xor_net
+from .optimizers import Adam
 from .train import train
 
 CAP = 200_000  # epochs after which a lane counts as not escaped
 SCALES = (0.05, 0.07, 0.1)  # the chapter's table: escapes within about 2 x 10^4 epochs
 LONG_SEED = 2  # the seed the chapter runs from its own 0.01 start (about 5 x 10^4 epochs)
 ADAM_LR = 0.03  # Adam on the plateau (its steps are about lr per weight)
-ADAM_LRS = (0.003, ADAM_LR, 0.1)  # the rate table: steps from well below to far above c
 ADAM_EPOCHS = 2000  # long enough for every Adam run to settle
-ADAM_SCALES = (SMALL_SCALE, SMALL_SCALE / 10)  # Adam from the 0.01 start and ten times smaller
 LEAVE = 0.6  # a loss below this has left the ln 2 = 0.693 plateau
-MOMENTUM_LRS = (0.1, 0.3, 1.0)  # momentum on the plateau: effective rates 1, 3 and 10
 BIAS_LRS = (1.0, 2.0)  # the hidden-bias-1 ablation at rates below its output layer's limit
 BIAS_SCALES = (0.005, 0.01, 0.02, 0.04)
 
@@ -100,22 +99,6 @@ def predicted(t_ref, scale_ref, scale, lr_ref=1.0, lr=1.0, order=3) -> float:
     """The escape epoch at (scale, lr) predicted from one measured at (scale_ref, lr_ref) by
     t ~ 1 / (lr c^(order - 1)): order 3 with zero hidden biases, 2 with sigma''(b) != 0."""
     return float(t_ref * (scale_ref / scale) ** (order - 1) * lr_ref / lr)
-
-
-@functools.lru_cache(maxsize=16)
-def optimizer_reach(name, lr, seeds=PLATEAU_SEEDS, epochs=PLATEAU_EPOCHS) -> tuple:
-    """(Cached.) From the 0.01 start (dead_units.xor_net("small")), full-batch training on
-    XOR with `name` ('momentum', beta BETA, or 'adam') at rate lr: per seed, the first epoch
-    with loss below THRESHOLD within `epochs`, or None."""
-    X, Y = xor()
-    make = {"momentum": lambda: Momentum(lr, beta=BETA), "adam": lambda: Adam(lr)}[name]
-    out = []
-    for s in seeds:
-        h = train(xor_net("small", 1.0, s), X, Y, make(), epochs=epochs,
-                  on_divergence="ignore")
-        below = np.nonzero(h.loss < THRESHOLD)[0]
-        out.append(int(below[0]) if below.size else None)
-    return tuple(out)
 
 
 def one_unit_infimum() -> float:

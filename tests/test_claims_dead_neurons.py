@@ -13,6 +13,7 @@ from backprop_lib import bias_pairs as bpair
 from backprop_lib import dead_revivals as dr
 from backprop_lib import dead_units as du
 from backprop_lib import early_sharpness as es
+from backprop_lib import plateau_catapult as pc
 from backprop_lib import plateau_escape as pe
 from backprop_lib.activations import sigmoid
 from backprop_lib.data import xor
@@ -162,14 +163,55 @@ def test_derivation_orders_with_an_independent_network():
 
 
 def test_learning_rate_table_over_seeds():
-    t = du.plateau_table([0.3, 3.0, 30.0], inits=("small", "xavier"))
+    t = du.plateau_table([0.3, 3.0, 5.0, 30.0], inits=("small", "xavier"))
     assert all(r is None for lr in (0.3, 3.0, 30.0) for r in t["small", lr])
+    assert all(r is not None and r < 300 for r in t["small", 5.0])  # just past the limit 4
     assert all(r is None for r in t["xavier", 0.3])
     assert all(r is not None for r in t["xavier", 3.0])
     assert all(r is None for r in t["xavier", 30.0])
-    for s in du.PLATEAU_SEEDS:  # "bouncing": no run at 30 settles
-        loss = du.plateau_run(30.0, "xavier", 1.0, du.PLATEAU_EPOCHS, s).loss
-        assert loss[-50:].min() > 0.5 and np.ptp(loss[-50:]) > 0
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_xavier_at_rate_30_ends_saturated_in_most_seeds():
+    """Review 8, M1: at learning rate 30 most seeds are not bouncing: written out by hand (no
+    library training), 4 of 5 end with every hidden sigmoid within 0.01 of 0 or 1, one output
+    for all four inputs (confidently wrong on two), a tiny gradient and a loss that hardly
+    moves; the fifth cycles through three losses. The library's per-seed reading agrees."""
+    X, Y = xor()
+    ends = du.large_rate_ends(30.0, "xavier")
+    saturated = []
+    for s, end in zip(du.PLATEAU_SEEDS, ends, strict=True):
+        p = {k: v.copy() for k, v in du.xor_net("xavier", 1.0, s).params.items()}
+        losses = []
+        for _ in range(du.PLATEAU_EPOCHS):
+            A1 = _sigmoid(p["W1"] @ X + p["b1"])
+            z = p["W2"] @ A1 + p["b2"]
+            losses.append(float(np.mean(np.logaddexp(0, z) - Y * z)))
+            e = (_sigmoid(z) - Y) / X.shape[1]
+            d1 = (p["W2"].T @ e) * A1 * (1 - A1)
+            g = {"W1": d1 @ X.T, "b1": d1.sum(1, keepdims=True), "W2": e @ A1.T,
+                 "b2": e.sum(1, keepdims=True)}
+            for k in p:
+                p[k] -= 30.0 * g[k]
+        A1 = _sigmoid(p["W1"] @ X + p["b1"])
+        out = _sigmoid(p["W2"] @ A1 + p["b2"]).ravel()
+        e = (out - Y.ravel()) / X.shape[1]
+        d1 = (p["W2"].T @ e[None]) * A1 * (1 - A1)
+        grad = np.hypot(np.linalg.norm(d1 @ X.T), np.linalg.norm(e[None] @ A1.T))
+        sat = np.max(np.minimum(A1, 1 - A1)) < 0.01 and np.ptp(out) < 0.01
+        saturated.append(sat)
+        assert sat == end["saturated"]
+        assert np.isclose(losses[-1], end["loss"], rtol=1e-6)
+        if sat:
+            assert grad < 1e-3 and np.ptp(losses[-10:]) < 0.01 and losses[-1] > 3
+            assert np.sum(np.abs(out - Y.ravel()) > 0.99) == 2  # wrong on two inputs, sure of it
+        else:  # the bounce: a cycle of three losses, repeated
+            assert len(end["cycle"]) == 3 and np.ptp(losses[-10:]) > 1
+            np.testing.assert_allclose(losses[-3:], losses[-6:-3], atol=1e-3)
+    assert sum(saturated) == len(du.PLATEAU_SEEDS) - 1
 
 
 def test_spread_text_and_bad_input():
@@ -220,6 +262,13 @@ def test_identical_units_at_a_stable_rate():
     assert 0 < len(stalled) < len(runs)
     assert min(r["grad"] for r in stalled) > 100 * small
     assert all(r["reached"] is None and r["swing"] < 1e-3 for r in runs)
+    # review 8, m7: the stalled one-unit networks output nearly 1/2 everywhere (small weights,
+    # nearly linear); the others have large incoming weights and outputs far from 1/2
+    for r in runs:
+        if r["stalled"]:
+            assert r["out_spread"] < 0.01 and min(r["w_in"], abs(r["w_out"])) < 0.5
+        else:
+            assert r["out_spread"] > 0.4 and r["w_in"] > 5
 
 
 def test_plateau_point_is_a_saddle():
@@ -365,58 +414,6 @@ def test_sigma_second_derivative_ablation():
         assert abs(pe.fitted_exponent(pe.BIAS_SCALES, fast)) < 0.3 and max(fast) < 2000
 
 
-def test_momentum_and_adam_on_the_plateau():
-    """Review 2, m9 and review 3, MA-2: momentum at effective rates 1, 3 and 10 leaves the 0.01
-    plateau in no seed within 400 epochs. Adam leaves ln 2 in about 60 epochs in every seed,
-    from 0.01 and from 0.001 alike (the 1/(lr c^2) law no longer applies)."""
-    for lr in pe.MOMENTUM_LRS:
-        assert all(r is None for r in pe.optimizer_reach("momentum", lr))
-    leave = {c: [r.leave for r in pe.adam_on_plateau(c, pe.ADAM_LR)] for c in pe.ADAM_SCALES}
-    assert all(x is not None and x < 100 for v in leave.values() for x in v)
-    assert abs(np.mean(leave[pe.ADAM_SCALES[0]]) - np.mean(leave[pe.ADAM_SCALES[1]])) < 10
-    # the reach column agrees with the train()-based helper the earlier version quoted
-    assert [r.reach for r in pe.adam_on_plateau(du.SMALL_SCALE, pe.ADAM_LR)] == list(
-        pe.optimizer_reach("adam", pe.ADAM_LR, epochs=pe.ADAM_EPOCHS))
-
-
-def test_adam_step_against_the_initial_weights_decides_the_collapse():
-    """Review 4, MJ-1: over the seeds, at every rate and scale each Adam run either learns XOR
-    or ends at the one-unit infimum with its units acting as one. A step no larger than the
-    initial weights learns XOR in every seed (and the smallest rate from both scales, far
-    sooner than gradient descent); a step of 10 c or more collapses nearly every run; in
-    between the seed decides (some of both)."""
-    runs = {(lr, c): pe.adam_on_plateau(c, lr) for lr in pe.ADAM_LRS for c in pe.ADAM_SCALES}
-    n = len(du.PLATEAU_SEEDS)
-    for rs in runs.values():
-        assert len(rs) == n >= 5
-        for r in rs:
-            if r.reach is None:
-                assert r.one_unit
-                assert r.final == pytest.approx(pe.one_unit_infimum(), abs=1e-3)
-            else:
-                assert r.final < du.THRESHOLD and r.second > 0.3
-    small = [k for k in runs if k[0] <= k[1]]
-    big = [k for k in runs if k[0] >= 10 * k[1]]
-    mid = [k for k in runs if k[1] < k[0] < 10 * k[1]]
-    assert small and big and mid
-    for k in small:
-        assert all(r.reach is not None for r in runs[k])
-    for k in big:
-        assert sum(r.one_unit for r in runs[k]) >= n - 1
-    assert all(r.one_unit for c in pe.ADAM_SCALES[1:] for lr in pe.ADAM_LRS
-               if lr >= 10 * c for r in runs[lr, c])  # from 0.001: every seed
-    collapsed_mid = [r.one_unit for k in mid for r in runs[k]]
-    assert any(collapsed_mid) and not all(collapsed_mid)
-    slow = min(pe.ADAM_LRS)
-    reach = [r.reach for c in pe.ADAM_SCALES for r in runs[slow, c]]
-    assert all(x is not None for x in reach) and max(reach) < pe.ADAM_EPOCHS
-    assert slow / min(pe.ADAM_SCALES) > 1  # it learns even with a step above the smaller c
-    # against gradient descent at the table's rate 3 from the 0.01 start (of order 10^5)
-    gd = pe.escape_epochs(tuple((s, 0.05, 3.0, 0.0) for s in du.PLATEAU_SEEDS), check=10)
-    gd_small = [pe.predicted(t, 0.05, du.SMALL_SCALE) for t in gd]
-    assert 20 * max(reach) < min(gd_small)
-
-
 def test_lambda_max_ratio_at_the_start_is_the_exact_hessians():
     """Review 3, MA-1: with exact Hessian-vector products, alpha lambda_max / 2 at 0.3 is
     0.7, 5.2 and 7.4 (not 10.6) for biases -0.5, 0 and 0.1, still in the order of the
@@ -483,3 +480,195 @@ def test_fitted_order_beats_the_initial_order_by_one():
     """Cell 29: at the start ||dW1|| ~ scale^2, once the output bias is fitted scale^3."""
     assert np.all(np.abs(du.gradient_scaling()["slopes"] - 2) < 0.05)
     assert np.all(np.abs(du.gradient_scaling(fitted=True)["slopes"] - 3) < 0.05)
+
+
+# --------------------------------------------------------------------------- review 8, C1
+# The XOR plateau at rates past the output layer's limit, against an implementation written
+# here: the four parameters of every run stacked over a leading axis, products by einsum, the
+# optimizers written from their definitions (no backprop_lib code but the initial weights).
+
+def _runs(lanes, epochs, optimizer="gd", beta=0.9, beta2=0.999, eps=1e-8):
+    """lanes: (seed, scale, hidden rate, output rate). Per lane: the loss before every step
+    (epochs + 1 values, the last after the last step), the first epoch below 0.1, and the
+    final W1, b1, W2, b2."""
+    X, Y = xor()
+    nets = [du.xor_net("small", c / du.SMALL_SCALE, s).params for s, c, _, _ in lanes]
+    W1, b1, W2, b2 = (np.stack([n[k] for n in nets]) for k in ("W1", "b1", "W2", "b2"))
+    P = [W1, b1, W2, b2]
+    lh = np.array([lane[2] for lane in lanes])[:, None, None]
+    lo = np.array([lane[3] for lane in lanes])[:, None, None]
+    m = [np.zeros_like(x) for x in P]
+    v = [np.zeros_like(x) for x in P]
+    loss = np.zeros((len(lanes), epochs + 1))
+    for t in range(epochs + 1):
+        W1, b1, W2, b2 = P
+        A1 = _sigmoid(np.einsum("lij,jk->lik", W1, X) + b1)
+        z = np.einsum("lij,ljk->lik", W2, A1) + b2
+        loss[:, t] = np.mean(np.logaddexp(0, z) - Y * z, axis=(1, 2))
+        if t == epochs:
+            break
+        e = (_sigmoid(z) - Y) / X.shape[1]
+        d1 = np.einsum("lji,ljk->lik", W2, e) * A1 * (1 - A1)
+        G = [np.einsum("lik,jk->lij", d1, X), d1.sum(2, keepdims=True),
+             np.einsum("lik,ljk->lij", e, A1), e.sum(2, keepdims=True)]
+        for i, rate in enumerate((lh, lh, lo, lo)):
+            if optimizer == "gd":
+                step = G[i]
+            elif optimizer == "momentum":
+                m[i] = beta * m[i] + G[i]
+                step = m[i]
+            else:
+                m[i] = beta * m[i] + (1 - beta) * G[i]
+                v[i] = beta2 * v[i] + (1 - beta2) * G[i] ** 2
+                step = m[i] / (1 - beta ** (t + 1)) / (np.sqrt(v[i] / (1 - beta2 ** (t + 1))) + eps)
+            P[i] = P[i] - rate * step
+    below = loss[:, :-1] < du.THRESHOLD
+    reach = [int(np.argmax(b)) if b.any() else None for b in below]
+    return loss, reach, P
+
+
+def _output_curvature(W1, b1, W2, b2):
+    """The largest eigenvalue of the loss's Hessian in (W2, b2), written out: for binary
+    cross-entropy from the logit, (1/m) sum_i p_i (1 - p_i) f_i f_i^T with f_i = [a_i; 1]."""
+    X, _ = xor()
+    A1 = _sigmoid(W1 @ X + b1)
+    p = _sigmoid(W2 @ A1 + b2).ravel()
+    F = np.vstack([A1, np.ones(X.shape[1])])
+    return np.linalg.eigvalsh((F * p * (1 - p)) @ F.T / X.shape[1])[-1]
+
+
+def test_gd_leaves_the_plateau_just_past_the_output_layers_limit():
+    """At or below 2 / lambda_out = 4 no seed learns XOR and the loss never rises; just past it
+    (4.5) every seed learns XOR in a few hundred epochs from 0.01 and from 0.001 alike, after the
+    loss first rises; far past it (7) every seed ends as one unit. The library's lanes agree."""
+    seeds, epochs = du.PLATEAU_SEEDS, 3000
+    for s in seeds:
+        lam = _output_curvature(*(du.xor_net("small", 1.0, s).params[k]
+                                  for k in ("W1", "b1", "W2", "b2")))
+        assert 3.95 < 2 / lam < 4.05 and lam == pytest.approx(pe.output_curvature(0.0, s))
+        assert pc.stability_limit(lam) == pytest.approx(2 / lam)
+    lanes = tuple((s, c, r, r) for r in (3.875, 4.0, 4.5, 7.0) for c in pc.SCAN_SCALES
+                  for s in seeds)
+    loss, reach, P = _runs(lanes, epochs)
+    lib = pc.scan(lanes, "gd", epochs)
+    assert [r.reach for r in lib] == reach
+    t = {}
+    for i, (s, c, r, _) in enumerate(lanes):
+        rise = loss[i, :reach[i] or epochs].max() - loss[i, 0]
+        assert lib[i].rise == pytest.approx(rise, abs=1e-12)
+        if r <= 4.0:
+            assert reach[i] is None and rise < 1e-4 and abs(loss[i, -1] - np.log(2)) < 1e-3
+        elif r == 4.5:
+            assert reach[i] is not None and reach[i] < 800 and rise > 0.03
+            t[s, c] = reach[i]
+        else:
+            assert reach[i] is None and abs(loss[i, -1] - pe.one_unit_infimum()) < 2e-3
+            W1, b1, W2, b2 = (x[i] for x in P)
+            A1 = _sigmoid(W1 @ xor()[0] + b1)
+            sv = np.linalg.svd(W2.T * (A1 - A1.mean(1, keepdims=True)), compute_uv=False)
+            assert sv[1] < 1e-3 * sv[0] and lib[i].one_unit  # the units act as one
+    for s in seeds:  # a ten times smaller start costs far less than the law's factor 100
+        assert t[s, pc.SCAN_SCALES[1]] < 1.5 * t[s, pc.SCAN_SCALES[0]]
+
+
+def test_the_output_layers_rate_ends_the_plateau():
+    """The ablation: a large rate in the hidden layer alone (10, with the output layer at 3)
+    leaves every seed on the plateau with no rise of the loss; a rate past the limit in the
+    output layer alone (5, the hidden layer at 3) makes every seed learn XOR, after a rise."""
+    lanes = tuple((s, du.SMALL_SCALE, h, o) for h, o in ((10.0, 3.0), (3.0, 5.0))
+                  for s in du.PLATEAU_SEEDS)
+    loss, reach, _ = _runs(lanes, 2000)
+    assert [r.reach for r in pc.scan(lanes, "gd", 2000)] == reach
+    for i, (*_, o) in enumerate(lanes):
+        if o < 4:
+            assert reach[i] is None and loss[i].max() - loss[i, 0] < 1e-4
+        else:
+            assert reach[i] is not None and reach[i] < 600
+            assert loss[i, :reach[i]].max() - loss[i, 0] > 0.1
+
+
+def test_the_catapult_drops_the_output_curvature_below_two_over_alpha():
+    """At 4.5 from 0.01 the mean output swings above and below 1/2, further each epoch, up to
+    the loss's peak; when the bounce is over (the loss back within 1e-3 of its start after its
+    peak), lambda_out has fallen below 2 / 4.5 and every hidden bias is below -0.2, and ||W1||
+    is over five times its start: measured step by step here, against pc.catapult."""
+    lr, seeds = 4.5, du.PLATEAU_SEEDS
+    X, Y = xor()
+    lib = pc.catapult((lr,), seeds=seeds)[lr]
+    ends = []
+    for s in seeds:
+        p = {k: v.copy() for k, v in du.xor_net("small", 1.0, s).params.items()}
+        hist, start_w1 = [], np.linalg.norm(p["W1"])
+        for _ in range(pc.TRACE_EPOCHS):
+            A1 = _sigmoid(p["W1"] @ X + p["b1"])
+            z = p["W2"] @ A1 + p["b2"]
+            hist.append((float(np.mean(np.logaddexp(0, z) - Y * z)),
+                         _output_curvature(p["W1"], p["b1"], p["W2"], p["b2"]),
+                         p["b1"].copy(), np.linalg.norm(p["W1"]), float(_sigmoid(z).mean())))
+            e = (_sigmoid(z) - Y) / X.shape[1]
+            d1 = (p["W2"].T @ e) * A1 * (1 - A1)
+            for k, g in (("W1", d1 @ X.T), ("b1", d1.sum(1, keepdims=True)),
+                         ("W2", e @ A1.T), ("b2", e.sum(1, keepdims=True))):
+                p[k] -= lr * g
+        loss = np.array([h[0] for h in hist])
+        top = int(np.argmax(loss))
+        end = top + int(np.nonzero(np.abs(loss[top:] - loss[0]) < pc.BOUNCE_END)[0][0])
+        _, curv, b1, w1, _ = hist[end]
+        assert loss[top] - loss[0] > 0.03  # it rose
+        swing = np.array([h[4] for h in hist[top - 10:top]]) - 0.5  # the mean output swings
+        assert np.all(swing[1:] * swing[:-1] < 0)  # above and below 1/2, epoch by epoch,
+        assert np.all(np.abs(swing[1:]) > np.abs(swing[:-1]))  # further each epoch
+        assert curv < 2 / lr < hist[0][1]
+        assert np.all(b1 < -0.2) and w1 > 5 * start_w1
+        ends.append(end)
+    assert lib["end"].low == min(ends) and lib["end"].high == max(ends)
+    assert lib["curvature_end"].high < 2 / lr
+
+
+def test_gd_and_adam_each_at_its_tuned_rate():
+    """Each at the tuned rate of its grid (every seed learns, the slowest fastest), over the
+    scan's ten seeds: from 0.01 gradient descent and Adam are even (means within 15%); from
+    0.001 gradient descent is faster by more than 1.3x, and on a grid of Adam's rates finer
+    than the scan's around its best no rate comes within 1.3x of gradient descent. Adam's lanes
+    agree with backprop_lib's Adam through train (plateau_escape.adam_on_plateau)."""
+    c0, c1 = pc.SCAN_SCALES
+    seeds = pc.SCAN_SEEDS
+    settings = {("gd", c0): 5.125, ("gd", c1): 4.625, ("adam", c0): 0.01778, ("adam", c1): 0.005233}
+    mean = {}
+    for (opt, c), r in settings.items():
+        lanes = tuple((s, c, r, r) for s in seeds)
+        _, reach, _ = _runs(lanes, 1200, opt)
+        assert [x.reach for x in pc.scan(lanes, opt, 1200)] == reach
+        assert all(x is not None for x in reach)
+        mean[opt, c] = np.mean(reach)
+    assert 0.85 < mean["adam", c0] / mean["gd", c0] < 1.15
+    assert mean["adam", c1] / mean["gd", c1] > 1.3
+    fine = np.geomspace(0.004, 0.006, 7)  # about 7% apart, straddling Adam's tuned 0.0052
+    lanes = tuple((s, c1, r, r) for r in fine for s in seeds)
+    _, reach, _ = _runs(lanes, 1500, "adam")
+    for k in range(len(fine)):
+        got = reach[k * len(seeds):(k + 1) * len(seeds)]
+        if all(x is not None for x in got):
+            assert np.mean(got) > 1.3 * mean["gd", c1]
+    train_based = [r.reach for r in pe.adam_on_plateau(c0, 0.01778, seeds=seeds[:3], epochs=400)]
+    assert train_based == [x.reach for x in pc.scan(tuple((s, c0, 0.01778, 0.01778)
+                                                          for s in seeds[:3]), "adam", 400)]
+
+
+def test_momentum_has_its_own_limit():
+    """Momentum (v = beta v + g) on a quadratic of curvature lambda is stable while
+    lr lambda < 2 (1 + beta): the roots of z^2 - (1 + beta - lr lambda) z + beta. Just past
+    that limit (7.75 at lambda 0.5) every seed from 0.01 learns XOR, and every seed from 0.001
+    ends as one unit."""
+    beta, lam = du.BETA, 0.5
+    limit = pc.stability_limit(lam, "momentum")
+    for lr, stable in ((0.99 * limit, True), (1.01 * limit, False)):
+        roots = np.roots([1, -(1 + beta - lr * lam), beta])
+        assert (np.max(np.abs(roots)) < 1) == stable
+    lanes = tuple((s, c, 7.75, 7.75) for c in pc.SCAN_SCALES for s in du.PLATEAU_SEEDS)
+    loss, reach, _ = _runs(lanes, 3000, "momentum")
+    assert [x.reach for x in pc.scan(lanes, "momentum", 3000)] == reach
+    n = len(du.PLATEAU_SEEDS)
+    assert all(x is not None for x in reach[:n])
+    assert all(x is None for x in reach[n:])
+    assert np.all(np.abs(loss[n:, -1] - pe.one_unit_infimum()) < 2e-3)

@@ -132,3 +132,57 @@ def test_escape_lanes_match_plateau_run_and_the_law_helper():
     assert pe.predicted(100, 0.02, 0.01) == pytest.approx(400)
     assert pe.predicted(100, 0.02, 0.01, order=2) == pytest.approx(200)
     assert pe.predicted(100, 0.02, 0.02, lr_ref=3.0, lr=1.5) == pytest.approx(200)
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "adam"])
+def test_catapult_lanes_take_the_library_optimizers_steps(name):
+    """plateau_catapult's lanes (the same rate in both layers) take the steps of
+    backprop_lib's SGD, Momentum and Adam through train, to rounding, over 30 epochs."""
+    from backprop_lib import plateau_catapult as pc
+    from backprop_lib.data import xor
+    from backprop_lib.optimizers import SGD, Adam, Momentum
+    from backprop_lib.train import train
+    X, Y = xor()
+    lr = {"gd": 4.5, "momentum": 7.0, "adam": 0.02}[name]
+    lanes = tuple((s, c, lr, lr) for s in (0, 1) for c in (0.01, 0.003))
+    *_, (epoch, P, _, _) = pc._steps(lanes, name, 30)
+    assert epoch == 30
+    for i, (s, c, _, _) in enumerate(lanes):
+        net = du.xor_net("small", c / du.SMALL_SCALE, s)
+        opt = {"gd": SGD(lr), "momentum": Momentum(lr, beta=du.BETA),
+               "adam": Adam(lr, beta1=du.BETA)}[name]
+        train(net, X, Y, opt, epochs=30)
+        for j, k in enumerate(("W1", "b1", "W2", "b2")):
+            np.testing.assert_allclose(P[j][i], net.params[k], rtol=1e-10, atol=1e-13)
+    with pytest.raises(ValueError, match="optimizer"):
+        next(pc._steps(lanes, "rmsprop", 1))
+
+
+def test_tuned_rate_window_and_outcome_helpers():
+    from backprop_lib import plateau_catapult as pc
+
+    def run(reach, final=0.05, second=0.5):
+        return pc.LaneRun(reach, reach, 0.69, 0.7, final, second)
+
+    table = {(0.01, 1.0): [run(50), run(None, np.log(2), 0.0)],  # one seed on the plateau
+             (0.01, 2.0): [run(40), run(60)],                      # slowest 60
+             (0.01, 3.0): [run(30), run(55)],                      # slowest 55: the best
+             (0.01, 4.0): [run(20), run(None, 0.4774, 1e-5)]}      # one seed as one unit
+    assert pc.best_rate(table, 0.01) == 3.0 and pc.window(table, 0.01) == (2.0, 3.0)
+    assert pc.best_rate(table, 0.01, rates={1.0, 2.0}) == 2.0
+    assert pc.mean_at_best(table, 0.01) == pytest.approx(42.5)
+    assert np.isnan(pc.best_rate({(0.01, 1.0): [run(None)]}, 0.01))
+    assert pc.tuned_row({(0.01, 1.0): [run(None)]}, 0.01) == ["none", "-", "none"]
+    assert pc.tuned_row(table, 0.01) == ["3", "42 (30 to 55)", "2 to 3"]
+    assert pc.outcomes([r for v in table.values() for r in v]) == {
+        "learned": 6, "plateau": 1, "one unit": 1, "other": 0}
+    assert run(None, 0.3, 1e-5).outcome == "other"  # off the plateau, not at one unit's loss
+    assert pc.stability_limit(0.5) == 4.0
+    assert pc.stability_limit(0.5, "momentum") == pytest.approx(7.6)
+
+
+def test_loss_cycle():
+    assert du.loss_cycle([1.0] * 30) == (1.0,)
+    assert du.loss_cycle([3.0, 1.0, 2.0] * 10) == (1.0, 2.0, 3.0)
+    assert du.loss_cycle([0.5, 0.7] * 10) == (0.5, 0.7)
+    assert du.loss_cycle(np.linspace(1, 0, 40)) == ()

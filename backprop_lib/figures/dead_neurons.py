@@ -9,6 +9,9 @@
 - PLATEAU: a 2-4-1 sigmoid network learning XOR with full-batch SGD, for a learning rate
   and an initialization: the loss and the gradient norm per epoch, and the epoch in
   which the loss first falls below a threshold.
+- `rate_scan_figure`: gradient descent, momentum and Adam from the tiny start over fine
+  grids of rates (plateau_catapult.rate_scan): the epochs to learn XOR and how many seeds
+  learn it or end as one unit, with each method's stability limit (a static figure).
 
 Each interactive figure has a compute function, a draw function that updates its artists
 in place, an alt text, and `*_interactive()` / `show_*()`. Imports matplotlib through
@@ -20,6 +23,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MultipleLocator
 
 from .. import dead_units, plots
@@ -167,7 +171,7 @@ def plateau_alt(params, r):
 
 
 PLATEAU_CONTROLS = [
-    ia.LogSlider("lr", [0.3, 1.0, 3.0, 10.0, 30.0], default=3.0, label="learning rate"),
+    ia.LogSlider("lr", [0.3, 1.0, 3.0, 5.0, 10.0, 30.0], default=3.0, label="learning rate"),
     ia.Choice("init", ["small", "lecun", "xavier", "he"], default="xavier",
               label="initialization"),
     ia.Slider("scale", [0.3, 1.0, 3.0], default=1.0, label="init scale"),
@@ -179,3 +183,72 @@ PLATEAU = dict(compute=plateau_run, draw=plateau_draw, controls=PLATEAU_CONTROLS
                joint=PLATEAU_JOINT, alt=plateau_alt, figsize=(7.5, 3.0))
 plateau_interactive = functools.partial(notebook.interactive, PLATEAU)
 show_plateau = functools.partial(notebook.show, PLATEAU)
+
+
+# --------------------------------------------------------------------------- RATE SCAN
+
+SCAN_TITLES = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
+SCAN_STYLE = ((plots.BLUE, "o", "-"), (plots.VERMILLION, "s", "--"))  # one per scale
+
+
+def rate_scan_figure(tables, limits=None):
+    """A static figure over fine grids of learning rates from the tiny start, one column per
+    optimizer. tables: {optimizer: plateau_catapult.rate_scan output}; limits: {optimizer:
+    stability limit of its output layer} drawn as a dotted line. Top: the epoch at which the
+    loss first falls below THRESHOLD, mean (markers; filled where every seed learns XOR,
+    open where only some do) and range over the seeds that learn (band). Bottom: how many
+    seeds learn XOR (solid) and how many end as one unit (thin)."""
+    limits = limits or {}
+    names = list(tables)
+    fig = plots.figure((3.1 * len(names), 4.6))
+    with plots.style():
+        axes = fig.subplots(2, len(names), sharex="col", squeeze=False)
+        handles = []
+        for j, opt in enumerate(names):
+            top, bottom = axes[0, j], axes[1, j]
+            table = tables[opt]
+            scales = sorted({c for c, _ in table}, reverse=True)
+            for (colour, marker, ls), c in zip(SCAN_STYLE, scales, strict=False):
+                rates = np.array(sorted(r for cc, r in table if cc == c))
+                runs = [table[c, r] for r in rates]
+                n = len(runs[0])
+                got = [[x.reach for x in v if x.reach is not None] for v in runs]
+                learned = np.array([len(g) for g in got])
+                mean = np.array([np.mean(g) if g else np.nan for g in got])
+                lo = np.array([min(g) if g else np.nan for g in got])
+                hi = np.array([max(g) if g else np.nan for g in got])
+                full = learned == n
+                top.fill_between(rates, np.where(full, lo, np.nan), np.where(full, hi, np.nan),
+                                 color=colour, alpha=0.2, lw=0)
+                top.plot(rates[full], mean[full], marker, color=colour, ms=3.5, ls="none")
+                some = (learned > 0) & ~full
+                top.plot(rates[some], mean[some], marker, color=colour, ms=3.5, ls="none",
+                         mfc="white")
+                bottom.plot(rates, learned, ls, color=colour, lw=1.6)
+                bottom.plot(rates, [sum(x.one_unit for x in v) for v in runs], ls,
+                            color=colour, lw=0.7)
+                if j == 0:
+                    handles += [Line2D([], [], color=colour, marker=marker, ls=ls, lw=1.6, ms=4,
+                                       label=f"weights c = {c:g}: epochs; seeds that learn XOR"),
+                                Line2D([], [], color=colour, ls=ls, lw=0.7,
+                                       label=f"weights c = {c:g}: seeds that end as one unit")]
+            top.set_yscale("log")
+            top.set_title(SCAN_TITLES.get(opt, opt))
+            bottom.set_ylim(-0.5, n + 0.5)
+            bottom.set_yticks(range(0, n + 1, max(1, n // 5)))
+            bottom.set_xlabel(r"learning rate $\alpha$")
+            if opt == "adam":
+                top.set_xscale("log")
+            if opt in limits:
+                for ax in (top, bottom):
+                    ax.axvline(limits[opt], color=plots.BLACK, lw=0.8, ls=":")
+            if j == 0:
+                top.set_ylabel(f"epoch with loss < {THRESHOLD:g}")
+                bottom.set_ylabel(f"seeds (of {n})")
+        lows = [ax.get_ylim()[0] for ax in axes[0]]
+        highs = [ax.get_ylim()[1] for ax in axes[0]]
+        for ax in axes[0]:  # one epoch scale for the three optimizers
+            ax.set_ylim(min(lows), max(highs))
+        fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8)
+        plots.sparse_log_ticks(*axes[0])
+    return fig
