@@ -2,10 +2,10 @@
 
 - minibatch_noise: how far a mini-batch gradient lies from the full-batch one on the
   chapter's 2-8-1 moons network, against the sampling formula (sigma^2 / B)(m - B)/(m - 1);
-- noisy_steps: what SGD, momentum and Adam make of a gradient mu + sigma z (z standard
+- noisy_steps: what SGD, momentum and Adam make of a gradient g_bar + sigma z (z standard
   normal): SGD's step carries the noise as it is, momentum's velocity raises the signal
   1/(1 - beta) times and the noise only 1/sqrt(1 - beta^2) times, Adam's step length falls
-  towards mu / sqrt(mu^2 + sigma^2) of the learning rate;
+  towards g_bar / sqrt(g_bar^2 + sigma^2) of the learning rate (g_bar: the mean gradient);
 - stationary_spread: the ablation of that "signal over noise": on a noisy quadratic, the
   spread at which momentum settles equals plain SGD's at the effective rate lr / (1 - beta);
 - weight_decay_under_noise: a weight whose loss gradient is pure noise of size sigma, decayed
@@ -30,7 +30,7 @@ from .schedules import lr_schedule
 
 SEEDS = (0, 1, 2, 3, 4)
 BATCH_SIZES = (1, 5, 10, 25, 50, 100)
-NOISE_RATIOS = (0.0, 0.5, 1.0, 3.0, 10.0)  # sigma / mu
+NOISE_RATIOS = (0.0, 0.5, 1.0, 3.0, 10.0)  # sigma / g_bar
 DECAY_SIGMAS = (0.01, 0.1, 1.0, 10.0, 100.0)
 DRAWS = 400  # random batches per batch size in minibatch_noise
 DECAY_GRID = (0.1, 0.2, 0.5, 1.0, 2.0)  # lambda: no L2 coefficient decays every sigma alike
@@ -69,11 +69,11 @@ def minibatch_noise(seed=0, batch_sizes=BATCH_SIZES, draws=DRAWS):
     return out
 
 
-def _noisy_gradients(shape, mu, sigma, steps, seeds):
-    """steps x shape gradients mu + sigma z, column j drawn from seeds[j] alone."""
+def _noisy_gradients(shape, g_bar, sigma, steps, seeds):
+    """steps x shape gradients g_bar + sigma z, column j drawn from seeds[j] alone."""
     z = np.stack([np.random.default_rng(s).standard_normal((steps, shape[0])) for s in seeds],
                  axis=-1)
-    return mu + sigma[None, :, None] * z
+    return g_bar + sigma[None, :, None] * z
 
 
 @functools.lru_cache(maxsize=None)
@@ -141,7 +141,8 @@ def defaults(function):
 
 
 def adam_step_prediction(ratios=NOISE_RATIOS):
-    """mu / sqrt(mu^2 + sigma^2) with mu = 1: Adam's m averages to mu, its v to mu^2 + sigma^2."""
+    """g_bar / sqrt(g_bar^2 + sigma^2) with g_bar = 1: Adam's m averages to g_bar, its v to
+    g_bar^2 + sigma^2."""
     r = np.asarray(ratios, dtype=float)
     return 1 / np.sqrt(1 + r**2)
 

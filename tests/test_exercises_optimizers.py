@@ -237,6 +237,41 @@ def test_adam_step_names_more_slips(fn, words):
     assert not fb.ok and words in fb.message, fb
 
 
+def behind(held=False):
+    """The bias correction with t - 1 in place of t (review 9, m9); held: max(t - 1, 1)."""
+    def step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        p = max(t - 1, 1) if held else t - 1
+        m_hat, v_hat = m / (1 - beta1**p), v / (1 - beta2**p)  # p = 0: 0 / 0, NaN
+        return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+    return step
+
+
+def traded(averages=True, corrections=True):
+    """beta1 and beta2 traded in the moving averages, the corrections, or both (review 9, m9)."""
+    def step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+        a1, a2 = (beta2, beta1) if averages else (beta1, beta2)
+        c1, c2 = (beta2, beta1) if corrections else (beta1, beta2)
+        m = a1 * m + (1 - a1) * g
+        v = a2 * v + (1 - a2) * g**2
+        return w - lr * (m / (1 - c1**t)) / (np.sqrt(v / (1 - c2**t)) + eps), m, v
+    return step
+
+
+@pytest.mark.parametrize("fn, words", [
+    (behind(), "uses t - 1:"),
+    (behind(held=True), "uses t - 1 after the first step"),
+    (traded(), "beta1 and beta2 have traded places:"),
+    (traded(corrections=False), "traded places in the moving averages"),
+    (traded(averages=False), "traded places in the bias correction"),
+])
+def test_adam_step_names_t_minus_one_and_traded_betas(fn, words):
+    with np.errstate(all="ignore"):
+        fb = ex.check_adam_step(fn)
+    assert not fb.ok and words in fb.message, fb
+
+
 def test_adam_step_unanswered():
     assert str(ex.check_adam_step(None)).startswith("Not yet: no answer yet")
 

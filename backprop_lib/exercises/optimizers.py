@@ -191,6 +191,32 @@ def _t_plus_one(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
     return (w_new, *_moments(g, m, v, beta1, beta2))
 
 
+def _t_minus_one(held=False):
+    """Adam with its bias correction one step behind, 1 - beta**(t - 1): at a first step that
+    divides by zero (w turns NaN), or, held=True, the power is held at 1 there."""
+    def step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+        m_new, v_new = _moments(g, m, v, beta1, beta2)
+        power = max(t - 1, 1) if held else t - 1
+        with np.errstate(all="ignore"):
+            root = np.sqrt(v_new / (1 - beta2**power)) + eps
+            return np.asarray(w) - lr * (m_new / (1 - beta1**power)) / root, m_new, v_new
+
+    return step
+
+
+def _swapped_betas(averages=True, corrections=True):
+    """Adam with beta1 and beta2 trading places in the moving averages, in the bias
+    corrections, or in both (the same as calling the right step with the two swapped)."""
+    def step(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+        b_m, b_v = (beta2, beta1) if averages else (beta1, beta2)
+        c_m, c_v = (beta2, beta1) if corrections else (beta1, beta2)
+        m_new, v_new = _moments(g, m, v, b_m, b_v)
+        root = np.sqrt(v_new / (1 - c_v**t)) + eps
+        return np.asarray(w) - lr * (m_new / (1 - c_m**t)) / root, m_new, v_new
+
+    return step
+
+
 def _swapped_moments(w, g, m, v, t, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
     w_new, m_new, v_new = reference_adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
     return w_new, v_new, m_new
@@ -324,6 +350,27 @@ def check_adam_step(fn) -> Feedback:
         (_uphill, "your step goes uphill: subtract lr * m_hat / (sqrt(v_hat) + eps)."),
         (_t_plus_one, "the bias correction uses the wrong power: at step t it is "
                       "1 - beta**t, with t counted from 1."),
+        (_t_minus_one(), "your bias correction uses t - 1: at step t divide by 1 - beta1**t "
+                         "and 1 - beta2**t with the t you are given (the m and v just updated "
+                         "already hold step t's gradient). With t - 1 the first step divides "
+                         "by 1 - beta**0 = 0, and w turns NaN."),
+        (_t_minus_one(held=True),
+         "your bias correction uses t - 1 after the first step: at step t divide by "
+         "1 - beta1**t and 1 - beta2**t with the t you are given (the m and v just updated "
+         "already hold step t's gradient)."),
+        (_swapped_betas(),
+         "beta1 and beta2 have traded places: m, the average of g, uses beta1 (0.9 by "
+         "default), m = beta1 * m + (1 - beta1) * g, corrected by 1 - beta1**t; v, the "
+         "average of g**2, uses beta2 (0.999), v = beta2 * v + (1 - beta2) * g**2, corrected "
+         "by 1 - beta2**t."),
+        (_swapped_betas(corrections=False),
+         "beta1 and beta2 have traded places in the moving averages: m = beta1 * m + "
+         "(1 - beta1) * g and v = beta2 * v + (1 - beta2) * g**2 (beta1 goes with g, beta2 "
+         "with g**2)."),
+        (_swapped_betas(averages=False),
+         "beta1 and beta2 have traded places in the bias correction: m_hat = m / "
+         "(1 - beta1**t) and v_hat = v / (1 - beta2**t), each moment corrected with its own "
+         "beta."),
         (_swapped_moments, "your step is right, but it returns (w, v, m): return the new "
                            "w, m and v in that order, (w, m, v)."),
     ]
