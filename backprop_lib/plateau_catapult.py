@@ -53,6 +53,12 @@ ADAM_EPOCHS = 3000  # every seed that learns at Adam's smallest scanned rate doe
 EPOCHS = {"gd": GD_EPOCHS, "momentum": GD_EPOCHS, "adam": ADAM_EPOCHS}
 # (hidden rate, output rate): a large rate in one layer only, the other below its limit,
 # and the same rates in both layers for reference
+# the hidden layer alone at a large rate, run long enough for the 1/(alpha c^2) law's escape
+LONG_ABLATION = ((30.0, 3.0),)
+LONG_EPOCHS = 45_000  # the law gives about 5,700 to 41,000 epochs at hidden rate 30 from 0.01
+# three sets of ten seeds (the first is SCAN_SEEDS): gradient descent and Adam compared per set
+SEED_SETS = tuple(tuple(range(k, k + 10)) for k in (0, 10, 20))
+HALF = float(np.log(2) / 2)  # two corners fitted, two outputs at 1/2: (0 + 0 + ln 2 + ln 2) / 4
 ABLATION = ((5.0, 3.0), (10.0, 3.0), (30.0, 3.0), (3.0, 4.5), (3.0, 5.0), (4.5, 4.5), (5.0, 5.0))
 TRACE_RATES = (4.25, 4.5, 5.0)  # the catapult followed epoch by epoch
 TRACE_EPOCHS = 200  # the bounce is over by then at these rates
@@ -67,6 +73,7 @@ class LaneRun:
     peak: float  # the highest loss before `reach` (over every epoch if never reached)
     final: float  # the loss after the last epoch
     second: float  # plateau_escape.AdamPlateau.second: near 0, the units act as one
+    peak_epoch: int = 0  # the epoch of `peak`
 
     @property
     def rise(self) -> float:
@@ -86,11 +93,23 @@ class LaneRun:
                 and abs(self.final - one_unit_infimum()) < 2e-3)
 
     @property
+    def two_corners(self) -> bool:
+        """Never learned XOR, stuck at HALF = (ln 2)/2 (within 2e-3): two corners fitted and
+        two outputs left at 1/2."""
+        return (self.reach is None and not self.on_plateau and not self.one_unit
+                and abs(self.final - HALF) < 2e-3)
+
+    @property
     def outcome(self) -> str:
-        """'learned', 'plateau', 'one unit' or 'other' (none of those by the last epoch)."""
+        """'learned', 'plateau', 'one unit', 'two corners' or 'other' (none of those by the
+        last epoch)."""
         if self.reach is not None:
             return "learned"
-        return "plateau" if self.on_plateau else ("one unit" if self.one_unit else "other")
+        if self.on_plateau:
+            return "plateau"
+        if self.one_unit:
+            return "one unit"
+        return "two corners" if self.two_corners else "other"
 
 
 def _lane_params(lanes):
@@ -155,6 +174,7 @@ def scan(lanes, optimizer="gd", epochs=GD_EPOCHS) -> tuple:
     n = len(lanes)
     reach, leave = np.full(n, -1), np.full(n, -1)
     peak = np.full(n, -np.inf)
+    peak_at = np.zeros(n, dtype=int)
     for epoch, params, hidden, Z2 in _steps(lanes, optimizer, epochs):
         loss = _bce(Z2)
         if epoch == 0:
@@ -163,14 +183,16 @@ def scan(lanes, optimizer="gd", epochs=GD_EPOCHS) -> tuple:
             W2, A1 = params[2], hidden
             break
         going = reach < 0
-        peak[going] = np.maximum(peak[going], loss[going])
+        higher = going & (loss > peak)
+        peak[higher], peak_at[higher] = loss[higher], epoch
         reach[going & (loss < THRESHOLD)] = epoch
         leave[(leave < 0) & (loss < LEAVE)] = epoch
     shares = np.transpose(W2, (0, 2, 1)) * (A1 - A1.mean(axis=2, keepdims=True))
     sv = np.linalg.svd(shares, compute_uv=False)
     return tuple(LaneRun(int(r) if r >= 0 else None, int(e) if e >= 0 else None, float(s),
-                         float(p), float(f), float(v[1] / v[0]))
-                 for r, e, s, p, f, v in zip(reach, leave, start, peak, loss, sv, strict=True))
+                         float(p), float(f), float(v[1] / v[0]), int(k))
+                 for r, e, s, p, f, v, k in zip(reach, leave, start, peak, loss, sv, peak_at,
+                                                strict=True))
 
 
 def lanes_for(rates, scales=SCAN_SCALES, seeds=SCAN_SEEDS) -> tuple:
@@ -222,8 +244,9 @@ def stability_limit(curvature, optimizer="gd", beta=BETA) -> float:
 
 
 def outcomes(runs) -> dict:
-    """{'learned': n, 'plateau': n, 'one unit': n, 'other': n} over a list of LaneRuns."""
-    out = dict.fromkeys(("learned", "plateau", "one unit", "other"), 0)
+    """{'learned': n, 'plateau': n, 'one unit': n, 'two corners': n, 'other': n} over a list
+    of LaneRuns."""
+    out = dict.fromkeys(("learned", "plateau", "one unit", "two corners", "other"), 0)
     for r in runs:
         out[r.outcome] += 1
     return out
@@ -329,3 +352,33 @@ def tuned_ratio(table_a, table_b, scale, halves=False) -> tuple:
         return (mean_at_best(table_a, scale) / mean_at_best(table_b, scale),)
     return tuple(mean_at_best(table_a, scale, set(rates(table_a)[k::2]))
                  / mean_at_best(table_b, scale, set(rates(table_b)[k::2])) for k in (0, 1))
+
+
+def seed_sets(optimizer, sets=SEED_SETS) -> list:
+    """[rate_scan(optimizer, seeds=set) for each set of seeds]: the comparison repeated on
+    independent seeds (the first set is the chapter's SCAN_SEEDS, cached with it)."""
+    return [rate_scan(optimizer, seeds=s) for s in sets]
+
+
+def pooled(tables) -> dict:
+    """One rate_scan over the union of the seeds of several (same grid, same scales)."""
+    out = {}
+    for table in tables:
+        for key, runs in table.items():
+            out.setdefault(key, []).extend(runs)
+    return out
+
+
+def broken_window(table, scale) -> bool:
+    """True if some rate below the top of `window` does not make every seed learn XOR (the
+    rates at which every seed learns are not one unbroken range of the grid)."""
+    lo, hi = window(table, scale)
+    return any(not np.isfinite(worst(table[c, r]))
+               for c, r in table if c == scale and lo <= r <= hi)
+
+
+def long_ablation(scale=SMALL_SCALE, seeds=SCAN_SEEDS, pairs=LONG_ABLATION,
+                  epochs=LONG_EPOCHS) -> dict:
+    """ablation() of the large hidden rates alone (output layer below its limit), run for
+    LONG_EPOCHS epochs: long enough for the 1/(alpha c^2) law's escape at those rates."""
+    return ablation(scale, seeds, pairs, epochs)

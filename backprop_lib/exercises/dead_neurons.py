@@ -180,7 +180,12 @@ def check_lr_prediction(answer):
         return Feedback(True, f"measured {measured} Large steps push biases and weights far "
                               "enough that some units end up below zero on every example; "
                               "a single seed can still go the other way.")
-    return Feedback(False, f"not what was measured: {measured}")
+    why = {"fewer": "you may be thinking of a larger rate as escaping faster; here its big first "
+                    "steps push weights and biases so far that more units land below zero on "
+                    "every example",
+           "the same": "you may have compared single seeds (one seed can go either way) or counted "
+                       "runs that diverged; over the seeds the mean moves"}.get(answer, "")
+    return Feedback(False, f"not what was measured: {measured}" + (f" ({why})." if why else ""))
 
 
 def check_coast_distance(answer):
