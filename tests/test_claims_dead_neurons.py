@@ -487,10 +487,11 @@ def test_fitted_order_beats_the_initial_order_by_one():
 # here: the four parameters of every run stacked over a leading axis, products by einsum, the
 # optimizers written from their definitions (no backprop_lib code but the initial weights).
 
-def _runs(lanes, epochs, optimizer="gd", beta=0.9, beta2=0.999, eps=1e-8):
+def _runs(lanes, epochs, optimizer="gd", beta=0.9, beta2=0.999, eps=1e-8, grad_norms=None):
     """lanes: (seed, scale, hidden rate, output rate). Per lane: the loss before every step
     (epochs + 1 values, the last after the last step), the first epoch below 0.1, and the
-    final W1, b1, W2, b2."""
+    final W1, b1, W2, b2. grad_norms: a list, if given, to which the gradient's norm (all four
+    parameters) of every lane before each step is appended, one array per epoch."""
     X, Y = xor()
     nets = [du.xor_net("small", c / du.SMALL_SCALE, s).params for s, c, _, _ in lanes]
     W1, b1, W2, b2 = (np.stack([n[k] for n in nets]) for k in ("W1", "b1", "W2", "b2"))
@@ -511,6 +512,8 @@ def _runs(lanes, epochs, optimizer="gd", beta=0.9, beta2=0.999, eps=1e-8):
         d1 = np.einsum("lji,ljk->lik", W2, e) * A1 * (1 - A1)
         G = [np.einsum("lik,jk->lij", d1, X), d1.sum(2, keepdims=True),
              np.einsum("lik,ljk->lij", e, A1), e.sum(2, keepdims=True)]
+        if grad_norms is not None:
+            grad_norms.append(np.sqrt(sum(np.sum(g**2, axis=(1, 2)) for g in G)))
         for i, rate in enumerate((lh, lh, lo, lo)):
             if optimizer == "gd":
                 step = G[i]
@@ -672,3 +675,90 @@ def test_momentum_has_its_own_limit():
     assert all(x is not None for x in reach[:n])
     assert all(x is None for x in reach[n:])
     assert np.all(np.abs(loss[n:, -1] - pe.one_unit_infimum()) < 2e-3)
+
+
+# Adam runs from 0.01 (pc.SEED_SETS, rates 0.013 to 0.027) that end at (ln 2)/2: all six are
+# seeds 21 and 18, as pc.scan over those rates and seeds finds them.
+TWO_CORNER_LANES = tuple((21, du.SMALL_SCALE, r, r) for r in (0.01334, 0.01433, 0.0154, 0.01655,
+                                                             0.01778)) + (
+    (18, du.SMALL_SCALE, 0.02738, 0.02738),)
+
+
+def test_adam_runs_at_half_ln2_fit_two_corners_and_leave_two_at_one_half():
+    """Review 9: the runs the chapter counts as "two corners fitted and two outputs at 1/2",
+    replayed here with the hand-written Adam from the same initial draws, for twice the scan's
+    epochs. Each fits two corners of XOR (output within 1e-3 of its target) and leaves the
+    other two within 1e-3 of 1/2, one of them a 0 and the other a 1: on those two inputs every
+    hidden unit is off (below 0.01), so the output there is one number, and 1/2 is the best.
+    The loss is within 2e-3 of (ln 2)/2 from epoch 1600 at the latest to the end (4400 epochs
+    or more), with a gradient norm below 1e-3 all that time (below 1e-4 at the end). The
+    library's lanes agree."""
+    lanes, epochs = TWO_CORNER_LANES, 2 * pc.ADAM_EPOCHS
+    assert all(s in pc.SEED_SETS[1] + pc.SEED_SETS[2] and 0.013 < r < 0.028
+               for s, _, r, _ in lanes)
+    lib = pc.scan(lanes, "adam", pc.ADAM_EPOCHS)
+    assert all(r.outcome == "two corners" for r in lib)
+    norms = []
+    loss, reach, P = _runs(lanes, epochs, "adam", grad_norms=norms)
+    norms = np.array(norms).T  # (lanes, epochs)
+    X, Y = xor()
+    y = Y.ravel()
+    half = np.log(2) / 2
+    assert pc.HALF == pytest.approx(half, rel=1e-15)
+    for i, run in enumerate(lib):
+        assert reach[i] is None and run.reach is None
+        assert loss[i, pc.ADAM_EPOCHS] == pytest.approx(run.final, abs=1e-10)
+        assert int(np.argmax(loss[i] < pe.LEAVE)) == run.leave
+        W1, b1, W2, b2 = (x[i] for x in P)
+        A1 = _sigmoid(W1 @ X + b1)
+        out = _sigmoid(W2 @ A1 + b2).ravel()
+        fitted, at_half = np.abs(out - y) < 1e-3, np.abs(out - 0.5) < 1e-3
+        assert fitted.sum() == 2 and at_half.sum() == 2 and not np.any(fitted & at_half)
+        assert sorted(y[at_half]) == [0.0, 1.0]  # one 0 and one 1 left at 1/2
+        assert A1[:, at_half].max() < 0.01  # where every hidden unit is off
+        near = np.abs(loss[i] - half) < 2e-3
+        since = int(np.argmax(near))
+        assert since <= 1600 and near[since:].all()  # from there to the end, 4400+ epochs
+        # and the gradient is tiny all that time, 30 times below its peak on the way there,
+        # and still falling: the fitted corners' logits creep outwards, the loss with them
+        assert norms[i, since:].max() < min(1e-3, norms[i, :since].max() / 30)
+        assert norms[i, -1] < 1e-4 and loss[i, -1] < loss[i, since]
+
+
+def test_hidden_rate_30_alone_escapes_as_the_law_says_and_rises_only_after_leaving():
+    """Review 9: the long ablation (hidden rate 30, output rate 3, from 0.01) for the two seeds
+    that escape first, 2 and 3, replayed here with the reference runs of the 1/(alpha c^2) law
+    (c = 0.05, rate 3 in both layers) in the same vectorized loop: their escape epochs equal
+    the library's (pc.scan, as pc.long_ablation but stopped once they are in; the reference
+    is tested every 10 epochs in the chapter, so the library's is ours rounded up to 10), and
+    each is 1.28 to 1.71 times the law's prediction t_ref (0.05 / 0.01)^2 (3 / 30), the range
+    the chapter states. Seed 2's loss rises (by over 0.5) but only after it has left ln 2
+    (below pe.LEAVE); before that it never rises above its start by 1e-4; seed 3's never
+    rises."""
+    seeds, c0, c_ref, lr_ref = (2, 3), du.SMALL_SCALE, pe.SCALES[0], 3.0
+    h, o = pc.LONG_ABLATION[0]
+    assert (h, o) == (30.0, 3.0) and c_ref == 0.05
+    lanes = tuple((s, c0, h, o) for s in seeds)
+    refs = tuple((s, c_ref, lr_ref, lr_ref) for s in seeds)
+    loss, reach, _ = _runs(lanes + refs, 9010)
+    lib = pc.scan(lanes, "gd", 9010)
+    lib_ref = pe.escape_epochs(tuple((s, c_ref, lr_ref, 0.0) for s in seeds), check=10)
+    for i, s in enumerate(seeds):
+        t, t_ref = reach[i], reach[len(seeds) + i]
+        assert t is not None and t == lib[i].reach and t < pc.LONG_EPOCHS
+        assert lib_ref[i] == 10 * -(-t_ref // 10)
+        for ref in (t_ref, lib_ref[i]):  # ours and the chapter's reference epoch
+            law = pe.predicted(ref, c_ref, c0, lr_ref=lr_ref, lr=h)
+            assert law == pytest.approx(ref * (c_ref / c0) ** 2 * lr_ref / h)
+            assert 1.275 < t / law < 1.715
+        leave = int(np.argmax(loss[i] < pe.LEAVE))
+        assert leave == lib[i].leave and leave < t
+        before = loss[i, :t]
+        rise = before.max() - loss[i, 0]
+        # rounding (einsum against matmul) grows over 7,000 epochs: 1e-8 at seed 2's peak
+        assert lib[i].rise == pytest.approx(rise, abs=1e-6)
+        assert loss[i, :leave].max() - loss[i, 0] < 1e-4  # no rise while on the plateau
+        if s == 2:
+            assert rise > 0.5 and int(np.argmax(before)) == lib[i].peak_epoch > leave
+        else:
+            assert rise < 1e-4
