@@ -43,8 +43,11 @@ TITLES = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
 SCAN_SEEDS = tuple(range(10))  # every seed-dependent number of the scans: ten seeds
 SCAN_SCALES = (SMALL_SCALE, SMALL_SCALE / 10)  # the chapter's 0.01 start and ten times smaller
 RATES = {  # the scans' grids
-    "gd": tuple(float(r) for r in np.arange(3.0, 8.0001, 0.125)),  # 3 to 8 in steps of 1/8
-    "momentum": tuple(float(r) for r in np.arange(4.0, 10.0001, 0.25)),  # beta BETA
+    "gd": tuple(float(r) for r in np.arange(3.5, 7.2501, 0.125)),  # 3.5 to 7.25 in steps of 1/8
+    # beta BETA: 4 to 10 in steps of 1/2, and in steps of 0.01 from just below its limit
+    # 2 (1 + beta) / lambda_out = 7.6 to where every seed fails (its window is about 0.1 wide)
+    "momentum": tuple(sorted({float(r) for r in np.arange(4.0, 10.0001, 0.5)}
+                             | {round(float(r), 2) for r in np.arange(7.55, 7.8601, 0.01)})),
     "adam": tuple(float(f"{10 ** k:.4g}") for k in np.arange(-2.75, -0.999, 1 / 32)),  # 7% apart
 }
 GD_RATES, MOMENTUM_RATES, ADAM_RATES = RATES["gd"], RATES["momentum"], RATES["adam"]
@@ -56,13 +59,18 @@ EPOCHS = {"gd": GD_EPOCHS, "momentum": GD_EPOCHS, "adam": ADAM_EPOCHS}
 # the hidden layer alone at a large rate, run long enough for the 1/(alpha c^2) law's escape
 LONG_ABLATION = ((30.0, 3.0),)
 LONG_EPOCHS = 45_000  # the law gives about 5,700 to 41,000 epochs at hidden rate 30 from 0.01
-# three sets of ten seeds (the first is SCAN_SEEDS): gradient descent and Adam compared per set
-SEED_SETS = tuple(tuple(range(k, k + 10)) for k in (0, 10, 20))
+# two sets of ten seeds (the first is SCAN_SEEDS): gradient descent and Adam compared per set
+SEED_SETS = tuple(tuple(range(k, k + 10)) for k in (0, 10))
+# seed 21 (of a third set, 20 to 29, replayed in the claims tests) fits two corners with Adam
+# from SMALL_SCALE at these rates, inside the range where every seed of SEED_SETS learns
+SEED21_TWO_CORNERS = (0.01334, 0.01433, 0.0154, 0.01655, 0.01778)
 HALF = float(np.log(2) / 2)  # two corners fitted, two outputs at 1/2: (0 + 0 + ln 2 + ln 2) / 4
 ABLATION = ((5.0, 3.0), (10.0, 3.0), (30.0, 3.0), (3.0, 4.5), (3.0, 5.0), (4.5, 4.5), (5.0, 5.0))
 TRACE_RATES = (4.25, 4.5, 5.0)  # the catapult followed epoch by epoch
 TRACE_EPOCHS = 200  # the bounce is over by then at these rates
 BOUNCE_END = 1e-3  # the bounce has died when the loss is back within this of its start
+FROZEN_RATE = 4.5  # the hidden biases held at 0: a rate past the limit where every seed learns
+FROZEN_EPOCHS = 2000  # every seed learns by about 800 at FROZEN_RATE, frozen or not
 
 
 @dataclass(frozen=True)
@@ -100,11 +108,16 @@ class LaneRun:
                 and abs(self.final - HALF) < 2e-3)
 
     @property
+    def kept(self) -> bool:
+        """Learned XOR and still below THRESHOLD after the last epoch."""
+        return self.reach is not None and self.final < THRESHOLD
+
+    @property
     def outcome(self) -> str:
-        """'learned', 'plateau', 'one unit', 'two corners' or 'other' (none of those by the
-        last epoch)."""
+        """'learned', 'lost' (learned XOR, then above THRESHOLD again at the end), 'plateau',
+        'one unit', 'two corners' or 'other' (none of those by the last epoch)."""
         if self.reach is not None:
-            return "learned"
+            return "learned" if self.kept else "lost"
         if self.on_plateau:
             return "plateau"
         if self.one_unit:
@@ -117,9 +130,10 @@ def _lane_params(lanes):
     return [np.array([s[i] for s in starts]) for i in range(4)]  # W1, b1, W2, b2 per lane
 
 
-def _steps(lanes, optimizer, epochs, beta1=BETA, beta2=0.999, eps=1e-8):
+def _steps(lanes, optimizer, epochs, beta1=BETA, beta2=0.999, eps=1e-8, frozen_bias=False):
     """Yield (epoch, [W1, b1, W2, b2], A1, Z2) before each epoch's step, for every lane at
-    once, then take the step. lanes: (seed, scale, lr_hidden, lr_out)."""
+    once, then take the step. lanes: (seed, scale, lr_hidden, lr_out). frozen_bias: the hidden
+    biases are never updated (they stay at their start, 0)."""
     check_choice(optimizer, "optimizer", OPTIMIZERS)
     for lane in lanes:
         check_positive(lane[1], "a lane's scale")
@@ -147,6 +161,8 @@ def _steps(lanes, optimizer, epochs, beta1=BETA, beta2=0.999, eps=1e-8):
                  dZ2 @ np.transpose(A1, (0, 2, 1)), dZ2.sum(axis=2, keepdims=True))
             t = epoch + 1
             for i in range(4):
+                if frozen_bias and i == 1:
+                    continue
                 if optimizer == "gd":
                     P[i] = P[i] - rates[i] * G[i]
                     continue
@@ -166,16 +182,17 @@ def _bce(Z2):
 
 
 @functools.lru_cache(maxsize=16)
-def scan(lanes, optimizer="gd", epochs=GD_EPOCHS) -> tuple:
+def scan(lanes, optimizer="gd", epochs=GD_EPOCHS, frozen_bias=False) -> tuple:
     """(Cached.) One LaneRun per lane (seed, scale, lr_hidden, lr_out), trained full batch
     for `epochs` epochs with `optimizer` ('gd', 'momentum' with beta BETA, or 'adam' with
     beta1 BETA, beta2 0.999, eps 1e-8)
-    from xor_net("small") of that seed at weight scale `scale`, all biases 0."""
+    from xor_net("small") of that seed at weight scale `scale`, all biases 0 (the hidden
+    biases held there if frozen_bias)."""
     n = len(lanes)
     reach, leave = np.full(n, -1), np.full(n, -1)
     peak = np.full(n, -np.inf)
     peak_at = np.zeros(n, dtype=int)
-    for epoch, params, hidden, Z2 in _steps(lanes, optimizer, epochs):
+    for epoch, params, hidden, Z2 in _steps(lanes, optimizer, epochs, frozen_bias=frozen_bias):
         loss = _bce(Z2)
         if epoch == 0:
             start = loss
@@ -220,8 +237,9 @@ def rate_scan(optimizer="gd", rates=None, scales=SCAN_SCALES, seeds=SCAN_SEEDS,
 
 
 def worst(runs) -> float:
-    """The slowest seed's epoch to learn XOR; infinity if some seed never does."""
-    return float(max(r.reach for r in runs)) if all(r.reach is not None for r in runs) else np.inf
+    """The slowest seed's epoch to learn XOR; infinity if some seed never does, or loses it
+    again (see LaneRun.kept)."""
+    return float(max(r.reach for r in runs)) if all(r.kept for r in runs) else np.inf
 
 
 def best_rate(table, scale, rates=None) -> float:
@@ -244,9 +262,9 @@ def stability_limit(curvature, optimizer="gd", beta=BETA) -> float:
 
 
 def outcomes(runs) -> dict:
-    """{'learned': n, 'plateau': n, 'one unit': n, 'two corners': n, 'other': n} over a list
-    of LaneRuns."""
-    out = dict.fromkeys(("learned", "plateau", "one unit", "two corners", "other"), 0)
+    """{'learned': n, 'lost': n, 'plateau': n, 'one unit': n, 'two corners': n, 'other': n}
+    over a list of LaneRuns."""
+    out = dict.fromkeys(("learned", "lost", "plateau", "one unit", "two corners", "other"), 0)
     for r in runs:
         out[r.outcome] += 1
     return out
@@ -259,16 +277,17 @@ def window(table, scale) -> tuple:
 
 
 @functools.lru_cache(maxsize=4)
-def trace(lanes, epochs=TRACE_EPOCHS) -> dict:
+def trace(lanes, epochs=TRACE_EPOCHS, frozen_bias=False) -> dict:
     """(Cached.) Gradient descent on the lanes (seed, scale, lr_hidden, lr_out), epoch by
     epoch: arrays (lanes, epochs + 1) of the loss, lambda_out (the largest eigenvalue of the
     loss's Hessian in the output layer's W2 and b2, (1/m) sum_i p_i (1 - p_i) [a_i; 1][a_i; 1]^T,
-    as plateau_escape.output_curvature), the mean hidden bias and ||W1||."""
+    as plateau_escape.output_curvature), the mean hidden bias and ||W1||; the hidden biases
+    held at 0 if frozen_bias."""
     n = len(lanes)
     keys = ("loss", "curvature", "hidden_bias", "w1_norm")
     out = {k: np.zeros((n, epochs + 1)) for k in keys}
     ones = np.ones((n, 1, xor()[0].shape[1]))
-    for epoch, P, A1, Z2 in _steps(lanes, "gd", epochs):
+    for epoch, P, A1, Z2 in _steps(lanes, "gd", epochs, frozen_bias=frozen_bias):
         p = 1 / (1 + np.exp(-Z2))  # (lanes, 1, m)
         F = np.concatenate([A1, ones], axis=1)  # (lanes, 5, m)
         H = (F * (p * (1 - p))) @ np.transpose(F, (0, 2, 1)) / F.shape[2]
@@ -320,20 +339,32 @@ def ablation(scale=SMALL_SCALE, seeds=SCAN_SEEDS, pairs=ABLATION, epochs=GD_EPOC
     return {(h, o): v for (_, h, o), v in by_setting(lanes, scan(lanes, "gd", epochs)).items()}
 
 
-def catapult(rates=TRACE_RATES, scale=SMALL_SCALE, seeds=SCAN_SEEDS) -> dict:
+def catapult(rates=TRACE_RATES, scale=SMALL_SCALE, seeds=SCAN_SEEDS, frozen_bias=False) -> dict:
     """{rate: {name: Spread over the seeds}} of the bounce (see `bounce`) at each rate: rise,
-    peak_epoch, end, curvature_start, curvature_end, bias_end, w1_start, w1_end (every seed's
-    bounce must have ended within TRACE_EPOCHS)."""
+    peak_epoch, end, curvature_start, curvature_end, bias_end, w1_start, w1_end, and
+    w1_growth (||W1|| at the end over its start, per seed); every seed's bounce must have
+    ended within TRACE_EPOCHS. frozen_bias: the hidden biases held at 0 (FROZEN)."""
     lanes = tuple((s, scale, r, r) for r in rates for s in seeds)
-    tr = trace(lanes)
+    tr = trace(lanes, frozen_bias=frozen_bias)
     out = {}
     for rate in rates:
         b = [bounce(tr, i) for i, lane in enumerate(lanes) if lane[2] == rate]
         if any(x["end"] is None for x in b):
             raise ValueError(f"the bounce at rate {rate:g} outlasts the trace's {TRACE_EPOCHS} "
                              "epochs; trace longer")
+        for x in b:
+            x["w1_growth"] = x["w1_end"] / x["w1_start"]
         out[rate] = {k: spread([x[k] for x in b]) for k in b[0]}
     return out
+
+
+def frozen_bias_runs(rate=FROZEN_RATE, scale=SMALL_SCALE, seeds=SCAN_SEEDS,
+                     epochs=FROZEN_EPOCHS) -> tuple:
+    """The ablation that tests the bias story of the catapult: gradient descent at `rate` in
+    both layers with the hidden biases held at 0 all along, against the same runs with them
+    trained: (frozen LaneRuns, trained LaneRuns), one per seed."""
+    lanes = tuple((s, scale, rate, rate) for s in seeds)
+    return scan(lanes, "gd", epochs, True), scan(lanes, "gd", epochs)
 
 
 def mean_at_best(table, scale, rates=None) -> float:

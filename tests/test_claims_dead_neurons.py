@@ -487,11 +487,13 @@ def test_fitted_order_beats_the_initial_order_by_one():
 # here: the four parameters of every run stacked over a leading axis, products by einsum, the
 # optimizers written from their definitions (no backprop_lib code but the initial weights).
 
-def _runs(lanes, epochs, optimizer="gd", beta=0.9, beta2=0.999, eps=1e-8, grad_norms=None):
+def _runs(lanes, epochs, optimizer="gd", beta=0.9, beta2=0.999, eps=1e-8, grad_norms=None,
+          frozen_bias=False):
     """lanes: (seed, scale, hidden rate, output rate). Per lane: the loss before every step
     (epochs + 1 values, the last after the last step), the first epoch below 0.1, and the
     final W1, b1, W2, b2. grad_norms: a list, if given, to which the gradient's norm (all four
-    parameters) of every lane before each step is appended, one array per epoch."""
+    parameters) of every lane before each step is appended, one array per epoch. frozen_bias:
+    the hidden biases b1 are never stepped."""
     X, Y = xor()
     nets = [du.xor_net("small", c / du.SMALL_SCALE, s).params for s, c, _, _ in lanes]
     W1, b1, W2, b2 = (np.stack([n[k] for n in nets]) for k in ("W1", "b1", "W2", "b2"))
@@ -515,6 +517,8 @@ def _runs(lanes, epochs, optimizer="gd", beta=0.9, beta2=0.999, eps=1e-8, grad_n
         if grad_norms is not None:
             grad_norms.append(np.sqrt(sum(np.sum(g**2, axis=(1, 2)) for g in G)))
         for i, rate in enumerate((lh, lh, lo, lo)):
+            if frozen_bias and i == 1:
+                continue
             if optimizer == "gd":
                 step = G[i]
             elif optimizer == "momentum":
@@ -630,8 +634,9 @@ def test_the_catapult_drops_the_output_curvature_below_two_over_alpha():
 
 def test_gd_and_adam_each_at_its_tuned_rate():
     """Each at the tuned rate of its grid (every seed learns, the slowest fastest), over the
-    scan's ten seeds: from 0.01 gradient descent and Adam are even (means within 15%); from
-    0.001 gradient descent is faster by more than 1.3x, and on a grid of Adam's rates finer
+    scan's ten seeds (one sample: the chapter gives these ratios, not a ranking): from 0.01
+    gradient descent's and Adam's means are within 15%; from 0.001 gradient descent is faster
+    by more than 1.3x on these seeds, and on a grid of Adam's rates finer
     than the scan's around its best no rate comes within 1.3x of gradient descent. Adam's lanes
     agree with backprop_lib's Adam through train (plateau_escape.adam_on_plateau)."""
     c0, c1 = pc.SCAN_SCALES
@@ -677,10 +682,10 @@ def test_momentum_has_its_own_limit():
     assert np.all(np.abs(loss[n:, -1] - pe.one_unit_infimum()) < 2e-3)
 
 
-# Adam runs from 0.01 (pc.SEED_SETS, rates 0.013 to 0.027) that end at (ln 2)/2: all six are
-# seeds 21 and 18, as pc.scan over those rates and seeds finds them.
-TWO_CORNER_LANES = tuple((21, du.SMALL_SCALE, r, r) for r in (0.01334, 0.01433, 0.0154, 0.01655,
-                                                             0.01778)) + (
+# Adam runs from 0.01 that end at (ln 2)/2: seed 18 (pc.SEED_SETS[1]) at 0.02738, the only one
+# in the chapter's two sets, and seed 21 (a third set, 20 to 29) at pc.SEED21_TWO_CORNERS, as
+# pc.scan over seeds 0 to 29 and Adam's grid finds them.
+TWO_CORNER_LANES = tuple((21, du.SMALL_SCALE, r, r) for r in pc.SEED21_TWO_CORNERS) + (
     (18, du.SMALL_SCALE, 0.02738, 0.02738),)
 
 
@@ -694,8 +699,8 @@ def test_adam_runs_at_half_ln2_fit_two_corners_and_leave_two_at_one_half():
     or more), with a gradient norm below 1e-3 all that time (below 1e-4 at the end). The
     library's lanes agree."""
     lanes, epochs = TWO_CORNER_LANES, 2 * pc.ADAM_EPOCHS
-    assert all(s in pc.SEED_SETS[1] + pc.SEED_SETS[2] and 0.013 < r < 0.028
-               for s, _, r, _ in lanes)
+    assert 18 in pc.SEED_SETS[1] and not any(21 in x for x in pc.SEED_SETS)
+    assert all(r in pc.ADAM_RATES and 0.013 < r < 0.028 for s, _, r, _ in lanes)
     lib = pc.scan(lanes, "adam", pc.ADAM_EPOCHS)
     assert all(r.outcome == "two corners" for r in lib)
     norms = []
@@ -762,3 +767,106 @@ def test_hidden_rate_30_alone_escapes_as_the_law_says_and_rises_only_after_leavi
             assert rise > 0.5 and int(np.argmax(before)) == lib[i].peak_epoch > leave
         else:
             assert rise < 1e-4
+
+
+def test_momentums_window_is_about_one_percent_wide_and_on_the_fine_grid():
+    """Review 10, C1: momentum's window past 2 (1 + beta) / lambda_out = 7.6, replayed with the
+    hand-written momentum over the scan's ten seeds for GD_EPOCHS epochs. From 0.01 every seed
+    learns XOR at 7.6 and 7.75 but not at 7.59 or 7.76; from 0.001 at 7.62 and 7.7 but not at
+    7.61 or 7.71, and every seed ends as one unit at 7.74; on the coarse grid's 7.5 and 8 no
+    seed learns from 0.001. The windows span factors below 1.02 (gradient descent's 1.36 and
+    1.12). At the tuned rates, 7.72 from 0.01 and 7.69 from 0.001, every seed learns XOR, in
+    71 to 94 and 131 to 154 epochs (means 81 and 143); at 7.69 every seed keeps it, at 7.72
+    all but at most one, which ends as one unit (rounding decides). The library's lanes
+    agree on the epochs."""
+    c0, c1 = pc.SCAN_SCALES
+    seeds = pc.SCAN_SEEDS
+    rates = {c0: (7.59, 7.6, 7.72, 7.75, 7.76),
+             c1: (7.5, 7.61, 7.62, 7.69, 7.7, 7.71, 7.74, 8.0)}
+    assert pc.stability_limit(0.5, "momentum") == pytest.approx(7.6)
+    assert all(r in pc.MOMENTUM_RATES for c in rates for r in rates[c])
+    lanes = tuple((s, c, r, r) for c in rates for r in rates[c] for s in seeds)
+    loss, reach, _ = _runs(lanes, pc.GD_EPOCHS, "momentum")
+    assert [x.reach for x in pc.scan(lanes, "momentum", pc.GD_EPOCHS)] == reach
+    got = {}
+    for i, (_, c, r, _) in enumerate(lanes):
+        got.setdefault((c, r), []).append((reach[i], loss[i, -1]))
+    every = {k: all(t is not None for t, _ in v) for k, v in got.items()}
+    assert every[c0, 7.6] and every[c0, 7.75] and not every[c0, 7.59] and not every[c0, 7.76]
+    assert every[c1, 7.62] and every[c1, 7.7] and not every[c1, 7.61] and not every[c1, 7.71]
+    assert all(t is None for k in ((c1, 7.5), (c1, 8.0), (c1, 7.61)) for t, _ in got[k])
+    assert all(abs(f - pe.one_unit_infimum()) < 2e-3 for _, f in got[c1, 7.74])
+    assert 7.75 / 7.6 < 1.02 and 7.7 / 7.62 < 1.02
+    for (c, r), (lo, hi, mean) in {(c0, 7.72): (71, 94, 81), (c1, 7.69): (131, 154, 143)}.items():
+        t = [x for x, _ in got[c, r]]
+        assert min(t) == lo and max(t) == hi and round(np.mean(t)) == mean
+    assert all(f < du.THRESHOLD for _, f in got[c1, 7.69])  # and keep it
+    # at 7.72 from 0.01, whether every seed keeps XOR depends on rounding: in this replay one
+    # seed loses it again, ending as one unit (the pinned library keeps all ten)
+    lost = [f for _, f in got[c0, 7.72] if f >= du.THRESHOLD]
+    assert len(lost) <= 1 and all(abs(f - pe.one_unit_infimum()) < 2e-3 for f in lost)
+
+
+def test_the_catapult_needs_no_bias_shift():
+    """Review 10, M1: gradient descent at 4.5 from 0.01 with the hidden biases held at 0, by
+    hand over the scan's ten seeds: every seed learns XOR within FROZEN_EPOCHS; nine sooner
+    than with the biases trained (467 to 532), in 355 to 389 epochs after a rise of the loss
+    below 0.1; seed 0 later, after 1000 epochs (when exactly depends on rounding: its loss
+    first rises by over 1). The bounce ends (the loss back within BOUNCE_END of its start
+    after its peak) by epoch 52 to 68 with lambda_out below 2 / 4.5, b1 still exactly 0, and
+    ||W1|| 23 to 52 times its start. The library's lanes and pc.catapult(frozen_bias=True)
+    agree (seed 0's epoch aside)."""
+    lr, seeds = pc.FROZEN_RATE, pc.SCAN_SEEDS
+    assert lr == 4.5 and seeds[0] == 0
+    lanes = tuple((s, du.SMALL_SCALE, lr, lr) for s in seeds)
+    floss, reach, _ = _runs(lanes, pc.FROZEN_EPOCHS, frozen_bias=True)
+    _, trained, _ = _runs(lanes, pc.FROZEN_EPOCHS)
+    frozen_lib, trained_lib = pc.frozen_bias_runs()
+    assert [x.reach for x in frozen_lib][1:] == reach[1:]
+    assert [x.reach for x in trained_lib] == trained
+    assert min(trained) == 467 and max(trained) == 532
+    for t, lib_t in ((reach[0], frozen_lib[0].reach), ):
+        assert 1000 < t < pc.FROZEN_EPOCHS and 1000 < lib_t < pc.FROZEN_EPOCHS
+    assert floss[0, :reach[0]].max() - floss[0, 0] > 1 and frozen_lib[0].rise > 1
+    assert min(reach[1:]) == 355 and max(reach[1:]) == 389
+    assert all(r.rise < 0.1 for r in frozen_lib[1:])
+    assert all(f < t for f, t in zip(reach[1:], trained[1:], strict=True))
+    loss, _, _ = _runs(lanes, pc.TRACE_EPOCHS, frozen_bias=True)
+    lib = pc.catapult((lr,), frozen_bias=True)[lr]
+    ends, growth = [], []
+    for i, lane in enumerate(lanes):
+        top = int(np.argmax(loss[i]))
+        end = top + int(np.nonzero(np.abs(loss[i, top:] - loss[i, 0]) < pc.BOUNCE_END)[0][0])
+        _, _, P = _runs((lane,), end, frozen_bias=True)
+        W1, b1, W2, b2 = (x[0] for x in P)
+        assert np.all(b1 == 0) and _output_curvature(W1, b1, W2, b2) < 2 / lr
+        ends.append(end)
+        start = du.xor_net("small", 1.0, lane[0]).params["W1"]
+        growth.append(np.linalg.norm(W1) / np.linalg.norm(start))
+    assert 52 <= min(ends) and max(ends) <= 68 and 23 < min(growth) and max(growth) < 52
+    assert lib["end"].low == min(ends) and lib["end"].high == max(ends)
+    assert lib["w1_growth"].low == pytest.approx(min(growth)) and lib["bias_end"].high == 0
+
+
+def test_the_windows_widths():
+    """Review 10, M2: what the chapter states robustly is how wide each window is. Over the
+    scan's ten seeds, by hand: gradient descent's from 0.01 runs from 4.125 to 5.625 (a factor
+    1.36; not every seed at 4.0 or 5.75) and from 0.001 from 4.25 to 4.75 (1.12; not at 4.125
+    or 4.875); Adam's from 0.01 includes 0.001778 to 0.01778 (a factor 10) and from 0.001
+    0.001778 to 0.005233 (2.9), every seed learning within ADAM_EPOCHS."""
+    c0, c1 = pc.SCAN_SCALES
+    seeds = pc.SCAN_SEEDS
+    gd = {c0: (4.0, 4.125, 5.625, 5.75), c1: (4.125, 4.25, 4.75, 4.875)}
+    lanes = tuple((s, c, r, r) for c in gd for r in gd[c] for s in seeds)
+    _, reach, _ = _runs(lanes, pc.GD_EPOCHS)
+    every = {}
+    for i, (_, c, r, _) in enumerate(lanes):
+        every[c, r] = every.get((c, r), True) and reach[i] is not None
+    assert every[c0, 4.125] and every[c0, 5.625] and not every[c0, 4.0] and not every[c0, 5.75]
+    assert every[c1, 4.25] and every[c1, 4.75] and not every[c1, 4.125] and not every[c1, 4.875]
+    assert 1.35 < 5.625 / 4.125 < 1.37 and 1.11 < 4.75 / 4.25 < 1.13
+    adam = {c0: (0.001778, 0.01778), c1: (0.001778, 0.005233)}
+    lanes = tuple((s, c, r, r) for c in adam for r in adam[c] for s in seeds)
+    _, reach, _ = _runs(lanes, pc.ADAM_EPOCHS, "adam")
+    assert all(t is not None for t in reach)
+    assert 0.001778 == pc.ADAM_RATES[0] and 2.9 < 0.005233 / 0.001778 < 3.0

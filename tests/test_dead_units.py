@@ -175,7 +175,7 @@ def test_tuned_rate_window_and_outcome_helpers():
     assert pc.tuned_row({(0.01, 1.0): [run(None)]}, 0.01) == ["none", "-", "none"]
     assert pc.tuned_row(table, 0.01) == ["3", "42 (30 to 55)", "2 to 3"]
     assert pc.outcomes([r for v in table.values() for r in v]) == {
-        "learned": 6, "plateau": 1, "one unit": 1, "two corners": 0, "other": 0}
+        "learned": 6, "lost": 0, "plateau": 1, "one unit": 1, "two corners": 0, "other": 0}
     assert run(None, 0.3, 1e-5).outcome == "other"  # off the plateau, not at one unit's loss
     assert run(None, np.log(2) / 2 + 1e-4, 0.5).outcome == "two corners"  # two corners fitted
     assert not pc.broken_window(table, 0.01)

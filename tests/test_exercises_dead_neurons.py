@@ -20,6 +20,10 @@ def test_dead_mask():
     assert "all, not any" in ex.check_dead_mask(lambda Z: np.any(Z <= 0, axis=1)).message
     assert "Z = 0 counts" in ex.check_dead_mask(lambda Z: np.all(Z < 0, axis=1)).message
     assert "axis=1" in ex.check_dead_mask(lambda Z: np.all(Z <= 0, axis=0)).message
+    # review 10: the live units (the mask inverted) are named as such
+    for live in (lambda Z: ~np.all(Z <= 0, axis=1), lambda Z: np.any(Z > 0, axis=1)):
+        fb = ex.check_dead_mask(live)
+        assert not fb.ok and "returned the live units" in fb.message, fb.message
 
 
 def test_dead_mask_refuses_every_stand_in_for_every_example():
@@ -46,8 +50,8 @@ def test_dead_mask_refuses_every_stand_in_for_every_example():
         assert not fb.ok and "small positive margin" in fb.message, fb.message
     # each stand-in differs from the definition on some input, and from every other stand-in
     ref = [ex._mask_reference(*a) for a in ex.MASK_INPUTS]
-    wrongs = [ex._mask_any, ex._mask_strict, ex._mask_mean, ex._mask_median, ex._mask_first,
-              ex._mask_last, ex._mask_tolerance, ex._mask_tiny_tolerance]
+    wrongs = [ex._mask_live, ex._mask_any, ex._mask_strict, ex._mask_mean, ex._mask_median,
+              ex._mask_first, ex._mask_last, ex._mask_tolerance, ex._mask_tiny_tolerance]
     outs = [[w(*a) for a in ex.MASK_INPUTS] for w in wrongs]
     for i, o in enumerate(outs):
         assert any(not np.array_equal(x, r) for x, r in zip(o, ref, strict=True))

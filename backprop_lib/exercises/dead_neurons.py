@@ -52,6 +52,10 @@ def _mask_reference(Z):
     return np.all(Z <= 0, axis=1)
 
 
+def _mask_live(Z):
+    return ~np.all(np.asarray(Z) <= 0, axis=1)
+
+
 def _mask_any(Z):
     return np.any(Z <= 0, axis=1)
 
@@ -118,6 +122,8 @@ TOLERANCE_HINT = ("you allowed a small positive margin (a threshold such as 1e-6
 def check_dead_mask(fn):
     """fn(Z) -> boolean array of shape (n_l,), True for units with Z <= 0 on every column."""
     return check_function(fn, _mask_reference, MASK_INPUTS, name="dead_mask", diagnoses=[
+        (_mask_live, "you returned the live units: True should mark the DEAD ones, the units "
+                     "with Z <= 0 on every example (drop the ~ or the not)."),
         (_mask_any, "a unit is dead only if it is <= 0 on EVERY example: use all, not any."),
         (_mask_strict, "Z = 0 counts as dead: relu'(0) = 0, so no gradient passes there either."),
         (_mask_wrong_axis, "you reduced over the units (axis 0): a unit is a row of Z, so "
