@@ -227,13 +227,21 @@ def remedy_table(lrs=None, seeds=SEEDS) -> dict:
     return out
 
 
-def dead_loss_correlation(lr, seeds=SEEDS) -> float:
-    """Chapter "Dead neurons": the correlation over seeds (runs that did not diverge) between
-    the dead fraction of the ReLU network and its final full-data loss, at rate `lr`. Near 0:
-    how many units die says nothing about the loss on two moons."""
+def dead_loss_correlation(lr, seeds=SEEDS, n_boot=2000) -> tuple:
+    """Chapter "Dead neurons": at rate `lr`, does a run with more dead units end with a higher
+    loss? (r, low, high, runs): the correlation over seeds (the runs that did not diverge)
+    between the ReLU network's dead fraction and its final full-data loss, and a 95%
+    bootstrap interval for it (percentiles of `n_boot` resamples of the runs, seeded)."""
     runs = [dead_run(lr=lr, seed=s) for s in seeds]
     ok = [r for r in runs if not r.diverged]
-    return float(np.corrcoef([r.dead[-1] for r in ok], [r.full_loss for r in ok])[0, 1])
+    dead = np.array([r.dead[-1] for r in ok])
+    loss = np.array([r.full_loss for r in ok])
+    rng = np.random.default_rng(0)
+    draws = rng.integers(0, len(ok), size=(n_boot, len(ok)))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a resample of one repeated run
+        boot = [np.corrcoef(dead[i], loss[i])[0, 1] for i in draws]
+    low, high = np.nanpercentile(boot, [2.5, 97.5])
+    return float(np.corrcoef(dead, loss)[0, 1]), float(low), float(high), len(ok)
 
 
 def paired_bias_counts(grid, biases, lrs, low=0.0, high=0.1) -> dict:
