@@ -114,14 +114,20 @@ class DeadResult:
     masks: np.ndarray | None = None  # below_zero_mask at initialization, then after each epoch
 
 
-@functools.lru_cache(maxsize=512)
 def dead_run(lr=0.1, bias=0.0, init="he", scale=1.0, activation="relu",
              epochs=DEAD_EPOCHS, seed=0, batchnorm=False, width=WIDTH):
-    """(Cached.) Train on two moons, measuring the fraction of hidden units <= 0 on every
+    """(Cached: the same run, asked for by position or by name, with or without its defaults,
+    is computed once.) Train on two moons, measuring the fraction of hidden units <= 0 on every
     example at initialization and after each epoch (and which units: `masks`), and the
     fraction with no gradient at all at initialization and at the end (unless training
     diverged). `seed` sets both the initial weights and the batch order; `width` is the
     number of units of each hidden layer."""
+    return _dead_run(float(lr), float(bias), init, float(scale), activation, int(epochs), int(seed),
+                     bool(batchnorm), int(width))
+
+
+@functools.lru_cache(maxsize=1024)
+def _dead_run(lr, bias, init, scale, activation, epochs, seed, batchnorm, width):
     X, Y = moons()
     net = rectifier_net(activation, init, scale, bias, width=width, seed=seed,
                         batchnorm=batchnorm)

@@ -253,14 +253,12 @@ def test_adam_ratio_with_both_bias_corrections():
 
 
 def test_identical_units_at_a_stable_rate():
-    """Some seeds stall at ln 2 too, with far larger gradients than the small start; the
-    others settle (no oscillation) above the threshold."""
-    small = max(du.plateau_run(3.0, "small", 1.0, du.PLATEAU_EPOCHS, s).grad_norm[-1]
-                for s in du.PLATEAU_SEEDS)
+    """Some seeds stall at ln 2 too; the others settle (no oscillation) above the threshold.
+    (Review 14, M1: the stalled runs' gradients are not compared with the small start's any
+    more: on other seeds they can be smaller.)"""
     runs = du.identical_control()
     stalled = [r for r in runs if r["stalled"]]
     assert 0 < len(stalled) < len(runs)
-    assert min(r["grad"] for r in stalled) > 100 * small
     assert all(r["reached"] is None and r["swing"] < 1e-3 for r in runs)
     # review 8, m7: the stalled one-unit networks output nearly 1/2 everywhere (small weights,
     # nearly linear); the others have large incoming weights and outputs far from 1/2

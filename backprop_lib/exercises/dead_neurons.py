@@ -39,12 +39,18 @@ def check_dead_count(answer):
     """answer: the number of units with Z <= 0 on all four examples."""
     Z = layer_Z()
     expected = int(np.sum(np.all(Z <= 0, axis=1)))
+    live = Z.shape[0] - expected
+    strict = int(np.sum(np.all(Z < 0, axis=1)))
+    live_text = ("that is the number of live units (Z > 0 on some example); the question asks "
+                 "for the dead ones.")
+    strict_text = "Z = 0 counts as dead too: relu'(0) = 0, as in PyTorch and in backprop_lib."
     return check_count(answer, expected, name="the number of dead units", diagnoses=[
         (int(np.sum(np.any(Z <= 0, axis=1))), "you counted units that are <= 0 on SOME example; a "
                                               "dead unit is <= 0 on EVERY example."),
         (int(np.sum(Z <= 0)), "you counted entries of Z, not units: a unit is a row of Z."),
-        (int(np.sum(np.all(Z < 0, axis=1))), "Z = 0 counts as dead too: relu'(0) = 0, as in "
-                                             "PyTorch and in backprop_lib."),
+        # here the live count and the strict count can be the same number: say both
+        (live, live_text + (" Or, if you counted Z < 0: " + strict_text if live == strict else "")),
+        (strict, strict_text),
     ])
 
 
