@@ -13,6 +13,8 @@ Modules, one idea each (the chapter that explains each is named in its docstring
 - checking and comparing gradients: gradcheck, alternatives, planted_bug, graph (a scalar
   computational graph), search (random search against gradient descent)
 - exercises: the checkers of every chapter's exercises (backprop_lib.exercises.<chapter>)
+- the process: heap (glibc's heap thresholds, set once on import, so that each training
+  step's fresh arrays reuse freed memory instead of the system's)
 
 Figures and controls (plots, interactive, figures.<chapter>) sit on top and need
 matplotlib and ipywidgets; they are not imported here, so the numerical core needs NumPy
@@ -38,8 +40,11 @@ from . import (
     surfaces,
 )
 from .gradcheck import GradCheck, gradcheck, numerical_gradient, numerical_gradients, relative_error
+from .heap import keep_freed_memory
 from .network import Network, Trace
 from .train import DivergenceWarning, History, train
+
+keep_freed_memory()  # once: each step's arrays reuse the heap (see heap)
 
 __version__ = "0.1.0"
 
@@ -49,6 +54,7 @@ __all__ = [
     "batchnorm",
     "diagnostics",
     "graph",
+    "heap",
     "monitor",
     "planted_bug",
     "preprocessing",

@@ -422,7 +422,8 @@ def machine():
 
     return (f"{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
             f"NumPy {np.__version__} ({blas_kernel()}), PyTorch {torch.__version__} "
-            f"({torch.get_num_threads()} threads)")
+            f"({torch.get_num_threads()} threads); glibc's heap thresholds "
+            f"{'set by backprop_lib.heap' if bp.heap.applied() else 'left at their defaults'}")
 
 
 def blas_kernel():
