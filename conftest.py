@@ -9,6 +9,7 @@ for byte; treat them like every other image. Their text/plain record is still co
 
 import inspect
 import os
+import pathlib
 import sys
 
 import pytest
@@ -54,21 +55,91 @@ def uses_torch(item):
         return False
 
 
+# The files that test the built book page by page share one visit of each page
+# (tests/test_browser.py, shared_page_reports): pytest-xdist must run them in one worker.
+BOOK_PAGE_FILES = ("test_browser.py", "test_accessibility.py", "test_browser_exercises.py",
+                   "test_download.py")
+# The other files that need the built book; tests/test_browser.py's `book` fixture writes
+# BOOK_READY once the book of this run is there.
+NEEDS_THE_BOOK = BOOK_PAGE_FILES + ("test_browser_python.py",)
+BOOK_READY = pathlib.Path(__file__).resolve().parent / "_build" / ".browser-test-ready"
+# JupyterLab's test needs no build: it runs beside the build, in the other worker.
+LAB_FILE = "test_lab.py"
+# The longest files that need no build (seconds on two busy cores), handed out early: the
+# last files handed out are then short ones, and neither worker finishes long before the
+# other.
+LONG_FILES = ("test_claims_practical_tips.py", "test_claims_dead_neurons.py",
+              "test_figures_gradients_depth.py", "test_claims_optimizers.py",
+              "test_claims_digits.py")
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark every test that needs torch `torch` (`make test-torch` runs `-m torch`), and
-    collect the two browser tests (the book's, JupyterLab's) first.
-
-    It is the longest file by far (it builds the whole book, then drives every page), and
-    pytest-xdist hands out whole files: started last, it would run alone on one core at the
-    end. `make test` passes --no-loadscope-reorder so that xdist keeps this order instead of
-    starting with the files that hold the most tests.
+    order the files for `make test`'s two workers (pytest-xdist --dist loadfile hands out
+    whole files in this order; `make test` passes --no-loadscope-reorder so that it keeps it):
+    the files of BOOK_PAGE_FILES (one unit of work, pytest_xdist_make_scheduler: the first
+    worker builds the book, minutes, and then visits every page once for all their
+    checks), JupyterLab's test, the other files that need the book (handed out once it is
+    built), the notebooks under nbval, the LONG_FILES, then the rest in collection order.
+    While the first worker builds, the second runs what needs no book instead of waiting.
     """
     for item in items:
         if uses_torch(item):
             item.add_marker(pytest.mark.torch)
-    # the long ones that drive Chromium, started first
-    long_files = ("test_browser.py", "test_lab.py", "test_accessibility.py")
-    first = [item for name in long_files for item in items if item.path.name == name]
-    if first:
-        rest = [item for item in items if item.path.name not in long_files]
-        items[:] = first + rest
+
+    def rank(item):
+        name = item.path.name
+        if name in BOOK_PAGE_FILES:
+            return 0, BOOK_PAGE_FILES.index(name)
+        if name == LAB_FILE:
+            return 1, 0
+        if name in NEEDS_THE_BOOK:
+            return 2, 0
+        if item.path.suffix == ".ipynb":
+            return 3, 0
+        if name in LONG_FILES:
+            return 4, LONG_FILES.index(name)
+        return 5, 0
+
+    items[:] = sorted(items, key=rank)  # stable: each file's own order is kept
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown under -p no:xdist
+def pytest_xdist_make_scheduler(config, log):
+    """Under --dist loadfile: BOOK_PAGE_FILES are one unit of work (they share a worker, and
+    with it one visit of every page), and once a unit that needs the book has been handed
+    out (its worker builds the book), the other units that need it wait until BOOK_READY
+    says this run's book is there, while units that need no book are left. Any other --dist
+    is pytest-xdist's own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    group = "the book's pages"
+
+    def needs_the_book(scope):
+        return scope == group or scope.rsplit("/", 1)[-1] in NEEDS_THE_BOOK
+
+    class BookScheduling(LoadFileScheduling):
+        building = False  # a unit that needs the book was handed out
+
+        def _split_scope(self, nodeid):
+            scope = super()._split_scope(nodeid)
+            return group if scope.rsplit("/", 1)[-1] in BOOK_PAGE_FILES else scope
+
+        def _assign_work_unit(self, node):
+            if self.building and not self._book_ready(node):
+                other = next((s for s in self.workqueue if not needs_the_book(s)), None)
+                if other is not None:
+                    self.workqueue.move_to_end(other, last=False)
+            self.building = self.building or needs_the_book(next(iter(self.workqueue)))
+            super()._assign_work_unit(node)
+
+        @staticmethod
+        def _book_ready(node):
+            try:
+                return BOOK_READY.read_text() == node.workerinput["testrunuid"]
+            except (OSError, AttributeError, KeyError):
+                return False
+
+    return BookScheduling(config, log)

@@ -90,6 +90,18 @@ def _fetch(tarball):
 @pytest.fixture(scope="module")
 def axe_source():
     """The text of axe.min.js from the pinned, integrity-checked axe-core tarball."""
+    return _axe_source()
+
+
+def axe_source_if_available():
+    """axe_source's text, or None where that fixture would skip or fail (it says why)."""
+    try:
+        return _axe_source()
+    except (pytest.skip.Exception, pytest.fail.Exception, AssertionError):
+        return None
+
+
+def _axe_source():
     cache = _cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     tarball = cache / f"axe-core-{AXE_VERSION}.tgz"
@@ -130,6 +142,12 @@ def axe_findings(page, source):
     return report["found"]
 
 
+def page_findings(page, source):
+    """axe_findings on a page as it loaded; for tests/test_browser.py's one visit of each
+    page (shared_page_reports), which runs it before anything clicks or types there."""
+    return axe_findings(page, source)
+
+
 def failing(findings, where):
     return [f"{where}: {f['rule']} ({f['impact']}) at {f['target']}: {f['html']}"
             + (f"  -- {f['summary']}" if f["summary"] else "")
@@ -140,16 +158,22 @@ def by_rule(findings):
     return dict(collections.Counter(f"{f['rule']} ({f['impact']})" for f in findings))
 
 
-def test_no_serious_or_critical_violation_on_any_page(chromium, server, book, axe_source):
+def test_no_serious_or_critical_violation_on_any_page(request, chromium, server, book,
+                                                    axe_source):
+    """On every page as it loaded (in the one visit of each page that the files of
+    conftest.BOOK_PAGE_FILES share: tests/test_browser.py, shared_page_reports)."""
     rels = pages(book)
     assert len(rels) > 10, f"only {len(rels)} pages were found in {book}"
-    problems, everything = [], []
-    with Visit(chromium, server) as visit:
-        for rel in rels:
-            page = visit.open(f"{server}/{rel}")
-            findings = axe_findings(page, axe_source)
-            everything += findings
-            problems += failing(findings, rel)
+    reports = test_browser.shared_page_reports(request, chromium, server, book, need="axe")
+    problems = test_browser.part_errors(reports, "axe")
+    everything = []
+    for rel in rels:
+        if "axe" not in reports[rel]:
+            if "axe" not in reports[rel]["errors"]:  # (else part_errors said why)
+                problems.append(f"{rel}: axe-core did not run")
+            continue
+        everything += reports[rel]["axe"]
+        problems += failing(reports[rel]["axe"], rel)
     print(f"axe-core {AXE_VERSION} on {len(rels)} pages, findings by rule: {by_rule(everything)}")
     assert not problems, f"{len(problems)} serious or critical findings:\n" + "\n".join(problems)
 

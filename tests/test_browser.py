@@ -3,9 +3,12 @@
 Builds the book with tools/build_book.py (or reuses a build newer than every source, except
 under CI=true, which always builds afresh), serves _build/html on 127.0.0.1, and opens every
 page through Playwright. On every page: no request leaves the page's own origin (each is
-aborted and counted), no console error, no failed local load, MathJax typeset all math,
-no raw Markdown table or TeX shows in the text, and every image in the article has a real
-alt text (not a file name) or a caption.
+counted, and fails: the browser's proxy is a closed port), no console error, no failed
+local load, MathJax typeset all math, no raw Markdown table or TeX shows in the text, and
+every image in the article has a real alt text (not a file name) or a caption. Every
+check of a page at desktop width in light mode, here and in the other files of
+conftest.BOOK_PAGE_FILES (axe-core, the exercises' fields, the zip link), shares one
+visit of it (shared_page_reports).
 On every static player (backprop_lib.interactive): moving each control from the keyboard
 changes the frame's image and its description; any two controls combine, and a third
 resets the others visibly as backprop_lib.interactive.snap says. The book is
@@ -27,6 +30,7 @@ import pathlib
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -39,6 +43,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 SOURCES = ["book", "backprop_lib", "_config.yml", "_toc.yml", "_templates", "tools"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The network, cut: every request to another host goes to a proxy on a closed port of this
+# machine and fails there (net::ERR_PROXY_CONNECTION_FAILED); Chromium never sends requests
+# to 127.0.0.1 (the test's server) through a proxy, and file:// and data: URLs need none.
+NETWORK_CUT = ["--proxy-server=127.0.0.1:9"]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +63,8 @@ def chromium():
     except ImportError:
         pytest.fail("playwright is missing: install requirements-dev.txt")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=path, headless=True,
+                                    args=CHROMIUM_ARGS + NETWORK_CUT)
         yield browser
         browser.close()
 
@@ -77,7 +86,8 @@ def book():
 
     Under pytest-xdist several workers may reach this at once: a file lock lets one build
     while the others wait, and a run id written beside the build lets them reuse it (under
-    CI too, where each test run builds once).
+    CI too, where each test run builds once). A build that failed is not tried again in
+    the same run: every module that needs the book fails with its output.
     """
     import fcntl
 
@@ -90,12 +100,21 @@ def book():
         fresh = stamp.exists() and (stamp.stat().st_mtime > _newest_source()
                                     or os.environ.get("BACKPROP_REUSE_BUILD") == "1")
         must = IN_CI or os.environ.get("BACKPROP_REBUILD_BOOK") == "1" or not fresh
+        failed = ROOT / "_build" / ".browser-test-failed"  # this run's failed build, once
         if must and not built_by_this_run:
+            if failed.exists() and failed.read_text().startswith(run + "\n"):
+                raise AssertionError(failed.read_text()[len(run) + 1:] + "\n(in an earlier "
+                                     "module of this run; not built again)")
             done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"),
                                    "--quiet"], cwd=ROOT, capture_output=True, text=True)
-            assert done.returncode == 0, ("the book did not build:\n" + done.stdout[-4000:]
-                                          + done.stderr[-4000:])
+            message = "the book did not build:\n" + done.stdout[-4000:] + done.stderr[-4000:]
+            if done.returncode != 0:
+                failed.write_text(run + "\n" + message)
+            assert done.returncode == 0, message
             run_file.write_text(run)
+        # conftest.py's scheduler hands out the other files that need the book once this
+        # says that this run's book is there (built or reused)
+        (ROOT / "_build" / ".browser-test-ready").write_text(run)
     return HTML
 
 
@@ -117,30 +136,34 @@ def pages(book):
 
 
 class Visit:
-    """One browser page with every request outside `origin` aborted and recorded."""
+    """One browser page with every request outside `origin` recorded; none reaches another
+    host (the browser's proxy is a closed port, NETWORK_CUT)."""
 
     def __init__(self, browser, origin, color_scheme="light", width=1200):
         self.context = browser.new_context(color_scheme=color_scheme,
                                            viewport={"width": width, "height": 900})
         self.remote, self.errors = [], []
         self.origin = origin
-        self.context.route("**/*", self._route)
+        # Watched, not intercepted: Playwright's routing turns the browser's cache off, and
+        # every page would fetch and compile MathJax and the theme's scripts again (a third
+        # more of Chromium's time per page, measured over the book's 16 pages).
+        self.context.on("request", self._request)
         self.page = self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
         self.page.on("response", self._response)
 
-    def _route(self, route):
-        url = route.request.url
-        if url.startswith(self.origin) or url.startswith("data:"):
-            route.continue_()
-        else:
+    def _request(self, request):
+        url = request.url
+        if not (url.startswith(self.origin) or url.startswith("data:")):
             self.remote.append(url)
-            route.abort()
 
     def _console(self, msg):
-        if msg.type == "error":
-            self.errors.append(f"console error: {msg.text} ({msg.location.get('url', '')})")
+        url = msg.location.get("url", "")
+        # Chromium asks the server for /favicon.ico by itself, the book declares no icon:
+        # that 404 is no load of the page's (Playwright's routing used to keep it unseen)
+        if msg.type == "error" and url != f"{self.origin}/favicon.ico":
+            self.errors.append(f"console error: {msg.text} ({url})")
 
     def _response(self, response):
         if response.status >= 400:
@@ -290,32 +313,108 @@ def player_report(page):
     return report
 
 
-@pytest.fixture(scope="module")
-def page_reports(chromium, server, book):
-    """Every page opened once, with what the per-page tests below check.
+# ------------------------------------------------------------------ one visit of every page
 
-    Opening a page costs seconds (MathJax typesets it), so the tests share one visit per
-    page. Problems (remote requests, console errors, failed loads) are taken after the
-    solution clicks and the player drives, so anything those trigger is counted too.
+# Opening a page costs seconds of Chromium's time (MathJax typesets it), so every check of a
+# page at desktop width, in light mode, over http, shares one visit: this file's, and those
+# of the other files of conftest.BOOK_PAGE_FILES, which pytest-xdist runs in one worker.
+# Each part is (the file whose tests read it, the pages it applies to, what it does with
+# the page); they run in this order on the page as it loaded: axe-core first (the fresh
+# page, as a reader gets it), what only reads, then what types, clicks and moves.
+def _parts(collected, need):
+    """{part: (pages it applies to, what it does with a page)} for this session: this file's
+    parts, and those of the other BOOK_PAGE_FILES it collected (or `need`)."""
+    import test_accessibility
+    import test_browser_exercises
+    import test_download
+
+    every = lambda rel: True  # noqa: E731
+    parts = {
+        "axe": ("test_accessibility.py", every, test_accessibility.page_findings),
+        "zip": ("test_download.py", test_download.is_book_page, test_download.zip_link),
+        "math": (None, every, math_report),
+        "undescribed": (None, every, undescribed_images),
+        "raw": (None, every, raw_markup),
+        "exercises": ("test_browser_exercises.py", test_browser_exercises.is_chapter,
+                      test_browser_exercises.exercise_report),
+        "solutions": (None, every, solution_report),
+        "players": (None, every, player_report),
+        "pairs": (None, every, pair_report),
+    }
+    parts = {name: (applies, run) for name, (owner, applies, run) in parts.items()
+             if owner is None or owner in collected or name == need}
+    if "axe" in parts:  # axe-core's own source, or no such part (its fixture says why)
+        source = test_accessibility.axe_source_if_available()
+        if source is None:
+            del parts["axe"]
+        else:
+            parts["axe"] = (every, functools.partial(test_accessibility.page_findings,
+                                                     source=source))
+    return parts
+
+
+_SHARED = {}  # (book, its build's time, the parts) -> the reports, for this process
+
+
+def shared_page_reports(request, chromium, server, book, need=None):
+    """{page: {part: what it found, ..., "problems": [...], "errors": {part: message}}} for
+    every page of `book` (and "index.html", the redirect), each opened once.
+
+    The parts are this file's and those of the other BOOK_PAGE_FILES that this session
+    collected (`need` among them): tests/test_accessibility.py's axe-core findings (when
+    axe-core is at hand; its own fixture skips or fails otherwise), tests/test_download.py's
+    zip link, tests/test_browser_exercises.py's fields. Problems (remote requests, console
+    errors, failed loads) are taken after every part, so anything one of them triggers is
+    counted. A part that raises is recorded in "errors" (its tests fail on it) and the
+    others still run. The first file to ask computes the reports; the others of the same
+    worker reuse them.
     """
+    stamp = (book / "index.html").stat().st_mtime_ns
+    for (where, built, names), reports in _SHARED.items():
+        if where == book and built == stamp and (need is None or need in names):
+            return reports
+    parts = _parts({item.path.name for item in request.session.items}, need)
     reports = {}
     with Visit(chromium, server) as visit:
         visit.open(f"{server}/index.html", redirects_to="**/book/*.html")
-        reports["index.html"] = {"problems": visit.take_problems("index.html")}
+        reports["index.html"] = {"problems": visit.take_problems("index.html"), "errors": {}}
         for rel in pages(book):
-            page = visit.open(f"{server}/{rel}")
-            reports[rel] = {"math": math_report(page), "undescribed": undescribed_images(page),
-                            "raw": raw_markup(page),
-                            "solutions": solution_report(page), "players": player_report(page)}
-            reports[rel]["problems"] = visit.take_problems(rel)
+            report = reports[rel] = {"errors": {}}
+            try:
+                page = visit.open(f"{server}/{rel}")
+            except Exception as error:  # noqa: BLE001 (each part's tests report it)
+                page, opening = None, f"opening the page: {type(error).__name__}: {error}"
+            for name, (applies, run) in parts.items():
+                if not applies(rel):
+                    continue
+                try:
+                    if page is None:
+                        raise RuntimeError(opening)
+                    report[name] = run(page)
+                except Exception as error:  # noqa: BLE001 (reported by the part's tests)
+                    report["errors"][name] = f"{type(error).__name__}: {error}"
+            report["problems"] = visit.take_problems(rel)
+    _SHARED[(book, stamp, frozenset(parts))] = reports
     return reports
+
+
+def part_errors(reports, *names):
+    """Messages for the parts `names` that raised on some page."""
+    return [f"{rel}: {name} raised {r['errors'][name]}" for rel, r in reports.items()
+            for name in names if name in r.get("errors", {})]
+
+
+@pytest.fixture(scope="module")
+def page_reports(request, chromium, server, book):
+    """Every page opened once, with what the per-page tests below check (shared_page_reports)."""
+    return shared_page_reports(request, chromium, server, book)
 
 
 # ------------------------------------------------------------------------------ the tests
 
 
 def test_every_page_offline_without_errors_with_math(page_reports):
-    problems = []
+    problems = part_errors(page_reports, "math", "undescribed")
     for rel, report in page_reports.items():
         problems += report["problems"]
         if "math" not in report:  # index.html: a redirect
@@ -331,7 +430,8 @@ def test_every_page_offline_without_errors_with_math(page_reports):
 
 
 def test_no_page_shows_raw_markdown_tables_or_tex(page_reports):
-    found = [f"{rel}: {what}" for rel, r in page_reports.items() for what in r.get("raw", [])]
+    found = part_errors(page_reports, "raw")
+    found += [f"{rel}: {what}" for rel, r in page_reports.items() for what in r.get("raw", [])]
     assert not found, "\n".join(found)
 
 
@@ -361,9 +461,9 @@ def test_every_control_of_every_player_changes_its_figure(page_reports, book):
     rels = player_pages(book)
     # nine chapters show players: none found means the markup changed, not a book without them
     assert rels, "no page of the book has an interactive figure (class=\"bp-player\")"
-    problems = []
+    problems = part_errors(page_reports, "players")
     for rel in rels:
-        players = page_reports[rel]["players"]
+        players = page_reports[rel].get("players", [])
         if not players:
             problems.append(f"{rel}: its HTML has a player, but none was found on the page")
         for k, changes in enumerate(players):
@@ -410,90 +510,101 @@ def _index_controls(spec):
     return controls, tuple(c["name"] for c in spec["controls"] if c["joint"])
 
 
-def test_any_two_controls_combine_and_a_third_resets_the_rest_visibly(chromium, server, book):
-    """Set control i off its default, then control j: both stay (every pair was computed).
-    Then a third control k: k and j stay, the others go back to their defaults as ia.snap
-    says, the controls show it, and the note names the reset controls (no "run" in it).
-    Chapter 3's stepper: step 6, then a new learning rate, keeps step 6."""
+def pair_report(page):
+    """For the players on the page: set control i off its default, then control j: both
+    stay (every pair was computed). Then a third control k: k and j stay, the others go back
+    to their defaults as ia.snap says, the controls show it, and the note names the reset
+    controls (no "run" in it). Chapter 3's stepper: step 6, then a new learning rate, keeps
+    step 6. Returns {"problems", "pairs", "thirds", "stepper"}."""
     from backprop_lib import interactive as ia
 
     problems, pairs, thirds, stepper = [], 0, 0, False
-    with Visit(chromium, server) as visit:
-        for rel in player_pages(book):
-            page = visit.open(f"{server}/{rel}")
-            players = page.locator("figure.bp-player")
-            for k in range(players.count()):
-                player = players.nth(k)
-                spec = player.evaluate(SPEC_OF)
-                ctl = spec["controls"]
-                inputs = player.locator("[data-bp-name]")
-                movable = [i for i, c in enumerate(ctl) if len(c["labels"]) > 1]
-                where = f"{rel} player {k}"
+    players = page.locator("figure.bp-player")
+    for k in range(players.count()):
+        player = players.nth(k)
+        spec = player.evaluate(SPEC_OF)
+        ctl = spec["controls"]
+        inputs = player.locator("[data-bp-name]")
+        movable = [i for i, c in enumerate(ctl) if len(c["labels"]) > 1]
+        where = f"player {k}"
 
-                def reset(movable=movable, inputs=inputs, ctl=ctl):
-                    for i in movable:
-                        _set(inputs.nth(i), ctl[i]["default"])
+        def reset(movable=movable, inputs=inputs, ctl=ctl):
+            for i in movable:
+                _set(inputs.nth(i), ctl[i]["default"])
 
-                for i in movable:
-                    for j in movable:
-                        if i == j:
-                            continue
-                        reset()
-                        vi, vj = _off_default(ctl[i]), _off_default(ctl[j], other=True)
-                        _set(inputs.nth(i), vi)
-                        _set(inputs.nth(j), vj)
-                        values, note = _state(player, spec)
-                        pairs += 1
-                        if values[i] != vi or values[j] != vj or note:
-                            problems.append(f"{where}: {ctl[i]['name']} then {ctl[j]['name']}"
-                                            f" gave {values}, note {note!r}")
-                            continue
-                        key = ",".join(map(str, values))
-                        if player.locator("img").get_attribute("src") != spec["frames"][key]["src"]:
-                            problems.append(f"{where}: frame {key} not shown")
-                        third = [m for m in movable if m not in (i, j)]
-                        if not third:
-                            continue
-                        m = third[0]
-                        vm = _off_default(ctl[m])
-                        before = values
-                        _set(inputs.nth(m), vm)
-                        values, note = _state(player, spec)
-                        thirds += 1
-                        controls, joint = _index_controls(spec)
-                        names = [c["name"] for c in ctl]
-                        expected = ia.snap(dict(zip(names, [*before[:m], vm, *before[m + 1:]],
-                                            strict=True)),
-                                           names[m], controls, joint,
-                                           moved=[*(names[x] for x in movable if x != i and
-                                                    x != j), names[i], names[j]])
-                        expected = [expected[n] for n in names]
-                        if values != expected or values[m] != vm or values[j] != vj:
-                            problems.append(f"{where}: {names[i]}, {names[j]}, then {names[m]}"
-                                            f" gave {values}, expected {expected}")
-                        reset_labels = [ctl[x]["label"] for x in range(len(ctl))
-                                        if values[x] != [*before[:m], vm, *before[m + 1:]][x]]
-                        if note != ia.snap_note(reset_labels) or (reset_labels and not note):
-                            problems.append(f"{where}: note {note!r} for {reset_labels}")
-                        if "run " in note.lower():
-                            problems.append(f"{where}: the note asks to run something: {note!r}")
-                loaded(player)
-                src, alt, caption = frame(player)
-                if alt != caption:
-                    problems.append(f"{where}: alt and caption differ")
+        for i in movable:
+            for j in movable:
+                if i == j:
+                    continue
+                reset()
+                vi, vj = _off_default(ctl[i]), _off_default(ctl[j], other=True)
+                _set(inputs.nth(i), vi)
+                _set(inputs.nth(j), vj)
+                values, note = _state(player, spec)
+                pairs += 1
+                if values[i] != vi or values[j] != vj or note:
+                    problems.append(f"{where}: {ctl[i]['name']} then {ctl[j]['name']}"
+                                    f" gave {values}, note {note!r}")
+                    continue
+                key = ",".join(map(str, values))
+                if player.locator("img").get_attribute("src") != spec["frames"][key]["src"]:
+                    problems.append(f"{where}: frame {key} not shown")
+                third = [m for m in movable if m not in (i, j)]
+                if not third:
+                    continue
+                m = third[0]
+                vm = _off_default(ctl[m])
+                before = values
+                _set(inputs.nth(m), vm)
+                values, note = _state(player, spec)
+                thirds += 1
+                controls, joint = _index_controls(spec)
                 names = [c["name"] for c in ctl]
-                if "step" in names and "lr" in names:
-                    stepper = True
-                    reset()
-                    s, lr = names.index("step"), names.index("lr")
-                    _set(inputs.nth(s), ctl[s]["labels"].index("6"))
-                    _set(inputs.nth(lr), _off_default(ctl[lr]))
-                    values, note = _state(player, spec)
-                    if ctl[s]["labels"][values[s]] != "6" or note:
-                        problems.append(f"{where}: step 6 then a learning rate gave step "
-                                        f"{ctl[s]['labels'][values[s]]}, note {note!r}")
+                expected = ia.snap(dict(zip(names, [*before[:m], vm, *before[m + 1:]],
+                                    strict=True)),
+                                   names[m], controls, joint,
+                                   moved=[*(names[x] for x in movable if x != i and
+                                            x != j), names[i], names[j]])
+                expected = [expected[n] for n in names]
+                if values != expected or values[m] != vm or values[j] != vj:
+                    problems.append(f"{where}: {names[i]}, {names[j]}, then {names[m]}"
+                                    f" gave {values}, expected {expected}")
+                reset_labels = [ctl[x]["label"] for x in range(len(ctl))
+                                if values[x] != [*before[:m], vm, *before[m + 1:]][x]]
+                if note != ia.snap_note(reset_labels) or (reset_labels and not note):
+                    problems.append(f"{where}: note {note!r} for {reset_labels}")
+                if "run " in note.lower():
+                    problems.append(f"{where}: the note asks to run something: {note!r}")
+        loaded(player)
+        src, alt, caption = frame(player)
+        if alt != caption:
+            problems.append(f"{where}: alt and caption differ")
+        names = [c["name"] for c in ctl]
+        if "step" in names and "lr" in names:
+            stepper = True
+            reset()
+            s, lr = names.index("step"), names.index("lr")
+            _set(inputs.nth(s), ctl[s]["labels"].index("6"))
+            _set(inputs.nth(lr), _off_default(ctl[lr]))
+            values, note = _state(player, spec)
+            if ctl[s]["labels"][values[s]] != "6" or note:
+                problems.append(f"{where}: step 6 then a learning rate gave step "
+                                f"{ctl[s]['labels'][values[s]]}, note {note!r}")
+    return {"problems": problems, "pairs": pairs, "thirds": thirds, "stepper": stepper}
+
+
+def test_any_two_controls_combine_and_a_third_resets_the_rest_visibly(page_reports, book):
+    """pair_report on every page with a player, in the one visit of each page."""
+    rels = player_pages(book)
+    assert rels, "no page of the book has an interactive figure (class=\"bp-player\")"
+    problems = part_errors(page_reports, "pairs")
+    reports = [page_reports[rel]["pairs"] for rel in rels if "pairs" in page_reports[rel]]
+    for rel in rels:
+        problems += [f"{rel} {p}" for p in page_reports[rel].get("pairs", {}).get("problems", [])]
+    pairs, thirds = sum(r["pairs"] for r in reports), sum(r["thirds"] for r in reports)
     assert pairs > 50 and thirds > 20, (pairs, thirds)  # the players were found and driven
-    assert stepper, "chapter 3's stepper (controls step and lr) was not found"
+    assert any(r["stepper"] for r in reports), \
+        "chapter 3's stepper (controls step and lr) was not found"
     assert not problems, "\n".join(problems[:30])
 
 
@@ -644,15 +755,23 @@ def test_at_phone_width_wide_equations_scroll_in_their_box(chromium, server, boo
 
 
 def test_the_checks_catch_remote_requests_and_console_errors(chromium, server, book):
-    """The harness itself: a remote fetch is aborted and counted, a console error recorded."""
+    """The harness itself: a remote fetch fails (the network is cut) and is counted, also to
+    a host given by its address (no name to resolve), a console error is recorded."""
     with Visit(chromium, server) as visit:
         page = visit.open(f"{server}/{pages(book)[0]}")
-        page.evaluate("fetch('https://cdn.example.org/x.js').catch(() => null)")
+        for url in ("https://cdn.example.org/x.js", "http://192.0.2.1/y.js"):
+            got = page.evaluate("u => fetch(u).then(() => 'loaded', () => 'failed')", url)
+            assert got == "failed", (url, got)
         page.evaluate("console.error('planted error')")
-        page.wait_for_timeout(200)
+        # the browser's events reach Python on their own time: wait for them, not a while
+        deadline = time.monotonic() + 10
+        while len(visit.remote) < 2 or not visit.errors:
+            assert time.monotonic() < deadline, (visit.remote, visit.errors)
+            page.wait_for_timeout(20)
         problems = visit.take_problems("probe")
         assert visit.remote == [] and visit.errors == []
     assert any("https://cdn.example.org/x.js" in p for p in problems)
+    assert any("http://192.0.2.1/y.js" in p for p in problems)
     assert any("planted error" in p for p in problems)
 
 
@@ -660,9 +779,9 @@ def test_exercise_solutions_start_collapsed_and_open_on_click(page_reports, book
     """Every chapter's solutions are hidden until the reader asks (issue: exercises)."""
     rels = [rel for rel in pages(book) if "tag_solution" in (book / rel).read_text("utf-8")]
     assert len(rels) >= 10, f"solutions found on only {len(rels)} pages: {rels}"
-    problems = []
+    problems = part_errors(page_reports, "solutions")
     for rel in rels:
-        solutions = page_reports[rel]["solutions"]
+        solutions = page_reports[rel].get("solutions", [])
         if len(solutions) < 3:
             problems.append(f"{rel}: {len(solutions)} solutions, expected at least 3")
         for i, (hidden_first, shown, toggle) in enumerate(solutions, start=1):

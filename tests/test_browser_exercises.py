@@ -21,7 +21,15 @@ import re
 
 import numpy as np
 import pytest
-from test_browser import Visit, book, chromium, pages, server  # noqa: F401 (fixtures)
+from test_browser import (  # noqa: F401 (fixtures)
+    Visit,
+    book,
+    chromium,
+    pages,
+    part_errors,
+    server,
+    shared_page_reports,
+)
 from test_exercises_in_page import RUN_A_CELL, book_exercises
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -120,49 +128,63 @@ def _read(text):
     return ast.literal_eval(text)
 
 
+def is_chapter(rel):
+    return bool(CHAPTER.search(rel))
+
+
+def exercise_report(page):
+    """A chapter page's fields, the typed verdicts, the swept verdicts (with the outputs'
+    text and the count of notes); for tests/test_browser.py's one visit of each page
+    (shared_page_reports)."""
+    # chapters 2-3 hide their precomputed fields behind the page's Python editors
+    # (tests/test_browser_python.py); the fields stay the fallback where Python cannot
+    # start, and are tested here as such
+    page.evaluate("() => document.querySelectorAll('.bp-exercise, .bp-exercise-note')"
+                  ".forEach(e => { e.hidden = false; })")
+    outputs = page.evaluate("() => [...document.querySelectorAll('.cell_output')]"
+                            ".map(e => e.innerText)")
+    fields = page.locator(".bp-exercise")
+    report = {"outputs": outputs, "fields": [],
+              "notes": page.locator(".bp-exercise-note").count()}
+    for k in range(fields.count()):
+        field = fields.nth(k)
+        spec = json.loads(field.locator('script[type="application/json"]')
+                          .first.text_content())
+        typed = []
+        for text, answers in typed_answers(spec):
+            field.scroll_into_view_if_needed()
+            if spec["kind"] == "choice":
+                menus = field.locator("select")
+                for i, word in enumerate(text):
+                    menus.nth(i).select_option(word)
+            else:
+                field.locator("input").fill(text)
+            field.locator("button").click()
+            shown = field.locator(".bp-verdict").inner_text()
+            typed.append((text, answers, shown))
+        swept = page.evaluate(
+            "([k, texts]) => { const root = document.querySelectorAll('.bp-exercise')[k];"
+            " const spec = JSON.parse(root.querySelector("
+            "'script[type=\"application/json\"]').textContent);"
+            " return texts.map(t => window.bpExercise.judge(spec, t)); }",
+            [k, sweep(spec)])
+        report["fields"].append({"spec": spec, "typed": typed,
+                                 "swept": list(zip(sweep(spec), swept, strict=True))})
+    return report
+
+
 @pytest.fixture(scope="module")
-def reports(chromium, server, book):  # noqa: F811
-    """Every chapter page opened once: its fields, the typed verdicts, the swept verdicts."""
+def reports(request, chromium, server, book):  # noqa: F811
+    """Every chapter page opened once (the one visit of each page that the files of
+    conftest.BOOK_PAGE_FILES share: tests/test_browser.py, shared_page_reports): its
+    fields, the typed verdicts, the swept verdicts, and the page's problems."""
+    shared = shared_page_reports(request, chromium, server, book, need="exercises")
     out = {}
-    with Visit(chromium, server) as visit:
-        for rel in chapter_pages(book):
-            page = visit.open(f"{server}/{rel}")
-            # chapters 2-3 hide their precomputed fields behind the page's Python editors
-            # (tests/test_browser_python.py); the fields stay the fallback where Python cannot
-            # start, and are tested here as such
-            page.evaluate("() => document.querySelectorAll('.bp-exercise, .bp-exercise-note')"
-                          ".forEach(e => { e.hidden = false; })")
-            outputs = page.evaluate("() => [...document.querySelectorAll('.cell_output')]"
-                                    ".map(e => e.innerText)")
-            fields = page.locator(".bp-exercise")
-            report = {"outputs": outputs, "fields": [],
-                      "notes": page.locator(".bp-exercise-note").count()}
-            for k in range(fields.count()):
-                field = fields.nth(k)
-                spec = json.loads(field.locator('script[type="application/json"]')
-                                  .first.text_content())
-                typed = []
-                for text, answers in typed_answers(spec):
-                    field.scroll_into_view_if_needed()
-                    if spec["kind"] == "choice":
-                        menus = field.locator("select")
-                        for i, word in enumerate(text):
-                            menus.nth(i).select_option(word)
-                    else:
-                        field.locator("input").fill(text)
-                    field.locator("button").click()
-                    shown = field.locator(".bp-verdict").inner_text()
-                    typed.append((text, answers, shown))
-                swept = page.evaluate(
-                    "([k, texts]) => { const root = document.querySelectorAll('.bp-exercise')[k];"
-                    " const spec = JSON.parse(root.querySelector("
-                    "'script[type=\"application/json\"]').textContent);"
-                    " return texts.map(t => window.bpExercise.judge(spec, t)); }",
-                    [k, sweep(spec)])
-                report["fields"].append({"spec": spec, "typed": typed,
-                                         "swept": list(zip(sweep(spec), swept, strict=True))})
-            report["problems"] = visit.take_problems(rel)
-            out[rel] = report
+    for rel in chapter_pages(book):
+        errors = part_errors({rel: shared[rel]}, "exercises")
+        if errors:
+            pytest.fail("\n".join(errors))
+        out[rel] = dict(shared[rel]["exercises"], problems=shared[rel]["problems"])
     return out
 
 

@@ -184,3 +184,24 @@ def test_prune_drops_the_font_awesome_script_and_its_tags(tmp_path):
     write(tmp_path, "book/a.html", f"<head>{tag}<script src='keep.js'></script></head>")
     assert build_book.prune(tmp_path) == 23
     assert (tmp_path / "book/a.html").read_text() == "<head><script src='keep.js'></script></head>"
+
+
+def test_the_pages_are_read_in_chunks_of_about_equal_cost():
+    """balanced_order: the same pages, cut by Sphinx's make_chunks into chunks whose costs
+    differ by at most the largest single page's; the heaviest chunk first."""
+    from sphinx.util.parallel import make_chunks
+
+    costs = {"a": 50, "b": 48, "c": 40, "d": 37, "e": 21, "f": 19, "g": 11, "h": 11, "i": 6,
+             "j": 5, "k": 2, "l": 0, "m": 0, "n": 0}
+    for nproc in (2, 3, 4):
+        order = build_book.balanced_order(sorted(costs), nproc, costs.get)
+        assert sorted(order) == sorted(costs)
+        loads = [sum(costs[d] for d in chunk) for chunk in make_chunks(order, nproc)]
+        assert [len(c) for c in make_chunks(order, nproc)] == \
+            [len(c) for c in make_chunks(sorted(costs), nproc)]
+        assert max(loads) - min(loads) <= max(costs.values()), (nproc, loads)
+        assert loads[0] == max(loads)
+        if nproc == 2:
+            assert loads == [126, 124]
+    # in name order the first of two chunks held 226 of the 250
+    assert [sum(costs[d] for d in c) for c in make_chunks(sorted(costs), 2)] == [226, 24]

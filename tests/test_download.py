@@ -16,7 +16,15 @@ import urllib.request
 import zipfile
 
 import pytest
-from test_browser import Visit, book, chromium, pages, server  # noqa: F401  (fixtures)
+from test_browser import (  # noqa: F401  (fixtures)
+    Visit,
+    book,
+    chromium,
+    pages,
+    part_errors,
+    server,
+    shared_page_reports,
+)
 
 pytestmark = [pytest.mark.slow]
 
@@ -28,38 +36,66 @@ _spec.loader.exec_module(build_book)
 LINK = "a.btn-download-notebooks-button"
 
 
+def is_book_page(rel):
+    """book/*.html (intro, chapters, appendices), not search or genindex."""
+    return rel.startswith("book/")
+
+
 def chapter_pages(html):
     """The book's pages: book/*.html (intro, chapters, appendices), not search or genindex."""
-    found = [p for p in pages(html) if p.startswith("book/")]
+    found = [p for p in pages(html) if is_book_page(p)]
     assert len(found) >= 3, found
     return found
 
 
-def zip_href(visit, url):
-    """The resolved address of the page's zip link, after checking that the link shows."""
-    page = visit.page
-    page.goto(url, wait_until="domcontentloaded")
+def zip_link(page):
+    """What the page shows of its zip link: how many, visible, its text and tooltip, and its
+    resolved address (also for tests/test_browser.py's one visit of each page)."""
     link = page.locator(LINK)
-    assert link.count() == 1, f"{url}: {link.count()} links to the notebooks' zip"
-    assert link.is_visible(), f"{url}: the zip's button is hidden"
-    assert page.locator(f"{LINK} .btn__text-container").inner_text().strip() == ".zip"
+    found = {"url": page.url, "count": link.count()}
+    if found["count"] != 1:
+        return found
     # Bootstrap's tooltip moves the title into data-bs-original-title once the page runs.
     tooltip = link.get_attribute("title") or link.get_attribute("data-bs-original-title") or ""
-    assert "backprop_lib" in tooltip, tooltip
-    return link.evaluate("a => a.href")
+    return dict(found, visible=link.is_visible(), tooltip=tooltip,
+                href=link.evaluate("a => a.href"),
+                text=page.locator(f"{LINK} .btn__text-container").inner_text().strip())
+
+
+def checked_href(found):
+    """The zip link's address, after checking that the link shows (zip_link's report)."""
+    url = found["url"]
+    assert found["count"] == 1, f"{url}: {found['count']} links to the notebooks' zip"
+    assert found["visible"], f"{url}: the zip's button is hidden"
+    assert found["text"] == ".zip", (url, found["text"])
+    assert "backprop_lib" in found["tooltip"], found["tooltip"]
+    return found["href"]
+
+
+def zip_href(visit, url):
+    """The resolved address of the page's zip link, after checking that the link shows."""
+    visit.page.goto(url, wait_until="domcontentloaded")
+    return checked_href(zip_link(visit.page))
 
 
 @pytest.mark.browser
-def test_every_page_links_to_the_zip_over_http(chromium, server, book):  # noqa: F811
+def test_every_page_links_to_the_zip_over_http(request, chromium, server, book):  # noqa: F811
+    """Over http, in the one visit of each page that the files of conftest.BOOK_PAGE_FILES
+    share (tests/test_browser.py, shared_page_reports); the zip is fetched from this
+    file's server at the address the page links to."""
     expected = (book / build_book.ZIP_URL).read_bytes()
-    with Visit(chromium, server) as visit:
-        for rel in chapter_pages(book):
-            href = zip_href(visit, f"{server}/{rel}")
-            assert href == f"{server}/{build_book.ZIP_URL}", (rel, href)
-            with urllib.request.urlopen(href, timeout=30) as response:
-                assert response.status == 200, (rel, response.status)
-                assert response.read() == expected, rel
-        assert visit.take_problems("zip links") == []
+    reports = shared_page_reports(request, chromium, server, book, need="zip")
+    assert part_errors(reports, "zip") == []
+    for rel in chapter_pages(book):
+        found = reports[rel]["zip"]
+        origin = found["url"][:-len(rel) - 1]  # the server the page was opened from
+        assert found["url"] == f"{origin}/{rel}", found["url"]
+        href = checked_href(found)
+        assert href == f"{origin}/{build_book.ZIP_URL}", (rel, href)
+        with urllib.request.urlopen(f"{server}/{href[len(origin) + 1:]}", timeout=30) as response:
+            assert response.status == 200, (rel, response.status)
+            assert response.read() == expected, rel
+        assert reports[rel]["problems"] == [], rel
 
 
 @pytest.mark.browser
