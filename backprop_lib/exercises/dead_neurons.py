@@ -48,10 +48,9 @@ def check_dead_count(answer):
         (int(np.sum(np.any(Z <= 0, axis=1))), "you counted units that are <= 0 on SOME example; a "
                                               "dead unit is <= 0 on EVERY example."),
         (int(np.sum(Z <= 0)), "you counted entries of Z, not units: a unit is a row of Z."),
-        # here the live count and the strict count can be the same number: say both
+        # here the live count and the strict count can be the same number: then say both
         (live, live_text + (" Or, if you counted Z < 0: " + strict_text if live == strict else "")),
-        (strict, strict_text),
-    ])
+    ] + ([(strict, strict_text)] if strict != live else []))
 
 
 def _mask_reference(Z):
