@@ -91,6 +91,8 @@ MASK_INPUTS = [
                [-1.0, 0.0, -2.0, -0.5, -1.0],     # dead (a 0 counts as dead)
                [-1.0, -2.0, 1e-9, -0.5, -1.0],    # alive: 1e-9 > 0 still passes a gradient
                [-1.0, 1e-300, -2.0, -0.5, -1.0]]),),  # alive, by far less than any tolerance
+    # many examples: a unit above zero on one of 40 is <= 0 on 97.5% of them, still alive
+    (np.vstack([np.r_[-np.ones(39), 2.0], -np.ones(40), np.r_[np.ones(20), -np.ones(20)]]),),
 ]
 
 
@@ -100,6 +102,10 @@ def _mask_mean(Z):
 
 def _mask_median(Z):
     return np.median(Z, axis=1) <= 0
+
+
+def _mask_mostly(Z):
+    return np.mean(Z <= 0, axis=1) > 0.9  # "dead on nearly every example", any such share
 
 
 def _mask_first(Z):
@@ -138,6 +144,9 @@ def check_dead_mask(fn):
                      "gradient there. Dead means <= 0 on EVERY example: np.all(Z <= 0, axis=1)."),
         (_mask_median, "you tested the median: a unit above zero on fewer than half the examples "
                        "is still alive on those. Dead means <= 0 on EVERY example."),
+        (_mask_mostly, "you called a unit dead when it is <= 0 on most examples: a unit above "
+                       "zero on even one example of forty still passes a gradient there. Dead "
+                       "means <= 0 on EVERY example: np.all(Z <= 0, axis=1)."),
         (_mask_first, "you looked at the first example only: a unit <= 0 there can be above zero "
                       "on another example. Test every column: np.all(Z <= 0, axis=1)."),
         (_mask_last, "you looked at the last example only: a unit <= 0 there can be above zero "
