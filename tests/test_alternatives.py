@@ -187,6 +187,7 @@ def test_floats_kept_matches_estimates_and_grows_with_depth_for_backprop_only():
         alt.floats_kept("backprop", net, 0)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_smoothing_figure_every_frame():
     from backprop_lib.figures import alternatives as fa
     from backprop_lib.plots import figure

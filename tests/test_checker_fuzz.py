@@ -224,6 +224,7 @@ def test_dW_shape_accepts_two_integers(answer):
 
 
 @pytest.mark.parametrize("answer, words", SHAPE_WRONG)
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_dW_shape_refuses_anything_else(answer, words):
     fb = ll_ex.check_dW_shape(answer)
     _assert_clean(fb, answer)
@@ -269,6 +270,7 @@ CHOICE_CASES = _corpus_choices()
 
 @pytest.mark.parametrize("key, check, answer, ok, words", CHOICE_CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CHOICE_CASES)])
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_choice_checkers(key, check, answer, ok, words):
     fb = check(answer)
     _assert_clean(fb, answer)

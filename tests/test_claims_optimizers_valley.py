@@ -119,6 +119,7 @@ def test_swapping_the_memories_swaps_the_behaviours(start):
     assert slope == pytest.approx(2.0, abs=0.3)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_the_library_study_matches_and_adam_remembers_large_gradients():
     mem = rm.near_minimum()
     for label, (b1, b2, corr) in {"RMSprop, beta 0.9": (0.0, 0.9, False),
@@ -236,6 +237,7 @@ def own_rate(lr, beta, lam):
     return max(abs(np.roots([1.0, -(1 + beta - lr * lam), beta])))
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_with_a_smaller_beta_both_halves_of_the_picture_hold():  # review, fifth round, Q1
     # at Figure 3's lr 0.09 and beta 0.5 momentum shrinks both axes faster than SGD ...
     assert 0.5 in fo.MOMENTUM.controls[1].values and 0.09 in fo.ZIGZAG_GRID

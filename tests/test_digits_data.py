@@ -9,6 +9,7 @@ import pytest
 from backprop_lib import digits
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_the_copy_equals_scikit_learns_exactly():
     datasets = pytest.importorskip("sklearn.datasets")
     source = datasets.load_digits()

@@ -162,6 +162,7 @@ def _messages(obj):
 
 
 @pytest.mark.parametrize("index", VALUE_EXERCISES, ids=_id)
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_no_verdict_tells_the_reader_to_run_something(index):
     """The page shows the checker's verdicts to a reader with no kernel: "run it", "run the
     computation" would send them to a cell they cannot run. A verdict says what is true."""
@@ -193,6 +194,7 @@ def test_fields_per_chapter():
 
 
 @pytest.mark.parametrize("index", VALUE_EXERCISES, ids=_id)
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_spec_verdicts_are_the_checkers_own(index):
     spec = spec_of(index)
     assert json.loads(json.dumps(spec)) == spec  # JSON as it is, nothing lost on the way

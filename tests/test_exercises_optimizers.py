@@ -367,6 +367,7 @@ def _rosenbrock_ends():
             for c, n in names.items()}
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_rosenbrock_pair_is_momentum_and_adam_far_ahead_of_the_others():
     ends = _rosenbrock_ends()
     ranked = sorted(ends, key=ends.get)

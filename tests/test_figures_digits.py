@@ -17,6 +17,7 @@ def test_every_frame_of_the_player_draws():
         assert "validation accuracy" in fig.alt_text()
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_a_frame_updates_its_artists():
     fig = fd.CURVES.interactive()
     fig.update(lr=1e-2, init="he")
@@ -25,6 +26,7 @@ def test_a_frame_updates_its_artists():
     assert fig.png() != first
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_static_figures_draw():
     s = digits.split()
     fd.samples_figure(s.X_train, s.y_train)

@@ -68,6 +68,7 @@ def test_eps_frame_snaps_to_grid():
         gc.compute(0.0)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_every_frame_draws_and_updates_fast():
     import time
 

@@ -68,6 +68,7 @@ def test_notes_and_legends_cover_no_curve(name):
                 assert frame.y0 <= box.y0 and box.y1 <= frame.y1, (params, box)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_norms_are_labelled_in_the_book_notation():
     """Axis labels and notes are mathtext (||dW^[l]||), not the code's names (dW{l})."""
     for make in (gd.depth_interactive, gd.clipping_interactive):
@@ -97,6 +98,7 @@ def test_every_frame_draws_without_warnings(name):
                     assert np.all(np.isfinite(np.asarray(line.get_ydata(), dtype=float)))
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_depth_divergence_is_a_message():
     fig = gd.depth_interactive()
     fig.update(lr=0.3, init="he")
@@ -113,12 +115,14 @@ def test_depth_controls_include_lr_and_init():
         assert {"lr", "init", "scale"} <= {c.name for c in spec["controls"]}
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_clipping_figure_shows_the_unclipped_divergence():
     fig = gd.clipping_interactive()
     fig.update()
     assert any("no clipping: diverged" in t for t in _texts(fig.fig))
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_dead_figure_divergence_message():
     fig = dn.dead_interactive()
     fig.update(scale=2.0)
@@ -126,6 +130,7 @@ def test_dead_figure_divergence_message():
     assert any("diverged" in t for t in _texts(fig.fig))
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_notebook_helpers():
     table = notebook.markdown_table(["a", "b"], [[1, "x"], [2.5, "y"]])
     assert table.splitlines() == ["| a | b |", "| --- | --- |", "| 1 | x |", "| 2.5 | y |"]
@@ -197,6 +202,7 @@ def test_activation_and_backward_norms_reject_a_non_network():
 
 
 @pytest.mark.parametrize("make", [gd.signal_figure, gd.residual_figure])
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_static_figures_keep_their_legend_off_the_curves(make):
     import warnings
 

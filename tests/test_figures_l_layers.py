@@ -122,6 +122,7 @@ def test_multiplication_counts_rejects_bad_input():
         ll.multiplication_counts([2, 2], m=0)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_train_spirals_learns_and_draws():
     run = ll.train_spirals(epochs=200)
     assert not run.diverged and run.loss[-1] < run.loss[0]
@@ -131,6 +132,7 @@ def test_train_spirals_learns_and_draws():
     assert img.data[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_saturation_figure_draws_both_losses_with_its_legend_outside_the_axes():
     from backprop_lib import reference as ref
 

@@ -38,6 +38,7 @@ def test_network_frames_compute_and_draw_without_warnings():
     assert len(fig.grid()) <= 45  # every pair of settings (interactive.frames)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_race_at_the_largest_lr_reports_divergence_in_the_figure():
     fig = fo.RACE.interactive()
     fig.update(surface="quadratic", lr=0.3)
@@ -112,6 +113,7 @@ def test_optimizer_styles_differ_in_colour_line_and_marker():
     assert "green" not in caption["network-cap"] and "light blue" not in caption["momentum-cap"]
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_switching_surface_redraws_the_contours():
     fig = fo.RACE.interactive()
     fig.update(surface="quadratic")
@@ -121,6 +123,7 @@ def test_switching_surface_redraws_the_contours():
     assert fig.artists["left"].get_xlim() == (-2.0, 2.0)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_network_spike_at_the_top_rate_is_drawn_not_called_divergence():
     """At the grid's largest lr no optimizer diverges: RMSprop's loss spikes and comes back
     down, the spike lies inside the axes, and no divergence is written."""

@@ -40,6 +40,7 @@ def test_lr_figure_extremes_without_warnings():
         assert "reaches a training loss" in fig.alt_text(fig.params)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_lr_figure_writes_a_divergence_and_draws_no_nan():
     """No frame of the grid diverges, so a diverged run is built by hand: the figure must
     still say so in words, keep the curve finite, and cross the sweep's diverged cells."""
@@ -60,6 +61,7 @@ def test_lr_figure_writes_a_divergence_and_draws_no_nan():
         assert "x = diverged" in fig.axes[0].get_legend().get_title().get_text()
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_bn_figure_extremes_without_warnings():
     fig = pr.bn_interactive()
     with warnings.catch_warnings():

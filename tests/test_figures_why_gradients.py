@@ -56,6 +56,7 @@ def test_static_figures_label_at_least_two_ticks_on_every_log_axis():
             assert min(t.get_fontsize() for t in legend.get_texts()) * fig.dpi / 72 >= 10 - 1e-9
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_static_figures_and_helpers():
     st = {"P": np.array([10, 100]), "mean": np.array([0.1, 0.01]),
           "stderr": np.array([0.01, 0.001])}
@@ -66,6 +67,7 @@ def test_static_figures_and_helpers():
     assert wg.image(wg.cosine_figure(st)).data[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_scaling_legends_cover_no_point_or_bar():
     # Figure 2 with the seeds' ranges: each legend sits below every marker and bar
     P = np.array([17, 25, 41, 73, 137, 265])

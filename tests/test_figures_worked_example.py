@@ -291,6 +291,7 @@ def test_no_text_overlaps_an_edge_a_node_or_other_text_in_any_frame():
     assert not bad, f"{len(bad)} frames with overlaps, e.g. {list(bad.items())[:3]}"
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_the_overlap_check_sees_an_overlap():
     pytest.importorskip("matplotlib")
     fig = we.steps_interactive()
@@ -424,6 +425,7 @@ def test_svg_rejects_what_is_not_a_frame():
         we.svg({"step": 1})
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_the_book_player_shows_the_svg_frames_with_their_arithmetic():
     import base64
     import json
@@ -443,6 +445,7 @@ def test_the_book_player_shows_the_svg_frames_with_their_arithmetic():
     assert spec["start"][0] == 0  # opens at step 1
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_the_book_player_writes_svg_files_once(tmp_path):
     fig = we.steps_interactive()
     fig.static_html(frames_dir=str(tmp_path), frames_url="frames")

@@ -25,6 +25,7 @@ def _in_fresh_process(env_extra):
 
 
 @pytest.mark.skipif(not GLIBC, reason="the thresholds are glibc's")
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_sets_the_thresholds_on_glibc():
     assert _in_fresh_process({}) == "True"
 
@@ -32,6 +33,7 @@ def test_sets_the_thresholds_on_glibc():
 @pytest.mark.parametrize("env", [{"BACKPROP_LIB_MALLOC": "default"},
                                  {"MALLOC_MMAP_THRESHOLD_": "131072"},
                                  {"MALLOC_TRIM_THRESHOLD_": "131072"}])
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_a_users_own_choice_stands(env):
     assert _in_fresh_process(env) == "False"
 

@@ -119,6 +119,7 @@ def test_a_bad_setting_is_named(bad, message):
 
 @pytest.mark.parametrize("scheme,seed,lr,steps", [("xavier", 0, 2.0, 300), ("he", 3, 10.0, 300),
                                                   ("small", 1, 0.5, 100), ("lecun", 4, 10.0, 1000)])
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_xor_losses_equal_the_library(scheme, seed, lr, steps):
     params = in_page_python.xor_inits()[scheme][str(seed)]
     losses, _ = xor_live.train(params, lr, steps)
@@ -168,6 +169,7 @@ def run_in_page_files(tmp_path, requests):
     return json.loads(answers)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_the_page_files_run_alone_and_agree(tmp_path):
     rng = np.random.default_rng(7)
     setting = random_setting(rng)

@@ -248,6 +248,7 @@ def test_snap_resets_only_as_many_controls_as_the_grid_needs():
     assert r == {"lr": 1.0, "init": "he", "scale": 1.0, "k": 1}
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_the_snap_note_names_the_reset_controls_and_sends_no_one_to_run_anything():
     one = ia.snap_note(["learning rate"])
     assert one == ("This page has a frame for every pair of settings, not for every "
@@ -327,6 +328,7 @@ def png_size(data):
     return Image.open(io.BytesIO(data)).size
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_live_image_has_twice_the_pixels_it_is_shown_at():
     fig = Toy().figure()  # figsize (4, 2) at 80 dpi: shown at 320 x 160 CSS pixels
     assert fig.size_px() == (320, 160)
@@ -340,6 +342,7 @@ def test_live_image_has_twice_the_pixels_it_is_shown_at():
     assert png_size(fig.png(scale=2)) == (640, 320)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_live_outputs_are_a_css_rule_a_fallback_its_words_then_the_widget_view_alone(
         monkeypatch):
     """A saved notebook keeps the fallback in an output of its own.
@@ -394,6 +397,7 @@ def test_live_outputs_are_a_css_rule_a_fallback_its_words_then_the_widget_view_a
     assert not re.search(r"0x[0-9a-f]{6,}", fallback["text/plain"])  # no addresses
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_display_sends_the_four_outputs_in_order(monkeypatch):
     monkeypatch.delenv(ia.STATIC_ENV, raising=False)
     sent = []
@@ -421,6 +425,7 @@ def player_spec(html):
     return json.loads(found.group(1).replace("<\\/", "</"))
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_static_output_is_a_self_contained_player(monkeypatch):
     monkeypatch.setenv(ia.STATIC_ENV, "1")
     toy = Toy()
@@ -458,6 +463,7 @@ def test_static_frames_are_small_pngs(monkeypatch):
     assert img.convert("RGB").getpixel((0, 0)) == (255, 255, 255)  # opaque white, dark mode
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_player_frames_have_twice_the_displayed_pixels_and_stay_small():
     from PIL import Image
 
@@ -477,6 +483,7 @@ def test_player_frames_have_twice_the_displayed_pixels_and_stay_small():
     assert max(sizes) < 20_000  # a simple line plot stays a few kB at 2x
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_small_text_is_raised_to_ten_css_pixels():
     from matplotlib.text import Text
 
@@ -514,6 +521,7 @@ def test_static_mode_is_read_from_the_environment(monkeypatch):
         assert ia.is_static() is expected
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_benchmark_times_every_grid_update():
     toy = Toy()
     times = toy.figure().benchmark()
@@ -524,6 +532,7 @@ def test_benchmark_times_every_grid_update():
 # ------------------------------------------------------------------------------ one_step
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_one_step_matches_a_hand_written_sgd_step():
     net = one_step.worked_network()
     X, Y = one_step.X, one_step.Y
@@ -558,6 +567,7 @@ def test_one_step_at_several_settings():
         one_step.compute(k=0)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_one_step_draws_every_frame_on_the_same_artists():
     fig = one_step.interactive()
     artists = fig.update()
@@ -590,6 +600,7 @@ def test_training_with_zero_init_cannot_break_symmetry():
     assert r.accuracy == 0.5 and np.allclose(r.proba, r.proba[0, 0])
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_training_at_the_top_learning_rate_recovers_and_divergence_draws_a_message():
     import dataclasses
 
@@ -613,6 +624,7 @@ def test_training_at_the_top_learning_rate_recovers_and_divergence_draws_a_messa
         assert not artists["note"].get_visible()
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_training_frames_at_several_settings():
     fig = training.interactive()
     artists = fig.update()
@@ -624,6 +636,7 @@ def test_training_frames_at_several_settings():
         training.compute(init="orthogonal")
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_static_frames_as_files_with_relative_urls(tmp_path, monkeypatch):
     """In the book build the frames become files next to the pages, named by their content."""
     html_root, source = tmp_path / "html", tmp_path / "src"

@@ -43,6 +43,7 @@ def test_search_helpers():
     assert rc.steps_to_overfit(0, max_steps=5) is None
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_search_test_losses_score_each_chosen_trial_on_fresh_points():
     out = rc.search_test_losses(seed=0)
     assert set(out) == {"grid", "centred", "random", "more", "fine"}

@@ -94,6 +94,7 @@ def test_cache_bytes_grow_linearly_with_depth_and_batch():
     assert ref.param_bytes([3, 5, 2]) == 8 * (15 + 5 + 10 + 2)
 
 
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_minibatches_beat_full_batch_per_epoch_on_every_seed():
     r = ref.minibatch_runs()
     assert len(r["full"]) >= 5 and (r["mini"] < r["full"]).all()

@@ -28,6 +28,7 @@ def test_flatten_rejects_non_dict():
 
 
 @pytest.mark.parametrize("P", [5, 50, 500])
+@pytest.mark.slow  # over 0.15 s: `make fast` keeps to its 30 s
 def test_mean_squared_cosine_is_one_over_P(P):
     g = np.random.default_rng(3).standard_normal(P)
     c2 = search.squared_cosines(g, n=20000, seed=4)
