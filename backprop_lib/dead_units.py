@@ -233,11 +233,23 @@ def remedy_table(lrs=None, seeds=SEEDS) -> dict:
     return out
 
 
-def dead_loss_correlation(lr, seeds=SEEDS, n_boot=2000) -> tuple:
+def remedy_over_seeds(remedy, lr, seeds) -> tuple:
+    """Chapter "Dead neurons": (runs that diverged, mean final full-data loss of the others)
+    for remedy_run(remedy, lr, seed) over `seeds` (the 40 seeds of the layer table)."""
+    runs = [remedy_run(remedy, lr, s) for s in seeds]
+    return sum(r.diverged for r in runs), float(np.mean([r.full_loss for r in runs
+                                                         if not r.diverged]))
+
+
+BOOTSTRAP_LEVEL = 0.95  # dead_loss_correlation's interval
+
+
+def dead_loss_correlation(lr, seeds=SEEDS, n_boot=2000, level=BOOTSTRAP_LEVEL) -> tuple:
     """Chapter "Dead neurons": at rate `lr`, does a run with more dead units end with a higher
     loss? (r, low, high, runs): the correlation over seeds (the runs that did not diverge)
     between the ReLU network's dead fraction and its final full-data loss, and a 95%
-    bootstrap interval for it (percentiles of `n_boot` resamples of the runs, seeded)."""
+    bootstrap interval at `level` for it (percentiles of `n_boot` resamples of the runs,
+    seeded)."""
     runs = [dead_run(lr=lr, seed=s) for s in seeds]
     ok = [r for r in runs if not r.diverged]
     dead = np.array([r.dead[-1] for r in ok])
@@ -246,7 +258,7 @@ def dead_loss_correlation(lr, seeds=SEEDS, n_boot=2000) -> tuple:
     draws = rng.integers(0, len(ok), size=(n_boot, len(ok)))
     with np.errstate(invalid="ignore", divide="ignore"):  # a resample of one repeated run
         boot = [np.corrcoef(dead[i], loss[i])[0, 1] for i in draws]
-    low, high = np.nanpercentile(boot, [2.5, 97.5])
+    low, high = np.nanpercentile(boot, [50 * (1 - level), 50 * (1 + level)])
     return float(np.corrcoef(dead, loss)[0, 1]), float(low), float(high), len(ok)
 
 

@@ -98,3 +98,21 @@ def over_seeds(lr, bias=0.0, seeds=SEEDS, steps=STEPS) -> dict:
     runs = [first_steps(lr, bias, s, steps) for s in seeds]
     return {st: (spread([r.lam[i] for r in runs]), spread([r.dead[i] for r in runs]))
             for i, st in enumerate(steps)}
+
+def seed_by_seed(lr, bias=0.0, seeds=SEEDS, steps=STEPS) -> dict:
+    """Chapter "Dead neurons", the first epoch seed by seed at rate lr: in how many seeds the
+    full-batch loss rises above its start ("rises"), the median and largest ratio of its peak
+    to its start, the least and most units that died per run that did not diverge ("died",
+    units at the last step minus at the start), in how many seeds lambda_max ends below
+    2/lr ("below") and in how many it does so with no unit dying ("no_death")."""
+    from .dead_units import HIDDEN, WIDTH
+
+    runs = [first_steps(lr, bias, s, steps) for s in seeds]
+    ok = [r for r in runs if not r.diverged]
+    peak = [np.nanmax(r.loss[1:]) / r.loss[0] for r in runs]
+    died = [round(WIDTH * HIDDEN * (r.dead[-1] - r.dead[0])) for r in ok]
+    below = [r.lam[-1] < 2 / lr for r in ok]
+    return {"runs": len(runs), "rises": int(sum(p > 1 for p in peak)),
+            "peak_median": float(np.median(peak)), "peak_max": float(max(peak)),
+            "died": (min(died), max(died)), "below": int(sum(below)),
+            "no_death": int(sum(d <= 0 and b for d, b in zip(died, below, strict=True)))}
