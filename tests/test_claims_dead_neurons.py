@@ -700,7 +700,7 @@ def test_momentum_has_its_own_limit():
 
 
 # Adam runs from 0.01 that end at (ln 2)/2: seed 18 (pc.SEED_SETS[1]) at 0.02738, the only one
-# in the chapter's two sets, and seed 21 (a third set, 20 to 29) at pc.SEED21_TWO_CORNERS, as
+# in pc.SEED_SETS, and seed 21 (pc.ADAM_SEED_SETS[2]) at pc.SEED21_TWO_CORNERS, as
 # pc.scan over seeds 0 to 29 and Adam's grid finds them.
 TWO_CORNER_LANES = tuple((21, du.SMALL_SCALE, r, r) for r in pc.SEED21_TWO_CORNERS) + (
     (18, du.SMALL_SCALE, 0.02738, 0.02738),)

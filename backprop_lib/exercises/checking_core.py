@@ -198,7 +198,10 @@ def judge_count(value, expected, *, name, diagnoses=(), praise="that is right.",
         what = "NaN" if math.isnan(value) else "infinite"
         return Feedback(False, f"{name} is {what}: a count is a whole number.")
     if not value.is_integer():
-        return Feedback(False, f"{name} must be a whole number: {value:g} is not a count.")
+        shown = f"{value:g}"
+        if shown.lstrip("-").isdigit():  # 1.9999999 would show as the whole number 2
+            shown = f"{value:.15g}"
+        return Feedback(False, f"{name} must be a whole number: {shown} is not a count.")
     count = int(value)
     if count == expected:
         return Feedback(True, praise)

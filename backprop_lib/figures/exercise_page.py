@@ -149,8 +149,9 @@ function judgeNumber(spec,text){
   x=flat(x)[0];}
  if(isNaN(x))return v(spec.nan);
  if(!isFinite(x))return v(spec[x>0?'inf':'-inf']);
- if(count&&Math.floor(x)!==x)return {ok:false,message:spec.name+' must be a whole number: '+
-  g(x)+' is not a count.'};
+ if(count&&Math.floor(x)!==x){var shown=g(x);
+  if(/^-?\d+$/.test(shown))shown=x.toPrecision(15).replace(/\.?0+$/,'');
+  return {ok:false,message:spec.name+' must be a whole number: '+shown+' is not a count.'};}
  for(var k=0;k<spec.cases.length;k++){
   var c=spec.cases[k];
   if(c.negative?x<0:(count?x===c.value:close(x,c.value,spec)))return v(c);}
