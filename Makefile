@@ -52,10 +52,15 @@ book: $(VENV)/.installed-base $(PYODIDE_STAMP)
 # notebook of _toc.yml. --dist loadfile keeps each notebook's cells in one worker (one
 # kernel), and lets the notebooks run beside the long browser test, which conftest.py puts
 # first and --no-loadscope-reorder keeps first (else xdist would start it last).
+# BACKPROP_LIB_RUN_CACHE (backprop_lib/run_cache.py): a fresh directory for this run only, in
+# which the book's build, the notebooks under nbval and the claims tests share each experiment
+# they all compute; it is deleted when the run ends, pass or fail.
 test: $(VENV)/.installed-dev $(PYODIDE_STAMP)
 	$(BIN)/ruff check backprop_lib tests tools
-	$(PINNED) $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env \
-		tests $(NOTEBOOKS)
+	cache=$$(mktemp -d "$${TMPDIR:-/tmp}/backprop-run-cache.XXXXXX") && \
+	BACKPROP_LIB_RUN_CACHE=$$cache $(PINNED) $(BIN)/python -m pytest -n 2 --dist loadfile \
+		--no-loadscope-reorder --nbval --nbval-current-env tests $(NOTEBOOKS); \
+	status=$$?; rm -rf "$$cache"; exit $$status
 
 fast: $(VENV)/.installed-dev
 	$(PINNED) $(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests

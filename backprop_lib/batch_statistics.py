@@ -34,6 +34,7 @@ from ._checks import check_choice, check_int, check_real
 from .batchnorm import BatchNormNetwork
 from .layernorm import LayerNormNetwork
 from .preprocessing import Standardizer
+from .run_cache import memo
 from .train import train
 
 __all__ = ["CONVENTIONS", "MiniBatchRun", "angle_only_accuracy", "batch_mean_spread",
@@ -135,7 +136,7 @@ def _inputs(first_bias):
     return (with_bias_input(X), Y, with_bias_input(Xt), Yt) if first_bias else (X, Y, Xt, Yt)
 
 
-@functools.lru_cache(maxsize=128)
+@memo(maxsize=128)
 def trained_minibatch_net(norm="batch", batch_size=2, seed=0, epochs=None, lr=MB_LR,
                           first_bias=True, nudge=0):
     """A 2-16-16-1 ReLU network (He) with batch ("batch") or layer ("layer") normalization,
@@ -159,7 +160,7 @@ def trained_minibatch_net(norm="batch", batch_size=2, seed=0, epochs=None, lr=MB
     return net, h
 
 
-@functools.lru_cache(maxsize=128)
+@memo(maxsize=128)
 def minibatch_runs(norm="batch", batch_size=2, seed=0, epochs=None, lr=MB_LR, first_bias=True,
                    nudge=0):
     """`trained_minibatch_net`, measured on the test set: a MiniBatchRun."""

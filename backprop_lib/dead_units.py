@@ -25,6 +25,7 @@ from .batchnorm import BatchNormNetwork, unchanged_statistics
 from .data import two_moons, xor
 from .network import Network
 from .optimizers import SGD, Adam, Momentum
+from .run_cache import memo
 from .search import flatten
 from .train import train
 
@@ -126,7 +127,7 @@ def dead_run(lr=0.1, bias=0.0, init="he", scale=1.0, activation="relu",
                      bool(batchnorm), int(width))
 
 
-@functools.lru_cache(maxsize=1024)
+@memo(maxsize=1024)
 def _dead_run(lr, bias, init, scale, activation, epochs, seed, batchnorm, width):
     X, Y = moons()
     net = rectifier_net(activation, init, scale, bias, width=width, seed=seed,
@@ -327,7 +328,7 @@ def largest_curvature(net, X, Y, iterations=30, seed=0, hvp=None) -> float:
     return float(np.linalg.eigvalsh(T)[-1])
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def sharpness(activation="relu", init="he", bias=0.0, seed=0, iterations=30):
     """(Cached.) Chapter "Dead neurons": (largest_curvature, mean |output|) of the full-batch
     loss on two moons at the start of rectifier_net(activation, init, bias, seed). Plain
@@ -366,7 +367,7 @@ class Coast:
         return float(np.sum(self.after_death))
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def coast(name="momentum", unit=0, live_steps=LIVE_STEPS, dead_steps=DEAD_STEPS, seed=0):
     """A first-layer unit of the chapter's ReLU network dies after `live_steps` full-batch
     steps (we set its bias to -100: Z < 0 on every example, so its gradient is exactly 0
@@ -440,7 +441,7 @@ def _run_xor(net, lr, epochs):
     return PlateauResult(h.loss, gnorm, reached, h.diverged, h.stopped_epoch)
 
 
-@functools.lru_cache(maxsize=256)
+@memo(maxsize=256)
 def plateau_run(lr=3.0, init="xavier", scale=1.0, epochs=PLATEAU_EPOCHS, seed=0,
                 variant="plain"):
     """(Cached.) The 2-4-1 sigmoid network of xor_net on XOR, full-batch SGD."""
@@ -448,7 +449,7 @@ def plateau_run(lr=3.0, init="xavier", scale=1.0, epochs=PLATEAU_EPOCHS, seed=0,
     return _run_xor(xor_net(init, scale, seed, variant), lr, epochs)
 
 
-@functools.lru_cache(maxsize=32)
+@memo(maxsize=32)
 def identical_spread(lr=3.0, epochs=PLATEAU_EPOCHS, seed=0) -> float:
     """Largest difference between two hidden units' incoming weights after training the
     'identical' variant: 0.0 means the units are still exact copies."""
@@ -515,7 +516,7 @@ def plateau_variants(seeds=PLATEAU_SEEDS, lr=3.0, epochs=PLATEAU_EPOCHS) -> dict
             for name, (init, variant) in cases.items()}
 
 
-@functools.lru_cache(maxsize=4)
+@memo(maxsize=4)
 def saddle_check(radii=SADDLE_RADII, directions=1000, seed=0) -> dict:
     """Chapter "Dead neurons": is the plateau point (all weights 0, b2 fitted, loss ln 2, zero
     gradient) a minimum? For random points at scale r (W1 and W2 entries standard normal
@@ -545,7 +546,7 @@ def saddle_check(radii=SADDLE_RADII, directions=1000, seed=0) -> dict:
     return out
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def identical_control(seeds=PLATEAU_SEEDS, lr=IDENTICAL_LR, epochs=IDENTICAL_EPOCHS) -> list:
     """(Cached.) Chapter "Dead neurons": the identical-units network (Xavier scale, every
     hidden unit a copy) at a stable rate, per seed: dict(loss, grad, stalled, swing, reached,
@@ -585,7 +586,7 @@ def loss_cycle(loss, longest=10, tol=1e-3) -> tuple:
 SATURATED = 1e-2  # hidden outputs within this of 0 or 1, outputs within this of each other
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def large_rate_ends(lr=30.0, init="xavier", seeds=PLATEAU_SEEDS,
                     epochs=PLATEAU_EPOCHS) -> tuple:
     """(Cached.) How the table's XOR runs end at a large rate, per seed (the run of

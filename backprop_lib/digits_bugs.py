@@ -21,7 +21,6 @@ in the loop around a correct backward pass, where a gradient check cannot see th
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +32,7 @@ from .blas_threads import one_blas_thread
 from .data import one_hot
 from .optimizers import Adam
 from .preprocessing import Standardizer
+from .run_cache import memo
 
 __all__ = ["BUGS", "LoopRun", "buggy_run", "train_loop"]
 
@@ -104,7 +104,7 @@ def train_loop(bug=None, lr=LR, epochs=EPOCHS, seed=0):
     return LoopRun(bug, *(np.array(v) for v in record.values()))
 
 
-@functools.lru_cache(maxsize=len(BUGS) + 1)
+@memo(maxsize=len(BUGS) + 1)
 def buggy_run(bug):
     """`train_loop(bug)` at the module's setting, cached (None: the loop without a bug), on
     one BLAS thread (`blas_threads`)."""

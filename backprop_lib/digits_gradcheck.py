@@ -16,7 +16,6 @@ each factor as a range, not as one seed's number.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +24,7 @@ from . import digits_study as _study
 from . import loss_rounding as _rounding
 from ._checks import check_seed
 from .gradcheck import GradCheck, gradcheck
+from .run_cache import memo
 
 __all__ = ["CHECK_IMAGES", "Check", "Spread", "check", "spread"]
 
@@ -48,7 +48,7 @@ class Check:
     loss: tuple
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def _check(seed):
     d = _study.prepared()
     X, Y = d.X_train[:, :CHECK_IMAGES], d.Y_train[:, :CHECK_IMAGES]

@@ -44,6 +44,7 @@ from .losses import log_softmax
 from .network import Network
 from .optimizers import Adam
 from .preprocessing import Standardizer
+from .run_cache import memo
 from .train import train
 
 __all__ = ["BATCH", "EPOCHS", "FINAL_SEEDS", "FLOOR_STEP", "FLOOR_Z", "Floor", "HIDDEN", "INITS",
@@ -169,7 +170,7 @@ def run(lr, init=INIT, seed=0, batchnorm=False, epochs=EPOCHS, monitor=None):
     return _run(float(lr), init, check_seed(seed), bool(batchnorm), epochs, monitor)
 
 
-@functools.lru_cache(maxsize=1024)
+@memo(maxsize=1024)
 def _cached_run(lr, init, seed, batchnorm, epochs):
     return _run(lr, init, seed, batchnorm, epochs, None)
 
@@ -250,7 +251,7 @@ def search(batchnorm=False, seeds=SEARCH_SEEDS):
     return _search(bool(batchnorm), seeds)
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def _search(batchnorm, seeds):
     rates = search_rates()
     runs = [[run(lr, INIT, s, batchnorm) for s in seeds] for lr in rates]

@@ -15,7 +15,6 @@ many units die in that same epoch (the "catapult" of Lewkowycz et al. 2020; Cohe
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +29,7 @@ from .dead_units import (
     spread,
 )
 from .optimizers import SGD
+from .run_cache import memo
 from .train import train
 
 STEPS = (0, 1, 2, 5, 10)  # the steps after which lambda_max is measured (10 steps: one epoch)
@@ -59,7 +59,7 @@ class FirstSteps:
     loss: np.ndarray  # the full-batch loss after each (NaN after a divergence)
 
 
-@functools.lru_cache(maxsize=128)
+@memo(maxsize=128)
 def first_steps(lr, bias=0.0, seed=0, steps=STEPS) -> FirstSteps:
     """(Cached.) lambda_max of the full-batch loss and the dead fraction after each of
     `steps` mini-batch SGD steps (BATCH examples each) of dead_units.dead_run(lr, bias,

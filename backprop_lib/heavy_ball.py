@@ -29,13 +29,12 @@ Pure NumPy; the chapter's figures draw what these functions return.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from . import surfaces
 from ._checks import check_positive
 from .optimizers import SGD, Adam, Momentum, Nesterov, RMSprop
+from .run_cache import memo
 
 
 def _eigenvalues(eigenvalues):
@@ -216,7 +215,7 @@ def _surface(surface, scale=1.0):
     return s if scale == 1.0 else surfaces.scaled(s, scale)
 
 
-@functools.lru_cache(maxsize=16)
+@memo(maxsize=16)
 def tuned_gaps(surface="quadratic", steps=100, lrs=TUNE_GRID, beta=0.9, names=FOUR,
                tail=TAIL, scale=1.0, distance=1.0):
     """{optimizer: array of tail_gap after `steps` steps, one per lr in `lrs`} (inf where the

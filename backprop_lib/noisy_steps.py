@@ -18,14 +18,13 @@ settings and seeds of a run: column j is seed SEEDS[j].
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ._checks import check_int, check_positive, check_real
 from .data import two_moons
 from .network import Network
 from .optimizers import SGD, Adam, AdamW, Momentum
+from .run_cache import memo
 from .schedules import lr_schedule
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -45,7 +44,7 @@ def _flat(grads):
     return np.concatenate([g.ravel() for _, g in sorted(grads.items())])
 
 
-@functools.lru_cache(maxsize=None)
+@memo(maxsize=None)
 def minibatch_noise(seed=0, batch_sizes=BATCH_SIZES, draws=DRAWS):
     """At the initial weights of `seed`: {B: (measured, predicted)} mean ||g_B - g||^2 over
     `draws` mini-batches drawn without replacement, and the sampling formula's value;
@@ -76,7 +75,7 @@ def _noisy_gradients(shape, g_bar, sigma, steps, seeds):
     return g_bar + sigma[None, :, None] * z
 
 
-@functools.lru_cache(maxsize=None)
+@memo(maxsize=None)
 def noisy_steps(ratios=NOISE_RATIOS, steps=2000, lr=1e-3, beta=0.9, seeds=SEEDS):
     """{optimizer: (mean, std)} of step / lr over the second half of `steps` steps under the
     gradient 1 + sigma z, one row per sigma in `ratios`, one column per seed (arrays of shape
@@ -98,7 +97,7 @@ def noisy_steps(ratios=NOISE_RATIOS, steps=2000, lr=1e-3, beta=0.9, seeds=SEEDS)
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@memo(maxsize=None)
 def stationary_spread(lr=0.01, beta=0.9, sigma=1.0, steps=2000, burn=500, chains=200,
                       seeds=SEEDS):
     """{setting: variance of w per seed} on f(w) = w^2 / 2 with the noisy gradient w + sigma z
@@ -147,7 +146,7 @@ def adam_step_prediction(ratios=NOISE_RATIOS):
     return 1 / np.sqrt(1 + r**2)
 
 
-@functools.lru_cache(maxsize=None)
+@memo(maxsize=None)
 def weight_decay_under_noise(sigmas=DECAY_SIGMAS, decay=0.5, lr=1e-3, steps=2000,
                              seeds=SEEDS):
     """{"L2": w_T, "AdamW": w_T}: arrays (len(sigmas), len(seeds)) of a weight started at 1
@@ -170,7 +169,7 @@ def weight_decay_under_noise(sigmas=DECAY_SIGMAS, decay=0.5, lr=1e-3, steps=2000
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@memo(maxsize=None)
 def warmup_steps(warmup=100, steps=300, lr=1e-3, sigma=3.0, seeds=SEEDS, width=200):
     """{label: array (steps,)} of Adam's mean |step| / lr at each step, over `width`
     coordinates per seed whose gradient is 1 + sigma z, with a constant rate ("constant") and

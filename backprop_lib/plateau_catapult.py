@@ -28,7 +28,6 @@ slowest seed is fastest. Momentum has a limit of its own, 2 (1 + beta) / lambda_
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +36,7 @@ from ._checks import check_choice, check_positive
 from .data import xor
 from .dead_units import BETA, SMALL_SCALE, THRESHOLD, reach_text, spread
 from .plateau_escape import LEAVE, ONE_UNIT, _start, one_unit_infimum
+from .run_cache import memo
 
 OPTIMIZERS = ("gd", "momentum", "adam")
 TITLES = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
@@ -183,7 +183,7 @@ def _bce(Z2):
     return np.mean(np.logaddexp(0, Z2) - Y * Z2, axis=(1, 2))
 
 
-@functools.lru_cache(maxsize=16)
+@memo(maxsize=16)
 def scan(lanes, optimizer="gd", epochs=GD_EPOCHS, frozen_bias=False) -> tuple:
     """(Cached.) One LaneRun per lane (seed, scale, lr_hidden, lr_out), trained full batch
     for `epochs` epochs with `optimizer` ('gd', 'momentum' with beta BETA, or 'adam' with
@@ -278,7 +278,7 @@ def window(table, scale) -> tuple:
     return (min(ok), max(ok)) if ok else (float("nan"), float("nan"))
 
 
-@functools.lru_cache(maxsize=4)
+@memo(maxsize=4)
 def trace(lanes, epochs=TRACE_EPOCHS, frozen_bias=False) -> dict:
     """(Cached.) Gradient descent on the lanes (seed, scale, lr_hidden, lr_out), epoch by
     epoch: arrays (lanes, epochs + 1) of the loss, lambda_out (the largest eigenvalue of the
@@ -375,7 +375,7 @@ def tuned_row(table, scale) -> list:
             window_text(table, scale)]
 
 
-@functools.lru_cache(maxsize=4)
+@memo(maxsize=4)
 def ablation(scale=SMALL_SCALE, seeds=SCAN_SEEDS, pairs=ABLATION, epochs=GD_EPOCHS) -> dict:
     """(Cached.) {(lr_hidden, lr_out): [LaneRun per seed]}: gradient descent with its own rate
     in each layer, from weights of size `scale`."""

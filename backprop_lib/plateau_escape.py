@@ -24,7 +24,6 @@ plateau_catapult's Adam lanes against it).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +31,7 @@ import numpy as np
 from .data import xor
 from .dead_units import BETA, PLATEAU_SEEDS, SMALL_SCALE, THRESHOLD, xor_net
 from .optimizers import Adam
+from .run_cache import memo
 from .train import train
 
 CAP = 200_000  # epochs after which a lane counts as not escaped
@@ -49,7 +49,7 @@ def _start(seed, scale, hidden_bias):
     return p["W1"], np.full_like(p["b1"], hidden_bias), p["W2"], p["b2"]
 
 
-@functools.lru_cache(maxsize=32)
+@memo(maxsize=32)
 def escape_epochs(lanes, cap=CAP, check=1) -> tuple:
     """(Cached.) lanes: a tuple of (seed, scale, lr, hidden_bias). For each, the first epoch
     whose full-batch loss is below THRESHOLD (None if none within `cap` epochs), with
@@ -142,7 +142,7 @@ class AdamPlateau:
 ONE_UNIT = 1e-3  # AdamPlateau.second below this: the units' shares are one pattern
 
 
-@functools.lru_cache(maxsize=16)
+@memo(maxsize=16)
 def adam_on_plateau(scale=SMALL_SCALE, lr=ADAM_LR, seeds=PLATEAU_SEEDS,
                     epochs=ADAM_EPOCHS) -> tuple:
     """(Cached.) Adam (the library's defaults, beta1 BETA) on XOR from xor_net("small") at

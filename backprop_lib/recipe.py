@@ -34,6 +34,7 @@ from . import data, optimizers
 from ._checks import check_int, check_positive, check_real, check_seed
 from .network import Network
 from .preprocessing import Standardizer
+from .run_cache import memo
 from .train import train
 
 __all__ = ["SEARCH_BUDGET", "base_rate_entropy", "expected_initial_loss", "grid_search",
@@ -131,7 +132,7 @@ def search_data():
     return s.transform(X[:, :200]), Y[:, :200], s.transform(X[:, 200:]), Y[:, 200:]
 
 
-@functools.lru_cache(maxsize=512)
+@memo(maxsize=512)
 def search_trial(lr, scale, seed=0):
     """The validation loss of a 2-16-16-1 tanh network trained for SEARCH_EPOCHS epochs of
     full-batch SGD at `lr` with Xavier weights times `scale` (inf if it diverged)."""

@@ -21,8 +21,6 @@ The rest computes what the chapter measures:
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from . import activations as _activations
@@ -30,6 +28,7 @@ from . import optimizers as _optimizers
 from ._checks import check_int, check_positive
 from .gradcheck import numerical_gradient
 from .network import Network
+from .run_cache import memo
 from .train import train as _train
 
 
@@ -132,7 +131,7 @@ SAT_LR = 0.5
 SAT_START = -6.0  # the starting logit: sigma(-6) = 0.0025, far from the target 1
 
 
-@functools.lru_cache(maxsize=None)
+@memo(maxsize=None)
 def saturated_output(steps=SAT_STEPS, lr=SAT_LR, z0=SAT_START):
     """One sigmoid unit a = sigma(w x + b) with x = 1, target 1, started at w = b = z0/2.
 
@@ -209,7 +208,7 @@ MB_SEEDS = (0, 1, 2, 3, 4)
 MB_RATES = (0.1, 0.3, 1.0, 3.0, 10.0)  # the grid on which each method's best rate is found
 
 
-@functools.lru_cache(maxsize=None)
+@memo(maxsize=None)
 def minibatch_runs(seeds=MB_SEEDS, epochs=MB_EPOCHS, lr=MB_LR, batch=MB_BATCH):
     """Final two-moons losses after `epochs` epochs: full batch against mini-batches.
 
@@ -277,7 +276,7 @@ def regression_divergence(rates=DIV_RATES, seeds=DIV_SEEDS, epochs=DIV_EPOCHS):
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@memo(maxsize=None)
 def regression_sharpness(seeds=DIV_SEEDS, h=1e-5):
     """2 / (largest Hessian eigenvalue) of regression_divergence's loss at each seed's start.
 
@@ -320,7 +319,7 @@ def regression_sharpness(seeds=DIV_SEEDS, h=1e-5):
 SWEEP_SEEDS = (0, 1, 2, 3, 4, 5)
 
 
-@functools.lru_cache(maxsize=None)
+@memo(maxsize=None)
 def two_moons_seed_sweep(seeds=SWEEP_SEEDS, inits=("xavier", "small"), rates=(1.0, 10.0)):
     """Figure 2's network over weight seeds: {(init, lr): (peak losses, final losses)}.
 

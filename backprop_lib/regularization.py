@@ -32,6 +32,7 @@ from ._checks import check_int, check_positive, check_real
 from .dropout import DropoutNetwork
 from .network import Network
 from .preprocessing import Standardizer
+from .run_cache import memo
 
 __all__ = ["Fit", "REG_METHODS", "TUNING_GRIDS", "Tuned", "fit", "overfit_data",
            "regularized_run", "tuned_run"]
@@ -109,7 +110,7 @@ def overfit_data(seed=0):
     return X[:, :a], Y[:, :a], X[:, a:b], Y[:, a:b], X[:, b:], Y[:, b:]
 
 
-@functools.lru_cache(maxsize=256)
+@memo(maxsize=256)
 def regularized_run(method="plain", seed=0, epochs=OVERFIT_EPOCHS, setting=None):
     """Train the 2-32-32-1 tanh network on `overfit_data(seed)` with one remedy (or none);
     `setting`: lambda for weight decay (default WEIGHT_DECAY), the keep probability for

@@ -23,13 +23,12 @@ Pure NumPy.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from . import heavy_ball, surfaces
 from ._checks import check_positive
 from .optimizers import Adam, RMSprop
+from .run_cache import memo
 
 #: The learning rates of the study, and the steps of its runs.
 MEMORY_LRS = (0.01, 0.03, 0.1, 0.3)
@@ -57,7 +56,7 @@ def hop_floor(lr, condition=CONDITION):
     return (1.0 + check_positive(condition, "condition")) * lr**2 / 8.0
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def near_minimum(lrs=MEMORY_LRS, steps=MEMORY_STEPS):
     """{variant: array of heavy_ball.tail_gap (the worst f - f* over the last fifth of the
     run), one per lr}, after `steps` steps on the valley from its start."""
@@ -75,7 +74,7 @@ def log_slope(lrs, gaps):
                             np.log(np.asarray(gaps, dtype=np.float64)), 1)[0])
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def memory_state(lr=0.1, steps=MEMORY_STEPS):
     """What Adam's v-hat holds after `steps` steps on the valley, per axis (w_1, w_2):
     dict root_v_hat (sqrt(v-hat)), grad (|g| at the last point), rate (lr lambda / sqrt(v-hat):

@@ -15,13 +15,12 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from .. import alternatives as alt
 from ..jacobian_chain import _Counter
 from ..network import Network
+from ..run_cache import memo
 from .checking import check_count, check_function, judge_pair
 
 CHOICES = ("stays the same", "doubles", "squares", "halves")
@@ -30,7 +29,7 @@ SYNONYMS = {"the same": "stays the same", "same": "stays the same",
             "halve": "halves"}
 
 
-@functools.lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _fd_counts():
     """(passes measured by alternatives.finite_differences, P) for Network([2, 3, 1])."""
     net = Network([2, 3, 1], ["tanh", "sigmoid"], loss="bce", seed=0)
@@ -119,7 +118,7 @@ def check_es_estimate(fn):
         praise="that is the antithetic estimate of the smoothed loss's gradient.")
 
 
-@functools.lru_cache(maxsize=1)
+@memo(maxsize=1)
 def pass_ratios():
     """(reverse-mode ratio, forward-mode ratio) of passes when P roughly doubles."""
     from ..figures.alternatives import problem

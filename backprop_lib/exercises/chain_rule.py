@@ -18,11 +18,10 @@ what needs NumPy or the graph (`page_facts`) and judges with NumPy's readers (`c
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from .. import graph
+from ..run_cache import memo
 from . import chain_rule_page
 from .chain_rule_page import (  # noqa: F401 (the chapter's names, re-exported)
     CHOICES,
@@ -102,7 +101,7 @@ def measured_growth(width=3, depths=(4, 5, 6)) -> dict:
     return {key: {k: v.copy() for k, v in part.items()} for key, part in cached.items()}
 
 
-@functools.lru_cache(maxsize=4)  # the checker counts once per session, not once per answer
+@memo(maxsize=4)  # the checker counts once per session, not once per answer
 def _measured_growth(width, depths):
     c = graph.depth_costs(list(depths), width=width)
     out = {}

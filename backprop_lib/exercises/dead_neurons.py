@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from .. import data, dead_units
 from ..network import Network
+from ..run_cache import memo
 from .checking import Feedback, as_choice, check_count, check_function, check_scalar
 
 #: A ReLU layer with 5 units and 2 inputs, and 4 examples as columns.
@@ -164,7 +163,7 @@ COAST_BETA = dead_units.BETA
 COAST_PARTIAL = dead_units.DEAD_STEPS  # a simulation of this many steps sums a truncated series
 
 
-@functools.lru_cache(maxsize=4)
+@memo(maxsize=4)
 def lr_experiment(low=0.1, high=0.3):
     """Dead fractions after the chapter's DEAD_EPOCHS epochs (relu, biases 0, He) at two
     rates, one row per seed of dead_units.SEEDS (NaN where training diverged)."""

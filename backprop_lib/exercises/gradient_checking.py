@@ -19,10 +19,9 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
+from ..run_cache import memo
 from .checking import check_function, check_scalar, judge_pair
 
 CHOICES = ("grows", "shrinks", "stays the same")
@@ -131,7 +130,7 @@ def check_relative_error(fn):
 SCALING_EPS = 1e-3
 
 
-@functools.lru_cache(maxsize=4)
+@memo(maxsize=4)
 def scaling_effect(factor=1000.0, eps=SCALING_EPS):
     """How the absolute difference ||g - n|| and the relative error change when the
     loss of a correct network is multiplied by `factor` (each: ratio new / old), measured
@@ -339,7 +338,7 @@ def check_miss_probability(answer):
 DEPENDENCY_CHOICES = ("passes", "fails")
 
 
-@functools.lru_cache(maxsize=1)
+@memo(maxsize=1)
 def dependency_verdicts():
     """(gradient check, dependency check) verdicts on the planted batch-axis normalization
     with its exact backward pass, measured."""

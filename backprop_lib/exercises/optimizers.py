@@ -16,12 +16,11 @@ The expected values are computed with backprop_lib's optimizers and surfaces, ne
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from .. import surfaces
 from ..optimizers import Adam, Momentum
+from ..run_cache import memo
 from .checking import Feedback, as_choice, as_choices, check_function, check_scalar, to_array
 
 # ---------------------------------------------------------------- 1. the uncorrected first step
@@ -431,7 +430,7 @@ SYNONYMS = {"increase": "increases", "grows": "increases", "larger": "increases"
             "decrease": "decreases", "shrinks": "decreases", "smaller": "decreases"}
 
 
-@functools.lru_cache(maxsize=1)
+@memo(maxsize=1)
 def beta_overshoots():
     """Overshoot of Momentum(lr, beta) on the quadratic for the two betas of exercise 4."""
     p = BETA_PREDICTION
@@ -511,7 +510,7 @@ OPTIMIZER_SYNONYMS = {"gradient descent": "sgd", "gd": "sgd", "heavy ball": "mom
                       "sgd with momentum": "momentum"}
 
 
-@functools.lru_cache(maxsize=1)
+@memo(maxsize=1)
 def rosenbrock_bests():
     """{choice: (best lr, f - f* after the last step)} for each optimizer on Rosenbrock's
     valley, over Figure 1's learning rates (what the figure shows, one rate at a time)."""

@@ -15,14 +15,13 @@ Expected values are computed here with backprop_lib, never typed in, and never p
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ..batch_statistics import running_update
 from ..batchnorm import batchnorm_backward, batchnorm_forward
 from ..initializers import weight_std
 from ..preprocessing import Standardizer
+from ..run_cache import memo
 from .checking import Feedback, as_choices, check_array, check_function, check_scalar
 
 __all__ = ["X_TRAIN", "X_NEW", "bn_param_grads_reference", "bn_input_grad_reference",
@@ -195,7 +194,7 @@ SYNONYMS = {"feature1": "feature 1", "feature2": "feature 2", "the same": "about
             "same": "about the same"}
 
 
-@functools.lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _normalization_runs():
     from ..figures.practical import normalization_runs  # trains three small networks
 
@@ -309,7 +308,7 @@ def check_torch_momentum(answer):
 N_CLASSES = 10
 
 
-@functools.lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _measured_initial_loss():
     """The loss the exercise's solution measures: a fresh 5-32-N_CLASSES network (tanh,
     softmax, Xavier, seed 0) on 500 standard-normal examples with random labels."""

@@ -14,10 +14,9 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
+from ..run_cache import memo
 from .checking import Feedback, as_choice, check_function, check_scalar
 
 #: The chain's weights w1..w5; every Z{l} is 0, where sigma'(0) = 1/4.
@@ -157,7 +156,7 @@ def check_residual_backward(fn):
     ])
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def clipping_ratios(threshold=1e-3):
     """||dW1||/||dW10|| of the chapter's 10-layer sigmoid network (xavier) before and after
     clipping the whole gradient at `threshold`."""

@@ -13,11 +13,10 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from .. import search
+from ..run_cache import memo
 from .checking import Feedback, as_choices, check_function, check_scalar
 
 #: The gradient and learning rate of exercise 2.
@@ -97,7 +96,7 @@ def measured_doubling(n_in=(16, 32), seeds=(0, 1, 2, 3, 4)) -> dict:
     return dict(_measured_doubling(tuple(n_in), tuple(seeds)))
 
 
-@functools.lru_cache(maxsize=4)  # the checker measures once per session, not once per answer
+@memo(maxsize=4)  # the checker measures once per session, not once per answer
 def _measured_doubling(n_in, seeds):
     st = search.scaling_study(list(n_in), seeds=list(seeds), hidden=0, whiten=True,
                               fraction=0.01, lr=BOWL_LR)

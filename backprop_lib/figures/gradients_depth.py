@@ -36,6 +36,7 @@ from ..initializers import weight_std
 from ..network import Network
 from ..optimizers import SGD
 from ..residual import ResidualNetwork
+from ..run_cache import memo
 from ..train import train
 from . import notebook
 
@@ -103,7 +104,7 @@ def layer_factors(activation="sigmoid", init="xavier", scale=1.0, depth=10, seed
                         float(np.prod(hidden)), float(diagnostics.first_last_ratio(norms)))
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def factors_over_seeds(activation="sigmoid", init="xavier", scale=1.0, depth=10, seeds=SEEDS):
     """layer_factors for each seed of `seeds`, as a tuple."""
     return tuple(layer_factors(activation, init, scale, depth, seed=s) for s in seeds)
@@ -119,7 +120,7 @@ class NormProfile:
     loss: float  # the loss at initialization
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def norm_profile(activation="relu", init="he", scale=1.0, depth=10, residual=False,
                  branch_scale=1.0, seed=0):
     """||A{l}||, ||dA{l}|| and ||dW{l}|| of `deep_net(...)` on `dataset()`."""
@@ -377,7 +378,7 @@ class ClipResult:
     threshold: float
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def _run(lr, init, scale, threshold, seed=0):
     X, Y = dataset()
     net = deep_net("relu", init, scale, 10, seed=seed)
@@ -639,7 +640,7 @@ def batchnorm_backward_norms(activation="relu", depth=10, seed=0, batch_statisti
     return np.array(norms[::-1])
 
 
-@functools.lru_cache(maxsize=128)
+@memo(maxsize=128)
 def batchnorm_growth(activation="relu", depth=10, seed=0, batch_statistics=True):
     """||dA1|| / ||dA{depth-1}|| of `batchnorm_backward_norms(...)`: how much the gradient
     grows over the hidden layers on its way to the input (Yang et al. 2019 predict growth

@@ -27,6 +27,7 @@ from .. import interactive as ia
 from .. import optimizers
 from .._checks import check_int, check_positive
 from ..plots import BLACK, BLUE, ORANGE
+from ..run_cache import memo
 from . import notebook
 from . import worked_example as _we
 
@@ -70,7 +71,7 @@ def sgd_losses(lr, steps):
     return losses
 
 
-@functools.lru_cache(maxsize=4)
+@memo(maxsize=4)
 def _sweep(steps):
     """Loss after 0..steps SGD steps for every learning rate of SWEEP_LRS: (len, steps+1)."""
     table = np.stack([sgd_losses(lr, steps) for lr in SWEEP_LRS])
@@ -145,7 +146,7 @@ class TargetSweep:
         return float(above[0]) if above.size else None
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def target_sweep(y=1.0):
     """The loss and prediction after one SGD step at each learning rate of SWEEP_LRS, from
     the hand-set weights of chapter "The worked 2-2-1 example", with the target set to `y`."""

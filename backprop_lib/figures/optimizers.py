@@ -38,6 +38,7 @@ from ..data import two_moons
 from ..network import Network
 from ..optimizers import SGD, Adam, Momentum, RMSprop
 from ..plots import BLACK, BLUE, ORANGE, PURPLE, VERMILLION, WARNING_COLOR, sparse_log_ticks
+from ..run_cache import memo
 from ..train import train
 from .notebook import as_image as _as_image
 from .notebook import markdown_table  # noqa: F401 - the chapter imports it from here
@@ -121,7 +122,7 @@ RACE_STEPS = {"quadratic": 100, "rosenbrock": 500}
 CONDITION = 20.0
 
 
-@functools.lru_cache(maxsize=None)
+@memo(maxsize=None)
 def race_surface(name):
     """The chapter's surfaces by name: quadratic (condition 20) or rosenbrock."""
     check_choice(name, "surface", set(RACE_STEPS))
@@ -457,7 +458,7 @@ SPIKE = 2.0  # a run "still spikes" when its loss exceeds this in the last half 
 SETTLED = 0.05  # a run "settles" when its loss stays below this over the last half
 
 
-@functools.lru_cache(maxsize=4096)
+@memo(maxsize=4096)
 def network_run(name, lr, init="xavier", scale=1.0, seed=0, nudge=0.0):
     """History of one optimizer training the 2-8-1 network (tanh, sigmoid, bce) on moons().
 

@@ -42,6 +42,7 @@ from ..monitor import GradientMonitor, scaled_loss
 from ..network import Network
 from ..plots import BLACK, BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILLION, WARNING_COLOR
 from ..preprocessing import Standardizer
+from ..run_cache import memo
 from ..train import train
 from .notebook import as_image, markdown_table  # noqa: F401 - the chapter imports them from here
 
@@ -101,7 +102,7 @@ NORM_LR = 0.5
 NORM_EPOCHS = 300
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def normalization_runs(lr=NORM_LR, epochs=NORM_EPOCHS, seed=0):
     """Train the same NORM_LAYERS tanh network on raw, one-scalar and per-feature inputs.
 
@@ -175,7 +176,7 @@ def _nudge(net, nudge):
     return net
 
 
-@functools.lru_cache(maxsize=4096)
+@memo(maxsize=4096)
 def train_moons(lr, init, scale, epochs=SWEEP_EPOCHS, seed=0, nudge=0):
     """Train a 2-16-16-1 tanh network (BCE, full-batch SGD) on the standardized moons.
 
@@ -197,7 +198,7 @@ def final_loss(history) -> float:
     return float("nan") if history.diverged else history.final_loss
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def sweep(scale=1.0, lrs=SWEEP_LRS, inits=INITS):
     """Final loss for every (init, lr): a dict init -> array over lrs (NaN where diverged)."""
     return {init: np.array([final_loss(train_moons(lr, init, scale)[0]) for lr in lrs])
@@ -280,7 +281,7 @@ class Spread:
         return len(self.losses)
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def spread(lr, init, scale=1.0, seeds=SWEEP_SEEDS, nudge=0):
     """The final losses and breakdowns of (lr, init) over `seeds` (one nudged copy)."""
     runs = [train_moons(lr, init, scale, seed=s, nudge=nudge)[0] for s in seeds]
@@ -569,7 +570,7 @@ def monitor_networks():
                                  seed=0)}
 
 
-@functools.lru_cache(maxsize=8)
+@memo(maxsize=8)
 def monitor_runs(epochs=MONITOR_EPOCHS, rule="relative", loss_factor=1.0):
     """Two runs watched by a GradientMonitor on the standardized moons.
 
@@ -640,7 +641,7 @@ BN_CONTROLS = [
 BN_JOINT = ("lr", "init")
 
 
-@functools.lru_cache(maxsize=1024)
+@memo(maxsize=1024)
 def train_bn_pair(lr, init, epochs=BN_EPOCHS, seed=0, nudge=0):
     """The same deep ReLU network trained without and with batch normalization.
 
@@ -681,7 +682,7 @@ class ScaleStory:
     # layer or saturated outputs)
 
 
-@functools.lru_cache(maxsize=4)
+@memo(maxsize=4)
 def scale_story(seeds=SWEEP_SEEDS, nudges=NUDGES):
     """The numbers of the chapter's scale-invariance paragraph, over seeds (and, at the large
     rate, over nudged copies: which seeds' layers freeze, and how, is checked against the

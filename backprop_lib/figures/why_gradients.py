@@ -23,6 +23,7 @@ import numpy as np
 from .. import interactive as ia
 from .. import search
 from ..plots import BLACK, BLUE, ORANGE, WARNING_COLOR, figure, sparse_log_ticks
+from ..run_cache import memo
 from . import notebook
 from .notebook import as_image, markdown_table  # noqa: F401 - the chapter imports them from here
 
@@ -161,7 +162,7 @@ class RaceFrame:
         return np.asarray(losses) / self.race.initial_loss
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def compute(lr=0.3, init="xavier", scale=1.0, n_in=8):
     """Race both methods on the teacher task with n_in inputs (seed 0)."""
     r = search.race(int(n_in), lr=float(lr), init=init, init_scale=float(scale), seed=0,
