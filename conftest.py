@@ -56,9 +56,11 @@ def uses_torch(item):
 
 
 # The files that test the built book page by page share one visit of each page
-# (tests/test_browser.py, shared_page_reports): pytest-xdist must run them in one worker.
-BOOK_PAGE_FILES = ("test_browser.py", "test_accessibility.py", "test_browser_exercises.py",
-                   "test_download.py")
+# (tests/test_browser.py, shared_page_reports), which the processes of a run split in two
+# halves: pytest-xdist gets them as two units of work, so that both workers visit pages.
+BOOK_PAGE_UNITS = (("test_browser.py", "test_accessibility.py"),
+                   ("test_browser_exercises.py", "test_download.py"))
+BOOK_PAGE_FILES = tuple(name for unit in BOOK_PAGE_UNITS for name in unit)
 # The other files that need the built book; tests/test_browser.py's `book` fixture writes
 # BOOK_READY once the book of this run is there.
 NEEDS_THE_BOOK = BOOK_PAGE_FILES + ("test_browser_python.py",)
@@ -77,9 +79,9 @@ def pytest_collection_modifyitems(config, items):
     """Mark every test that needs torch `torch` (`make test-torch` runs `-m torch`), and
     order the files for `make test`'s two workers (pytest-xdist --dist loadfile hands out
     whole files in this order; `make test` passes --no-loadscope-reorder so that it keeps it):
-    the files of BOOK_PAGE_FILES (one unit of work, pytest_xdist_make_scheduler: the first
-    worker builds the book, minutes, and then visits every page once for all their
-    checks), JupyterLab's test, the other files that need the book (handed out once it is
+    the files of BOOK_PAGE_FILES (two units of work, pytest_xdist_make_scheduler: the first
+    worker builds the book, minutes, and then both visit half of the pages each, once for all
+    their checks), JupyterLab's test, the other files that need the book (handed out once it is
     built), the notebooks under nbval, the LONG_FILES, then the rest in collection order.
     While the first worker builds, the second runs what needs no book instead of waiting.
     """
@@ -106,26 +108,27 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown under -p no:xdist
 def pytest_xdist_make_scheduler(config, log):
-    """Under --dist loadfile: BOOK_PAGE_FILES are one unit of work (they share a worker, and
-    with it one visit of every page), and once a unit that needs the book has been handed
-    out (its worker builds the book), the other units that need it wait until BOOK_READY
-    says this run's book is there, while units that need no book are left. Any other --dist
-    is pytest-xdist's own."""
+    """Under --dist loadfile: BOOK_PAGE_UNITS are two units of work (each unit's files share a
+    worker; the two workers share one visit of every page), and once a unit that needs the
+    book has been handed out (its worker builds the book), the other units that need it wait
+    until BOOK_READY says this run's book is there, while units that need no book are left.
+    Any other --dist is pytest-xdist's own."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    group = "the book's pages"
+    groups = {name: f"the book's pages, unit {k}" for k, unit in enumerate(BOOK_PAGE_UNITS)
+              for name in unit}
 
     def needs_the_book(scope):
-        return scope == group or scope.rsplit("/", 1)[-1] in NEEDS_THE_BOOK
+        return scope in groups.values() or scope.rsplit("/", 1)[-1] in NEEDS_THE_BOOK
 
     class BookScheduling(LoadFileScheduling):
         building = False  # a unit that needs the book was handed out
 
         def _split_scope(self, nodeid):
             scope = super()._split_scope(nodeid)
-            return group if scope.rsplit("/", 1)[-1] in BOOK_PAGE_FILES else scope
+            return groups.get(scope.rsplit("/", 1)[-1], scope)
 
         def _assign_work_unit(self, node):
             if self.building and not self._book_ready(node):

@@ -317,7 +317,7 @@ def player_report(page):
 
 # Opening a page costs seconds of Chromium's time (MathJax typesets it), so every check of a
 # page at desktop width, in light mode, over http, shares one visit: this file's, and those
-# of the other files of conftest.BOOK_PAGE_FILES, which pytest-xdist runs in one worker.
+# of the other files of conftest.BOOK_PAGE_FILES, in two halves for two workers.
 # Each part is (the file whose tests read it, the pages it applies to, what it does with
 # the page); they run in this order on the page as it loaded: axe-core first (the fresh
 # page, as a reader gets it), what only reads, then what types, clicks and moves.
@@ -356,29 +356,22 @@ def _parts(collected, need):
 _SHARED = {}  # (book, its build's time, the parts) -> the reports, for this process
 
 
-def shared_page_reports(request, chromium, server, book, need=None):
-    """{page: {part: what it found, ..., "problems": [...], "errors": {part: message}}} for
-    every page of `book` (and "index.html", the redirect), each opened once.
+def _halves(book):
+    """The pages in two halves for two processes, the same in every process: index.html (the
+    redirect) and then every other page of pages(book), and the rest."""
+    rels = ["index.html", *pages(book)]
+    return rels[0::2], rels[1::2]
 
-    The parts are this file's and those of the other BOOK_PAGE_FILES that this session
-    collected (`need` among them): tests/test_accessibility.py's axe-core findings (when
-    axe-core is at hand; its own fixture skips or fails otherwise), tests/test_download.py's
-    zip link, tests/test_browser_exercises.py's fields. Problems (remote requests, console
-    errors, failed loads) are taken after every part, so anything one of them triggers is
-    counted. A part that raises is recorded in "errors" (its tests fail on it) and the
-    others still run. The first file to ask computes the reports; the others of the same
-    worker reuse them.
-    """
-    stamp = (book / "index.html").stat().st_mtime_ns
-    for (where, built, names), reports in _SHARED.items():
-        if where == book and built == stamp and (need is None or need in names):
-            return reports
-    parts = _parts({item.path.name for item in request.session.items}, need)
+
+def _visit_pages(chromium, server, book, rels, parts):
+    """{page: report} for the pages `rels`, each opened once (see shared_page_reports)."""
     reports = {}
     with Visit(chromium, server) as visit:
-        visit.open(f"{server}/index.html", redirects_to="**/book/*.html")
-        reports["index.html"] = {"problems": visit.take_problems("index.html"), "errors": {}}
-        for rel in pages(book):
+        for rel in rels:
+            if rel == "index.html":
+                visit.open(f"{server}/index.html", redirects_to="**/book/*.html")
+                reports[rel] = {"problems": visit.take_problems(rel), "errors": {}}
+                continue
             report = reports[rel] = {"errors": {}}
             try:
                 page = visit.open(f"{server}/{rel}")
@@ -394,6 +387,71 @@ def shared_page_reports(request, chromium, server, book, need=None):
                 except Exception as error:  # noqa: BLE001 (reported by the part's tests)
                     report["errors"][name] = f"{type(error).__name__}: {error}"
             report["problems"] = visit.take_problems(rel)
+    return reports
+
+
+def shared_page_reports(request, chromium, server, book, need=None):
+    """{page: {part: what it found, ..., "problems": [...], "errors": {part: message}}} for
+    every page of `book` (and "index.html", the redirect), each opened once.
+
+    The parts are this file's and those of the other BOOK_PAGE_FILES that this session
+    collected (`need` among them): tests/test_accessibility.py's axe-core findings (when
+    axe-core is at hand; its own fixture skips or fails otherwise), tests/test_download.py's
+    zip link, tests/test_browser_exercises.py's fields. Problems (remote requests, console
+    errors, failed loads) are taken after every part, so anything one of them triggers is
+    counted. A part that raises is recorded in "errors" (its tests fail on it) and the
+    others still run.
+
+    The pages come in two halves (_halves), and the processes of one test run share them:
+    conftest.py hands the BOOK_PAGE_FILES to pytest-xdist as two units, so both workers ask
+    at about the same time. Each process visits every half that no other is visiting (a
+    lock per half under _build/.page-reports/<run>) and saves it there; then it waits for
+    and reads the halves the others visited. Alone, a process visits both. The first file
+    of a process to ask computes the reports; the others of the same process reuse them.
+    """
+    import fcntl
+    import pickle
+    import shutil
+
+    stamp = (book / "index.html").stat().st_mtime_ns
+    for (where, built, names), reports in _SHARED.items():
+        if where == book and built == stamp and (need is None or need in names):
+            return reports
+    parts = _parts({item.path.name for item in request.session.items}, need)
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid-{os.getpid()}")
+    root = ROOT / "_build" / ".page-reports"
+    folder = root / f"{run}-{stamp}-{'-'.join(sorted(parts))}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in root.iterdir():  # other runs' halves, an hour old or more
+        if old != folder and time.time() - old.stat().st_mtime > 3600:
+            shutil.rmtree(old, ignore_errors=True)
+    reports, waiting = {}, []
+
+    def visit_and_save(k, half):
+        got = _visit_pages(chromium, server, book, half, parts)
+        part = folder / f"{k}.pkl"
+        part.with_suffix(".tmp").write_bytes(pickle.dumps(got))
+        part.with_suffix(".tmp").replace(part)
+        return got
+
+    for k, half in enumerate(_halves(book)):
+        lock = open(folder / f"{k}.lock", "w")  # noqa: SIM115 (held across the visits)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another process is visiting this half
+            waiting.append((k, half, lock))
+            continue
+        with lock:
+            saved = folder / f"{k}.pkl"
+            reports.update(pickle.loads(saved.read_bytes()) if saved.exists()
+                           else visit_and_save(k, half))
+    for k, half, lock in waiting:
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # until the other process has saved its half
+            saved = folder / f"{k}.pkl"
+            reports.update(pickle.loads(saved.read_bytes()) if saved.exists()
+                           else visit_and_save(k, half))  # it stopped before saving
+    reports = {rel: reports[rel] for rel in ["index.html", *pages(book)]}  # the page order
     _SHARED[(book, stamp, frozenset(parts))] = reports
     return reports
 
@@ -482,16 +540,34 @@ SPEC_OF = ("el => JSON.parse(el.querySelector('script[type=\"application/json\"]
            ".textContent)")
 
 
-def _state(player, spec):
-    """(control indices, output texts of the sliders, note) as the player shows them."""
-    values = player.evaluate("""el => Array.from(el.querySelectorAll('[data-bp-name]'))
-        .map(c => parseInt(c.value, 10))""")
-    outputs = player.evaluate("""el => Object.fromEntries(Array.from(
-        el.querySelectorAll('output[data-bp-for]')).map(o => [o.dataset.bpFor, o.textContent]))""")
+# Set controls one after another as a reader's input does (value, then an input and a change
+# event; the player's handlers run at once), then read what the player shows: one round trip
+# to the browser per move instead of one per control and per reading.
+APPLY_JS = """(el, moves) => {
+  const inputs = el.querySelectorAll('[data-bp-name]');
+  for (const [i, v] of moves) {
+    inputs[i].value = String(v);
+    inputs[i].dispatchEvent(new Event('input', {bubbles: true}));
+    inputs[i].dispatchEvent(new Event('change', {bubbles: true}));
+  }
+  const outputs = Object.fromEntries(Array.from(el.querySelectorAll('output[data-bp-for]'))
+    .map(o => [o.dataset.bpFor, o.textContent]));
+  const notes = el.querySelectorAll('.bp-note');
+  if (notes.length !== 1) throw new Error(notes.length + ' notes in one player');
+  return [Array.from(inputs).map(c => parseInt(c.value, 10)), outputs,
+          notes[0].innerText.trim(), el.querySelector('img').getAttribute('src')];
+}"""
+
+
+def _apply(player, spec, moves):
+    """Make the moves [(control index, value index), ...] in order; return (control indices,
+    note, frame src) as the player then shows them, after checking that every slider's
+    output shows its value's label."""
+    values, outputs, note, src = player.evaluate(APPLY_JS, [list(m) for m in moves])
     for c, v in zip(spec["controls"], values, strict=True):
         if c["kind"] != "choice":
             assert outputs[c["name"]] == c["labels"][v], (c["name"], outputs, v)
-    return values, player.locator(".bp-note").inner_text().strip()
+    return values, note, src
 
 
 def _off_default(c, other=False):
@@ -524,30 +600,23 @@ def pair_report(page):
         player = players.nth(k)
         spec = player.evaluate(SPEC_OF)
         ctl = spec["controls"]
-        inputs = player.locator("[data-bp-name]")
         movable = [i for i, c in enumerate(ctl) if len(c["labels"]) > 1]
         where = f"player {k}"
-
-        def reset(movable=movable, inputs=inputs, ctl=ctl):
-            for i in movable:
-                _set(inputs.nth(i), ctl[i]["default"])
+        reset = [(i, ctl[i]["default"]) for i in movable]  # every movable control, in order
 
         for i in movable:
             for j in movable:
                 if i == j:
                     continue
-                reset()
                 vi, vj = _off_default(ctl[i]), _off_default(ctl[j], other=True)
-                _set(inputs.nth(i), vi)
-                _set(inputs.nth(j), vj)
-                values, note = _state(player, spec)
+                values, note, src = _apply(player, spec, [*reset, (i, vi), (j, vj)])
                 pairs += 1
                 if values[i] != vi or values[j] != vj or note:
                     problems.append(f"{where}: {ctl[i]['name']} then {ctl[j]['name']}"
                                     f" gave {values}, note {note!r}")
                     continue
                 key = ",".join(map(str, values))
-                if player.locator("img").get_attribute("src") != spec["frames"][key]["src"]:
+                if src != spec["frames"][key]["src"]:
                     problems.append(f"{where}: frame {key} not shown")
                 third = [m for m in movable if m not in (i, j)]
                 if not third:
@@ -555,8 +624,7 @@ def pair_report(page):
                 m = third[0]
                 vm = _off_default(ctl[m])
                 before = values
-                _set(inputs.nth(m), vm)
-                values, note = _state(player, spec)
+                values, note, _ = _apply(player, spec, [(m, vm)])
                 thirds += 1
                 controls, joint = _index_controls(spec)
                 names = [c["name"] for c in ctl]
@@ -582,11 +650,9 @@ def pair_report(page):
         names = [c["name"] for c in ctl]
         if "step" in names and "lr" in names:
             stepper = True
-            reset()
             s, lr = names.index("step"), names.index("lr")
-            _set(inputs.nth(s), ctl[s]["labels"].index("6"))
-            _set(inputs.nth(lr), _off_default(ctl[lr]))
-            values, note = _state(player, spec)
+            values, note, _ = _apply(player, spec, [*reset, (s, ctl[s]["labels"].index("6")),
+                                                    (lr, _off_default(ctl[lr]))])
             if ctl[s]["labels"][values[s]] != "6" or note:
                 problems.append(f"{where}: step 6 then a learning rate gave step "
                                 f"{ctl[s]['labels'][values[s]]}, note {note!r}")
@@ -634,12 +700,6 @@ def _corner_pixel(src, page_dir):
     else:
         data = (page_dir / src).read_bytes()
     return Image.open(io.BytesIO(data)).convert("RGB").getpixel((0, 0))
-
-
-def _set(control, index):
-    control.evaluate("(el, v) => { el.value = String(v); "
-                     "el.dispatchEvent(new Event('input', {bubbles: true})); "
-                     "el.dispatchEvent(new Event('change', {bubbles: true})); }", index)
 
 
 def test_book_works_from_disk(chromium, book):

@@ -12,6 +12,7 @@ import importlib.util
 import pathlib
 import re
 import sys
+import urllib.parse
 import urllib.request
 import zipfile
 
@@ -99,14 +100,30 @@ def test_every_page_links_to_the_zip_over_http(request, chromium, server, book):
 
 
 @pytest.mark.browser
+def _raw_zip_hrefs(html):
+    """The href attribute of each zip link in a page's HTML, as written in the file."""
+    return [m.group(1) for m in re.finditer(
+        r'<a\b[^>]*class="[^"]*\bbtn-download-notebooks-button\b[^"]*"[^>]*>', html)
+        for m in [re.search(r'href="([^"]*)"', m.group(0))] if m]
+
+
 def test_every_page_links_to_the_zip_from_disk(chromium, book):  # noqa: F811
+    """Every page's link, as written, resolves from its file to the zip; Chromium opens one
+    page from disk for each distinct (folder, link) and resolves the link the same way (the
+    same rule for every page that shares them; over http every page is opened, above)."""
+    distinct = {}
+    for rel in chapter_pages(book):
+        raw = _raw_zip_hrefs((book / rel).read_text())
+        assert len(raw) == 1, f"{rel}: {len(raw)} zip links in the HTML"
+        href = urllib.parse.urljoin((book / rel).as_uri(), raw[0])
+        target = pathlib.Path(urllib.request.url2pathname(href[len("file://"):]))
+        assert target.resolve() == (book / build_book.ZIP_URL).resolve(), (rel, href)
+        assert target.is_file(), href
+        distinct.setdefault((pathlib.PurePosixPath(rel).parent, raw[0]), (rel, href))
     with Visit(chromium, "file://") as visit:
-        for rel in chapter_pages(book):
+        for rel, expected in distinct.values():
             href = zip_href(visit, (book / rel).as_uri())
-            assert href.startswith("file://"), href
-            target = pathlib.Path(urllib.request.url2pathname(href[len("file://"):]))
-            assert target.resolve() == (book / build_book.ZIP_URL).resolve(), (rel, href)
-            assert target.is_file(), href
+            assert href == expected, (rel, href, expected)
 
 
 def test_the_intro_says_how_to_get_the_source(book):  # noqa: F811
