@@ -112,7 +112,8 @@ def pytest_xdist_make_scheduler(config, log):
     worker; the two workers share one visit of every page), and once a unit that needs the
     book has been handed out (its worker builds the book), the other units that need it wait
     until BOOK_READY says this run's book is there, while units that need no book are left.
-    Any other --dist is pytest-xdist's own."""
+    Under make test's run cache the notebooks wait too (after_the_book). Any other --dist is
+    pytest-xdist's own."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
@@ -123,6 +124,14 @@ def pytest_xdist_make_scheduler(config, log):
     def needs_the_book(scope):
         return scope in groups.values() or scope.rsplit("/", 1)[-1] in NEEDS_THE_BOOK
 
+    # With make test's run cache (backprop_lib/run_cache.py) a notebook whose experiments the
+    # build has computed runs in a fraction of its time: while the book builds, hand out
+    # what needs neither, and the notebooks after it.
+    share = bool(os.environ.get("BACKPROP_LIB_RUN_CACHE"))
+
+    def after_the_book(scope):
+        return needs_the_book(scope) or (share and scope.endswith(".ipynb"))
+
     class BookScheduling(LoadFileScheduling):
         building = False  # a unit that needs the book was handed out
 
@@ -132,7 +141,7 @@ def pytest_xdist_make_scheduler(config, log):
 
         def _assign_work_unit(self, node):
             if self.building and not self._book_ready(node):
-                other = next((s for s in self.workqueue if not needs_the_book(s)), None)
+                other = next((s for s in self.workqueue if not after_the_book(s)), None)
                 if other is not None:
                     self.workqueue.move_to_end(other, last=False)
             self.building = self.building or needs_the_book(next(iter(self.workqueue)))
