@@ -62,8 +62,12 @@ test: $(VENV)/.installed-dev $(PYODIDE_STAMP)
 		--no-loadscope-reorder --nbval --nbval-current-env tests $(NOTEBOOKS); \
 	status=$$?; rm -rf "$$cache"; exit $$status
 
+# The same run cache as make test: its two workers share the experiments they both compute.
 fast: $(VENV)/.installed-dev
-	$(PINNED) $(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests
+	cache=$$(mktemp -d "$${TMPDIR:-/tmp}/backprop-run-cache.XXXXXX") && \
+	BACKPROP_LIB_RUN_CACHE=$$cache $(PINNED) $(BIN)/python -m pytest -n 2 \
+		-m "not slow and not browser" tests; \
+	status=$$?; rm -rf "$$cache"; exit $$status
 
 # Options for jupyter lab, e.g. make lab LAB_ARGS="--port 9999 --no-browser". tools/lab.py
 # adds --allow-root only when run as root and prints the address to open.

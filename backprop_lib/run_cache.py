@@ -7,11 +7,11 @@ environment variable BACKPROP_LIB_RUN_CACHE names a directory, a result is also 
 (pickled, under a hash of the function's module, name and arguments), and any process of the
 same run that asks for the same call reads it instead of computing it again.
 
-`make test` sets that variable to a fresh directory for one run and deletes it afterwards, so a
-result is only ever read by the run (the same checkout, the same pinned kernels) that computed
-it; the functions it wraps are deterministic (every seed is an argument). Unset, as for a learner
-in JupyterLab or for `make book`, `memo` is exactly functools.lru_cache. A result that cannot be
-pickled is simply not shared.
+`make test` and `make fast` set that variable to a fresh directory for one run and delete it
+afterwards, so a result is only ever read by the run (the same checkout, the same pinned
+kernels) that computed it; the functions it wraps are deterministic (every seed is an
+argument). Unset, as for a learner in JupyterLab or for `make book`, `memo` is exactly
+functools.lru_cache. A result that cannot be pickled is simply not shared.
 """
 
 from __future__ import annotations
