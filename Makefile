@@ -55,19 +55,19 @@ book: $(VENV)/.installed-base $(PYODIDE_STAMP)
 # BACKPROP_LIB_RUN_CACHE (backprop_lib/run_cache.py): a fresh directory for this run only, in
 # which the book's build, the notebooks under nbval and the claims tests share each experiment
 # they all compute; it is deleted when the run ends, pass or fail.
+# $(call with_run_cache,command): the command with a fresh BACKPROP_LIB_RUN_CACHE directory,
+# deleted when it ends, pass or fail; the command's exit status is kept.
+with_run_cache = cache=$$(mktemp -d "$${TMPDIR:-/tmp}/backprop-run-cache.XXXXXX") && \
+	BACKPROP_LIB_RUN_CACHE=$$cache $(1); status=$$?; rm -rf "$$cache"; exit $$status
+
 test: $(VENV)/.installed-dev $(PYODIDE_STAMP)
 	$(BIN)/ruff check backprop_lib tests tools
-	cache=$$(mktemp -d "$${TMPDIR:-/tmp}/backprop-run-cache.XXXXXX") && \
-	BACKPROP_LIB_RUN_CACHE=$$cache $(PINNED) $(BIN)/python -m pytest -n 2 --dist loadfile \
-		--no-loadscope-reorder --nbval --nbval-current-env tests $(NOTEBOOKS); \
-	status=$$?; rm -rf "$$cache"; exit $$status
+	$(call with_run_cache,$(PINNED) $(BIN)/python -m pytest -n 2 --dist loadfile \
+		--no-loadscope-reorder --nbval --nbval-current-env tests $(NOTEBOOKS))
 
 # The same run cache as make test: its two workers share the experiments they both compute.
 fast: $(VENV)/.installed-dev
-	cache=$$(mktemp -d "$${TMPDIR:-/tmp}/backprop-run-cache.XXXXXX") && \
-	BACKPROP_LIB_RUN_CACHE=$$cache $(PINNED) $(BIN)/python -m pytest -n 2 \
-		-m "not slow and not browser" tests; \
-	status=$$?; rm -rf "$$cache"; exit $$status
+	$(call with_run_cache,$(PINNED) $(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests)
 
 # Options for jupyter lab, e.g. make lab LAB_ARGS="--port 9999 --no-browser". tools/lab.py
 # adds --allow-root only when run as root and prints the address to open.

@@ -321,6 +321,12 @@ def bounce(tr, i) -> dict:
     return res
 
 
+def span(table, scale) -> float:
+    """How wide `window` is: its largest rate over its smallest (NaN if no rate works)."""
+    lo, hi = window(table, scale)
+    return hi / lo
+
+
 def holes(table, scale) -> list:
     """The grid's rates inside `window` at which some seed does not learn XOR (or loses it
     again), in order: where the rates that work are not one unbroken range."""
@@ -442,14 +448,6 @@ def pooled(tables) -> dict:
         for key, runs in table.items():
             out.setdefault(key, []).extend(runs)
     return out
-
-
-def broken_window(table, scale) -> bool:
-    """True if some rate below the top of `window` does not make every seed learn XOR (the
-    rates at which every seed learns are not one unbroken range of the grid)."""
-    lo, hi = window(table, scale)
-    return any(not np.isfinite(worst(table[c, r]))
-               for c, r in table if c == scale and lo <= r <= hi)
 
 
 def long_ablation(scale=SMALL_SCALE, seeds=SCAN_SEEDS, pairs=LONG_ABLATION,

@@ -58,15 +58,13 @@ def memo(maxsize=128):
                 pass
             result = function(*args, **kwargs)
             try:
-                where.mkdir(parents=True, exist_ok=True)
-                with tempfile.NamedTemporaryFile(dir=where, delete=False, suffix=".tmp") as f:
-                    pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(f.name, path)  # whole or not at all, for a reader in another process
+                blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception:  # noqa: BLE001 (a result that cannot be pickled: not shared)
-                try:
-                    os.unlink(f.name)
-                except (OSError, NameError):
-                    pass
+                return result
+            where.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=where, delete=False, suffix=".tmp") as f:
+                f.write(blob)
+            os.replace(f.name, path)  # whole or not at all, for a reader in another process
             return result
         return cached
     return decorate

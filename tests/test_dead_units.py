@@ -178,13 +178,13 @@ def test_tuned_rate_window_and_outcome_helpers():
         "learned": 6, "lost": 0, "plateau": 1, "one unit": 1, "two corners": 0, "other": 0}
     assert run(None, 0.3, 1e-5).outcome == "other"  # off the plateau, not at one unit's loss
     assert run(None, np.log(2) / 2 + 1e-4, 0.5).outcome == "two corners"  # two corners fitted
-    assert not pc.broken_window(table, 0.01)
     holed = {**table, (0.01, 2.5): [run(45), run(None, np.log(2) / 2, 0.5)]}
-    assert pc.window(holed, 0.01) == (2.0, 3.0) and pc.broken_window(holed, 0.01)
+    assert pc.window(holed, 0.01) == (2.0, 3.0) and pc.span(holed, 0.01) == 1.5
     assert pc.holes(table, 0.01) == [] and pc.holes(holed, 0.01) == [2.5]
     assert pc.stretch(table, 0.01) == (2.0, 3.0) and pc.stretch(holed, 0.01) == (3.0, 3.0)
     assert pc.window_text(holed, 0.01) == "2 to 3, except 2.5"
     assert np.isnan(pc.stretch({(0.01, 1.0): [run(None)]}, 0.01)[0])
+    assert np.isnan(pc.span({(0.01, 1.0): [run(None)]}, 0.01))
     many = {**holed, **{(0.01, r): [run(None)] for r in (2.1, 2.2, 2.3)}}
     assert pc.window_text(many, 0.01) == "2 to 3, except 4 rates from 2.1 to 2.5"
     assert pc.window_text({(0.01, 1.0): [run(None)]}, 0.01) == "none"

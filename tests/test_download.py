@@ -102,9 +102,8 @@ def test_every_page_links_to_the_zip_over_http(request, chromium, server, book):
 @pytest.mark.browser
 def _raw_zip_hrefs(html):
     """The href attribute of each zip link in a page's HTML, as written in the file."""
-    return [m.group(1) for m in re.finditer(
-        r'<a\b[^>]*class="[^"]*\bbtn-download-notebooks-button\b[^"]*"[^>]*>', html)
-        for m in [re.search(r'href="([^"]*)"', m.group(0))] if m]
+    tags = re.findall(r'<a\b[^>]*class="[^"]*\bbtn-download-notebooks-button\b[^"]*"[^>]*>', html)
+    return [href for tag in tags for href in re.findall(r'href="([^"]*)"', tag)]
 
 
 def test_every_page_links_to_the_zip_from_disk(chromium, book):  # noqa: F811

@@ -136,6 +136,11 @@ def test_notebook_helpers():
     assert table.splitlines() == ["| a | b |", "| --- | --- |", "| 1 | x |", "| 2.5 | y |"]
     with pytest.raises(ValueError, match="rows must have 2 cells"):
         notebook.markdown_table(["a", "b"], [[1]])
+    assert notebook.listed([1.361]) == "1.36"
+    assert notebook.listed([1.361, 1.39]) == "1.36 and 1.39"
+    assert notebook.listed([81.1, 99.4, 102.9], "{:.0f}") == "81, 99 and 103"
+    with pytest.raises(ValueError, match="at least one"):
+        notebook.listed([])
     fig = gd.residual_figure()
     img = notebook.as_image(fig)
     assert img.data[:8] == b"\x89PNG\r\n\x1a\n"

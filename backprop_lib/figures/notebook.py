@@ -258,6 +258,14 @@ def _cell(value) -> str:
     return str(value).replace("|", "\\|")
 
 
+def listed(values, fmt="{:.3g}") -> str:
+    """Numbers as prose: '1.36', '1.36 and 1.39', '1.36, 1.39 and 1.4' (each through fmt)."""
+    words = [fmt.format(v) for v in values]
+    if not words:
+        raise ValueError("values must hold at least one number")
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def interactive(spec, **kwargs):
     """The Interactive figure of `spec` (not displayed), for tests and timing.
 
