@@ -314,14 +314,14 @@ def bench_steps(rounds=None, networks=None):
             # each (the least disturbed by the machine), as the goal says. More rounds than
             # the medians: with 15, two runs minutes apart gave 1.10 and 1.24 for the same
             # code on a shared 2-core machine; with 60, three runs lay within 1.11-1.15.
+            goal_rounds = rounds or (45 if sizes[0] < 1000 else 21)
             ours_min, bare_min = (min(t) for t in time_pair(
-                ours_step_fn(sizes, m, dtype), bare_step_fn(sizes, m, dtype),
-                rounds=rounds or (45 if sizes[0] < 1000 else 21)))
+                ours_step_fn(sizes, m, dtype), bare_step_fn(sizes, m, dtype), rounds=goal_rounds))
             # The same for the step bp.train takes (validated once): what validating every
             # step costs, measured, not guessed.
             train_min, bare_min2 = (min(t) for t in time_pair(
                 ours_step_fn(sizes, m, dtype, as_train=True), bare_step_fn(sizes, m, dtype),
-                rounds=rounds or (45 if sizes[0] < 1000 else 21)))
+                rounds=goal_rounds))
             against, bound = GOALS[kind]
             vs = ours / theirs if against == "PyTorch" else ours_min / bare_min
             rows.append({
